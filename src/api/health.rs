@@ -1,0 +1,62 @@
+//! Liveness and readiness probes (no prefix).
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::http::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(healthz).service(readyz);
+}
+
+/// A probe's answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when a dependency is down.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Liveness: the process serves HTTP.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "The process is alive.", body = Health)),
+)]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready to serve: the database answers.", body = Health),
+        (status = 503, description = "The database is unreachable.", body = Health,
+            headers(("Retry-After" = String, description = "Seconds to wait before retrying."))),
+    ),
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let ping = sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await;
+    match ping {
+        Ok(_) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(Health { status: "ok" }),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("Cache-Control", "no-store"))
+                .insert_header(("Retry-After", "5"))
+                .json(Health {
+                    status: "unavailable",
+                })
+        }
+    }
+}

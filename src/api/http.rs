@@ -1,0 +1,281 @@
+//! HTTP plumbing shared by every handler: conditional and cacheable responses,
+//! language negotiation, extractor error mapping, and the central 404/405.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{
+    self, AcceptLanguage, EntityTag, Header, HttpDate, IfModifiedSince, IfNoneMatch, LanguageTag,
+    Preference,
+};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::DEFAULT_LANG;
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::model::Audience;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: sqlx::PgPool,
+    /// `max-age` of anonymous reads, in seconds.
+    pub cache_max_age: u32,
+}
+
+impl AppState {
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, ApiError> {
+        Ok(self.pool.acquire().await?)
+    }
+}
+
+/// A weak ETag over the exact bytes of a representation (for lists and search).
+pub fn weak_etag_of(bytes: &[u8]) -> EntityTag {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    EntityTag::new_weak(hex)
+}
+
+/// The strong ETag of a versioned resource: `"<version>"`.
+pub fn version_etag(version: i64) -> EntityTag {
+    EntityTag::new_strong(version.to_string())
+}
+
+/// A JSON response that honours `If-None-Match` / `If-Modified-Since` (answering
+/// 304 with no body) and carries `ETag`, `Last-Modified` and the `Cache-Control`
+/// that fits its audience. `etag: None` uses a weak tag of the body.
+pub struct Cacheable<'a> {
+    pub req: &'a HttpRequest,
+    pub state: &'a AppState,
+    pub audience: Audience,
+    pub etag: Option<EntityTag>,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+impl Cacheable<'_> {
+    pub fn json<T: Serialize>(self, body: &T) -> Result<HttpResponse, ApiError> {
+        let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+        let etag = self.etag.clone().unwrap_or_else(|| weak_etag_of(&bytes));
+        let not_modified = self.not_modified(&etag);
+        let mut res = if not_modified {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        res.insert_header(header::ETag(etag));
+        if let Some(at) = self.last_modified {
+            res.insert_header(header::LastModified(to_http_date(at)));
+        }
+        res.insert_header((header::CACHE_CONTROL, self.cache_control()));
+        if not_modified {
+            return Ok(res.finish());
+        }
+        Ok(res.content_type("application/json").body(bytes))
+    }
+
+    fn cache_control(&self) -> String {
+        match self.audience {
+            Audience::Reader => format!(
+                "public, max-age={age}, stale-while-revalidate={age}",
+                age = self.state.cache_max_age
+            ),
+            Audience::Editor => "private, no-store".to_owned(),
+        }
+    }
+
+    /// RFC 9110 §13.2.2: `If-None-Match` (weak comparison) decides when present;
+    /// otherwise `If-Modified-Since` against `Last-Modified`.
+    fn not_modified(&self, etag: &EntityTag) -> bool {
+        if self.req.headers().contains_key(header::IF_NONE_MATCH) {
+            return match IfNoneMatch::parse(self.req) {
+                Ok(IfNoneMatch::Any) => true,
+                Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(etag)),
+                Err(_) => false,
+            };
+        }
+        match (IfModifiedSince::parse(self.req), self.last_modified) {
+            (Ok(IfModifiedSince(since)), Some(at)) => {
+                let since: std::time::SystemTime = since.into();
+                // HTTP dates have whole seconds.
+                let at = std::time::SystemTime::from(at);
+                at.duration_since(since).map_or(true, |d| d.as_secs() == 0)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn to_http_date(at: DateTime<Utc>) -> HttpDate {
+    HttpDate::from(std::time::SystemTime::from(at))
+}
+
+/// Picks the language of a page for a request without `?lang=`: the best of the
+/// page's `available` languages by `Accept-Language` (exact tag, then same primary
+/// language), else the default language, else the first available.
+pub fn negotiate_lang(req: &HttpRequest, available: &[String]) -> Option<String> {
+    let ranked = AcceptLanguage::parse(req)
+        .map(|a| a.ranked())
+        .unwrap_or_default();
+    for pref in &ranked {
+        match pref {
+            Preference::Any => break,
+            Preference::Specific(tag) => {
+                if let Some(found) = best_match(tag, available) {
+                    return Some(found.clone());
+                }
+            }
+        }
+    }
+    available
+        .iter()
+        .find(|l| l.as_str() == DEFAULT_LANG)
+        .or_else(|| available.first())
+        .cloned()
+}
+
+fn best_match<'a>(wanted: &LanguageTag, available: &'a [String]) -> Option<&'a String> {
+    let exact = available
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(wanted.as_str()));
+    exact.or_else(|| {
+        let primary = wanted.primary_language();
+        available.iter().find(|l| {
+            l.split('-')
+                .next()
+                .is_some_and(|p| p.eq_ignore_ascii_case(primary))
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Extractor errors, unknown routes and wrong methods, all as problem+json.
+
+/// Query strings that do not parse are 400s naming the problem.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}
+
+/// Path segments that do not parse name nothing that exists: 404.
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("no such resource: {err}")).into()
+}
+
+/// The routes of the service and their methods, to tell a wrong method (405
+/// with `Allow`) from an unknown route (404). Built from the OpenAPI document, so
+/// that it cannot drift from what is served.
+#[derive(Clone, Default)]
+pub struct RouteTable(Vec<(ResourceDef, Vec<Method>)>);
+
+impl RouteTable {
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi, extra: &[(&str, Method)]) -> Self {
+        let mut routes: Vec<(String, Vec<Method>)> = Vec::new();
+        let mut add = |path: &str, method: Method| match routes.iter_mut().find(|(p, _)| p == path)
+        {
+            Some((_, methods)) => {
+                if !methods.contains(&method) {
+                    methods.push(method);
+                }
+            }
+            None => routes.push((path.to_owned(), vec![method])),
+        };
+        for (path, item) in &doc.paths.paths {
+            let ops = [
+                (&item.get, Method::GET),
+                (&item.post, Method::POST),
+                (&item.put, Method::PUT),
+                (&item.patch, Method::PATCH),
+                (&item.delete, Method::DELETE),
+            ];
+            for (op, method) in ops {
+                if op.is_some() {
+                    add(path, method);
+                }
+            }
+        }
+        for (path, method) in extra {
+            add(path, method.clone());
+        }
+        Self(
+            routes
+                .into_iter()
+                .map(|(path, mut methods)| {
+                    if let Some(i) = methods.iter().position(|m| m == Method::GET) {
+                        methods.insert(i + 1, Method::HEAD);
+                    }
+                    (ResourceDef::new(path), methods)
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods `path` answers, if it is a route at all.
+    pub fn allowed(&self, path: &str) -> Option<&[Method]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// The default service: 405 with `Allow` for a known route, else 404.
+pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpResponse {
+    match routes.allowed(req.path()) {
+        Some(methods) if !methods.contains(req.method()) => {
+            ApiError::MethodNotAllowed(methods.to_vec()).error_response()
+        }
+        _ => ApiError::NotFound(format!(
+            "no route {}",
+            crate::domain::truncate_for_message(req.path())
+        ))
+        .error_response(),
+    }
+}
+
+/// Rewrites `HEAD` as `GET` before routing, so that every `GET` answers `HEAD`;
+/// actix-http still sends no body, because it remembers the request was a HEAD.
+pub fn head_as_get(req: &mut ServiceRequest) {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+}
+
+/// Turns any error response that is not already problem+json (from actix itself
+/// or a library) into one, keeping its status and headers.
+pub fn problem_for_foreign_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status {
+        StatusCode::NOT_FOUND => "no such resource".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_owned(),
+        other => other.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    let problem = crate::error::Problem {
+        kind: format!("urn:faqd:problem:{}", status.as_u16()),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail,
+        errors: None,
+    };
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.append_header((name.clone(), value.clone()));
+        }
+    }
+    let new = new.content_type(PROBLEM_JSON).json(problem);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}

@@ -1,0 +1,79 @@
+//! The HTTP API: one module per resource, each with a `configure()` that
+//! registers its handlers (with `.service`, so that they reach the OpenAPI
+//! document), and the document's shared parts.
+
+pub mod faqs;
+pub mod health;
+pub mod http;
+pub mod pages;
+
+use utoipa::OpenApi;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+/// Registers every `/api/v1` handler.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(pages::configure).configure(faqs::configure);
+}
+
+/// The parts of the OpenAPI document that no handler declares.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "faqd",
+        description = "A headless CMS for FAQ content: pages of questions and answers, served as JSON.\n\n\
+            Errors are `application/problem+json` (RFC 9457). Anonymous reads are cacheable \
+            (`ETag`, `Last-Modified`, `Cache-Control`); `If-None-Match` answers `304`.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    components(
+        schemas(Problem, FieldError),
+        responses(BadRequest, NotFound, MethodNotAllowed, Unavailable, NotModified),
+    ),
+    tags(
+        (name = "pages", description = "FAQ pages: one source Markdown file in one language"),
+        (name = "faqs", description = "Entries: one question and its answer"),
+        (name = "health", description = "Liveness and readiness"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// Declares a reusable error response whose body is a [`Problem`].
+macro_rules! problem_response {
+    ($($name:ident => $description:literal),* $(,)?) => {$(
+        #[doc = $description]
+        pub struct $name;
+
+        impl<'r> utoipa::ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+                let response = ResponseBuilder::new()
+                    .description($description)
+                    .content(PROBLEM_JSON, content)
+                    .build();
+                (stringify!($name), response.into())
+            }
+        }
+    )*};
+}
+
+problem_response! {
+    BadRequest => "A query parameter or cursor is malformed or unknown.",
+    NotFound => "No such resource.",
+    MethodNotAllowed => "The resource does not answer this method; `Allow` lists those it does.",
+    Unavailable => "The database is unavailable; retry after `Retry-After` seconds.",
+}
+
+/// `304 Not Modified`: the representation matches `If-None-Match` / `If-Modified-Since`.
+pub struct NotModified;
+
+impl<'r> utoipa::ToResponse<'r> for NotModified {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = ResponseBuilder::new()
+            .description("Not modified: the cached representation is current (no body).")
+            .build();
+        ("NotModified", response.into())
+    }
+}

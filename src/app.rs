@@ -1,0 +1,161 @@
+//! The HTTP application: `Application::build` binds its own listener (port 0 in
+//! tests) so that `faqd serve` and every test run the same code path, and
+//! `api_doc()` gives the OpenAPI document without binding or a database.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service as _};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Compress, ErrorHandlers};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::http::{self, AppState, RouteTable};
+use crate::api::{self, ApiDoc};
+use crate::config::ServeSettings;
+
+/// The prefix of every resource route.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Routes outside the OpenAPI document's paths, for the 404/405 table.
+const UNDOCUMENTED_ROUTES: &[(&str, Method)] = &[
+    ("/openapi.json", Method::GET),
+    ("/docs", Method::GET),
+    ("/docs/{tail}*", Method::GET),
+];
+
+/// The OpenAPI document, exactly as `/openapi.json` serves it.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
+        .configure(api::health::configure)
+        .split_for_parts()
+        .1
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json` and served.
+pub fn api_doc_json() -> String {
+    match api_doc().to_pretty_json() {
+        Ok(json) => json + "\n",
+        // Serialising the document's own types cannot fail; say so loudly if it ever does.
+        Err(err) => panic!("the OpenAPI document does not serialise: {err}"),
+    }
+}
+
+/// A bound, not yet running HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.bind` and builds the server over `pool`.
+    pub fn build(settings: &ServeSettings, pool: sqlx::PgPool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            pool,
+            cache_max_age: settings.cache_max_age,
+        };
+        let doc_json = web::Bytes::from(api_doc_json());
+        let cors_origins = settings.cors_origins.clone();
+        let mut server = HttpServer::new(move || {
+            let (app, doc) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
+                .configure(api::health::configure)
+                .split_for_parts();
+            let routes = RouteTable::from_openapi(&doc, UNDOCUMENTED_ROUTES);
+            let doc_json = doc_json.clone();
+            app.app_data(web::Data::new(state.clone()))
+                .app_data(web::Data::new(routes))
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
+                .app_data(web::PathConfig::default().error_handler(http::path_error))
+                .route(
+                    "/openapi.json",
+                    web::get().to(move || {
+                        let body = doc_json.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+                                .body(body)
+                        }
+                    }),
+                )
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                )
+                .default_service(web::to(http::fallback))
+                .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
+                .wrap(Compress::default())
+                .wrap(cors(&cors_origins))
+                .wrap(TracingLogger::default())
+                .wrap_fn(|mut req, srv| {
+                    http::head_as_get(&mut req);
+                    srv.call(req)
+                })
+        })
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers.max(1));
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the handle) stops the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// CORS: anonymous reads from the configured origins (`*`: any). Tokens travel in
+/// `Authorization`, never in cookies, so no credentials mode is needed.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allow_any_method()
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::ACCEPT_LANGUAGE,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LAST_MODIFIED,
+            header::CONTENT_LANGUAGE,
+            header::RETRY_AFTER,
+        ])
+        .max_age(3600);
+    if origins.iter().any(|o| o.trim() == "*") {
+        cors = cors.allow_any_origin();
+    } else {
+        for origin in origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
+}

@@ -1,0 +1,86 @@
+//! The command line: a clap enum, one module per subcommand.
+
+pub mod import;
+pub mod migrate;
+pub mod openapi;
+pub mod seed;
+pub mod serve;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseSettings, ServeSettings};
+
+/// faqd — a headless CMS for FAQ content.
+///
+/// With no DATABASE_URL, faqd runs a private PostgreSQL cluster under --data-dir
+/// (default ./data) using the PostgreSQL server programs installed on this
+/// machine, and seeds it from seed/ the first time.
+#[derive(Debug, Parser)]
+#[command(name = "faqd", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    /// `faqd` alone serves, with these settings.
+    #[command(flatten)]
+    pub serve: ServeSettings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve(ServeSettings),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Import one Markdown page (created, or updated to match the file).
+    Import(import::ImportArgs),
+    /// Import every Markdown file under the seed directory.
+    Seed(seed::SeedArgs),
+    /// Print the OpenAPI document (needs no database).
+    Openapi(openapi::OpenapiArgs),
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve::run(&cli.database, &cli.serve).await,
+        Some(Command::Serve(settings)) => serve::run(&cli.database, &settings).await,
+        Some(Command::Migrate) => migrate::run(&cli.database).await,
+        Some(Command::Import(args)) => import::run(&cli.database, &args).await,
+        Some(Command::Seed(args)) => seed::run(&cli.database, &args).await,
+        Some(Command::Openapi(args)) => openapi::run(&args),
+    }
+}
+
+/// Opens the database and applies pending migrations: every command that
+/// touches data starts here.
+pub async fn open_database(settings: &DatabaseSettings) -> anyhow::Result<crate::db::Database> {
+    let db = crate::db::Database::open(settings).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn faqd_alone_serves_and_global_flags_reach_subcommands() {
+        let cli = Cli::try_parse_from(["faqd", "--bind", "0.0.0.0:9000"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.bind, "0.0.0.0:9000");
+        let cli = Cli::try_parse_from(["faqd", "import", "x.md", "--data-dir", "/tmp/d"]).unwrap();
+        assert_eq!(cli.database.data_dir, std::path::PathBuf::from("/tmp/d"));
+        assert!(matches!(cli.command, Some(Command::Import(_))));
+    }
+}

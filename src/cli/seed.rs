@@ -1,0 +1,25 @@
+//! `faqd seed`: import every Markdown file under the seed directory.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::config::DatabaseSettings;
+use crate::files;
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Directory of Markdown pages.
+    #[arg(long, env = "FAQD_SEED_DIR", default_value = "seed")]
+    pub seed_dir: PathBuf,
+}
+
+pub async fn run(settings: &DatabaseSettings, args: &SeedArgs) -> anyhow::Result<()> {
+    let db = super::open_database(settings).await?;
+    let result = files::seed(&db.pool, &args.seed_dir).await;
+    db.close().await;
+    for report in result? {
+        println!("{}", files::summary(&report));
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! Settings, from command-line flags and `FAQD_*` environment variables (flags win).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args};
+
+/// Where the data lives.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL. Without it, faqd runs a private PostgreSQL cluster under
+    /// `--data-dir`, using the server programs installed on this machine.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for the private PostgreSQL cluster (used when no DATABASE_URL).
+    #[arg(long, env = "FAQD_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Largest number of database connections this process opens.
+    #[arg(
+        long,
+        env = "FAQD_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub db_max_connections: u32,
+}
+
+/// How `faqd serve` (the default command) serves.
+#[derive(Args, Clone, Debug)]
+pub struct ServeSettings {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "FAQD_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Seed the database from `--seed-dir` the first time it is used (once per database, never again).
+    #[arg(long, env = "FAQD_AUTO_SEED", default_value_t = true, action = ArgAction::Set)]
+    pub auto_seed: bool,
+
+    /// Directory of Markdown pages imported by `faqd seed` and at first start.
+    #[arg(long, env = "FAQD_SEED_DIR", default_value = "seed")]
+    pub seed_dir: PathBuf,
+
+    /// `max-age` (seconds) of anonymous reads' `Cache-Control`, for CDNs and browsers.
+    #[arg(long, env = "FAQD_CACHE_MAX_AGE", default_value_t = 60)]
+    pub cache_max_age: u32,
+
+    /// Origins allowed to read cross-origin (comma-separated), or `*` for any.
+    #[arg(
+        long,
+        env = "FAQD_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "FAQD_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl ServeSettings {
+    /// Settings for tests and tools: a free port on loopback, no seeding.
+    pub fn for_tests() -> Self {
+        Self {
+            bind: "127.0.0.1:0".to_owned(),
+            auto_seed: false,
+            seed_dir: PathBuf::from("seed"),
+            cache_max_age: 60,
+            cors_origins: vec!["*".to_owned()],
+            workers: Some(2),
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! Front matter: finds the YAML (`---`) or TOML (`+++`) block at the very start of a page
+//! file, keeps its raw text for a byte-exact export, and parses it (with `serde_norway` /
+//! `toml`) into a JSON object with nested values kept.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value};
+
+use super::import::ImportError;
+
+/// The language of a front matter block, told by its delimiters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrontMatterFormat {
+    /// YAML between `---` lines.
+    Yaml,
+    /// TOML between `+++` lines.
+    Toml,
+}
+
+impl FrontMatterFormat {
+    /// `"yaml"` or `"toml"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Yaml => "yaml",
+            Self::Toml => "toml",
+        }
+    }
+
+    /// The line that opens and closes a block in this format.
+    fn delimiter(self) -> &'static str {
+        match self {
+            Self::Yaml => "---",
+            Self::Toml => "+++",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Yaml => "YAML",
+            Self::Toml => "TOML",
+        }
+    }
+}
+
+impl fmt::Display for FrontMatterFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of [`FrontMatterFormat::from_str`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown front matter format `{0}`: expected `yaml` or `toml`")]
+pub struct ParseFrontMatterFormatError(String);
+
+impl FromStr for FrontMatterFormat {
+    type Err = ParseFrontMatterFormatError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "yaml" => Ok(Self::Yaml),
+            "toml" => Ok(Self::Toml),
+            _ => Err(ParseFrontMatterFormatError(s.to_owned())),
+        }
+    }
+}
+
+/// A page's front matter block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrontMatter {
+    /// YAML or TOML.
+    pub format: FrontMatterFormat,
+    /// The whole block exactly as in the file: both delimiter lines included, and the line
+    /// ending after the closing delimiter when there is one. The file starts with it.
+    pub raw: String,
+    /// The parsed block, always a JSON object; nested values kept, TOML datetimes as the
+    /// strings they were written as.
+    pub value: Value,
+}
+
+impl FrontMatter {
+    /// A top-level string value, e.g. `title`.
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.value.get(key).and_then(Value::as_str)
+    }
+}
+
+/// Splits `source` into its front matter, if any, and the byte offset where the Markdown body
+/// starts (`raw.len()`, or 0 without front matter).
+///
+/// A block is recognised only when the very first line of the file is `---` or `+++` (trailing
+/// spaces allowed); it ends at the next line that is that delimiter again. A file that opens a
+/// block and never closes it is refused rather than read as Markdown, as Hugo does.
+pub(crate) fn split(source: &str) -> Result<(Option<FrontMatter>, usize), ImportError> {
+    let mut lines = Lines::new(source);
+    let Some(first) = lines.next() else {
+        return Ok((None, 0));
+    };
+    let format = match first.content.trim_end_matches([' ', '\t']) {
+        "---" => FrontMatterFormat::Yaml,
+        "+++" => FrontMatterFormat::Toml,
+        _ => return Ok((None, 0)),
+    };
+    let delimiter = format.delimiter();
+    let closing = lines.find(|line| line.content.trim_end_matches([' ', '\t']) == delimiter);
+    let Some(closing) = closing else {
+        return Err(ImportError::FrontMatter(format!(
+            "the {} front matter opened by `{delimiter}` on line 1 is never closed: \
+             add a line containing only `{delimiter}` after its last key",
+            format.name(),
+        )));
+    };
+
+    let raw = &source[..closing.next];
+    let value = match format {
+        // The opening `---` is also YAML's own document marker, so the parser gets the text from
+        // the very start of the file: its line numbers in errors are then the file's own.
+        FrontMatterFormat::Yaml => parse_yaml(&source[..closing.start])?,
+        FrontMatterFormat::Toml => parse_toml(source, first.next..closing.start)?,
+    };
+    let front_matter = FrontMatter {
+        format,
+        raw: raw.to_owned(),
+        value,
+    };
+    Ok((Some(front_matter), closing.next))
+}
+
+/// One line of the file: its content without the line ending, and byte offsets.
+struct Line<'a> {
+    /// Offset of the first byte of the line.
+    start: usize,
+    /// The line without its `\n` or `\r\n`.
+    content: &'a str,
+    /// Offset of the next line (after the line ending), or the length of the file.
+    next: usize,
+}
+
+/// Lines with their offsets; `str::lines` loses the offsets and whether a line ended in `\n`.
+struct Lines<'a> {
+    source: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(source: &'a str) -> Self {
+        Self { source, pos: 0 }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Line<'a>;
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        let rest = self
+            .source
+            .get(self.pos..)
+            .filter(|rest| !rest.is_empty())?;
+        let start = self.pos;
+        let (line, next) = match rest.find('\n') {
+            Some(i) => (&rest[..i], start + i + 1),
+            None => (rest, self.source.len()),
+        };
+        self.pos = next;
+        Some(Line {
+            start,
+            content: line.strip_suffix('\r').unwrap_or(line),
+            next,
+        })
+    }
+}
+
+fn parse_yaml(text: &str) -> Result<Value, ImportError> {
+    let mut yaml: serde_norway::Value = serde_norway::from_str(text)
+        .map_err(|e| ImportError::FrontMatter(format!("YAML syntax error: {e}")))?;
+    // Hugo's YAML reader honours `<<` merge keys; keep their meaning rather than a literal `<<` key.
+    yaml.apply_merge()
+        .map_err(|e| ImportError::FrontMatter(format!("YAML merge key (`<<`) error: {e}")))?;
+    match yaml {
+        // An empty block (`---` right after `---`) is an empty mapping.
+        serde_norway::Value::Null => Ok(Value::Object(Map::new())),
+        serde_norway::Value::Mapping(_) => yaml_to_json(yaml),
+        other => Err(ImportError::FrontMatter(format!(
+            "the YAML front matter must be a mapping of keys to values (like `title: My FAQ`), \
+             not {}",
+            yaml_kind(&other)
+        ))),
+    }
+}
+
+fn yaml_kind(value: &serde_norway::Value) -> &'static str {
+    use serde_norway::Value as Y;
+    match value {
+        Y::Null => "an empty value",
+        Y::Bool(_) => "a boolean",
+        Y::Number(_) => "a number",
+        Y::String(_) => "a string",
+        Y::Sequence(_) => "a list",
+        Y::Mapping(_) => "a mapping",
+        Y::Tagged(_) => "a tagged value",
+    }
+}
+
+fn yaml_to_json(value: serde_norway::Value) -> Result<Value, ImportError> {
+    use serde_norway::Value as Y;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                float_to_json(n.as_f64(), || n.to_string())
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(yaml_to_json)
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(mapping) => {
+            let mut object = Map::new();
+            for (key, value) in mapping {
+                object.insert(yaml_key(key)?, yaml_to_json(value)?);
+            }
+            Value::Object(object)
+        }
+        // A custom tag (`!foo bar`) means nothing to a JSON reader: keep the value it tags.
+        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
+    })
+}
+
+/// JSON keys are strings; YAML lets scalars of any type be keys (`1: one`), which are kept as
+/// their text. Lists or mappings as keys have no sensible JSON form and are refused.
+fn yaml_key(key: serde_norway::Value) -> Result<String, ImportError> {
+    use serde_norway::Value as Y;
+    match key {
+        Y::String(s) => Ok(s),
+        Y::Bool(b) => Ok(b.to_string()),
+        Y::Number(n) => Ok(n.to_string()),
+        Y::Null => Ok("null".to_owned()),
+        Y::Tagged(tagged) => yaml_key(tagged.value),
+        other => Err(ImportError::FrontMatter(format!(
+            "the YAML front matter has {} as a key; keys must be plain text",
+            yaml_kind(&other)
+        ))),
+    }
+}
+
+/// JSON has no NaN or infinity: those are kept as their text rather than lost.
+fn float_to_json(f: Option<f64>, text: impl FnOnce() -> String) -> Value {
+    f.and_then(Number::from_f64)
+        .map_or_else(|| Value::String(text()), Value::Number)
+}
+
+fn parse_toml(source: &str, content: std::ops::Range<usize>) -> Result<Value, ImportError> {
+    let text = &source[content.clone()];
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end();
+        let Some(span) = e.span() else {
+            return ImportError::FrontMatter(format!("TOML syntax error: {message}"));
+        };
+        let (line, column) = line_column(source, content.start + span.start);
+        ImportError::FrontMatter(format!(
+            "TOML syntax error at line {line} column {column}: {message}"
+        ))
+    })?;
+    Ok(toml_to_json(toml::Value::Table(table)))
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `source`.
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    // The parser's span may point inside a character or past the end: clamp to a boundary.
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    use toml::Value as T;
+    match value {
+        T::String(s) => Value::String(s),
+        T::Integer(i) => Value::from(i),
+        T::Float(f) => float_to_json(Some(f), || f.to_string()),
+        T::Boolean(b) => Value::Bool(b),
+        T::Datetime(d) => Value::String(d.to_string()),
+        T::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
+        T::Table(table) => Value::Object(
+            table
+                .into_iter()
+                .map(|(key, value)| (key, toml_to_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn split_ok(source: &str) -> (Option<FrontMatter>, usize) {
+        match split(source) {
+            Ok(split) => split,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+
+    fn split_err(source: &str) -> String {
+        match split(source) {
+            Ok(split) => panic!("expected an error, got {split:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn yaml_block_is_parsed_with_nested_values_and_raw_kept() {
+        let source = "---\ntitle: \"FAQ\"\ndraft: false\nweight: 3\nratio: 0.5\ntags: [a, b]\nbutton:\n  enable: true\n  label: \"Go\"\n---\n\nBody\n";
+        let (fm, body_start) = split_ok(source);
+        let fm = fm.expect("front matter");
+        assert_eq!(fm.format, FrontMatterFormat::Yaml);
+        assert_eq!(
+            fm.raw,
+            "---\ntitle: \"FAQ\"\ndraft: false\nweight: 3\nratio: 0.5\ntags: [a, b]\nbutton:\n  enable: true\n  label: \"Go\"\n---\n"
+        );
+        assert_eq!(body_start, fm.raw.len());
+        assert_eq!(&source[body_start..], "\nBody\n");
+        assert_eq!(
+            fm.value,
+            json!({"title": "FAQ", "draft": false, "weight": 3, "ratio": 0.5, "tags": ["a", "b"],
+                   "button": {"enable": true, "label": "Go"}})
+        );
+        assert_eq!(fm.str("title"), Some("FAQ"));
+    }
+
+    #[test]
+    fn toml_block_is_parsed_and_datetimes_become_strings() {
+        let source = "+++\r\ntitle = 'FAQ'\r\ndate = 2024-01-02T03:04:05Z\r\nday = 2024-01-02\r\n[params]\r\nlist = [1, 2]\r\n+++\r\nBody";
+        let (fm, body_start) = split_ok(source);
+        let fm = fm.expect("front matter");
+        assert_eq!(fm.format, FrontMatterFormat::Toml);
+        assert!(fm.raw.starts_with("+++\r\n") && fm.raw.ends_with("\r\n+++\r\n"));
+        assert_eq!(&source[body_start..], "Body");
+        assert_eq!(
+            fm.value,
+            json!({"title": "FAQ", "date": "2024-01-02T03:04:05Z", "day": "2024-01-02",
+                   "params": {"list": [1, 2]}})
+        );
+    }
+
+    #[test]
+    fn no_front_matter_means_body_from_start() {
+        for source in [
+            "",
+            "Hello\n---\n",
+            " ---\nx\n---\n",
+            "----\nx\n----\n",
+            "**Q?**\n",
+        ] {
+            let (fm, start) = split_ok(source);
+            assert!(fm.is_none(), "{source:?}");
+            assert_eq!(start, 0);
+        }
+    }
+
+    #[test]
+    fn closing_delimiter_at_end_of_file_without_newline() {
+        let (fm, start) = split_ok("---\ntitle: x\n---");
+        let fm = fm.expect("front matter");
+        assert_eq!(fm.raw, "---\ntitle: x\n---");
+        assert_eq!(start, 16);
+    }
+
+    #[test]
+    fn empty_block_is_an_empty_object() {
+        for source in ["---\n---\n", "+++\n+++\n", "---\n# only a comment\n---\n"] {
+            let (fm, _) = split_ok(source);
+            assert_eq!(fm.expect("front matter").value, json!({}), "{source:?}");
+        }
+    }
+
+    #[test]
+    fn unterminated_block_is_an_error() {
+        let message = split_err("---\ntitle: x\n\n**Q?**\n\nA\n");
+        assert!(message.contains("never closed"), "{message}");
+        assert!(message.contains("`---`"), "{message}");
+        let message = split_err("+++\ntitle = 'x'\n");
+        assert!(
+            message.contains("TOML") && message.contains("`+++`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn invalid_yaml_reports_the_file_line() {
+        // The bad line is the file's line 3.
+        let message = split_err("---\ntitle: ok\nkey: [unclosed\nother: 1\n---\nBody\n");
+        assert!(
+            message.starts_with("invalid front matter: YAML syntax error"),
+            "{message}"
+        );
+        assert!(
+            message.contains("line 4") || message.contains("line 3"),
+            "{message}"
+        );
+        let message = split_err("---\ntitle: a: b\n---\n");
+        assert!(message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn invalid_toml_reports_the_file_line() {
+        let message = split_err("+++\ntitle = 'ok'\nbroken = \n+++\n");
+        assert!(message.contains("TOML syntax error at line 3"), "{message}");
+        assert!(!message.contains('\n'), "one-line message: {message}");
+    }
+
+    #[test]
+    fn front_matter_that_is_not_a_mapping_is_refused() {
+        let message = split_err("---\n- a\n- b\n---\n");
+        assert!(
+            message.contains("mapping") && message.contains("a list"),
+            "{message}"
+        );
+        let message = split_err("---\njust text\n---\n");
+        assert!(message.contains("a string"), "{message}");
+    }
+
+    #[test]
+    fn yaml_scalar_keys_tags_and_merges_are_mapped() {
+        let source = "---\n1: one\ntrue: yes\nbase: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\ntagged: !custom 5\n---\n";
+        let (fm, _) = split_ok(source);
+        assert_eq!(
+            fm.expect("front matter").value,
+            json!({"1": "one", "true": "yes", "base": {"x": 1}, "derived": {"x": 1, "y": 2}, "tagged": 5})
+        );
+        let message = split_err("---\n? [a, b]\n: v\n---\n");
+        assert!(message.contains("plain text"), "{message}");
+    }
+
+    #[test]
+    fn format_parses_and_prints() {
+        assert_eq!("yaml".parse(), Ok(FrontMatterFormat::Yaml));
+        assert_eq!("TOML".parse(), Ok(FrontMatterFormat::Toml));
+        assert!("json".parse::<FrontMatterFormat>().is_err());
+        assert_eq!(FrontMatterFormat::Toml.to_string(), "toml");
+        assert_eq!(FrontMatterFormat::Yaml.as_str(), "yaml");
+    }
+
+    #[test]
+    fn line_column_never_panics_inside_a_character() {
+        let source = "é\nxé";
+        assert_eq!(line_column(source, 1), (1, 1));
+        assert_eq!(line_column(source, 100), (2, 3));
+    }
+}

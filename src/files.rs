@@ -1,0 +1,198 @@
+//! Markdown files on disk: reading them, naming the page they hold, importing
+//! them one by one (`faqd import`) or a whole directory (`faqd seed`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use sqlx::PgPool;
+
+use crate::content::{self, QuestionStyle};
+use crate::domain::{Lang, Slug};
+use crate::model::ImportReport;
+use crate::store::{import, meta};
+
+/// How to import one file.
+#[derive(Debug, Default, Clone)]
+pub struct ImportOptions {
+    /// The page's slug; default: from the file name.
+    pub slug: Option<Slug>,
+    /// The page's language; default: the front matter's, else the file name's
+    /// Hugo suffix (`faq.fr.md`), else `en`.
+    pub lang: Option<Lang>,
+    /// Force a question style instead of detecting it.
+    pub questions: Option<QuestionStyle>,
+    pub dry_run: bool,
+}
+
+/// The largest Markdown file accepted (the same limit as HTTP imports).
+pub const MAX_MARKDOWN_BYTES: u64 = 1024 * 1024;
+
+/// The slug and (Hugo-style) language a file name suggests: `faq.md` → (`faq`,
+/// none), `faq.fr.md` → (`faq`, `fr`).
+pub fn identity_from_path(path: &Path) -> (String, Option<Lang>) {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if let Some((name, suffix)) = stem.rsplit_once('.')
+        && let Ok(lang) = Lang::parse(suffix)
+    {
+        return (content::slugify(name), Some(lang));
+    }
+    (content::slugify(stem), None)
+}
+
+/// Reads, parses and imports one Markdown file.
+pub async fn import_file(
+    pool: &PgPool,
+    path: &Path,
+    options: &ImportOptions,
+    actor: &str,
+) -> anyhow::Result<ImportReport> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    if size > MAX_MARKDOWN_BYTES {
+        bail!(
+            "{} is {size} bytes; the limit is {MAX_MARKDOWN_BYTES}",
+            path.display()
+        );
+    }
+    let bytes = tokio::fs::read(path)
+        .await
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not UTF-8 text (invalid byte at {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let parsed = content::parse_page(&source, options.questions)
+        .with_context(|| format!("cannot import {}", path.display()))?;
+
+    let (file_slug, file_lang) = identity_from_path(path);
+    let slug = match &options.slug {
+        Some(slug) => slug.clone(),
+        None => Slug::parse(&file_slug).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot name the page after {}: {e}; pass --slug",
+                path.display()
+            )
+        })?,
+    };
+    let lang = match (&options.lang, &parsed.lang, file_lang) {
+        (Some(lang), _, _) => lang.clone(),
+        (None, Some(front), _) => Lang::parse(front)
+            .map_err(|e| anyhow::anyhow!("{}: front matter language: {e}", path.display()))?,
+        (None, None, Some(lang)) => lang,
+        (None, None, None) => Lang::default_lang(),
+    };
+    let mut conn = pool.acquire().await?;
+    let report = import::import_page(
+        &mut conn,
+        &parsed,
+        slug.as_str(),
+        lang.as_str(),
+        actor,
+        options.dry_run,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Every Markdown file under `dir`, recursively, in a stable order.
+pub fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Imports every Markdown file under `dir` and records that the database is seeded.
+pub async fn seed(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<ImportReport>> {
+    let files = markdown_files(dir)?;
+    if files.is_empty() {
+        bail!("no Markdown file under {}", dir.display());
+    }
+    let mut reports = Vec::with_capacity(files.len());
+    for file in &files {
+        reports.push(import_file(pool, file, &ImportOptions::default(), "seed").await?);
+    }
+    meta::mark_seeded(&mut *pool.acquire().await?).await?;
+    Ok(reports)
+}
+
+/// Seeds the database from `dir` if it never was: the first start imports the
+/// seed, and content editors delete later never comes back.
+pub async fn seed_once(pool: &PgPool, dir: &Path) -> anyhow::Result<Option<Vec<ImportReport>>> {
+    // Two instances starting together: the lock makes the second wait, then
+    // see the marker.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('faqd-seed'))")
+        .execute(&mut *tx)
+        .await?;
+    if meta::is_seeded(&mut tx).await? {
+        return Ok(None);
+    }
+    if !dir.is_dir() {
+        tracing::warn!(dir = %dir.display(), "no seed directory; starting empty");
+        meta::mark_seeded(&mut tx).await?;
+        tx.commit().await?;
+        return Ok(Some(Vec::new()));
+    }
+    let reports = seed(pool, dir).await?;
+    tx.commit().await?;
+    Ok(Some(reports))
+}
+
+/// One line per import, for the CLI.
+pub fn summary(report: &ImportReport) -> String {
+    format!(
+        "{}{} ({}) v{}: {} created, {} updated, {} deleted, {} unchanged{}",
+        if report.dry_run { "[dry run] " } else { "" },
+        report.slug,
+        report.lang,
+        report.version,
+        report.created.len(),
+        report.updated.len(),
+        report.deleted.len(),
+        report.unchanged.len(),
+        if report.page_created {
+            " (new page)"
+        } else {
+            ""
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_give_slug_and_hugo_language() {
+        assert_eq!(
+            identity_from_path(Path::new("seed/faq.md")),
+            ("faq".to_owned(), None)
+        );
+        let (slug, lang) = identity_from_path(Path::new("x/Shipping FAQ.fr.md"));
+        assert_eq!(slug, "shipping-faq");
+        assert_eq!(lang.map(|l| l.to_string()).as_deref(), Some("fr"));
+    }
+}

@@ -1,0 +1,24 @@
+//! faqd: a headless CMS for FAQ content. See ARCHITECTURE.md for the map.
+
+/// The HTTP API: handlers per resource, shared HTTP plumbing, the OpenAPI parts.
+pub mod api;
+/// The HTTP application: building and binding the server, the OpenAPI document.
+pub mod app;
+/// The command line.
+pub mod cli;
+/// Settings from flags and `FAQD_*` variables.
+pub mod config;
+/// Markdown: front matter, question/answer split, rendering and sanitising, slugs.
+pub mod content;
+/// Database: connection pool, migrations, the private PostgreSQL cluster.
+pub mod db;
+/// Validated types: slugs, languages, limits, cursors.
+pub mod domain;
+/// The error type of the HTTP surface, as problem+json.
+pub mod error;
+/// Markdown files on disk: import one, seed a directory.
+pub mod files;
+/// The resources of the public contract.
+pub mod model;
+/// SQL per resource, shared by handlers, importer and CLI.
+pub mod store;

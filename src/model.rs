@@ -1,0 +1,179 @@
+//! The resources of the public contract, as they travel in JSON and in the OpenAPI document.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Who is reading: what they may see follows from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Anonymous readers: published content of live, non-draft pages only.
+    Reader,
+    /// Editors (and preview tokens): the current versions, drafts included.
+    Editor,
+}
+
+/// The publication state of an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryStatus {
+    /// Not visible to readers.
+    Draft,
+    /// Readers see the current version.
+    Published,
+    /// Readers see the last published version; the current one is staged.
+    Changed,
+}
+
+impl EntryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Changed => "changed",
+        }
+    }
+}
+
+impl TryFrom<String> for EntryStatus {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "draft" => Ok(Self::Draft),
+            "published" => Ok(Self::Published),
+            "changed" => Ok(Self::Changed),
+            other => Err(format!("unknown entry status '{other}'")),
+        }
+    }
+}
+
+/// One question and its answer.
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Entry {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// The slug of the entry's page.
+    #[schema(example = "faq")]
+    pub page: String,
+    /// The language of the entry's page (BCP 47).
+    #[schema(example = "en")]
+    pub lang: String,
+    /// Unique across the service; derived from the question when not given.
+    #[schema(example = "what-is-a-technical-coach")]
+    pub slug: String,
+    /// The nearest Markdown heading above the question, `null` before any.
+    pub section: Option<String>,
+    #[schema(example = "What is a technical coach?")]
+    pub question: String,
+    /// The Markdown source exactly as written.
+    pub answer: String,
+    /// The answer rendered (CommonMark) and sanitised: no script, no event handlers, no `javascript:`/`data:` URLs.
+    pub answer_html: String,
+    /// 1-based place among the page's entries (as this reader sees them), computed when read.
+    #[schema(example = 3, minimum = 1)]
+    pub position: i64,
+    pub tags: Vec<String>,
+    #[sqlx(try_from = "String")]
+    pub status: EntryStatus,
+    /// Grows by one with every change of the entry; the `ETag` derives from it.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Order key within the page, for cursors; not part of the resource.
+    #[serde(skip)]
+    pub sort_key: i64,
+}
+
+/// One FAQ page (one source Markdown file, in one language).
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Page {
+    #[schema(example = "faq")]
+    pub slug: String,
+    /// BCP 47 language tag; `(slug, lang)` identifies the page.
+    #[schema(example = "en")]
+    pub lang: String,
+    #[schema(example = "Manufacture | FAQ")]
+    pub title: String,
+    pub description: String,
+    /// Front matter `draft: true`: the page and its entries are hidden from readers.
+    pub draft: bool,
+    /// Every key of the source front matter, nested values kept.
+    #[schema(value_type = Object)]
+    pub front_matter: sqlx::types::Json<serde_json::Value>,
+    /// The Markdown between the front matter and the first question, verbatim.
+    pub intro: String,
+    /// How many entries this reader sees on the page.
+    #[schema(example = 18)]
+    pub entry_count: i64,
+    /// The other languages this page exists in.
+    #[schema(example = json!(["fr"]))]
+    pub translations: Vec<String>,
+    /// Grows with every change to the page or to anything readers see of it; the `ETag` derives from it.
+    #[schema(example = 1, minimum = 1)]
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A page with its entries in order: everything a frontend needs to render it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PageWithEntries {
+    #[serde(flatten)]
+    pub page: Page,
+    /// The entries this reader sees, in order.
+    pub entries: Vec<Entry>,
+}
+
+/// A page of pages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageList {
+    pub items: Vec<Page>,
+    /// Pass as `cursor` to get the next items; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// How many items the query matches across all its cursor pages.
+    pub total: i64,
+}
+
+/// A page of entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryList {
+    pub items: Vec<Entry>,
+    /// Pass as `cursor` to get the next items; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// How many items the query matches across all its cursor pages.
+    pub total: i64,
+}
+
+/// What an import did, entry by entry (slugs).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub slug: String,
+    pub lang: String,
+    /// The page did not exist before.
+    pub page_created: bool,
+    /// Page fields (front matter, intro, order) changed.
+    pub page_updated: bool,
+    /// The page's version after the import.
+    pub version: i64,
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub deleted: Vec<String>,
+    pub unchanged: Vec<String>,
+    /// Nothing was written: this is what the import would do.
+    pub dry_run: bool,
+}
+
+impl ImportReport {
+    /// Whether the import changed anything readers or editors can see.
+    pub fn changed(&self) -> bool {
+        self.page_created
+            || self.page_updated
+            || !self.created.is_empty()
+            || !self.updated.is_empty()
+            || !self.deleted.is_empty()
+    }
+}

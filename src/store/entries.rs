@@ -1,0 +1,408 @@
+//! Entries: reads for both audiences, and the writes every path (import, API)
+//! goes through, each writing its revision in the same transaction.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::model::{Audience, Entry};
+
+/// Position of an entry in the `(page slug, lang, order)` sequence, for cursors.
+pub type EntryKey = (String, String, i64, Uuid);
+
+/// Filters of an entry listing.
+#[derive(Debug, Default)]
+pub struct EntryFilter<'a> {
+    pub page: Option<&'a str>,
+    pub lang: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    /// `Some("")` selects entries with no section.
+    pub section: Option<&'a str>,
+}
+
+/// The audience's entries, with page, lang and 1-based position, as a CTE named
+/// `ordered`. `$1` page slug and `$2` lang narrow it (NULL: any).
+fn ordered_cte(audience: Audience) -> String {
+    format!(
+        "WITH ordered AS (
+            SELECT e.id, p.slug AS page, p.lang, e.slug, e.section, e.question, e.answer,
+                   e.answer_html, e.tags, e.status, e.version, e.created_at, e.updated_at,
+                   e.published_at, e.sort_key,
+                   row_number() OVER (PARTITION BY e.page_id ORDER BY e.sort_key, e.id) AS position
+            FROM {entries} e
+            JOIN pages p ON p.id = e.page_id
+            WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::text IS NULL OR p.lang = $2)
+         )",
+        entries = audience.entries_relation(),
+    )
+}
+
+/// The tag and section filters over `ordered`, as `$3` and `$4`.
+const FILTERS: &str = "($3::text IS NULL OR $3 = ANY (tags))
+    AND ($4::text IS NULL OR section IS NOT DISTINCT FROM NULLIF($4, ''))";
+
+/// One cursor page of entries in `(page, lang, position)` order, after `after`.
+#[tracing::instrument(skip(conn))]
+pub async fn list(
+    conn: &mut PgConnection,
+    audience: Audience,
+    filter: &EntryFilter<'_>,
+    after: Option<&EntryKey>,
+    limit: u32,
+) -> sqlx::Result<Vec<Entry>> {
+    let sql = format!(
+        "{cte}
+         SELECT * FROM ordered
+         WHERE {FILTERS}
+           AND ($5::text IS NULL OR (page, lang, sort_key, id) > ($5, $6, $7, $8))
+         ORDER BY page, lang, sort_key, id
+         LIMIT $9",
+        cte = ordered_cte(audience),
+    );
+    sqlx::query_as(&sql)
+        .bind(filter.page)
+        .bind(filter.lang)
+        .bind(filter.tag)
+        .bind(filter.section)
+        .bind(after.map(|k| k.0.as_str()))
+        .bind(after.map(|k| k.1.as_str()))
+        .bind(after.map(|k| k.2))
+        .bind(after.map(|k| k.3))
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await
+}
+
+/// How many entries [`list`] matches over all its cursor pages, and when the newest changed.
+#[tracing::instrument(skip(conn))]
+pub async fn count(
+    conn: &mut PgConnection,
+    audience: Audience,
+    filter: &EntryFilter<'_>,
+) -> sqlx::Result<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
+    let sql = format!(
+        "{cte} SELECT count(*), max(updated_at) FROM ordered WHERE {FILTERS}",
+        cte = ordered_cte(audience),
+    );
+    sqlx::query_as(&sql)
+        .bind(filter.page)
+        .bind(filter.lang)
+        .bind(filter.tag)
+        .bind(filter.section)
+        .fetch_one(conn)
+        .await
+}
+
+/// Every entry of the page `(slug, lang)` that the audience sees, in order.
+#[tracing::instrument(skip(conn))]
+pub async fn of_page(
+    conn: &mut PgConnection,
+    audience: Audience,
+    slug: &str,
+    lang: &str,
+) -> sqlx::Result<Vec<Entry>> {
+    let sql = format!(
+        "{cte} SELECT * FROM ordered ORDER BY sort_key, id",
+        cte = ordered_cte(audience),
+    );
+    sqlx::query_as(&sql)
+        .bind(slug)
+        .bind(lang)
+        .fetch_all(conn)
+        .await
+}
+
+/// An entry reference from a path: its id, or else its slug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryRef {
+    Id(Uuid),
+    Slug(String),
+}
+
+impl EntryRef {
+    pub fn parse(s: &str) -> Self {
+        match Uuid::try_parse(s) {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Slug(s.to_owned()),
+        }
+    }
+}
+
+/// One entry by id or slug, if the audience sees it.
+#[tracing::instrument(skip(conn))]
+pub async fn get(
+    conn: &mut PgConnection,
+    audience: Audience,
+    entry: &EntryRef,
+) -> sqlx::Result<Option<Entry>> {
+    let (id, slug) = match entry {
+        EntryRef::Id(id) => (Some(*id), None),
+        EntryRef::Slug(slug) => (None, Some(slug.as_str())),
+    };
+    // Positions are computed over the entry's own page only.
+    let sql = format!(
+        "WITH target AS (SELECT page_id FROM entries WHERE id = $3 OR slug = $4),
+         ordered AS (
+            SELECT e.id, p.slug AS page, p.lang, e.slug, e.section, e.question, e.answer,
+                   e.answer_html, e.tags, e.status, e.version, e.created_at, e.updated_at,
+                   e.published_at, e.sort_key,
+                   row_number() OVER (PARTITION BY e.page_id ORDER BY e.sort_key, e.id) AS position
+            FROM {entries} e
+            JOIN pages p ON p.id = e.page_id
+            WHERE e.page_id IN (SELECT page_id FROM target)
+         )
+         SELECT * FROM ordered WHERE ($1::uuid IS NULL OR id = $1) AND ($2::text IS NULL OR slug = $2)",
+        entries = audience.entries_relation(),
+    );
+    sqlx::query_as(&sql)
+        .bind(id)
+        .bind(slug)
+        .bind(id)
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
+}
+
+// ---------------------------------------------------------------------------
+// Writes
+
+/// The content of an entry as a write sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryContent {
+    pub section: Option<String>,
+    pub question: String,
+    pub answer: String,
+    pub answer_html: String,
+    pub tags: Vec<String>,
+}
+
+/// Where an imported entry sits in its page's source text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceSpans {
+    pub question: (i32, i32),
+    pub answer: (i32, i32),
+}
+
+/// Serialises slug allocation across transactions (held until commit), so that
+/// two writers never pick the same free slug.
+pub async fn lock_slugs(conn: &mut PgConnection) -> sqlx::Result<()> {
+    // An arbitrary application-wide key for pg_advisory_xact_lock.
+    const SLUG_LOCK: i64 = 0x6661_7164_736c_7567; // "faqdslug"
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(SLUG_LOCK)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The first free slug among `base`, `base-2`, `base-3`, … (deleted entries keep
+/// theirs). Call with [`lock_slugs`] held.
+pub async fn free_slug(conn: &mut PgConnection, base: &str) -> sqlx::Result<String> {
+    // Slugs hold only [a-z0-9-], so `base` needs no LIKE escaping.
+    let taken: Vec<String> =
+        sqlx::query_scalar("SELECT slug FROM entries WHERE slug = $1 OR slug LIKE $1 || '-%'")
+            .bind(base)
+            .fetch_all(conn)
+            .await?;
+    if !taken.iter().any(|s| s == base) {
+        return Ok(base.to_owned());
+    }
+    let mut n = 2u64;
+    loop {
+        let candidate = format!("{base}-{n}");
+        if !taken.contains(&candidate) {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+/// A new entry, written with its first revision. Published entries are visible at once.
+#[derive(Debug)]
+pub struct NewEntry<'a> {
+    pub page_id: i64,
+    pub slug: &'a str,
+    pub content: &'a EntryContent,
+    pub sort_key: i64,
+    pub published: bool,
+    pub spans: Option<SourceSpans>,
+}
+
+/// Inserts an entry and its revision 1. Returns its id.
+#[tracing::instrument(skip(conn, new), fields(slug = new.slug))]
+pub async fn insert(
+    conn: &mut PgConnection,
+    new: &NewEntry<'_>,
+    kind: &str,
+    actor: &str,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    let (question_span, answer_span) = spans_to_sql(new.spans);
+    sqlx::query(
+        "INSERT INTO entries (id, page_id, slug, section, question, answer, answer_html, sort_key,
+                              tags, status, version, published_version, published_at,
+                              question_span, answer_span)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                 CASE WHEN $10 THEN 'published' ELSE 'draft' END, 1,
+                 CASE WHEN $10 THEN 1 END, CASE WHEN $10 THEN now() END,
+                 int4range($11, $12), int4range($13, $14))",
+    )
+    .bind(id)
+    .bind(new.page_id)
+    .bind(new.slug)
+    .bind(&new.content.section)
+    .bind(&new.content.question)
+    .bind(&new.content.answer)
+    .bind(&new.content.answer_html)
+    .bind(new.sort_key)
+    .bind(&new.content.tags)
+    .bind(new.published)
+    .bind(question_span.0)
+    .bind(question_span.1)
+    .bind(answer_span.0)
+    .bind(answer_span.1)
+    .execute(&mut *conn)
+    .await?;
+    write_revision(conn, id, kind, actor).await?;
+    Ok(id)
+}
+
+fn spans_to_sql(
+    spans: Option<SourceSpans>,
+) -> ((Option<i32>, Option<i32>), (Option<i32>, Option<i32>)) {
+    match spans {
+        Some(s) => (
+            (Some(s.question.0), Some(s.question.1)),
+            (Some(s.answer.0), Some(s.answer.1)),
+        ),
+        None => ((None, None), (None, None)),
+    }
+}
+
+/// Copies the entry's current state into its history, as version `version`.
+pub async fn write_revision(
+    conn: &mut PgConnection,
+    id: Uuid,
+    kind: &str,
+    actor: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO entry_revisions (entry_id, version, kind, actor, slug, section, question,
+                                      answer, answer_html, tags, status)
+         SELECT id, version, $2, $3, slug, section, question, answer, answer_html, tags, status
+         FROM entries WHERE id = $1",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(actor)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An entry as an import compares it with the file.
+#[derive(Debug, sqlx::FromRow)]
+pub struct EntryForImport {
+    pub id: Uuid,
+    pub slug: String,
+    pub section: Option<String>,
+    pub question: String,
+    pub answer: String,
+    pub answer_html: String,
+    pub tags: Vec<String>,
+    pub status: String,
+    pub sort_key: i64,
+}
+
+impl EntryForImport {
+    pub fn content(&self) -> EntryContent {
+        EntryContent {
+            section: self.section.clone(),
+            question: self.question.clone(),
+            answer: self.answer.clone(),
+            answer_html: self.answer_html.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+/// The page's entries that are not deleted, in order, locked for the transaction.
+pub async fn of_page_for_import(
+    conn: &mut PgConnection,
+    page_id: i64,
+) -> sqlx::Result<Vec<EntryForImport>> {
+    sqlx::query_as(
+        "SELECT id, slug, section, question, answer, answer_html, tags, status, sort_key
+         FROM entries WHERE page_id = $1 AND deleted_at IS NULL
+         ORDER BY sort_key, id FOR UPDATE",
+    )
+    .bind(page_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Replaces an entry's content and publishes it at once (a new version, live).
+pub async fn publish_content(
+    conn: &mut PgConnection,
+    id: Uuid,
+    content: &EntryContent,
+    kind: &str,
+    actor: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE entries SET section = $2, question = $3, answer = $4, answer_html = $5, tags = $6,
+                status = 'published', version = version + 1, published_version = version + 1,
+                updated_at = now(), published_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&content.section)
+    .bind(&content.question)
+    .bind(&content.answer)
+    .bind(&content.answer_html)
+    .bind(&content.tags)
+    .execute(&mut *conn)
+    .await?;
+    write_revision(conn, id, kind, actor).await
+}
+
+/// Sets where an entry sits: its order key and its spans in the page source.
+/// Neither is a change of the entry itself, so its version stays.
+pub async fn place(
+    conn: &mut PgConnection,
+    id: Uuid,
+    sort_key: i64,
+    spans: Option<SourceSpans>,
+) -> sqlx::Result<()> {
+    let (q, a) = spans_to_sql(spans);
+    sqlx::query(
+        "UPDATE entries SET sort_key = $2, question_span = int4range($3, $4),
+                answer_span = int4range($5, $6)
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(sort_key)
+    .bind(q.0)
+    .bind(q.1)
+    .bind(a.0)
+    .bind(a.1)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes an entry softly: it leaves readers, keeps its slug and stays restorable.
+pub async fn soft_delete(
+    conn: &mut PgConnection,
+    id: Uuid,
+    kind: &str,
+    actor: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE entries SET deleted_at = now(), version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    write_revision(conn, id, kind, actor).await
+}

@@ -1,0 +1,228 @@
+//! Pages: reads for both audiences, and the page half of an import.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::model::{Audience, Page};
+
+/// Position of a page in the `(slug, lang)` order, for cursors.
+pub type PageKey = (String, String);
+
+/// The columns of [`Page`], for a `pages` row aliased `p`.
+fn page_columns(audience: Audience) -> String {
+    format!(
+        "p.slug, p.lang, p.title, p.description, p.draft, p.front_matter, p.intro, p.version,
+         p.created_at, p.updated_at,
+         (SELECT count(*) FROM {entries} e WHERE e.page_id = p.id) AS entry_count,
+         ARRAY(SELECT t.lang FROM pages t
+               WHERE t.slug = p.slug AND t.id <> p.id AND {t_visible}
+               ORDER BY t.lang) AS translations",
+        entries = audience.entries_relation(),
+        t_visible = audience.pages_visible("t"),
+    )
+}
+
+/// One cursor page of pages in `(slug, lang)` order, after `after`.
+#[tracing::instrument(skip(conn))]
+pub async fn list(
+    conn: &mut PgConnection,
+    audience: Audience,
+    lang: Option<&str>,
+    after: Option<&PageKey>,
+    limit: u32,
+) -> sqlx::Result<Vec<Page>> {
+    let sql = format!(
+        "SELECT {columns} FROM pages p
+         WHERE {visible}
+           AND ($1::text IS NULL OR p.lang = $1)
+           AND ($2::text IS NULL OR (p.slug, p.lang) > ($2, $3))
+         ORDER BY p.slug, p.lang
+         LIMIT $4",
+        columns = page_columns(audience),
+        visible = audience.pages_visible("p"),
+    );
+    sqlx::query_as(&sql)
+        .bind(lang)
+        .bind(after.map(|k| k.0.as_str()))
+        .bind(after.map(|k| k.1.as_str()))
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await
+}
+
+/// How many pages [`list`] matches over all its cursor pages, and when the newest changed.
+#[tracing::instrument(skip(conn))]
+pub async fn count(
+    conn: &mut PgConnection,
+    audience: Audience,
+    lang: Option<&str>,
+) -> sqlx::Result<(i64, Option<DateTime<Utc>>)> {
+    let sql = format!(
+        "SELECT count(*), max(p.updated_at) FROM pages p
+         WHERE {visible} AND ($1::text IS NULL OR p.lang = $1)",
+        visible = audience.pages_visible("p"),
+    );
+    sqlx::query_as(&sql).bind(lang).fetch_one(conn).await
+}
+
+/// The languages in which the audience can see the page `slug`.
+#[tracing::instrument(skip(conn))]
+pub async fn languages(
+    conn: &mut PgConnection,
+    audience: Audience,
+    slug: &str,
+) -> sqlx::Result<Vec<String>> {
+    let sql = format!(
+        "SELECT p.lang FROM pages p WHERE p.slug = $1 AND {visible} ORDER BY p.lang",
+        visible = audience.pages_visible("p"),
+    );
+    sqlx::query_scalar(&sql).bind(slug).fetch_all(conn).await
+}
+
+/// The page `(slug, lang)` if the audience can see it.
+#[tracing::instrument(skip(conn))]
+pub async fn get(
+    conn: &mut PgConnection,
+    audience: Audience,
+    slug: &str,
+    lang: &str,
+) -> sqlx::Result<Option<Page>> {
+    let sql = format!(
+        "SELECT {columns} FROM pages p WHERE p.slug = $1 AND p.lang = $2 AND {visible}",
+        columns = page_columns(audience),
+        visible = audience.pages_visible("p"),
+    );
+    sqlx::query_as(&sql)
+        .bind(slug)
+        .bind(lang)
+        .fetch_optional(conn)
+        .await
+}
+
+/// A page's row as an import sees it (deleted pages included), locked for the
+/// rest of the transaction.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PageForImport {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub draft: bool,
+    pub front_matter: sqlx::types::Json<serde_json::Value>,
+    pub front_matter_raw: Option<String>,
+    pub front_matter_format: Option<String>,
+    pub intro: String,
+    pub source: Option<String>,
+    pub question_style: String,
+    pub version: i64,
+    pub deleted: bool,
+}
+
+/// The fields of a page that an import writes.
+#[derive(Debug, PartialEq)]
+pub struct PageFields<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub draft: bool,
+    pub front_matter: &'a serde_json::Value,
+    pub front_matter_raw: Option<&'a str>,
+    pub front_matter_format: Option<&'a str>,
+    pub intro: &'a str,
+    pub source: &'a str,
+    pub question_style: &'a str,
+}
+
+impl PageForImport {
+    /// Whether `fields` differ from this row in anything readers see.
+    pub fn differs_for_readers(&self, fields: &PageFields<'_>) -> bool {
+        self.deleted
+            || self.title != fields.title
+            || self.description != fields.description
+            || self.draft != fields.draft
+            || &self.front_matter.0 != fields.front_matter
+            || self.intro != fields.intro
+    }
+
+    /// Whether `fields` differ from this row at all (source text and style included).
+    pub fn differs(&self, fields: &PageFields<'_>) -> bool {
+        self.differs_for_readers(fields)
+            || self.front_matter_raw.as_deref() != fields.front_matter_raw
+            || self.front_matter_format.as_deref() != fields.front_matter_format
+            || self.source.as_deref() != Some(fields.source)
+            || self.question_style != fields.question_style
+    }
+}
+
+/// Finds the page `(slug, lang)` and locks it, creating it from `fields` when
+/// missing. Returns the row and whether it was created.
+#[tracing::instrument(skip(conn, fields))]
+pub async fn lock_or_create(
+    conn: &mut PgConnection,
+    slug: &str,
+    lang: &str,
+    fields: &PageFields<'_>,
+) -> sqlx::Result<(PageForImport, bool)> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO pages (slug, lang, title, description, draft, front_matter, front_matter_raw,
+                            front_matter_format, intro, source, question_style)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (slug, lang) DO NOTHING
+         RETURNING id",
+    )
+    .bind(slug)
+    .bind(lang)
+    .bind(fields.title)
+    .bind(fields.description)
+    .bind(fields.draft)
+    .bind(sqlx::types::Json(fields.front_matter))
+    .bind(fields.front_matter_raw)
+    .bind(fields.front_matter_format)
+    .bind(fields.intro)
+    .bind(fields.source)
+    .bind(fields.question_style)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = sqlx::query_as(
+        "SELECT id, title, description, draft, front_matter, front_matter_raw, front_matter_format,
+                intro, source, question_style, version, deleted_at IS NOT NULL AS deleted
+         FROM pages WHERE slug = $1 AND lang = $2 FOR UPDATE",
+    )
+    .bind(slug)
+    .bind(lang)
+    .fetch_one(conn)
+    .await?;
+    Ok((row, inserted.is_some()))
+}
+
+/// Writes an import's page fields; `bump` says whether readers see a change
+/// (then `version` grows by one). Returns the page's version.
+#[tracing::instrument(skip(conn, fields))]
+pub async fn update_from_import(
+    conn: &mut PgConnection,
+    id: i64,
+    fields: &PageFields<'_>,
+    bump: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE pages SET
+            title = $2, description = $3, draft = $4, front_matter = $5, front_matter_raw = $6,
+            front_matter_format = $7, intro = $8, source = $9, question_style = $10,
+            deleted_at = NULL,
+            version = version + $11::boolean::int,
+            updated_at = CASE WHEN $11 THEN now() ELSE updated_at END
+         WHERE id = $1
+         RETURNING version",
+    )
+    .bind(id)
+    .bind(fields.title)
+    .bind(fields.description)
+    .bind(fields.draft)
+    .bind(sqlx::types::Json(fields.front_matter))
+    .bind(fields.front_matter_raw)
+    .bind(fields.front_matter_format)
+    .bind(fields.intro)
+    .bind(fields.source)
+    .bind(fields.question_style)
+    .bind(bump)
+    .fetch_one(conn)
+    .await
+}

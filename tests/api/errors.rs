@@ -1,0 +1,103 @@
+use reqwest::{Method, header};
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_problem() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/api/v1",
+        "/api/v1/nothing",
+        "/api/v2/pages",
+        "/api/v1/pages/faq/nope/deeper",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{path}"
+        );
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["status"], 404);
+        assert!(
+            problem["type"].is_string()
+                && problem["title"].is_string()
+                && problem["detail"].is_string()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_problem_with_allow() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        (Method::DELETE, "/api/v1/pages"),
+        (Method::PUT, "/api/v1/faqs"),
+        (Method::POST, "/healthz"),
+        (Method::PATCH, "/openapi.json"),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405, "{method} {path}");
+        let allow = res.headers()[header::ALLOW].to_str().unwrap().to_owned();
+        assert!(
+            allow.contains("GET") && allow.contains("HEAD"),
+            "{method} {path}: {allow}"
+        );
+        assert!(!allow.contains(method.as_str()), "{method} {path}: {allow}");
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["status"], 405);
+    }
+}
+
+#[tokio::test]
+async fn hostile_paths_and_queries_never_cause_a_500() {
+    let app = spawn_app().await;
+    let long = "a".repeat(10_000);
+    for path in [
+        format!("/api/v1/faqs/{long}"),
+        format!("/api/v1/pages/{long}"),
+        "/api/v1/pages/%00".to_owned(),
+        "/api/v1/faqs/'%3B%20DROP%20TABLE%20entries%3B--".to_owned(),
+        "/api/v1/faqs?page=%27%20OR%201%3D1--&tag=%00".to_owned(),
+        "/api/v1/faqs?section=%E2%9D%A4%EF%B8%8F".to_owned(),
+        "/api/v1/pages/faq?lang=".to_owned(),
+    ] {
+        let res = app.get(&path).await;
+        assert!(
+            res.status().is_client_error() || res.status().is_success(),
+            "{path}: {}",
+            res.status()
+        );
+    }
+    // The database is untouched and still answers.
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn cors_allows_anonymous_reads_from_any_origin() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/pages"))
+        .header(header::ORIGIN, "https://www.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+}

@@ -1,0 +1,223 @@
+//! The test harness: one PostgreSQL server per test process (`DATABASE_URL`, or
+//! else a private cluster under `target/`), a migrated template database, and per
+//! test a fresh database cloned from it and the real app on a random port.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use faqd::app::Application;
+use faqd::config::ServeSettings;
+use faqd::content::{self, QuestionStyle};
+use faqd::db::{self, postgres::PrivateCluster};
+use faqd::model::ImportReport;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+
+/// How to reach the test server as a superuser, and the cluster if we run one.
+struct TestServer {
+    admin: PgConnectOptions,
+    _cluster: Option<PrivateCluster>,
+}
+
+static SERVER: LazyLock<Result<TestServer, String>> = LazyLock::new(|| {
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        let admin = url
+            .parse::<PgConnectOptions>()
+            .map_err(|e| format!("invalid DATABASE_URL: {e}"))?;
+        return Ok(TestServer {
+            admin,
+            _cluster: None,
+        });
+    }
+    // Kept between runs (and left running for the next one): the first run pays
+    // for initdb, later ones attach in milliseconds.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("faqd-test-data");
+    let cluster = PrivateCluster::start(&dir).map_err(|e| e.to_string())?;
+    Ok(TestServer {
+        admin: cluster.connect_options("postgres"),
+        _cluster: Some(cluster),
+    })
+});
+
+fn server() -> &'static TestServer {
+    match &*SERVER {
+        Ok(server) => server,
+        Err(err) => panic!("no PostgreSQL for the tests: {err}"),
+    }
+}
+
+/// The migrated template every test database is cloned from, named after the
+/// migrations so that a schema change gets a new one.
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let admin = &server().admin;
+            let fingerprint: u64 = db::MIGRATOR
+                .iter()
+                .flat_map(|m| m.checksum.iter().copied())
+                .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                });
+            let name = format!("faqd_tpl_{fingerprint:016x}");
+            let mut conn = PgConnection::connect_with(admin)
+                .await
+                .expect("connect to the test server");
+            // Serialise template creation across test processes.
+            sqlx::query("SELECT pg_advisory_lock(hashtext('faqd-test-template'))")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            db::create_database_if_missing(admin, &name)
+                .await
+                .expect("create template");
+            let pool = PgPool::connect_with(admin.clone().database(&name))
+                .await
+                .expect("connect to template");
+            db::MIGRATOR.run(&pool).await.expect("migrate template");
+            pool.close().await;
+            sqlx::query("SELECT pg_advisory_unlock(hashtext('faqd-test-template'))")
+                .execute(&mut conn)
+                .await
+                .expect("unlock");
+            name
+        })
+        .await
+}
+
+/// The app under test, on its own database.
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub client: reqwest::Client,
+    db_name: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// Starts the app on a fresh, migrated, empty database.
+pub async fn spawn_app() -> TestApp {
+    let template = template().await;
+    let db_name = format!("faqd_t_{}", uuid::Uuid::new_v4().simple());
+    let admin = &server().admin;
+    let mut conn = PgConnection::connect_with(admin)
+        .await
+        .expect("connect to the test server");
+    sqlx::query(&format!(
+        "CREATE DATABASE \"{db_name}\" TEMPLATE \"{template}\""
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("create the test database");
+    conn.close().await.ok();
+
+    let pool = db::pool_options(5).connect_lazy_with(admin.clone().database(&db_name));
+    let app = Application::build(&ServeSettings::for_tests(), pool.clone()).expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        pool,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db_name,
+        handle,
+    }
+}
+
+/// Starts the app with the seed page imported.
+pub async fn spawn_seeded_app() -> TestApp {
+    let app = spawn_app().await;
+    app.import_file(&seed_path(), None, None).await;
+    app
+}
+
+pub fn seed_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seed/faq.md")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("JSON body")
+    }
+
+    /// Imports a Markdown file as the CLI does.
+    pub async fn import_file(
+        &self,
+        path: &Path,
+        slug: Option<&str>,
+        lang: Option<&str>,
+    ) -> ImportReport {
+        let options = faqd::files::ImportOptions {
+            slug: slug.map(|s| faqd::domain::Slug::parse(s).expect("slug")),
+            lang: lang.map(|l| faqd::domain::Lang::parse(l).expect("lang")),
+            ..Default::default()
+        };
+        faqd::files::import_file(&self.pool, path, &options, "test")
+            .await
+            .expect("import")
+    }
+
+    /// Imports Markdown text as the page `(slug, lang)`.
+    pub async fn import_markdown(
+        &self,
+        markdown: &str,
+        slug: &str,
+        lang: &str,
+        style: Option<QuestionStyle>,
+    ) -> ImportReport {
+        let parsed = content::parse_page(markdown, style).expect("parse");
+        let mut conn = self.pool.acquire().await.expect("connection");
+        faqd::store::import::import_page(&mut conn, &parsed, slug, lang, "test", false)
+            .await
+            .expect("import")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+        let admin = server().admin.clone();
+        let db_name = self.db_name.clone();
+        // Drop runs inside the test's runtime: drop the database from a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect_with(&admin)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
+                ))
+                .execute(&mut conn)
+                .await
+                .map_err(std::io::Error::other)?;
+                Ok::<_, std::io::Error>(())
+            })
+        })
+        .join();
+        if let Ok(Err(err)) = dropped {
+            eprintln!("could not drop test database {}: {err}", self.db_name);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real app over real HTTP, each test on its own database.
+
+mod errors;
+mod faqs;
+mod helpers;
+mod import;
+mod openapi;
+mod pages;
