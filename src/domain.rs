@@ -78,7 +78,11 @@ impl Lang {
         };
         let tag = LanguageTag::parse(s.trim()).map_err(|_| invalid())?;
         // Private-use (`x-…`) and grandfathered tags have no place in a page's identity.
-        if !tag.is_valid() || tag.primary_language().len() < 2 || tag.as_str().len() > 35 {
+        let primary = tag.primary_language();
+        let plain_language = (2..=8).contains(&primary.len())
+            && primary.bytes().all(|b| b.is_ascii_alphabetic())
+            && tag.private_use().is_none();
+        if !tag.is_valid() || !plain_language || tag.as_str().len() > 35 {
             return Err(invalid());
         }
         Ok(Self(tag.into_string()))

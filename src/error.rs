@@ -210,10 +210,15 @@ impl ResponseError for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         if is_unavailable(&err) {
-            Self::Unavailable
-        } else {
-            Self::internal(err)
+            return Self::Unavailable;
         }
+        // 22021 / 22P05: text PostgreSQL cannot store (a NUL byte) came from the request.
+        if let sqlx::Error::Database(db) = &err
+            && matches!(db.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return Self::BadRequest("text must not contain NUL bytes".to_owned());
+        }
+        Self::internal(err)
     }
 }
 

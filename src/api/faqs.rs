@@ -119,18 +119,17 @@ pub async fn get_faq(
     entry_ref: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let audience = Audience::Reader;
-    let entry_ref = EntryRef::parse(&entry_ref);
+    let no_entry = || {
+        ApiError::NotFound(format!(
+            "no entry '{}'",
+            crate::domain::truncate_for_message(&entry_ref)
+        ))
+    };
+    let parsed = EntryRef::parse(&entry_ref).ok_or_else(no_entry)?;
     let mut conn = state.conn().await?;
-    let entry = entries::get(&mut conn, audience, &entry_ref)
+    let entry = entries::get(&mut conn, audience, &parsed)
         .await?
-        .ok_or_else(|| {
-            ApiError::NotFound(match &entry_ref {
-                EntryRef::Id(id) => format!("no entry with id {id}"),
-                EntryRef::Slug(slug) => {
-                    format!("no entry '{}'", crate::domain::truncate_for_message(slug))
-                }
-            })
-        })?;
+        .ok_or_else(no_entry)?;
     Cacheable {
         req: &req,
         state: &state,

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::http::{AppState, Cacheable, negotiate_lang, version_etag};
-use crate::domain::{Cursor, Lang, Limit};
+use crate::domain::{Cursor, Lang, Limit, Slug};
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Audience, PageList, PageWithEntries};
 use crate::store::{entries, pages};
@@ -125,6 +125,10 @@ pub async fn get_page(
 ) -> ApiResult<HttpResponse> {
     let audience = Audience::Reader;
     let slug = slug.into_inner();
+    // A malformed slug names no page: answer without asking the database.
+    if Slug::parse(&slug).is_err() {
+        return Err(no_page(&slug, None));
+    }
     let mut conn = state.conn().await?;
     let lang = match &query.lang {
         Some(lang) => lang.as_str().to_owned(),

@@ -73,10 +73,13 @@
 //! false: only the process that started the server stops it. `initdb` writes into a
 //! temporary directory which is renamed into place (and the rename made durable)
 //! only on success, so a half-initialised cluster is never mistaken for a good one.
-//! A stale `postmaster.pid` after a crash is cleaned up by PostgreSQL itself.
+//! A stale `postmaster.pid` after a crash is cleaned up by PostgreSQL itself; a
+//! server that `pg_ctl status` reports running but that does not accept connections
+//! yet (recovering, or killed and not yet reaped) is waited for, up to 30 s.
 //!
 //! Clusters are durable by default. `FAQD_PG_NOSYNC=1` (for tests) passes
-//! `--no-sync` to `initdb`, which skips several seconds of fsync.
+//! `--no-sync` to `initdb`, which skips fsyncing the new cluster's files (seconds
+//! on slow disks).
 //!
 //! Databases use the `C.UTF-8` locale, which gives PostgreSQL correct character
 //! classification for non-ASCII text (full-text search needs it) with byte-order
@@ -859,11 +862,6 @@ impl ServerUser {
 }
 
 /// Take the exclusive cluster lock of `data_dir`, waiting for other holders.
-#[expect(
-    clippy::incompatible_msrv,
-    reason = "File::lock is stable since Rust 1.89; Cargo.toml's rust-version (1.88) \
-              must be raised to 1.89, after which this expectation fails and goes"
-)]
 fn lock_data_dir(data_dir: &Path) -> Result<File, ClusterError> {
     let path = data_dir.join(LOCK_FILE);
     let file = OpenOptions::new()

@@ -119,10 +119,13 @@ pub enum EntryRef {
 }
 
 impl EntryRef {
-    pub fn parse(s: &str) -> Self {
+    /// An id, a well-formed slug, or `None`: a reference that can name no entry.
+    pub fn parse(s: &str) -> Option<Self> {
         match Uuid::try_parse(s) {
-            Ok(id) => Self::Id(id),
-            Err(_) => Self::Slug(s.to_owned()),
+            Ok(id) => Some(Self::Id(id)),
+            Err(_) => crate::domain::Slug::parse(s)
+                .ok()
+                .map(|slug| Self::Slug(slug.as_str().to_owned())),
         }
     }
 }
@@ -266,9 +269,10 @@ pub async fn insert(
     Ok(id)
 }
 
-fn spans_to_sql(
-    spans: Option<SourceSpans>,
-) -> ((Option<i32>, Option<i32>), (Option<i32>, Option<i32>)) {
+/// A span as two nullable int4 bounds.
+type SqlSpan = (Option<i32>, Option<i32>);
+
+fn spans_to_sql(spans: Option<SourceSpans>) -> (SqlSpan, SqlSpan) {
     match spans {
         Some(s) => (
             (Some(s.question.0), Some(s.question.1)),

@@ -234,7 +234,7 @@ async fn crlf_files_import_like_lf_files() {
 #[tokio::test]
 async fn a_file_without_questions_is_refused_and_nothing_is_written() {
     let parsed = faqd::content::parse_page("---\ntitle: Empty\n---\n\nJust some text.\n", None);
-    let err = parsed.err().expect("refused");
+    let err = parsed.expect_err("refused");
     assert!(err.to_string().contains("no question"), "{err}");
 
     let app = spawn_app().await;

@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Written from the Docker documentation; no Docker engine was available where it
+# was written, so it has not been built there (see README).
+
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src src
+COPY migrations migrations
+RUN cargo build --release --locked --bin faqd
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /app faqd
+WORKDIR /app
+COPY --from=build /src/target/release/faqd /usr/local/bin/faqd
+COPY seed seed
+USER faqd
+ENV FAQD_BIND=0.0.0.0:8080 \
+    RUST_LOG=info,sqlx=warn
+EXPOSE 8080
+ENTRYPOINT ["faqd"]
+CMD ["serve"]
