@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service as _};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Compress, ErrorHandlers};
+use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::http::{self, AppState, RouteTable};
 use crate::api::{self, ApiDoc};
+use crate::auth;
 use crate::config::ServeSettings;
 
 /// The prefix of every resource route.
@@ -95,6 +96,7 @@ impl Application {
                         .config(utoipa_swagger_ui::Config::from("/openapi.json")),
                 )
                 .default_service(web::to(http::fallback))
+                .wrap(from_fn(auth::authenticate))
                 .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
                 .wrap(Compress::default())
                 .wrap(cors(&cors_origins))

@@ -4,6 +4,8 @@
 pub mod api;
 /// The HTTP application: building and binding the server, the OpenAPI document.
 pub mod app;
+/// Bearer tokens and roles.
+pub mod auth;
 /// The command line.
 pub mod cli;
 /// Settings from flags and `FAQD_*` variables.

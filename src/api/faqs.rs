@@ -1,19 +1,37 @@
-//! `/faqs`: entries, one question and its answer each.
+//! `/faqs`: entries, one question and its answer each — reads for everyone,
+//! writes for editors.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
+use sqlx::PgConnection;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
+use crate::api::entry_input::{self, CurrentPage, EntryBody, TargetStatus, ValidEntry};
 use crate::api::http::{AppState, Cacheable, version_etag};
+use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON, Precondition};
+use crate::auth::{Caller, Principal, Role};
+use crate::content;
 use crate::domain::{Cursor, Lang, Limit};
-use crate::error::{ApiError, ApiResult};
-use crate::model::{Audience, Entry, EntryList};
-use crate::store::entries::{self, EntryFilter, EntryKey, EntryRef};
+use crate::error::{ApiError, ApiResult, on_constraint};
+use crate::model::{Audience, Entry, EntryList, EntryStatus};
+use crate::store::entries::{
+    self, EntryFilter, EntryKey, EntryRef, EntryUpdate, LockedEntry, NewEntry, PublishedAfter,
+};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_faqs).service(get_faq);
+    cfg.service(list_faqs)
+        .service(create_faq)
+        .service(get_faq)
+        .service(replace_faq)
+        .service(patch_faq)
+        .service(delete_faq);
 }
+
+/// The slug base for a question with no letters or digits at all.
+const FALLBACK_SLUG: &str = "entry";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +47,11 @@ pub struct ListFaqsQuery {
     pub tag: Option<String>,
     /// Only entries under this section heading; empty for entries with no section.
     pub section: Option<String>,
+    /// Editors only: entries in this state.
+    #[param(value_type = Option<EntryStatus>)]
+    pub status: Option<EntryStatus>,
+    /// Editors only: deleted entries (restorable) instead of live ones.
+    pub deleted: Option<bool>,
     /// Items per response, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<Limit>,
@@ -38,18 +61,21 @@ pub struct ListFaqsQuery {
 
 /// List entries
 ///
-/// Entries ordered by page slug, language, position and id.
+/// Entries ordered by page slug, language, position and id. Anonymous readers see
+/// published content; a token (any role) shows editors' current versions and drafts.
 #[utoipa::path(
     tag = "faqs",
     params(ListFaqsQuery),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of entries.", body = EntryList, headers(
             ("ETag" = String, description = "Weak validator of this representation."),
             ("Last-Modified" = String, description = "When the newest matching entry last changed."),
-            ("Cache-Control" = String, description = "Public and short-lived for anonymous readers."),
+            ("Cache-Control" = String, description = "Public and short-lived for anonymous readers; `private, no-store` with a token."),
         )),
         (status = 304, response = crate::api::NotModified),
         (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
         (status = 503, response = crate::api::Unavailable),
     ),
 )]
@@ -57,10 +83,16 @@ pub struct ListFaqsQuery {
 pub async fn list_faqs(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     query: web::Query<ListFaqsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let audience = Audience::Reader;
+    let audience = caller.audience();
     let query = query.into_inner();
+    if (query.status.is_some() || query.deleted.is_some()) && audience == Audience::Reader {
+        return Err(ApiError::Unauthorized(
+            "the status and deleted filters are for editors: send a token".to_owned(),
+        ));
+    }
     let after: Option<EntryKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
     let limit = query.limit.unwrap_or_default().get();
     let filter = EntryFilter {
@@ -68,6 +100,8 @@ pub async fn list_faqs(
         lang: query.lang.as_ref().map(Lang::as_str),
         tag: query.tag.as_deref(),
         section: query.section.as_deref(),
+        status: query.status.map(EntryStatus::as_str),
+        deleted: query.deleted.unwrap_or(false),
     };
 
     let mut conn = state.conn().await?;
@@ -97,17 +131,22 @@ pub async fn list_faqs(
 
 /// Get an entry
 ///
-/// One entry by id or slug.
+/// One entry by id or slug. An old slug (changed by an editor) redirects with `301`.
 #[utoipa::path(
     tag = "faqs",
     params(("ref" = String, Path, description = "The entry's id or slug.", example = "what-is-a-technical-coach")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The entry.", body = Entry, headers(
             ("ETag" = String, description = "Strong validator: `\"<version>\"`."),
             ("Last-Modified" = String, description = "When the entry last changed."),
-            ("Cache-Control" = String, description = "Public and short-lived for anonymous readers."),
+            ("Cache-Control" = String, description = "Public and short-lived for anonymous readers; `private, no-store` with a token."),
+        )),
+        (status = 301, description = "An old slug: `Location` names the entry's current URL.", headers(
+            ("Location" = String, description = "The entry's current URL."),
         )),
         (status = 304, response = crate::api::NotModified),
+        (status = 401, response = crate::api::Unauthorized),
         (status = 404, response = crate::api::NotFound),
         (status = 503, response = crate::api::Unavailable),
     ),
@@ -116,20 +155,25 @@ pub async fn list_faqs(
 pub async fn get_faq(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     entry_ref: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let audience = Audience::Reader;
-    let no_entry = || {
-        ApiError::NotFound(format!(
-            "no entry '{}'",
-            crate::domain::truncate_for_message(&entry_ref)
-        ))
-    };
-    let parsed = EntryRef::parse(&entry_ref).ok_or_else(no_entry)?;
+    let audience = caller.audience();
+    let parsed = EntryRef::parse(&entry_ref).ok_or_else(|| no_entry(&entry_ref))?;
     let mut conn = state.conn().await?;
-    let entry = entries::get(&mut conn, audience, &parsed)
-        .await?
-        .ok_or_else(no_entry)?;
+    let Some(entry) = entries::get(&mut conn, audience, &parsed).await? else {
+        if let EntryRef::Slug(slug) = &parsed
+            && let Some((id, current)) = entries::slug_alias(&mut conn, slug).await?
+            && entries::get(&mut conn, audience, &EntryRef::Id(id))
+                .await?
+                .is_some()
+        {
+            return Ok(HttpResponse::MovedPermanently()
+                .insert_header((header::LOCATION, entry_location(&current)))
+                .finish());
+        }
+        return Err(no_entry(&entry_ref));
+    };
     Cacheable {
         req: &req,
         state: &state,
@@ -138,4 +182,446 @@ pub async fn get_faq(
         last_modified: Some(entry.updated_at),
     }
     .json(&entry)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WriteQuery {
+    /// Stage the change: readers keep the published version until `POST /faqs/{ref}/publish`.
+    pub stage: Option<bool>,
+}
+
+impl WriteQuery {
+    /// Parsed inside the handler, after the checks that the contract puts first.
+    fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
+        web::Query::<Self>::from_query(req.query_string())
+            .map(web::Query::into_inner)
+            .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
+    }
+}
+
+/// Create an entry
+///
+/// Body: `page`, `question` and `answer` are required. The slug is derived from the
+/// question unless given; `position` places the entry (the others move along).
+/// A new entry is published unless `status` is `draft` (or `?stage=true`).
+#[utoipa::path(
+    tag = "faqs",
+    params(WriteQuery),
+    request_body(content = EntryBody, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created.", body = Entry, headers(
+            ("Location" = String, description = "The new entry's URL."),
+            ("ETag" = String, description = "`\"1\"`."),
+        )),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 409, response = crate::api::Conflict),
+        (status = 413, response = crate::api::PayloadTooLarge),
+        (status = 415, response = crate::api::UnsupportedMediaType),
+        (status = 422, response = crate::api::Unprocessable),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[post("/faqs")]
+pub async fn create_faq(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let principal = caller.require(Role::Editor)?;
+    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: EntryBody = write::parse_typed(write::parse_json(&bytes)?)?;
+    let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
+
+    let mut tx = state.pool.begin().await?;
+    let valid = entry_input::validate(&mut tx, body, None).await?;
+    entries::lock_slugs(&mut tx).await?;
+    let slug = match &valid.slug {
+        Some(slug) => {
+            if entries::slug_taken(&mut tx, slug.as_str(), None).await? {
+                return Err(slug_conflict(slug.as_str()));
+            }
+            slug.as_str().to_owned()
+        }
+        None => {
+            let base = content::slugify(&valid.content.question);
+            let base = if base.is_empty() {
+                FALLBACK_SLUG
+            } else {
+                &base
+            };
+            entries::free_slug(&mut tx, base).await?
+        }
+    };
+    let sort_key = match valid.position {
+        Some(position) => entries::make_room(&mut tx, valid.page_id, position, None).await?,
+        None => entries::last_key(&mut tx, valid.page_id).await?,
+    };
+    let published = valid.status != Some(TargetStatus::Draft) && !stage;
+    let new = NewEntry {
+        page_id: valid.page_id,
+        slug: &slug,
+        content: &valid.content,
+        sort_key,
+        published,
+        spans: None,
+    };
+    let id = entries::insert(&mut tx, &new, "created", &principal.name)
+        .await
+        .map_err(|e| on_constraint(e, "entries_slug_key", || slug_conflict(&slug)))?;
+    if published {
+        entries::bump_pages(&mut tx, &[valid.page_id]).await?;
+    }
+    tx.commit().await?;
+
+    let entry = editor_view(&state, id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, entry_location(&entry.id.to_string())))
+        .insert_header(header::ETag(version_etag(entry.version)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(entry))
+}
+
+/// Replace an entry
+///
+/// Replaces the writable fields: `question` and `answer` are required; omitted
+/// optional fields take their defaults (no section, no tags), while the slug, page,
+/// position and publication state stay unless given. A write to a published entry
+/// goes live at once unless `?stage=true`.
+#[utoipa::path(
+    tag = "faqs",
+    params(
+        ("ref" = String, Path, description = "The entry's id or slug."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+        WriteQuery,
+    ),
+    request_body(content = EntryBody, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The entry as written.", body = Entry, headers(
+            ("ETag" = String, description = "The new version's ETag."),
+        )),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 404, response = crate::api::NotFound),
+        (status = 409, response = crate::api::Conflict),
+        (status = 412, response = crate::api::PreconditionFailed),
+        (status = 413, response = crate::api::PayloadTooLarge),
+        (status = 415, response = crate::api::UnsupportedMediaType),
+        (status = 422, response = crate::api::Unprocessable),
+        (status = 428, response = crate::api::PreconditionRequired),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[put("/faqs/{ref}")]
+pub async fn replace_faq(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    entry_ref: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let principal = caller.require(Role::Editor)?;
+    let id = existing(&state, &entry_ref).await?;
+    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: EntryBody = write::parse_typed(write::parse_json(&bytes)?)?;
+    let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
+    let precondition = write::if_match(&req)?;
+    update_entry(&state, principal, id, &precondition, stage, |_, _| Ok(body)).await
+}
+
+/// Patch an entry
+///
+/// A JSON Merge Patch (RFC 7396) over the writable fields, sent as
+/// `application/merge-patch+json` or `application/json`. `{"status": "draft"}`
+/// unpublishes; `{"status": "published"}` publishes the patched version.
+#[utoipa::path(
+    tag = "faqs",
+    params(
+        ("ref" = String, Path, description = "The entry's id or slug."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+        WriteQuery,
+    ),
+    request_body(content(
+        (EntryBody = "application/merge-patch+json"),
+        (EntryBody = "application/json"),
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The entry as written.", body = Entry, headers(
+            ("ETag" = String, description = "The new version's ETag."),
+        )),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 404, response = crate::api::NotFound),
+        (status = 409, response = crate::api::Conflict),
+        (status = 412, response = crate::api::PreconditionFailed),
+        (status = 413, response = crate::api::PayloadTooLarge),
+        (status = 415, response = crate::api::UnsupportedMediaType),
+        (status = 422, response = crate::api::Unprocessable),
+        (status = 428, response = crate::api::PreconditionRequired),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[patch("/faqs/{ref}")]
+pub async fn patch_faq(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    entry_ref: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let principal = caller.require(Role::Editor)?;
+    let id = existing(&state, &entry_ref).await?;
+    let bytes = write::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_JSON_BYTES).await?;
+    let patch = write::parse_json(&bytes)?;
+    // Type-check the patch itself now (400 comes before 428 and 412): its nulls
+    // remove fields, its other values must fit the schema.
+    let serde_json::Value::Object(fields) = &patch else {
+        return Err(ApiError::BadRequest(
+            "a merge patch here must be a JSON object".to_owned(),
+        ));
+    };
+    let present: serde_json::Map<_, _> = fields
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    write::parse_typed::<EntryBody>(serde_json::Value::Object(present))?;
+    let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
+    let precondition = write::if_match(&req)?;
+    update_entry(
+        &state,
+        principal,
+        id,
+        &precondition,
+        stage,
+        |current, page| {
+            let mut doc = serde_json::json!({
+                "page": page.slug,
+                "lang": page.lang,
+                "slug": current.slug,
+                "section": current.section,
+                "question": current.question,
+                "answer": current.answer,
+                "tags": current.tags,
+            });
+            json_patch::merge(&mut doc, &patch);
+            write::parse_typed(doc)
+        },
+    )
+    .await
+}
+
+/// Delete an entry
+///
+/// The entry leaves readers at once; it keeps its slug and stays restorable.
+#[utoipa::path(
+    tag = "faqs",
+    params(
+        ("ref" = String, Path, description = "The entry's id or slug."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 404, response = crate::api::NotFound),
+        (status = 412, response = crate::api::PreconditionFailed),
+        (status = 428, response = crate::api::PreconditionRequired),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[delete("/faqs/{ref}")]
+pub async fn delete_faq(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    entry_ref: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let principal = caller.require(Role::Editor)?;
+    let id = existing(&state, &entry_ref).await?;
+    let precondition = write::if_match(&req)?;
+    let mut tx = state.pool.begin().await?;
+    let current = entries::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| no_entry(&entry_ref))?;
+    precondition.check(current.version)?;
+    entries::soft_delete(&mut tx, id, "deleted", &principal.name).await?;
+    if current.status != EntryStatus::Draft {
+        entries::bump_pages(&mut tx, &[current.page_id]).await?;
+    }
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The one place where an existing entry changes through the API: lock, check
+/// `If-Match`, build and check the new state, then write it (a new version and
+/// its revision) and bump the pages whose readers see a change — all in one
+/// transaction. `body` turns the locked entry into the requested fields.
+async fn update_entry(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    precondition: &Precondition,
+    stage: bool,
+    body: impl FnOnce(&LockedEntry, &CurrentPage) -> Result<EntryBody, ApiError>,
+) -> ApiResult<HttpResponse> {
+    let mut tx = state.pool.begin().await?;
+    let current = entries::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| no_entry(&id.to_string()))?;
+    precondition.check(current.version)?;
+    let page = current_page(&mut tx, current.page_id).await?;
+    let valid = entry_input::validate(&mut tx, body(&current, &page)?, Some(&page)).await?;
+    let changed = apply_update(&mut tx, &current, &valid, stage, &principal.name).await?;
+    if changed {
+        tx.commit().await?;
+    } else {
+        // Nothing differs: no new version.
+        tx.rollback().await?;
+    }
+    let entry = editor_view(state, id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(version_etag(entry.version)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(entry))
+}
+
+/// Writes `valid` over `current`; false when it would change nothing.
+async fn apply_update(
+    tx: &mut PgConnection,
+    current: &LockedEntry,
+    valid: &ValidEntry,
+    stage: bool,
+    actor: &str,
+) -> ApiResult<bool> {
+    entries::lock_slugs(tx).await?;
+    let slug = match &valid.slug {
+        Some(slug) if slug.as_str() != current.slug => {
+            if entries::slug_taken(tx, slug.as_str(), Some(current.id)).await? {
+                return Err(slug_conflict(slug.as_str()));
+            }
+            entries::add_slug_alias(tx, current.id, &current.slug, slug.as_str()).await?;
+            slug.as_str().to_owned()
+        }
+        _ => current.slug.clone(),
+    };
+
+    // Publication: an explicit status decides; otherwise a draft stays a draft and
+    // a visible entry goes live at once, or is staged with ?stage=true.
+    let (status, published) = match (valid.status, current.status) {
+        (Some(TargetStatus::Draft), _) => (EntryStatus::Draft, PublishedAfter::Unchanged),
+        (Some(TargetStatus::Published), _) => (EntryStatus::Published, PublishedAfter::NewVersion),
+        (None, EntryStatus::Draft) => (EntryStatus::Draft, PublishedAfter::Unchanged),
+        (None, _) if stage => (EntryStatus::Changed, PublishedAfter::Unchanged),
+        (None, _) => (EntryStatus::Published, PublishedAfter::NewVersion),
+    };
+
+    let moved = valid.page_id != current.page_id;
+    let current_position = entries::position_of(tx, current.id).await?;
+    let repositioned = valid.position.is_some_and(|p| p != current_position);
+    let content_same = valid.content == current.content();
+    let state_same = match published {
+        // Going live with identical content changes nothing when it is live already.
+        PublishedAfter::NewVersion => {
+            current.status == EntryStatus::Published
+                && current.published_version == Some(current.version)
+        }
+        PublishedAfter::Unchanged => status == current.status,
+    };
+    if content_same && state_same && slug == current.slug && !moved && !repositioned {
+        return Ok(false);
+    }
+
+    let sort_key = match (moved || repositioned, valid.position) {
+        (false, _) => current.sort_key,
+        (true, Some(position)) => {
+            entries::make_room(tx, valid.page_id, position, Some(current.id)).await?
+        }
+        (true, None) => entries::last_key(tx, valid.page_id).await?,
+    };
+    let update = EntryUpdate {
+        page_id: valid.page_id,
+        slug: &slug,
+        content: &valid.content,
+        sort_key,
+        status,
+        published,
+    };
+    entries::update(tx, current.id, &update, "updated", actor)
+        .await
+        .map_err(|e| on_constraint(e, "entries_slug_key", || slug_conflict(&slug)))?;
+
+    // Readers see a change when the entry was or becomes visible and what they see
+    // moved: new live content, (un)publication, slug, place or page.
+    let was_visible = current.status != EntryStatus::Draft;
+    let is_visible = status != EntryStatus::Draft;
+    let readers_see = was_visible != is_visible
+        || (is_visible
+            && (published == PublishedAfter::NewVersion
+                || slug != current.slug
+                || moved
+                || repositioned));
+    if readers_see {
+        let mut pages = vec![current.page_id];
+        if moved {
+            pages.push(valid.page_id);
+        }
+        entries::bump_pages(tx, &pages).await?;
+    }
+    Ok(true)
+}
+
+/// The id of the live entry a path names (404 otherwise), before the body is read.
+async fn existing(state: &AppState, entry_ref: &str) -> ApiResult<Uuid> {
+    let parsed = EntryRef::parse(entry_ref).ok_or_else(|| no_entry(entry_ref))?;
+    let mut conn = state.conn().await?;
+    entries::resolve(&mut conn, &parsed)
+        .await?
+        .ok_or_else(|| no_entry(entry_ref))
+}
+
+async fn current_page(conn: &mut PgConnection, page_id: i64) -> ApiResult<CurrentPage> {
+    let (slug, lang): (String, String) =
+        sqlx::query_as("SELECT slug, lang FROM pages WHERE id = $1")
+            .bind(page_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(CurrentPage {
+        id: page_id,
+        slug,
+        lang,
+    })
+}
+
+async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> {
+    let mut conn = state.conn().await?;
+    entries::get(&mut conn, Audience::Editor, &EntryRef::Id(id))
+        .await?
+        .ok_or_else(|| no_entry(&id.to_string()))
+}
+
+fn entry_location(entry_ref: &str) -> String {
+    format!("{}/faqs/{entry_ref}", crate::app::API_PREFIX)
+}
+
+fn no_entry(entry_ref: &str) -> ApiError {
+    ApiError::NotFound(format!(
+        "no entry '{}'",
+        crate::domain::truncate_for_message(entry_ref)
+    ))
+}
+
+fn slug_conflict(slug: &str) -> ApiError {
+    ApiError::Conflict(format!("the slug '{slug}' is already taken"))
 }

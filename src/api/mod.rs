@@ -2,10 +2,12 @@
 //! registers its handlers (with `.service`, so that they reach the OpenAPI
 //! document), and the document's shared parts.
 
+pub mod entry_input;
 pub mod faqs;
 pub mod health;
 pub mod http;
 pub mod pages;
+pub mod write;
 
 use utoipa::OpenApi;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
@@ -30,8 +32,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
     ),
     components(
         schemas(Problem, FieldError),
-        responses(BadRequest, NotFound, MethodNotAllowed, Unavailable, NotModified),
+        responses(
+            BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
+            PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
+            PreconditionRequired, Unavailable, NotModified,
+        ),
     ),
+    modifiers(&BearerAuth),
     tags(
         (name = "pages", description = "FAQ pages: one source Markdown file in one language"),
         (name = "faqs", description = "Entries: one question and its answer"),
@@ -60,8 +67,16 @@ macro_rules! problem_response {
 }
 
 problem_response! {
-    BadRequest => "A query parameter or cursor is malformed or unknown.",
+    BadRequest => "Malformed: a query parameter, cursor, header or JSON body that does not parse or fit the schema.",
+    Unauthorized => "A token is needed, or the one sent is unknown, expired or revoked (`WWW-Authenticate: Bearer`).",
+    Forbidden => "The token's role does not allow this.",
     NotFound => "No such resource.",
+    Conflict => "The slug is already taken.",
+    PreconditionFailed => "`If-Match` does not name the current version; nothing was changed.",
+    PayloadTooLarge => "The body is over the limit (256 KiB for JSON).",
+    UnsupportedMediaType => "The body's `Content-Type` is not one this operation takes.",
+    Unprocessable => "The body breaks rules; `errors` lists every one.",
+    PreconditionRequired => "This write needs `If-Match`.",
     MethodNotAllowed => "The resource does not answer this method; `Allow` lists those it does.",
     Unavailable => "The database is unavailable; retry after `Retry-After` seconds.",
 }
@@ -75,5 +90,22 @@ impl<'r> utoipa::ToResponse<'r> for NotModified {
             .description("Not modified: the cached representation is current (no body).")
             .build();
         ("NotModified", response.into())
+    }
+}
+
+/// Declares the bearer token scheme that writes (and editors' reads) use.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "A token minted with `faqd token create --name NAME --role preview|editor|admin`.",
+            ))
+            .build();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }

@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::http::{AppState, Cacheable, negotiate_lang, version_etag};
+use crate::auth::Caller;
 use crate::domain::{Cursor, Lang, Limit, Slug};
 use crate::error::{ApiError, ApiResult};
 use crate::model::{Audience, PageList, PageWithEntries};
@@ -35,6 +36,7 @@ pub struct ListPagesQuery {
 /// Every page in every language, ordered by slug then language.
 #[utoipa::path(
     tag = "pages",
+    security((), ("bearer" = [])),
     params(ListPagesQuery),
     responses(
         (status = 200, description = "A page of pages.", body = PageList, headers(
@@ -44,6 +46,7 @@ pub struct ListPagesQuery {
         )),
         (status = 304, response = crate::api::NotModified),
         (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
         (status = 503, response = crate::api::Unavailable),
     ),
 )]
@@ -51,9 +54,10 @@ pub struct ListPagesQuery {
 pub async fn list_pages(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     query: web::Query<ListPagesQuery>,
 ) -> ApiResult<HttpResponse> {
-    let audience = Audience::Reader;
+    let audience = caller.audience();
     let query = query.into_inner();
     let after: Option<pages::PageKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
     let limit = query.limit.unwrap_or_default().get();
@@ -101,6 +105,7 @@ pub struct GetPageQuery {
 /// needs to render it, in one call.
 #[utoipa::path(
     tag = "pages",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The page's slug.", example = "faq"), GetPageQuery),
     responses(
         (status = 200, description = "The page and its entries.", body = PageWithEntries, headers(
@@ -112,6 +117,7 @@ pub struct GetPageQuery {
         )),
         (status = 304, response = crate::api::NotModified),
         (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
         (status = 404, response = crate::api::NotFound),
         (status = 503, response = crate::api::Unavailable),
     ),
@@ -120,10 +126,11 @@ pub struct GetPageQuery {
 pub async fn get_page(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     slug: web::Path<String>,
     query: web::Query<GetPageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let audience = Audience::Reader;
+    let audience = caller.audience();
     let slug = slug.into_inner();
     // A malformed slug names no page: answer without asking the database.
     if Slug::parse(&slug).is_err() {
@@ -141,13 +148,15 @@ pub async fn get_page(
         .await?
         .ok_or_else(|| no_page(&slug, Some(&lang)))?;
     let entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
-    let etag = version_etag(page.version);
+    // Readers' view changes exactly when the page's version does; editors' view
+    // also shows drafts, so it is validated by its bytes.
+    let etag = (audience == Audience::Reader).then(|| version_etag(page.version));
     let last_modified = Some(page.updated_at);
     let mut res = Cacheable {
         req: &req,
         state: &state,
         audience,
-        etag: Some(etag),
+        etag,
         last_modified,
     }
     .json(&PageWithEntries { page, entries })?;

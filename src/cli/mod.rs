@@ -5,6 +5,7 @@ pub mod migrate;
 pub mod openapi;
 pub mod seed;
 pub mod serve;
+pub mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,8 @@ pub enum Command {
     Seed(seed::SeedArgs),
     /// Print the OpenAPI document (needs no database).
     Openapi(openapi::OpenapiArgs),
+    /// Mint, list and revoke API tokens.
+    Token(token::TokenArgs),
 }
 
 /// Runs the command line.
@@ -52,6 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => import::run(&cli.database, &args).await,
         Some(Command::Seed(args)) => seed::run(&cli.database, &args).await,
         Some(Command::Openapi(args)) => openapi::run(&args),
+        Some(Command::Token(args)) => token::run(&cli.database, &args).await,
     }
 }
 

@@ -4,7 +4,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::model::{Audience, Entry};
+use crate::model::{Audience, Entry, EntryStatus};
 
 /// Position of an entry in the `(page slug, lang, order)` sequence, for cursors.
 pub type EntryKey = (String, String, i64, Uuid);
@@ -17,28 +17,41 @@ pub struct EntryFilter<'a> {
     pub tag: Option<&'a str>,
     /// `Some("")` selects entries with no section.
     pub section: Option<&'a str>,
+    /// Editors only: entries in this state.
+    pub status: Option<&'a str>,
+    /// Editors only: deleted entries instead of live ones.
+    pub deleted: bool,
+}
+
+impl EntryFilter<'_> {
+    fn relation(&self, audience: Audience) -> &'static str {
+        match (audience, self.deleted) {
+            (Audience::Editor, true) => "deleted_entries",
+            _ => audience.entries_relation(),
+        }
+    }
 }
 
 /// The audience's entries, with page, lang and 1-based position, as a CTE named
 /// `ordered`. `$1` page slug and `$2` lang narrow it (NULL: any).
-fn ordered_cte(audience: Audience) -> String {
+fn ordered_cte(relation: &str) -> String {
     format!(
         "WITH ordered AS (
             SELECT e.id, p.slug AS page, p.lang, e.slug, e.section, e.question, e.answer,
                    e.answer_html, e.tags, e.status, e.version, e.created_at, e.updated_at,
                    e.published_at, e.sort_key,
                    row_number() OVER (PARTITION BY e.page_id ORDER BY e.sort_key, e.id) AS position
-            FROM {entries} e
+            FROM {relation} e
             JOIN pages p ON p.id = e.page_id
             WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::text IS NULL OR p.lang = $2)
-         )",
-        entries = audience.entries_relation(),
+         )"
     )
 }
 
-/// The tag and section filters over `ordered`, as `$3` and `$4`.
+/// The tag, section and status filters over `ordered`, as `$3`, `$4` and `$5`.
 const FILTERS: &str = "($3::text IS NULL OR $3 = ANY (tags))
-    AND ($4::text IS NULL OR section IS NOT DISTINCT FROM NULLIF($4, ''))";
+    AND ($4::text IS NULL OR section IS NOT DISTINCT FROM NULLIF($4, ''))
+    AND ($5::text IS NULL OR status = $5)";
 
 /// One cursor page of entries in `(page, lang, position)` order, after `after`.
 #[tracing::instrument(skip(conn))]
@@ -53,16 +66,17 @@ pub async fn list(
         "{cte}
          SELECT * FROM ordered
          WHERE {FILTERS}
-           AND ($5::text IS NULL OR (page, lang, sort_key, id) > ($5, $6, $7, $8))
+           AND ($6::text IS NULL OR (page, lang, sort_key, id) > ($6, $7, $8, $9))
          ORDER BY page, lang, sort_key, id
-         LIMIT $9",
-        cte = ordered_cte(audience),
+         LIMIT $10",
+        cte = ordered_cte(filter.relation(audience)),
     );
     sqlx::query_as(&sql)
         .bind(filter.page)
         .bind(filter.lang)
         .bind(filter.tag)
         .bind(filter.section)
+        .bind(filter.status)
         .bind(after.map(|k| k.0.as_str()))
         .bind(after.map(|k| k.1.as_str()))
         .bind(after.map(|k| k.2))
@@ -81,13 +95,14 @@ pub async fn count(
 ) -> sqlx::Result<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
     let sql = format!(
         "{cte} SELECT count(*), max(updated_at) FROM ordered WHERE {FILTERS}",
-        cte = ordered_cte(audience),
+        cte = ordered_cte(filter.relation(audience)),
     );
     sqlx::query_as(&sql)
         .bind(filter.page)
         .bind(filter.lang)
         .bind(filter.tag)
         .bind(filter.section)
+        .bind(filter.status)
         .fetch_one(conn)
         .await
 }
@@ -102,7 +117,7 @@ pub async fn of_page(
 ) -> sqlx::Result<Vec<Entry>> {
     let sql = format!(
         "{cte} SELECT * FROM ordered ORDER BY sort_key, id",
-        cte = ordered_cte(audience),
+        cte = ordered_cte(audience.entries_relation()),
     );
     sqlx::query_as(&sql)
         .bind(slug)
@@ -201,11 +216,14 @@ pub async fn lock_slugs(conn: &mut PgConnection) -> sqlx::Result<()> {
 /// theirs). Call with [`lock_slugs`] held.
 pub async fn free_slug(conn: &mut PgConnection, base: &str) -> sqlx::Result<String> {
     // Slugs hold only [a-z0-9-], so `base` needs no LIKE escaping.
-    let taken: Vec<String> =
-        sqlx::query_scalar("SELECT slug FROM entries WHERE slug = $1 OR slug LIKE $1 || '-%'")
-            .bind(base)
-            .fetch_all(conn)
-            .await?;
+    let taken: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM entries WHERE slug = $1 OR slug LIKE $1 || '-%'
+             UNION ALL
+             SELECT slug FROM entry_slug_aliases WHERE slug = $1 OR slug LIKE $1 || '-%'",
+    )
+    .bind(base)
+    .fetch_all(conn)
+    .await?;
     if !taken.iter().any(|s| s == base) {
         return Ok(base.to_owned());
     }
@@ -409,4 +427,247 @@ pub async fn soft_delete(
     .execute(&mut *conn)
     .await?;
     write_revision(conn, id, kind, actor).await
+}
+
+// ---------------------------------------------------------------------------
+// The API's write path: every create, update and delete of an entry.
+
+/// Whether `slug` is taken by an entry other than `except` (current slugs and
+/// old slugs that still redirect alike). Call with [`lock_slugs`] held.
+pub async fn slug_taken(
+    conn: &mut PgConnection,
+    slug: &str,
+    except: Option<Uuid>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM entries WHERE slug = $1 AND id IS DISTINCT FROM $2)
+             OR EXISTS (SELECT 1 FROM entry_slug_aliases WHERE slug = $1 AND entry_id IS DISTINCT FROM $2)",
+    )
+    .bind(slug)
+    .bind(except)
+    .fetch_one(conn)
+    .await
+}
+
+/// The entry an old slug redirects to: its current slug.
+pub async fn slug_alias(
+    conn: &mut PgConnection,
+    slug: &str,
+) -> sqlx::Result<Option<(Uuid, String)>> {
+    sqlx::query_as(
+        "SELECT e.id, e.slug FROM entry_slug_aliases a JOIN entries e ON e.id = a.entry_id
+         WHERE a.slug = $1 AND e.deleted_at IS NULL",
+    )
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The id of the live (not deleted) entry `entry` names, by id, slug or old slug.
+pub async fn resolve(conn: &mut PgConnection, entry: &EntryRef) -> sqlx::Result<Option<Uuid>> {
+    let (id, slug) = match entry {
+        EntryRef::Id(id) => (Some(*id), None),
+        EntryRef::Slug(slug) => (None, Some(slug.as_str())),
+    };
+    sqlx::query_scalar(
+        "SELECT id FROM entries WHERE deleted_at IS NULL AND (id = $1 OR slug = $2)
+         UNION ALL
+         SELECT e.id FROM entry_slug_aliases a JOIN entries e ON e.id = a.entry_id
+         WHERE e.deleted_at IS NULL AND a.slug = $2
+         LIMIT 1",
+    )
+    .bind(id)
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
+}
+
+/// An entry's row as a write sees it, locked until the transaction ends.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LockedEntry {
+    pub id: Uuid,
+    pub page_id: i64,
+    pub slug: String,
+    pub section: Option<String>,
+    pub question: String,
+    pub answer: String,
+    pub answer_html: String,
+    pub tags: Vec<String>,
+    #[sqlx(try_from = "String")]
+    pub status: EntryStatus,
+    pub version: i64,
+    pub published_version: Option<i64>,
+    pub sort_key: i64,
+}
+
+impl LockedEntry {
+    pub fn content(&self) -> EntryContent {
+        EntryContent {
+            section: self.section.clone(),
+            question: self.question.clone(),
+            answer: self.answer.clone(),
+            answer_html: self.answer_html.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+/// Locks the live entry `id` for a write.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<LockedEntry>> {
+    sqlx::query_as(
+        "SELECT id, page_id, slug, section, question, answer, answer_html, tags, status, version,
+                published_version, sort_key
+         FROM entries WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The order key that puts an entry at 1-based `position` among the page's
+/// entries (editors' view), moving the entries from there on one place down.
+/// Beyond the end, the entry goes last. `except` is the entry being moved.
+pub async fn make_room(
+    conn: &mut PgConnection,
+    page_id: i64,
+    position: i64,
+    except: Option<Uuid>,
+) -> sqlx::Result<i64> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT sort_key FROM entries
+         WHERE page_id = $1 AND deleted_at IS NULL AND id IS DISTINCT FROM $2
+         ORDER BY sort_key, id OFFSET $3 LIMIT 1",
+    )
+    .bind(page_id)
+    .bind(except)
+    .bind(position.saturating_sub(1).max(0))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match at {
+        Some(key) => {
+            sqlx::query(
+                "UPDATE entries SET sort_key = sort_key + 1
+                 WHERE page_id = $1 AND sort_key >= $2 AND id IS DISTINCT FROM $3",
+            )
+            .bind(page_id)
+            .bind(key)
+            .bind(except)
+            .execute(conn)
+            .await?;
+            Ok(key)
+        }
+        None => last_key(conn, page_id).await,
+    }
+}
+
+/// The order key after every entry of the page (deleted ones included, so that a
+/// restored entry never collides).
+pub async fn last_key(conn: &mut PgConnection, page_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(max(sort_key), 0) + 1 FROM entries WHERE page_id = $1")
+        .bind(page_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// The 1-based position of an entry among its page's entries (editors' view).
+pub async fn position_of(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM entries o JOIN entries e ON e.id = $1
+         WHERE o.page_id = e.page_id AND o.deleted_at IS NULL
+           AND (o.sort_key, o.id) <= (e.sort_key, e.id)",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Bumps the versions of pages whose readers see a change.
+pub async fn bump_pages(conn: &mut PgConnection, page_ids: &[i64]) -> sqlx::Result<()> {
+    if page_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("UPDATE pages SET version = version + 1, updated_at = now() WHERE id = ANY($1)")
+        .bind(page_ids)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The state an update leaves an entry in.
+#[derive(Debug)]
+pub struct EntryUpdate<'a> {
+    pub page_id: i64,
+    pub slug: &'a str,
+    pub content: &'a EntryContent,
+    pub sort_key: i64,
+    pub status: EntryStatus,
+    /// The version readers see afterwards (`None` when never published).
+    pub published: PublishedAfter,
+}
+
+/// What readers see of an entry after a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishedAfter {
+    /// The new version goes live.
+    NewVersion,
+    /// Readers keep what they saw (staged change, or a draft).
+    Unchanged,
+}
+
+/// Writes a new version of a locked entry and its revision.
+pub async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    update: &EntryUpdate<'_>,
+    kind: &str,
+    actor: &str,
+) -> sqlx::Result<()> {
+    let goes_live = update.published == PublishedAfter::NewVersion;
+    sqlx::query(
+        "UPDATE entries SET page_id = $2, slug = $3, section = $4, question = $5, answer = $6,
+                answer_html = $7, tags = $8, sort_key = $9, status = $10,
+                version = version + 1,
+                published_version = CASE WHEN $11 THEN version + 1 ELSE published_version END,
+                published_at = CASE WHEN $11 THEN now() ELSE published_at END,
+                updated_at = now(),
+                -- Edited through the API: the import spans no longer describe it.
+                question_span = CASE WHEN question = $5 THEN question_span END,
+                answer_span = CASE WHEN answer = $6 THEN answer_span END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(update.page_id)
+    .bind(update.slug)
+    .bind(&update.content.section)
+    .bind(&update.content.question)
+    .bind(&update.content.answer)
+    .bind(&update.content.answer_html)
+    .bind(&update.content.tags)
+    .bind(update.sort_key)
+    .bind(update.status.as_str())
+    .bind(goes_live)
+    .execute(&mut *conn)
+    .await?;
+    write_revision(conn, id, kind, actor).await
+}
+
+/// Keeps `old` redirecting to the entry after its slug changed.
+pub async fn add_slug_alias(
+    conn: &mut PgConnection,
+    id: Uuid,
+    old: &str,
+    new: &str,
+) -> sqlx::Result<()> {
+    // Taking back a slug the entry had before: it is no longer an alias.
+    sqlx::query("DELETE FROM entry_slug_aliases WHERE slug = $1 AND entry_id = $2")
+        .bind(new)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO entry_slug_aliases (slug, entry_id) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING")
+        .bind(old)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

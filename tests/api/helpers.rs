@@ -141,6 +141,52 @@ pub fn seed_path() -> PathBuf {
 }
 
 impl TestApp {
+    /// Mints a token with `role` as `faqd token create` does; returns its secret.
+    pub async fn mint(&self, name: &str, role: faqd::auth::Role) -> String {
+        let token = faqd::auth::generate_token().expect("random");
+        let mut conn = self.pool.acquire().await.expect("connection");
+        faqd::store::tokens::insert(&mut conn, name, role, &faqd::auth::hash_token(&token), None)
+            .await
+            .expect("insert token");
+        token
+    }
+
+    /// An editor's token.
+    pub async fn editor(&self) -> String {
+        self.mint("editor", faqd::auth::Role::Editor).await
+    }
+
+    /// A request with a bearer token.
+    pub fn with_token(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// A stable picture of everything stored, to show that a refused write changed nothing.
+    pub async fn snapshot(&self) -> String {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT row_to_json(t)::text FROM (
+                SELECT 'entry' AS kind, id::text AS key, to_jsonb(e) - 'updated_at' AS data FROM entries e
+                UNION ALL SELECT 'page', id::text, to_jsonb(p) FROM pages p
+                UNION ALL SELECT 'revision', entry_id::text || '/' || version, to_jsonb(r) FROM entry_revisions r
+                UNION ALL SELECT 'alias', slug, to_jsonb(a) FROM entry_slug_aliases a
+             ) t ORDER BY kind, key",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .expect("snapshot");
+        rows.into_iter()
+            .map(|(r,)| r)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -1,8 +1,10 @@
 //! Integration tests: the real app over real HTTP, each test on its own database.
 
+mod auth;
 mod errors;
 mod faqs;
 mod helpers;
 mod import;
 mod openapi;
 mod pages;
+mod writes;

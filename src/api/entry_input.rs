@@ -1,0 +1,280 @@
+//! The body of entry writes, and its rules: a body that parses (400 otherwise)
+//! is checked here against every rule at once, and a broken one is a 422 listing
+//! all of them.
+
+use serde::Deserialize;
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+
+use crate::content;
+use crate::domain::{Lang, Slug};
+use crate::error::{ApiError, FieldError};
+use crate::model::EntryStatus;
+use crate::store::entries::EntryContent;
+
+pub const MAX_QUESTION_CHARS: usize = 500;
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+pub const MAX_SECTION_CHARS: usize = 200;
+
+/// The writable fields of an entry. On create, `page`, `question` and `answer`
+/// are required; on replace, `question` and `answer` (omitted optional fields
+/// take their defaults: no section, no tags; the slug, page, position and
+/// publication state stay as they are). A merge patch may send any subset, and
+/// `null` to remove a field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryBody {
+    /// The slug of the entry's page; changing it moves the entry.
+    #[schema(example = "faq")]
+    pub page: Option<String>,
+    /// The page's language; needed only when the page exists in several.
+    #[schema(example = "en")]
+    pub lang: Option<String>,
+    /// 1 to 500 characters.
+    #[schema(example = "What is a technical coach?")]
+    pub question: Option<String>,
+    /// Markdown, at most 20,000 characters.
+    #[schema(example = "A technical coach is a training developer …")]
+    pub answer: Option<String>,
+    /// Derived from the question when not given; unique across the service (409 when taken).
+    #[schema(example = "what-is-a-technical-coach")]
+    pub slug: Option<String>,
+    /// The section heading the entry sits under; `null` for none.
+    pub section: Option<String>,
+    /// 1-based place among the page's entries; beyond the end puts it last.
+    #[schema(minimum = 1)]
+    pub position: Option<i64>,
+    /// At most 20 tags of 1 to 50 characters.
+    pub tags: Option<Vec<String>>,
+    /// `draft` or `published` (a new entry is published unless it says draft).
+    #[schema(example = "published")]
+    pub status: Option<String>,
+}
+
+/// The state a write asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetStatus {
+    Draft,
+    Published,
+}
+
+/// A checked body.
+#[derive(Debug)]
+pub struct ValidEntry {
+    pub page_id: i64,
+    pub slug: Option<Slug>,
+    pub content: EntryContent,
+    pub position: Option<i64>,
+    pub status: Option<TargetStatus>,
+}
+
+/// Where the entry being replaced sits (for defaults on replace and patch).
+#[derive(Debug, Clone)]
+pub struct CurrentPage {
+    pub id: i64,
+    pub slug: String,
+    pub lang: String,
+}
+
+/// Checks every rule of `body`; `current` is the entry's page on replace/patch.
+pub async fn validate(
+    conn: &mut PgConnection,
+    body: EntryBody,
+    current: Option<&CurrentPage>,
+) -> Result<ValidEntry, ApiError> {
+    let mut errors = Vec::new();
+    let mut broken = |field: &str, message: String| errors.push(FieldError::new(field, message));
+
+    let question = match body.question.as_deref().map(str::trim) {
+        None => {
+            broken("question", "is required".to_owned());
+            String::new()
+        }
+        Some("") => {
+            broken("question", "must not be empty".to_owned());
+            String::new()
+        }
+        Some(q) if q.chars().count() > MAX_QUESTION_CHARS => {
+            broken(
+                "question",
+                format!("must be at most {MAX_QUESTION_CHARS} characters"),
+            );
+            String::new()
+        }
+        Some(q) => q.to_owned(),
+    };
+    let answer = match body.answer {
+        None => {
+            broken("answer", "is required".to_owned());
+            String::new()
+        }
+        Some(a) if a.chars().count() > MAX_ANSWER_CHARS => {
+            broken(
+                "answer",
+                format!("must be at most {MAX_ANSWER_CHARS} characters"),
+            );
+            String::new()
+        }
+        Some(a) => a,
+    };
+    let slug = match body.slug.as_deref().map(Slug::parse) {
+        Some(Err(message)) => {
+            broken("slug", message);
+            None
+        }
+        Some(Ok(slug)) => Some(slug),
+        None => None,
+    };
+    let section = match body.section.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(s) if s.chars().count() > MAX_SECTION_CHARS => {
+            broken(
+                "section",
+                format!("must be at most {MAX_SECTION_CHARS} characters"),
+            );
+            None
+        }
+        Some(s) => Some(s.to_owned()),
+    };
+    let mut tags: Vec<String> = Vec::new();
+    let given_tags = body.tags.unwrap_or_default();
+    if given_tags.len() > MAX_TAGS {
+        broken(
+            "tags",
+            format!(
+                "must hold at most {MAX_TAGS} tags, not {}",
+                given_tags.len()
+            ),
+        );
+    }
+    for (i, tag) in given_tags.iter().enumerate() {
+        let tag = tag.trim();
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+            broken(
+                &format!("tags[{i}]"),
+                format!("must have 1 to {MAX_TAG_CHARS} characters"),
+            );
+        } else if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
+    }
+    let position = match body.position {
+        Some(p) if p < 1 => {
+            broken("position", "must be 1 or more".to_owned());
+            None
+        }
+        other => other,
+    };
+    let status = match body.status.as_deref() {
+        None => None,
+        Some("draft") => Some(TargetStatus::Draft),
+        Some("published") => Some(TargetStatus::Published),
+        Some("changed") => {
+            broken(
+                "status",
+                "is set by writing with ?stage=true, not directly".to_owned(),
+            );
+            None
+        }
+        Some(other) => {
+            broken(
+                "status",
+                format!(
+                    "'{}' is not a status: use draft or published",
+                    crate::domain::truncate_for_message(other)
+                ),
+            );
+            None
+        }
+    };
+    let lang = match body.lang.as_deref().map(Lang::parse) {
+        Some(Err(message)) => {
+            broken("lang", message);
+            None
+        }
+        Some(Ok(lang)) => Some(lang),
+        None => None,
+    };
+    let page_id = match resolve_page(conn, body.page.as_deref(), lang.as_ref(), current).await? {
+        Ok(id) => id,
+        Err(error) => {
+            errors.push(error);
+            0
+        }
+    };
+
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let answer_html = content::render_answer(&answer);
+    Ok(ValidEntry {
+        page_id,
+        slug,
+        content: EntryContent {
+            section,
+            question,
+            answer,
+            answer_html,
+            tags,
+        },
+        position,
+        status,
+    })
+}
+
+/// The page a body names: by slug and language, else the current page.
+async fn resolve_page(
+    conn: &mut PgConnection,
+    page: Option<&str>,
+    lang: Option<&Lang>,
+    current: Option<&CurrentPage>,
+) -> Result<Result<i64, FieldError>, ApiError> {
+    let (slug, lang) = match (page, current) {
+        (None, None) => return Ok(Err(FieldError::new("page", "is required"))),
+        (None, Some(cur)) => match lang {
+            None => return Ok(Ok(cur.id)),
+            Some(lang) => (cur.slug.clone(), Some(lang.as_str().to_owned())),
+        },
+        (Some(slug), cur) => {
+            let lang = lang
+                .map(|l| l.as_str().to_owned())
+                .or_else(|| cur.filter(|c| c.slug == slug).map(|c| c.lang.clone()));
+            (slug.to_owned(), lang)
+        }
+    };
+    let found: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, lang FROM pages WHERE slug = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR lang = $2)
+         ORDER BY lang",
+    )
+    .bind(&slug)
+    .bind(&lang)
+    .fetch_all(conn)
+    .await?;
+    let shown = crate::domain::truncate_for_message(&slug);
+    Ok(match (found.as_slice(), lang) {
+        ([], Some(lang)) => Err(FieldError::new(
+            "page",
+            format!("no page '{shown}' in language '{lang}'"),
+        )),
+        ([], None) => Err(FieldError::new("page", format!("no page '{shown}'"))),
+        ([(id, _)], _) => Ok(*id),
+        (many, _) => match many.iter().find(|(_, l)| l == crate::domain::DEFAULT_LANG) {
+            Some((id, _)) => Ok(*id),
+            None => Err(FieldError::new(
+                "lang",
+                format!("the page '{shown}' exists in several languages: name one"),
+            )),
+        },
+    })
+}
+
+impl TargetStatus {
+    pub fn status(self) -> EntryStatus {
+        match self {
+            Self::Draft => EntryStatus::Draft,
+            Self::Published => EntryStatus::Published,
+        }
+    }
+}
