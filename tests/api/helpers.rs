@@ -151,6 +151,36 @@ impl TestApp {
         token
     }
 
+    /// A `DATABASE_URL` naming this test's database, for running the CLI.
+    pub fn database_url(&self) -> String {
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            let mut url = url::Url::parse(&url).expect("DATABASE_URL is a URL");
+            url.set_path(&self.db_name);
+            return url.to_string();
+        }
+        let admin = &server().admin;
+        let socket = admin
+            .get_socket()
+            .expect("the private cluster listens on a socket");
+        let mut url = url::Url::parse("postgres://localhost").expect("URL");
+        url.set_username(admin.get_username()).expect("user");
+        url.set_path(&self.db_name);
+        url.query_pairs_mut()
+            .append_pair("host", &socket.to_string_lossy())
+            .append_pair("port", &admin.get_port().to_string());
+        url.to_string()
+    }
+
+    /// Runs the `faqd` binary against this test's database.
+    pub fn faqd(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_faqd"))
+            .args(args)
+            .env("DATABASE_URL", self.database_url())
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run faqd")
+    }
+
     /// An editor's token.
     pub async fn editor(&self) -> String {
         self.mint("editor", faqd::auth::Role::Editor).await

@@ -1,0 +1,106 @@
+use reqwest::{Method, header};
+use serde_json::json;
+
+use crate::helpers::{seed_path, spawn_app};
+
+fn stdout(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "faqd failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn tokens_are_minted_listed_and_revoked_with_the_cli() {
+    let app = spawn_app().await;
+
+    let token = stdout(&app.faqd(&[
+        "token",
+        "create",
+        "--name",
+        "alice",
+        "--role",
+        "editor",
+        "--expires",
+        "90d",
+    ]));
+    let token = token.trim();
+    assert!(token.starts_with("faqd_"), "{token}");
+    let res = app
+        .with_token(Method::GET, "/api/v1/pages", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let duplicate = app.faqd(&["token", "create", "--name", "alice", "--role", "admin"]);
+    assert!(!duplicate.status.success(), "a live name is unique");
+
+    let list = stdout(&app.faqd(&["token", "list"]));
+    let alice = list
+        .lines()
+        .find(|l| l.starts_with("alice"))
+        .expect("alice is listed");
+    assert!(alice.contains("editor"), "{alice}");
+    assert!(!list.contains(token), "the secret is never shown again");
+
+    stdout(&app.faqd(&["token", "revoke", "alice"]));
+    let res = app
+        .with_token(Method::GET, "/api/v1/pages", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(!app.faqd(&["token", "revoke", "alice"]).status.success());
+    assert!(
+        !app.faqd(&["token", "create", "--name", "x", "--role", "root"])
+            .status
+            .success()
+    );
+}
+
+#[tokio::test]
+async fn the_cli_imports_a_page_and_dry_runs_write_nothing() {
+    let app = spawn_app().await;
+    let seed = seed_path();
+    let seed = seed.to_str().unwrap();
+
+    let dry = stdout(&app.faqd(&["import", seed, "--slug", "help", "--dry-run"]));
+    assert!(
+        dry.contains("[dry run]") && dry.contains("18 created"),
+        "{dry}"
+    );
+    assert_eq!(app.get("/api/v1/pages/help").await.status(), 404);
+
+    let out = stdout(&app.faqd(&["import", seed, "--slug", "help", "--lang", "en"]));
+    assert!(out.contains("18 created"), "{out}");
+    let again = stdout(&app.faqd(&["import", seed, "--slug", "help"]));
+    assert!(again.contains("18 unchanged"), "{again}");
+    assert_eq!(app.get_json("/api/v1/pages/help").await["entry_count"], 18);
+
+    let refused = app.faqd(&["import", "Cargo.toml"]);
+    assert!(!refused.status.success());
+}
+
+#[tokio::test]
+async fn an_editor_writes_through_the_api_with_a_cli_token() {
+    let app = spawn_app().await;
+    app.import_file(&seed_path(), None, None).await;
+    let token = stdout(&app.faqd(&["token", "create", "--name", "bob", "--role", "editor"]));
+    let res = app
+        .with_token(Method::POST, "/api/v1/faqs", token.trim())
+        .json(&json!({"page": "faq", "question": "Who wrote this?", "answer": "Bob."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()[header::ETAG], "\"1\"");
+    let actor: String =
+        sqlx::query_scalar("SELECT actor FROM entry_revisions WHERE kind = 'created'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, "bob", "each revision records the token's name");
+}
