@@ -3,6 +3,7 @@
 //! `api_doc()` gives the OpenAPI document without binding or a database.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service as _};
@@ -18,6 +19,7 @@ use crate::api::http::{self, AppState, RouteTable};
 use crate::api::{self, ApiDoc};
 use crate::auth;
 use crate::config::ServeSettings;
+use crate::insights::Insights;
 
 /// The prefix of every resource route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -53,6 +55,8 @@ pub fn api_doc_json() -> String {
 pub struct Application {
     port: u16,
     server: Server,
+    pool: sqlx::PgPool,
+    insights: Option<Arc<Insights>>,
 }
 
 impl Application {
@@ -60,9 +64,16 @@ impl Application {
     pub fn build(settings: &ServeSettings, pool: sqlx::PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let insights = settings
+            .search_insights
+            .then(|| Arc::new(Insights::new(settings.search_insights_retention_days)));
+        if let Some(insights) = &insights {
+            spawn_insights_flusher(insights.clone(), pool.clone());
+        }
         let state = AppState {
-            pool,
+            pool: pool.clone(),
             cache_max_age: settings.cache_max_age,
+            insights: insights.clone(),
         };
         let doc_json = web::Bytes::from(api_doc_json());
         let cors_origins = settings.cors_origins.clone();
@@ -113,6 +124,8 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            pool,
+            insights,
         })
     }
 
@@ -126,10 +139,37 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM (or the handle) stops the server.
+    /// Serves until SIGINT/SIGTERM (or the handle) stops the server, then writes
+    /// the search insights still pending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(insights) = &self.insights
+            && let Err(err) = insights.flush(&self.pool).await
+        {
+            tracing::warn!(error = %err, "could not write the last search insights");
+        }
+        served
     }
+}
+
+/// How often search insights are written.
+const INSIGHTS_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Writes search insights in the background, in batches.
+fn spawn_insights_flusher(insights: Arc<Insights>, pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(INSIGHTS_FLUSH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(err) = insights.flush(&pool).await {
+                tracing::warn!(error = %err, "could not write search insights; will retry");
+            }
+        }
+    });
 }
 
 /// CORS: anonymous reads from the configured origins (`*`: any). Tokens travel in

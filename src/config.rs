@@ -57,6 +57,27 @@ pub struct ServeSettings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "FAQD_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Count what readers search for (query text and counts only), for editors.
+    #[arg(long, env = "FAQD_SEARCH_INSIGHTS", default_value = "on", value_parser = parse_switch)]
+    pub search_insights: bool,
+
+    /// Days of search insights kept.
+    #[arg(
+        long,
+        env = "FAQD_SEARCH_INSIGHTS_RETENTION_DAYS",
+        default_value_t = 90
+    )]
+    pub search_insights_retention_days: u32,
+}
+
+/// `on`/`off` (also true/false, 1/0, yes/no).
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        other => Err(format!("'{other}' is not on or off")),
+    }
 }
 
 impl ServeSettings {
@@ -69,6 +90,8 @@ impl ServeSettings {
             cache_max_age: 60,
             cors_origins: vec!["*".to_owned()],
             workers: Some(2),
+            search_insights: true,
+            search_insights_retention_days: 90,
         }
     }
 }

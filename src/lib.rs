@@ -20,6 +20,8 @@ pub mod domain;
 pub mod error;
 /// Markdown files on disk: import one, seed a directory.
 pub mod files;
+/// Search insights: what readers search for, counted in batches.
+pub mod insights;
 /// The resources of the public contract.
 pub mod model;
 /// SQL per resource, shared by handlers, importer and CLI.

@@ -24,6 +24,8 @@ pub struct AppState {
     pub pool: sqlx::PgPool,
     /// `max-age` of anonymous reads, in seconds.
     pub cache_max_age: u32,
+    /// Search insights, unless turned off.
+    pub insights: Option<std::sync::Arc<crate::insights::Insights>>,
 }
 
 impl AppState {

@@ -7,6 +7,7 @@ pub mod faqs;
 pub mod health;
 pub mod http;
 pub mod pages;
+pub mod search;
 pub mod write;
 
 use utoipa::OpenApi;
@@ -17,7 +18,9 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 
 /// Registers every `/api/v1` handler.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(pages::configure).configure(faqs::configure);
+    cfg.configure(pages::configure)
+        .configure(faqs::configure)
+        .configure(search::configure);
 }
 
 /// The parts of the OpenAPI document that no handler declares.
@@ -42,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     tags(
         (name = "pages", description = "FAQ pages: one source Markdown file in one language"),
         (name = "faqs", description = "Entries: one question and its answer"),
+        (name = "search", description = "Ranked, typo-tolerant search over what readers see"),
         (name = "health", description = "Liveness and readiness"),
     ),
 )]

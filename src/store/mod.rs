@@ -5,6 +5,7 @@ pub mod entries;
 pub mod import;
 pub mod meta;
 pub mod pages;
+pub mod search;
 pub mod tokens;
 
 use crate::model::Audience;

@@ -8,4 +8,5 @@ mod helpers;
 mod import;
 mod openapi;
 mod pages;
+mod search;
 mod writes;

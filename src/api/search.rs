@@ -1,0 +1,290 @@
+//! `/search`: ranked hits over what readers see, and what readers search for.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::http::{AppState, Cacheable};
+use crate::auth::{Caller, Role};
+use crate::domain::{Cursor, Lang, Limit};
+use crate::error::{ApiError, ApiResult};
+use crate::model::Audience;
+use crate::store::search::{self, Hit, Scope, Terms};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(search_insights).service(search_faqs);
+}
+
+/// Deepest offset a cursor may reach: search is for finding, not for crawling.
+const MAX_OFFSET: i64 = 10_000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// What the reader typed: any text (operators and quotes are plain text).
+    #[param(example = "how many teams")]
+    pub q: Option<String>,
+    /// Only entries of the page with this slug.
+    pub page: Option<String>,
+    /// Only entries of pages in this language.
+    #[param(value_type = Option<String>)]
+    pub lang: Option<Lang>,
+    /// Hits per response, 1 to 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the previous response.
+    pub cursor: Option<String>,
+}
+
+/// Search results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// The query as given.
+    #[schema(example = "how many teams")]
+    pub query: String,
+    /// The terms searched after typo correction, when it changed any.
+    #[schema(example = json!(null))]
+    pub corrected: Option<String>,
+    /// Every hit of the query actually run (after correction or fallback), across cursor pages.
+    pub total: i64,
+    pub hits: Vec<Hit>,
+    pub next_cursor: Option<String>,
+}
+
+/// Search entries
+///
+/// Ranked by relevance (a question match outweighs an answer match; entries with
+/// all the terms come before those with some, which are shown only when none has
+/// all), tolerant of typos, with the unfinished last word matched as a prefix and
+/// stemming in each page's language. Only what readers see is found.
+#[utoipa::path(
+    tag = "search",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Ranked hits.", body = SearchResults, headers(
+            ("ETag" = String, description = "Weak validator of this representation."),
+            ("Cache-Control" = String, description = "Public and short-lived for anonymous readers."),
+        )),
+        (status = 304, response = crate::api::NotModified),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[get("/search")]
+pub async fn search_faqs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<SearchQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let q = query.q.as_deref().map(str::trim).unwrap_or_default();
+    if q.is_empty() {
+        return Err(ApiError::BadRequest("q must not be empty".to_owned()));
+    }
+    let offset: i64 = match query.cursor.as_deref() {
+        Some(cursor) => Cursor::decode::<i64>(cursor)?,
+        None => 0,
+    };
+    if !(0..=MAX_OFFSET).contains(&offset) {
+        return Err(ApiError::BadRequest(
+            "the cursor is not one this endpoint issued".to_owned(),
+        ));
+    }
+    let limit = i64::from(query.limit.unwrap_or_default().get());
+    let terms = Terms::parse(q);
+    let scope = Scope {
+        page: query.page.as_deref(),
+        lang: query.lang.as_ref().map(Lang::as_str),
+    };
+
+    let mut conn = state.conn().await?;
+    let found = search::search(&mut conn, &terms, &scope, offset, limit).await?;
+    drop(conn);
+    if offset == 0
+        && let Some(insights) = &state.insights
+    {
+        insights.record(&terms.normalized(), found.total);
+    }
+    let next = offset + found.hits.len() as i64;
+    let next_cursor = (next < found.total && next <= MAX_OFFSET).then(|| Cursor::encode(&next));
+    // Results are what readers see, whoever asks.
+    let audience = caller.audience();
+    Cacheable {
+        req: &req,
+        state: &state,
+        audience,
+        etag: None,
+        last_modified: None,
+    }
+    .json(&SearchResults {
+        query: q.chars().take(1000).collect(),
+        corrected: found.corrected,
+        total: found.total,
+        hits: found.hits,
+        next_cursor,
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InsightsQuery {
+    /// How many days back, today included (1 to 366).
+    #[param(minimum = 1, maximum = 366, default = 30)]
+    pub days: Option<u32>,
+    /// Queries per list (1 to 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<Limit>,
+}
+
+/// How often a query was searched.
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct QueryCount {
+    /// The normalised query: lowercase terms joined by spaces.
+    #[schema(example = "remote coaching")]
+    pub query: String,
+    pub searches: i64,
+    /// Searches of it that found nothing.
+    pub no_hits: i64,
+}
+
+/// The most frequent queries and those that found nothing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InsightLists {
+    pub top: Vec<QueryCount>,
+    /// The questions readers ask that the FAQ does not answer yet.
+    pub no_hits: Vec<QueryCount>,
+}
+
+/// One day's insights.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayInsights {
+    pub day: NaiveDate,
+    #[serde(flatten)]
+    pub lists: InsightLists,
+}
+
+/// What readers search for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchInsights {
+    pub days: u32,
+    pub overall: InsightLists,
+    /// Newest day first; days without searches are left out.
+    pub by_day: Vec<DayInsights>,
+}
+
+/// Search insights
+///
+/// What readers search for, per day and overall: the most frequent queries and
+/// the queries that found nothing. Only query text and counts are stored.
+#[utoipa::path(
+    tag = "search",
+    params(InsightsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Insights.", body = SearchInsights),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[get("/search/insights")]
+pub async fn search_insights(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let query = web::Query::<InsightsQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?
+        .into_inner();
+    let days = query.days.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::BadRequest(
+            "days must be from 1 to 366".to_owned(),
+        ));
+    }
+    let limit = i64::from(query.limit.unwrap_or_default().get());
+    if let Some(insights) = &state.insights {
+        insights.flush(&state.pool).await?;
+    }
+    let mut conn = state.conn().await?;
+    let since = i32::try_from(days - 1).unwrap_or(0);
+    let overall = InsightLists {
+        top: sqlx::query_as(
+            "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
+             FROM search_queries WHERE day >= current_date - $1::int
+             GROUP BY query ORDER BY searches DESC, query LIMIT $2",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?,
+        no_hits: sqlx::query_as(
+            "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
+             FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
+             GROUP BY query ORDER BY no_hits DESC, query LIMIT $2",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?,
+    };
+    let rows: Vec<(NaiveDate, bool, String, i64, i64)> = sqlx::query_as(
+        "SELECT day, list, query, searches, no_hits FROM (
+            SELECT day, false AS list, query, searches, no_hits,
+                   row_number() OVER (PARTITION BY day ORDER BY searches DESC, query) AS n
+            FROM search_queries WHERE day >= current_date - $1::int
+            UNION ALL
+            SELECT day, true, query, searches, no_hits,
+                   row_number() OVER (PARTITION BY day ORDER BY no_hits DESC, query)
+            FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
+         ) ranked WHERE n <= $2 ORDER BY day DESC, list, n",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_day: Vec<DayInsights> = Vec::new();
+    for (day, no_hits_list, query, searches, no_hits) in rows {
+        if by_day.last().is_none_or(|d| d.day != day) {
+            by_day.push(DayInsights {
+                day,
+                lists: InsightLists {
+                    top: Vec::new(),
+                    no_hits: Vec::new(),
+                },
+            });
+        }
+        if let Some(current) = by_day.last_mut() {
+            let count = QueryCount {
+                query,
+                searches,
+                no_hits,
+            };
+            if no_hits_list {
+                current.lists.no_hits.push(count);
+            } else {
+                current.lists.top.push(count);
+            }
+        }
+    }
+    Cacheable {
+        req: &req,
+        state: &state,
+        audience: Audience::Editor,
+        etag: None,
+        last_modified: None,
+    }
+    .json(&SearchInsights {
+        days,
+        overall,
+        by_day,
+    })
+}

@@ -1,0 +1,321 @@
+//! Full-text search over `search_docs` (what readers see), in PostgreSQL:
+//! weighted documents, stemming per page language, typo correction against the
+//! corpus's vocabulary with pg_trgm, a prefix match for the unfinished last word,
+//! and highlights built on HTML-escaped text.
+
+use serde::Serialize;
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The most terms of a query that are searched for (the rest is ignored).
+pub const MAX_TERMS: usize = 32;
+
+/// Terms shorter than this (in characters) are never corrected.
+const MIN_CORRECTABLE: usize = 3;
+
+/// A query cut into terms: lowercase runs of letters and digits, whatever the
+/// input held (quotes, operators, SQL, emoji and NUL bytes are separators).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub terms: Vec<String>,
+    /// The last term was still being typed (no separator after it).
+    pub last_unfinished: bool,
+}
+
+impl Terms {
+    pub fn parse(q: &str) -> Self {
+        let terms: Vec<String> = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .take(MAX_TERMS)
+            .map(str::to_lowercase)
+            .collect();
+        let last_unfinished = q.chars().last().is_some_and(char::is_alphanumeric);
+        Self {
+            terms,
+            last_unfinished,
+        }
+    }
+
+    /// The terms joined by spaces: how insights store a query.
+    pub fn normalized(&self) -> String {
+        self.terms.join(" ")
+    }
+}
+
+/// One search hit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Hit {
+    pub id: Uuid,
+    #[schema(example = "how-many-teams-can-a-technical-coach-support")]
+    pub slug: String,
+    #[schema(example = "faq")]
+    pub page: String,
+    #[schema(example = "en")]
+    pub lang: String,
+    pub question: String,
+    pub highlight: Highlight,
+    /// Relevance: higher is better; comparable within one response.
+    #[schema(example = 0.93)]
+    pub score: f64,
+}
+
+/// HTML-escaped text with only `<mark>` added around the matched words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Highlight {
+    #[schema(example = "How many <mark>teams</mark> can a technical coach support?")]
+    pub question: String,
+    #[schema(example = "A maximum of 1 to 3 <mark>teams</mark> in parallel …")]
+    pub answer: String,
+}
+
+/// Where to search.
+#[derive(Debug, Default)]
+pub struct Scope<'a> {
+    pub page: Option<&'a str>,
+    pub lang: Option<&'a str>,
+}
+
+/// What a search found.
+#[derive(Debug)]
+pub struct Found {
+    pub total: i64,
+    pub hits: Vec<Hit>,
+    /// The terms actually searched, after correction (`None` when unchanged).
+    pub corrected: Option<String>,
+}
+
+/// The words of the corpus a term becomes: itself when known, else the closest
+/// known word (trigram candidates, the fewest edits, at most 1 edit for words of
+/// up to 4 letters, 2 up to 8, 3 beyond), else itself; the unfinished last term
+/// stays a prefix when some word starts with it.
+async fn correct(conn: &mut PgConnection, terms: &Terms) -> sqlx::Result<Vec<(String, bool)>> {
+    let last = terms.terms.len();
+    let rows: Vec<(String, bool, bool, Option<String>)> = sqlx::query_as(
+        "SELECT t.term,
+                EXISTS (SELECT 1 FROM search_words w WHERE w.word = t.term),
+                t.ord = $2 AND EXISTS (SELECT 1 FROM search_words w WHERE w.word LIKE t.term || '%'),
+                CASE WHEN char_length(t.term) >= $3 AND t.term !~ '^[0-9]+$' THEN
+                    (SELECT w.word FROM search_words w
+                     WHERE w.word % t.term
+                       AND levenshtein(w.word, t.term) <= CASE
+                           WHEN char_length(t.term) <= 4 THEN 1
+                           WHEN char_length(t.term) <= 8 THEN 2
+                           ELSE 3 END
+                     ORDER BY levenshtein(w.word, t.term), similarity(w.word, t.term) DESC, w.word
+                     LIMIT 1)
+                END
+         FROM unnest($1::text[]) WITH ORDINALITY AS t(term, ord)
+         ORDER BY t.ord",
+    )
+    .bind(&terms.terms)
+    .bind(if terms.last_unfinished { last as i64 } else { -1 })
+    .bind(MIN_CORRECTABLE as i32)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(term, known, prefix, suggestion)| match (known, prefix, suggestion) {
+                (true, _, _) => (term, prefix),
+                (false, true, _) => (term, true),
+                (false, false, Some(word)) => (word, false),
+                (false, false, None) => (term, false),
+            },
+        )
+        .collect())
+}
+
+/// A tsquery text over `terms` joined by `op`. Terms hold only letters and
+/// digits, so quoting them makes any input safe for `to_tsquery`.
+fn tsquery_text(terms: &[(String, bool)], op: &str) -> String {
+    terms
+        .iter()
+        .map(|(term, prefix)| format!("'{term}'{}", if *prefix { ":*" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(op)
+}
+
+/// Runs a search: all terms first; when that finds nothing, any term.
+#[tracing::instrument(skip(conn))]
+pub async fn search(
+    conn: &mut PgConnection,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Found> {
+    if terms.terms.is_empty() {
+        return Ok(Found {
+            total: 0,
+            hits: Vec::new(),
+            corrected: None,
+        });
+    }
+    let corrected = correct(conn, terms).await?;
+    let text: String = corrected
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut found = run(
+        conn,
+        &tsquery_text(&corrected, " & "),
+        &text,
+        scope,
+        offset,
+        limit,
+    )
+    .await?;
+    if found.0 == 0 && corrected.len() > 1 {
+        found = run(
+            conn,
+            &tsquery_text(&corrected, " | "),
+            &text,
+            scope,
+            offset,
+            limit,
+        )
+        .await?;
+    }
+    Ok(Found {
+        total: found.0,
+        hits: found.1,
+        corrected: (text != terms.normalized()).then_some(text),
+    })
+}
+
+async fn run(
+    conn: &mut PgConnection,
+    tsquery: &str,
+    text: &str,
+    scope: &Scope<'_>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<(i64, Vec<Hit>)> {
+    // One tsquery per text search configuration in scope (pages in several
+    // languages are searched each with its own stemmer). A question match
+    // (weight A) outweighs an answer match (B); the whole query's similarity to
+    // the question breaks ties between paraphrases.
+    let rows: Vec<(i64, Hit)> = sqlx::query_as::<_, HitRow>(
+        "WITH scope AS (
+            SELECT id FROM pages
+            WHERE deleted_at IS NULL AND ($3::text IS NULL OR slug = $3) AND ($4::text IS NULL OR lang = $4)
+         ), q AS (
+            SELECT DISTINCT d.config, to_tsquery(d.config, $1) AS query
+            FROM search_docs d WHERE d.page_id IN (SELECT id FROM scope)
+         ), matched AS (
+            SELECT d.entry_id, d.page_id, d.question, d.answer_text, q.config, q.query,
+                   ts_rank('{0.1, 0.2, 0.4, 1.0}', d.document, q.query)
+                   + 0.3 * word_similarity($2, lower(d.question)) AS score
+            FROM q JOIN search_docs d ON d.config = q.config AND d.document @@ q.query
+            WHERE d.page_id IN (SELECT id FROM scope)
+         ), top AS (
+            SELECT m.*, count(*) OVER () AS total FROM matched m
+            ORDER BY m.score DESC, m.entry_id
+            LIMIT $5 OFFSET $6
+         )
+         SELECT top.total, top.entry_id AS id, e.slug, p.slug AS page, p.lang, top.question,
+                ts_headline(top.config, faqd_escape_html(top.question), top.query,
+                            'StartSel=<mark>, StopSel=</mark>, HighlightAll=true') AS highlight_question,
+                ts_headline(top.config, faqd_escape_html(top.answer_text), top.query,
+                            'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=\" … \"') AS highlight_answer,
+                round(top.score::numeric, 4)::float8 AS score
+         FROM top
+         JOIN entries e ON e.id = top.entry_id
+         JOIN pages p ON p.id = top.page_id
+         ORDER BY top.score DESC, top.entry_id",
+    )
+    .bind(tsquery)
+    .bind(text)
+    .bind(scope.page)
+    .bind(scope.lang)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|row| (row.total, row.into_hit()))
+    .collect();
+    let total = match rows.first() {
+        Some((total, _)) => *total,
+        // Past the last hit: count on its own.
+        None if offset > 0 => count(conn, tsquery, scope).await?,
+        None => 0,
+    };
+    Ok((total, rows.into_iter().map(|(_, hit)| hit).collect()))
+}
+
+async fn count(conn: &mut PgConnection, tsquery: &str, scope: &Scope<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "WITH scope AS (
+            SELECT id FROM pages
+            WHERE deleted_at IS NULL AND ($2::text IS NULL OR slug = $2) AND ($3::text IS NULL OR lang = $3)
+         ), q AS (
+            SELECT DISTINCT d.config, to_tsquery(d.config, $1) AS query
+            FROM search_docs d WHERE d.page_id IN (SELECT id FROM scope)
+         )
+         SELECT count(*) FROM q JOIN search_docs d ON d.config = q.config AND d.document @@ q.query
+         WHERE d.page_id IN (SELECT id FROM scope)",
+    )
+    .bind(tsquery)
+    .bind(scope.page)
+    .bind(scope.lang)
+    .fetch_one(conn)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct HitRow {
+    total: i64,
+    id: Uuid,
+    slug: String,
+    page: String,
+    lang: String,
+    question: String,
+    highlight_question: String,
+    highlight_answer: String,
+    score: f64,
+}
+
+impl HitRow {
+    fn into_hit(self) -> Hit {
+        Hit {
+            id: self.id,
+            slug: self.slug,
+            page: self.page,
+            lang: self.lang,
+            question: self.question,
+            highlight: Highlight {
+                question: self.highlight_question,
+                answer: self.highlight_answer,
+            },
+            score: self.score,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_input_becomes_plain_terms() {
+        let t = Terms::parse("  How MANY teams?! ");
+        assert_eq!(t.terms, ["how", "many", "teams"]);
+        assert!(!t.last_unfinished);
+        let t = Terms::parse("'; DROP TABLE entries;-- & | ! ( ) : * \0 😀 motiv");
+        assert_eq!(t.terms, ["drop", "table", "entries", "motiv"]);
+        assert!(t.last_unfinished);
+        assert_eq!(Terms::parse(&"word ".repeat(5000)).terms.len(), MAX_TERMS);
+        assert!(Terms::parse("!!! ...").terms.is_empty());
+        assert_eq!(Terms::parse("équipe coaché").terms, ["équipe", "coaché"]);
+    }
+
+    #[test]
+    fn tsquery_text_quotes_every_term() {
+        let terms = vec![("team".to_owned(), false), ("motiv".to_owned(), true)];
+        assert_eq!(tsquery_text(&terms, " & "), "'team' & 'motiv':*");
+    }
+}
