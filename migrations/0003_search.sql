@@ -56,7 +56,8 @@ CREATE INDEX search_docs_page_idx ON search_docs (page_id);
 CREATE TABLE search_words (
     word        text        PRIMARY KEY
 );
-CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
+-- GiST, not GIN: it answers `ORDER BY word <-> term LIMIT k` (nearest words) directly.
+CREATE INDEX search_words_trgm_idx ON search_words USING gist (word gist_trgm_ops);
 
 -- Recomputes the search row of one entry from `live_entries`.
 CREATE FUNCTION faqd_refresh_search(p_entry uuid) RETURNS void

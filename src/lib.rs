@@ -20,6 +20,8 @@ pub mod domain;
 pub mod error;
 /// Markdown files on disk: import one, seed a directory.
 pub mod files;
+/// Search highlights: escaped text with `<mark>` around matching words.
+pub mod highlight;
 /// Search insights: what readers search for, counted in batches.
 pub mod insights;
 /// The resources of the public contract.

@@ -8,8 +8,13 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::highlight;
+
 /// The most terms of a query that are searched for (the rest is ignored).
 pub const MAX_TERMS: usize = 32;
+
+/// Longer terms are cut (no word is longer; `levenshtein` refuses over 255).
+const MAX_TERM_CHARS: usize = 64;
 
 /// Terms shorter than this (in characters) are never corrected.
 const MIN_CORRECTABLE: usize = 3;
@@ -29,7 +34,7 @@ impl Terms {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|t| !t.is_empty())
             .take(MAX_TERMS)
-            .map(str::to_lowercase)
+            .map(|t| t.chars().take(MAX_TERM_CHARS).collect::<String>().to_lowercase())
             .collect();
         let last_unfinished = q.chars().last().is_some_and(char::is_alphanumeric);
         Self {
@@ -92,21 +97,33 @@ pub struct Found {
 /// stays a prefix when some word starts with it.
 async fn correct(conn: &mut PgConnection, terms: &Terms) -> sqlx::Result<Vec<(String, bool)>> {
     let last = terms.terms.len();
+    // Each step runs only when the one before did not settle the term: known
+    // words cost one index probe, and only unknown ones pay for the nearest-word
+    // search (a GiST k-NN over trigrams, then the edit-distance bound).
     let rows: Vec<(String, bool, bool, Option<String>)> = sqlx::query_as(
-        "SELECT t.term,
-                EXISTS (SELECT 1 FROM search_words w WHERE w.word = t.term),
-                t.ord = $2 AND EXISTS (SELECT 1 FROM search_words w WHERE w.word LIKE t.term || '%'),
-                CASE WHEN char_length(t.term) >= $3 AND t.term !~ '^[0-9]+$' THEN
-                    (SELECT w.word FROM search_words w
-                     WHERE w.word % t.term
-                       AND levenshtein(w.word, t.term) <= CASE
-                           WHEN char_length(t.term) <= 4 THEN 1
-                           WHEN char_length(t.term) <= 8 THEN 2
-                           ELSE 3 END
-                     ORDER BY levenshtein(w.word, t.term), similarity(w.word, t.term) DESC, w.word
-                     LIMIT 1)
-                END
+        "SELECT t.term, k.known, p.prefix, s.suggestion
          FROM unnest($1::text[]) WITH ORDINALITY AS t(term, ord)
+         CROSS JOIN LATERAL (
+            SELECT EXISTS (SELECT 1 FROM search_words w WHERE w.word = t.term) AS known
+         ) k
+         CROSS JOIN LATERAL (
+            SELECT CASE WHEN t.ord = $2 AND NOT k.known
+                   THEN EXISTS (SELECT 1 FROM search_words w WHERE w.word LIKE t.term || '%')
+                   ELSE false END AS prefix
+         ) p
+         CROSS JOIN LATERAL (
+            SELECT CASE WHEN NOT k.known AND NOT p.prefix
+                            AND char_length(t.term) >= $3 AND t.term !~ '^[0-9]+$' THEN
+                (SELECT c.word
+                 FROM (SELECT w.word FROM search_words w ORDER BY w.word <-> t.term LIMIT 8) c
+                 WHERE levenshtein(c.word, t.term) <= CASE
+                     WHEN char_length(t.term) <= 4 THEN 1
+                     WHEN char_length(t.term) <= 8 THEN 2
+                     ELSE 3 END
+                 ORDER BY levenshtein(c.word, t.term), similarity(c.word, t.term) DESC, c.word
+                 LIMIT 1)
+            END AS suggestion
+         ) s
          ORDER BY t.ord",
     )
     .bind(&terms.terms)
@@ -116,14 +133,17 @@ async fn correct(conn: &mut PgConnection, terms: &Terms) -> sqlx::Result<Vec<(St
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(term, known, prefix, suggestion)| match (known, prefix, suggestion) {
-                (true, _, _) => (term, prefix),
+        .enumerate()
+        .map(|(i, (term, known, prefix, suggestion))| {
+            // A whole word still being typed matches longer words too.
+            let unfinished = terms.last_unfinished && i + 1 == last;
+            match (known, prefix, suggestion) {
+                (true, _, _) => (term, unfinished),
                 (false, true, _) => (term, true),
                 (false, false, Some(word)) => (word, false),
                 (false, false, None) => (term, false),
-            },
-        )
+            }
+        })
         .collect())
 }
 
@@ -137,6 +157,20 @@ fn tsquery_text(terms: &[(String, bool)], op: &str) -> String {
         .join(op)
 }
 
+/// The text search configurations of the pages in scope (readers' pages only).
+async fn configs(conn: &mut PgConnection, scope: &Scope<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT faqd_ts_config(lang)::text FROM pages
+         WHERE deleted_at IS NULL AND NOT draft
+           AND ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)
+         ORDER BY 1",
+    )
+    .bind(scope.page)
+    .bind(scope.lang)
+    .fetch_all(conn)
+    .await
+}
+
 /// Runs a search: all terms first; when that finds nothing, any term.
 #[tracing::instrument(skip(conn))]
 pub async fn search(
@@ -146,7 +180,8 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Found> {
-    if terms.terms.is_empty() {
+    let configs = configs(conn, scope).await?;
+    if terms.terms.is_empty() || configs.is_empty() {
         return Ok(Found {
             total: 0,
             hits: Vec::new(),
@@ -154,30 +189,10 @@ pub async fn search(
         });
     }
     let corrected = correct(conn, terms).await?;
-    let text: String = corrected
-        .iter()
-        .map(|(t, _)| t.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut found = run(
-        conn,
-        &tsquery_text(&corrected, " & "),
-        &text,
-        scope,
-        offset,
-        limit,
-    )
-    .await?;
+    let text: String = corrected.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(" ");
+    let mut found = run(conn, &configs, &tsquery_text(&corrected, " & "), &text, scope, offset, limit).await?;
     if found.0 == 0 && corrected.len() > 1 {
-        found = run(
-            conn,
-            &tsquery_text(&corrected, " | "),
-            &text,
-            scope,
-            offset,
-            limit,
-        )
-        .await?;
+        found = run(conn, &configs, &tsquery_text(&corrected, " | "), &text, scope, offset, limit).await?;
     }
     Ok(Found {
         total: found.0,
@@ -186,84 +201,91 @@ pub async fn search(
     })
 }
 
+/// The SQL of one search over `configs` text search configurations. Each
+/// configuration is a branch with constant-shaped conditions on `$7 + i`, so that
+/// the planner matches `document @@ to_tsquery(config, query)` on the GIN index.
+fn search_sql(configs: usize, scoped: bool) -> String {
+    let scope = if scoped {
+        "AND d.page_id IN (SELECT id FROM pages WHERE deleted_at IS NULL
+             AND ($3::text IS NULL OR slug = $3) AND ($4::text IS NULL OR lang = $4))"
+    } else {
+        ""
+    };
+    let branches: Vec<String> = (0..configs)
+        .map(|i| {
+            let c = format!("${}::regconfig", 7 + i);
+            format!(
+                "SELECT d.entry_id, d.page_id, d.question, d.answer_text, d.config,
+                        ts_rank('{{0.1, 0.2, 0.4, 1.0}}', d.document, to_tsquery({c}, $1))
+                        + 0.3 * word_similarity($2, lower(d.question)) AS score
+                 FROM search_docs d
+                 WHERE d.config = {c} AND d.document @@ to_tsquery({c}, $1) {scope}"
+            )
+        })
+        .collect();
+    // A question match (weight A) outweighs an answer match (B); the whole
+    // query's similarity to the question breaks ties between paraphrases.
+    format!(
+        "WITH matched AS ({branches}),
+         top AS (
+            SELECT m.*, count(*) OVER () AS total FROM matched m
+            ORDER BY m.score DESC, m.entry_id
+            LIMIT $5 OFFSET $6
+         )
+         SELECT top.total, top.entry_id AS id, e.slug, p.slug AS page, p.lang, top.question,
+                top.answer_text, top.config::text AS config,
+                querytree(to_tsquery(top.config, $1)) AS querytree,
+                round(top.score::numeric, 4)::float8 AS score
+         FROM top
+         JOIN entries e ON e.id = top.entry_id
+         JOIN pages p ON p.id = top.page_id
+         ORDER BY top.score DESC, top.entry_id",
+        branches = branches.join(" UNION ALL "),
+    )
+}
+
 async fn run(
     conn: &mut PgConnection,
+    configs: &[String],
     tsquery: &str,
     text: &str,
     scope: &Scope<'_>,
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<(i64, Vec<Hit>)> {
-    // One tsquery per text search configuration in scope (pages in several
-    // languages are searched each with its own stemmer). A question match
-    // (weight A) outweighs an answer match (B); the whole query's similarity to
-    // the question breaks ties between paraphrases.
-    let rows: Vec<(i64, Hit)> = sqlx::query_as::<_, HitRow>(
-        "WITH scope AS (
-            SELECT id FROM pages
-            WHERE deleted_at IS NULL AND ($3::text IS NULL OR slug = $3) AND ($4::text IS NULL OR lang = $4)
-         ), q AS (
-            SELECT DISTINCT d.config, to_tsquery(d.config, $1) AS query
-            FROM search_docs d WHERE d.page_id IN (SELECT id FROM scope)
-         ), matched AS (
-            SELECT d.entry_id, d.page_id, d.question, d.answer_text, q.config, q.query,
-                   ts_rank('{0.1, 0.2, 0.4, 1.0}', d.document, q.query)
-                   + 0.3 * word_similarity($2, lower(d.question)) AS score
-            FROM q JOIN search_docs d ON d.config = q.config AND d.document @@ q.query
-            WHERE d.page_id IN (SELECT id FROM scope)
-         ), top AS (
-            SELECT m.*, count(*) OVER () AS total FROM matched m
-            ORDER BY m.score DESC, m.entry_id
-            LIMIT $5 OFFSET $6
-         )
-         SELECT top.total, top.entry_id AS id, e.slug, p.slug AS page, p.lang, top.question,
-                ts_headline(top.config, faqd_escape_html(top.question), top.query,
-                            'StartSel=<mark>, StopSel=</mark>, HighlightAll=true') AS highlight_question,
-                ts_headline(top.config, faqd_escape_html(top.answer_text), top.query,
-                            'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=\" … \"') AS highlight_answer,
-                round(top.score::numeric, 4)::float8 AS score
-         FROM top
-         JOIN entries e ON e.id = top.entry_id
-         JOIN pages p ON p.id = top.page_id
-         ORDER BY top.score DESC, top.entry_id",
-    )
-    .bind(tsquery)
-    .bind(text)
-    .bind(scope.page)
-    .bind(scope.lang)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|row| (row.total, row.into_hit()))
-    .collect();
+    let scoped = scope.page.is_some() || scope.lang.is_some();
+    let sql = search_sql(configs.len(), scoped);
+    let mut query = sqlx::query_as::<_, HitRow>(&sql)
+        .bind(tsquery)
+        .bind(text)
+        .bind(scope.page)
+        .bind(scope.lang)
+        .bind(limit)
+        .bind(offset);
+    for config in configs {
+        query = query.bind(config);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     let total = match rows.first() {
-        Some((total, _)) => *total,
+        Some(row) => row.total,
         // Past the last hit: count on its own.
-        None if offset > 0 => count(conn, tsquery, scope).await?,
+        None if offset > 0 => {
+            let sql = format!("SELECT count(*) FROM ({}) hits", search_sql(configs.len(), scoped));
+            let mut query = sqlx::query_scalar(&sql)
+                .bind(tsquery)
+                .bind(text)
+                .bind(scope.page)
+                .bind(scope.lang)
+                .bind(i64::MAX)
+                .bind(0i64);
+            for config in configs {
+                query = query.bind(config);
+            }
+            query.fetch_one(&mut *conn).await?
+        }
         None => 0,
     };
-    Ok((total, rows.into_iter().map(|(_, hit)| hit).collect()))
-}
-
-async fn count(conn: &mut PgConnection, tsquery: &str, scope: &Scope<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "WITH scope AS (
-            SELECT id FROM pages
-            WHERE deleted_at IS NULL AND ($2::text IS NULL OR slug = $2) AND ($3::text IS NULL OR lang = $3)
-         ), q AS (
-            SELECT DISTINCT d.config, to_tsquery(d.config, $1) AS query
-            FROM search_docs d WHERE d.page_id IN (SELECT id FROM scope)
-         )
-         SELECT count(*) FROM q JOIN search_docs d ON d.config = q.config AND d.document @@ q.query
-         WHERE d.page_id IN (SELECT id FROM scope)",
-    )
-    .bind(tsquery)
-    .bind(scope.page)
-    .bind(scope.lang)
-    .fetch_one(conn)
-    .await
+    Ok((total, rows.into_iter().map(HitRow::into_hit).collect()))
 }
 
 #[derive(sqlx::FromRow)]
@@ -274,23 +296,26 @@ struct HitRow {
     page: String,
     lang: String,
     question: String,
-    highlight_question: String,
-    highlight_answer: String,
+    answer_text: String,
+    config: String,
+    querytree: String,
     score: f64,
 }
 
 impl HitRow {
     fn into_hit(self) -> Hit {
+        let lexemes = highlight::lexemes_of_querytree(&self.querytree);
+        let stemmer = highlight::stemmer_for(&self.config);
         Hit {
             id: self.id,
             slug: self.slug,
             page: self.page,
             lang: self.lang,
-            question: self.question,
             highlight: Highlight {
-                question: self.highlight_question,
-                answer: self.highlight_answer,
+                question: highlight::highlight_all(&self.question, &lexemes, stemmer.as_ref()),
+                answer: highlight::highlight_passage(&self.answer_text, &lexemes, stemmer.as_ref()),
             },
+            question: self.question,
             score: self.score,
         }
     }

@@ -269,12 +269,14 @@ async fn hits_carry_escaped_highlights_and_scores() {
 async fn any_query_is_safe_and_an_empty_one_is_400() {
     let app = spawn_seeded_app().await;
     let long = "coach ".repeat(2000);
+    let one_long_word = "coach".repeat(60);
     for q in [
         "\"unbalanced quote",
         "team & | ! ( ) : * <-> coach",
         "'; DROP TABLE entries; --",
         "1' OR '1'='1",
         long.as_str(),
+        one_long_word.as_str(),
         "😀🎉 coach 🚀",
         "coach\u{0}team",
         "!!!",
