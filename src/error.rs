@@ -232,9 +232,14 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
         // Class 08: connection exception; 57P01..57P03: the server is shutting
-        // down or starting up; 53300: too many connections.
+        // down or starting up; 53300: too many connections; 40001/40P01: a
+        // serialization failure or deadlock, which a retry resolves.
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                )
         }),
         _ => false,
     }

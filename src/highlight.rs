@@ -39,7 +39,11 @@ pub fn lexemes_of_querytree(tree: &str) -> Vec<Lexeme> {
         }
         rest = &after[end.min(after.len())..];
         let prefix = rest.starts_with(":*") || rest.starts_with(":A*") || rest.starts_with(":B*");
-        if !text.is_empty() && !lexemes.iter().any(|l: &Lexeme| l.text == text && l.prefix == prefix) {
+        if !text.is_empty()
+            && !lexemes
+                .iter()
+                .any(|l: &Lexeme| l.text == text && l.prefix == prefix)
+        {
             lexemes.push(Lexeme { text, prefix });
         }
     }
@@ -140,8 +144,16 @@ pub fn highlight_passage(text: &str, lexemes: &[Lexeme], stemmer: Option<&Stemme
     // Whitespace collapses: the answer text comes from rendered HTML.
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let toks = tokens(&collapsed);
-    let words: Vec<usize> = toks.iter().enumerate().filter(|(_, t)| t.1).map(|(i, _)| i).collect();
-    let hit: Vec<bool> = words.iter().map(|&i| matches(toks[i].0, lexemes, stemmer)).collect();
+    let words: Vec<usize> = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.1)
+        .map(|(i, _)| i)
+        .collect();
+    let hit: Vec<bool> = words
+        .iter()
+        .map(|&i| matches(toks[i].0, lexemes, stemmer))
+        .collect();
     let (mut best, mut best_hits, mut window) = (0, 0, 0);
     for (i, &h) in hit.iter().enumerate() {
         window += usize::from(h);
@@ -183,29 +195,56 @@ mod tests {
     use super::*;
 
     fn lex(items: &[(&str, bool)]) -> Vec<Lexeme> {
-        items.iter().map(|(t, p)| Lexeme { text: (*t).to_owned(), prefix: *p }).collect()
+        items
+            .iter()
+            .map(|(t, p)| Lexeme {
+                text: (*t).to_owned(),
+                prefix: *p,
+            })
+            .collect()
     }
 
     #[test]
     fn querytrees_give_their_lexemes() {
-        assert_eq!(lexemes_of_querytree("'team' & 'motiv':*"), lex(&[("team", false), ("motiv", true)]));
-        assert_eq!(lexemes_of_querytree("'o''neil' | 'team'"), lex(&[("o'neil", false), ("team", false)]));
+        assert_eq!(
+            lexemes_of_querytree("'team' & 'motiv':*"),
+            lex(&[("team", false), ("motiv", true)])
+        );
+        assert_eq!(
+            lexemes_of_querytree("'o''neil' | 'team'"),
+            lex(&[("o'neil", false), ("team", false)])
+        );
         assert!(lexemes_of_querytree("T").is_empty());
     }
 
     #[test]
     fn words_are_matched_by_stem_and_prefix_and_escaped() {
         let english = stemmer_for("english");
-        let out = highlight_all("How many <b>teams</b> & coaching?", &lex(&[("team", false), ("coach", false)]), english.as_ref());
-        assert_eq!(out, "How many &lt;b&gt;<mark>teams</mark>&lt;/b&gt; &amp; <mark>coaching</mark>?");
-        let out = highlight_all("Motivated teams", &lex(&[("motiv", true)]), english.as_ref());
+        let out = highlight_all(
+            "How many <b>teams</b> & coaching?",
+            &lex(&[("team", false), ("coach", false)]),
+            english.as_ref(),
+        );
+        assert_eq!(
+            out,
+            "How many &lt;b&gt;<mark>teams</mark>&lt;/b&gt; &amp; <mark>coaching</mark>?"
+        );
+        let out = highlight_all(
+            "Motivated teams",
+            &lex(&[("motiv", true)]),
+            english.as_ref(),
+        );
         assert_eq!(out, "<mark>Motivated</mark> teams");
     }
 
     #[test]
     fn passages_center_on_the_matches() {
         let text = format!("{} needle here {}", "word ".repeat(50), "tail ".repeat(50));
-        let out = highlight_passage(&text, &lex(&[("needl", false)]), stemmer_for("english").as_ref());
+        let out = highlight_passage(
+            &text,
+            &lex(&[("needl", false)]),
+            stemmer_for("english").as_ref(),
+        );
         assert!(out.starts_with("… ") && out.ends_with(" …"), "{out}");
         assert!(out.contains("<mark>needle</mark>"));
         assert!(out.split_whitespace().count() <= 32);

@@ -15,7 +15,7 @@ use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON, Preconditi
 use crate::auth::{Caller, Principal, Role};
 use crate::content;
 use crate::domain::{Cursor, Lang, Limit};
-use crate::error::{ApiError, ApiResult, on_constraint};
+use crate::error::{ApiError, ApiResult, FieldError, on_constraint};
 use crate::model::{Audience, Entry, EntryList, EntryStatus};
 use crate::store::entries::{
     self, EntryFilter, EntryKey, EntryRef, EntryUpdate, LockedEntry, NewEntry, PublishedAfter,
@@ -88,7 +88,7 @@ pub async fn list_faqs(
 ) -> ApiResult<HttpResponse> {
     let audience = caller.audience();
     let query = query.into_inner();
-    if (query.status.is_some() || query.deleted.is_some()) && audience == Audience::Reader {
+    if (query.status.is_some() || query.deleted == Some(true)) && audience == Audience::Reader {
         return Err(ApiError::Unauthorized(
             "the status and deleted filters are for editors: send a token".to_owned(),
         ));
@@ -168,8 +168,10 @@ pub async fn get_faq(
                 .await?
                 .is_some()
         {
+            // Short-lived: an editor may take the old slug back.
             return Ok(HttpResponse::MovedPermanently()
                 .insert_header((header::LOCATION, entry_location(&current)))
+                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
                 .finish());
         }
         return Err(no_entry(&entry_ref));
@@ -239,8 +241,8 @@ pub async fn create_faq(
     let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
 
     let mut tx = state.pool.begin().await?;
+    entries::lock_writes(&mut tx).await?;
     let valid = entry_input::validate(&mut tx, body, None).await?;
-    entries::lock_slugs(&mut tx).await?;
     let slug = match &valid.slug {
         Some(slug) => {
             if entries::slug_taken(&mut tx, slug.as_str(), None).await? {
@@ -452,6 +454,7 @@ pub async fn delete_faq(
     let id = existing(&state, &entry_ref).await?;
     let precondition = write::if_match(&req)?;
     let mut tx = state.pool.begin().await?;
+    entries::lock_writes(&mut tx).await?;
     let current = entries::lock(&mut tx, id)
         .await?
         .ok_or_else(|| no_entry(&entry_ref))?;
@@ -477,6 +480,7 @@ async fn update_entry(
     body: impl FnOnce(&LockedEntry, &CurrentPage) -> Result<EntryBody, ApiError>,
 ) -> ApiResult<HttpResponse> {
     let mut tx = state.pool.begin().await?;
+    entries::lock_writes(&mut tx).await?;
     let current = entries::lock(&mut tx, id)
         .await?
         .ok_or_else(|| no_entry(&id.to_string()))?;
@@ -505,18 +509,6 @@ async fn apply_update(
     stage: bool,
     actor: &str,
 ) -> ApiResult<bool> {
-    entries::lock_slugs(tx).await?;
-    let slug = match &valid.slug {
-        Some(slug) if slug.as_str() != current.slug => {
-            if entries::slug_taken(tx, slug.as_str(), Some(current.id)).await? {
-                return Err(slug_conflict(slug.as_str()));
-            }
-            entries::add_slug_alias(tx, current.id, &current.slug, slug.as_str()).await?;
-            slug.as_str().to_owned()
-        }
-        _ => current.slug.clone(),
-    };
-
     // Publication: an explicit status decides; otherwise a draft stays a draft and
     // a visible entry goes live at once, or is staged with ?stage=true.
     let (status, published) = match (valid.status, current.status) {
@@ -528,8 +520,35 @@ async fn apply_update(
     };
 
     let moved = valid.page_id != current.page_id;
-    let current_position = entries::position_of(tx, current.id).await?;
-    let repositioned = valid.position.is_some_and(|p| p != current_position);
+    let slug_changes = valid
+        .slug
+        .as_ref()
+        .is_some_and(|s| s.as_str() != current.slug);
+    let repositioned = match valid.position {
+        Some(position) if !moved => {
+            // Beyond the end means last: compare where the entry would land.
+            let count = entries::count_on_page(tx, current.page_id).await?;
+            position.min(count) != entries::position_of(tx, current.id).await?
+        }
+        _ => false,
+    };
+    // Slug, page and place are not versioned content: readers would see a staged
+    // change of them at once. Refuse rather than leak.
+    if status == EntryStatus::Changed && (slug_changes || moved || repositioned) {
+        let staged = "cannot be staged (readers would see it at once): send it without ?stage=true";
+        let mut errors = Vec::new();
+        for (field, broken) in [
+            ("slug", slug_changes),
+            ("page", moved),
+            ("position", repositioned),
+        ] {
+            if broken {
+                errors.push(FieldError::new(field, staged));
+            }
+        }
+        return Err(ApiError::validation(errors));
+    }
+
     let content_same = valid.content == current.content();
     let state_same = match published {
         // Going live with identical content changes nothing when it is live already.
@@ -539,10 +558,31 @@ async fn apply_update(
         }
         PublishedAfter::Unchanged => status == current.status,
     };
-    if content_same && state_same && slug == current.slug && !moved && !repositioned {
-        return Ok(false);
+    let is_visible = status != EntryStatus::Draft;
+    if content_same && state_same && !slug_changes && !moved {
+        if !repositioned {
+            return Ok(false);
+        }
+        // A move within the page is a change of the page, not of the entry.
+        let position = valid.position.unwrap_or(1);
+        let key = entries::make_room(tx, current.page_id, position, Some(current.id)).await?;
+        entries::set_sort_key(tx, current.id, key).await?;
+        if is_visible {
+            entries::bump_pages(tx, &[current.page_id]).await?;
+        }
+        return Ok(true);
     }
 
+    let slug = match &valid.slug {
+        Some(slug) if slug_changes => {
+            if entries::slug_taken(tx, slug.as_str(), Some(current.id)).await? {
+                return Err(slug_conflict(slug.as_str()));
+            }
+            entries::add_slug_alias(tx, current.id, &current.slug, slug.as_str()).await?;
+            slug.as_str().to_owned()
+        }
+        _ => current.slug.clone(),
+    };
     let sort_key = match (moved || repositioned, valid.position) {
         (false, _) => current.sort_key,
         (true, Some(position)) => {
@@ -565,7 +605,6 @@ async fn apply_update(
     // Readers see a change when the entry was or becomes visible and what they see
     // moved: new live content, (un)publication, slug, place or page.
     let was_visible = current.status != EntryStatus::Draft;
-    let is_visible = status != EntryStatus::Draft;
     let readers_see = was_visible != is_visible
         || (is_visible
             && (published == PublishedAfter::NewVersion

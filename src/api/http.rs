@@ -72,6 +72,8 @@ impl Cacheable<'_> {
             res.insert_header(header::LastModified(to_http_date(at)));
         }
         res.insert_header((header::CACHE_CONTROL, self.cache_control()));
+        // A token changes what is seen: shared caches must not mix the two.
+        res.insert_header((header::VARY, "Authorization"));
         if not_modified {
             return Ok(res.finish());
         }

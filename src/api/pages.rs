@@ -166,7 +166,7 @@ pub async fn get_page(
     }
     headers.insert(
         header::VARY,
-        header::HeaderValue::from_static("Accept-Language"),
+        header::HeaderValue::from_static("Accept-Language, Authorization"),
     );
     Ok(res)
 }

@@ -24,8 +24,8 @@ const MAX_OFFSET: i64 = 10_000;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// What the reader typed: any text (operators and quotes are plain text).
-    #[param(example = "how many teams")]
+    /// What the reader typed: any text (operators and quotes are plain text). Required.
+    #[param(required = true, example = "how many teams")]
     pub q: Option<String>,
     /// Only entries of the page with this slug.
     pub page: Option<String>,
@@ -63,6 +63,7 @@ pub struct SearchResults {
 #[utoipa::path(
     tag = "search",
     params(SearchQuery),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked hits.", body = SearchResults, headers(
             ("ETag" = String, description = "Weak validator of this representation."),
@@ -119,7 +120,7 @@ pub async fn search_faqs(
         state: &state,
         audience,
         etag: None,
-        last_modified: None,
+        last_modified: found.last_modified,
     }
     .json(&SearchResults {
         query: q.chars().take(1000).collect(),

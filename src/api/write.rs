@@ -54,10 +54,26 @@ pub async fn read_body(
     Ok(body.freeze())
 }
 
-/// Parses JSON syntax: 400 with the parser's position when it is not JSON.
+/// Parses JSON syntax: 400 with the parser's position when it is not JSON, or
+/// when a string holds a NUL character (which no text column can store).
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    if holds_nul(&value) {
+        return Err(ApiError::BadRequest(
+            "text must not contain NUL characters (\\u0000)".to_owned(),
+        ));
+    }
+    Ok(value)
+}
+
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 /// Reads a JSON value into `T`: 400 for a wrong JSON type or an unknown field.

@@ -94,8 +94,13 @@ pub async fn count(
     filter: &EntryFilter<'_>,
 ) -> sqlx::Result<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
     let sql = format!(
-        "{cte} SELECT count(*), max(updated_at) FROM ordered WHERE {FILTERS}",
+        // Removals leave no row behind: the pages' change times catch them.
+        "{cte} SELECT count(*), GREATEST(max(updated_at),
+                (SELECT max(p.updated_at) FROM pages p WHERE {visible}
+                   AND ($1::text IS NULL OR p.slug = $1) AND ($2::text IS NULL OR p.lang = $2)))
+         FROM ordered WHERE {FILTERS}",
         cte = ordered_cte(filter.relation(audience)),
+        visible = audience.pages_visible("p"),
     );
     sqlx::query_as(&sql)
         .bind(filter.page)
@@ -200,20 +205,22 @@ pub struct SourceSpans {
     pub answer: (i32, i32),
 }
 
-/// Serialises slug allocation across transactions (held until commit), so that
-/// two writers never pick the same free slug.
-pub async fn lock_slugs(conn: &mut PgConnection) -> sqlx::Result<()> {
+/// Serialises content writes (held until commit). Every write transaction takes
+/// it first, before any row lock: writers then never deadlock on each other's
+/// rows, and two writers never pick the same free slug. Content writes are rare
+/// next to reads, which take no lock at all.
+pub async fn lock_writes(conn: &mut PgConnection) -> sqlx::Result<()> {
     // An arbitrary application-wide key for pg_advisory_xact_lock.
-    const SLUG_LOCK: i64 = 0x6661_7164_736c_7567; // "faqdslug"
+    const WRITE_LOCK: i64 = 0x6661_7164_736c_7567; // "faqdslug"
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(SLUG_LOCK)
+        .bind(WRITE_LOCK)
         .execute(conn)
         .await?;
     Ok(())
 }
 
 /// The first free slug among `base`, `base-2`, `base-3`, … (deleted entries keep
-/// theirs). Call with [`lock_slugs`] held.
+/// theirs). Call with [`lock_writes`] held.
 pub async fn free_slug(conn: &mut PgConnection, base: &str) -> sqlx::Result<String> {
     // Slugs hold only [a-z0-9-], so `base` needs no LIKE escaping.
     let taken: Vec<String> = sqlx::query_scalar(
@@ -433,7 +440,7 @@ pub async fn soft_delete(
 // The API's write path: every create, update and delete of an entry.
 
 /// Whether `slug` is taken by an entry other than `except` (current slugs and
-/// old slugs that still redirect alike). Call with [`lock_slugs`] held.
+/// old slugs that still redirect alike). Call with [`lock_writes`] held.
 pub async fn slug_taken(
     conn: &mut PgConnection,
     slug: &str,
@@ -567,6 +574,24 @@ pub async fn last_key(conn: &mut PgConnection, page_id: i64) -> sqlx::Result<i64
         .bind(page_id)
         .fetch_one(conn)
         .await
+}
+
+/// How many entries the page has (editors' view).
+pub async fn count_on_page(conn: &mut PgConnection, page_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM entries WHERE page_id = $1 AND deleted_at IS NULL")
+        .bind(page_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Moves an entry within its page: not a change of the entry, so no new version.
+pub async fn set_sort_key(conn: &mut PgConnection, id: Uuid, sort_key: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE entries SET sort_key = $2 WHERE id = $1")
+        .bind(id)
+        .bind(sort_key)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The 1-based position of an entry among its page's entries (editors' view).

@@ -14,8 +14,34 @@ use crate::store::pages::{self, PageFields};
 pub enum ImportFailure {
     #[error("the file is too large to keep byte spans of ({0} bytes)")]
     TooLarge(usize),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// The limits every entry keeps, however it was written (the database checks
+/// them too; this names the question that breaks one).
+fn check_limits(parsed: &ParsedPage) -> Result<(), ImportFailure> {
+    use crate::api::entry_input::{MAX_ANSWER_CHARS, MAX_QUESTION_CHARS};
+    for (i, entry) in parsed.entries.iter().enumerate() {
+        let shown = crate::domain::truncate_for_message(&entry.question);
+        let n = i + 1;
+        if entry.question.trim().is_empty() {
+            return Err(ImportFailure::Invalid(format!("question {n} is empty")));
+        }
+        if entry.question.chars().count() > MAX_QUESTION_CHARS {
+            return Err(ImportFailure::Invalid(format!(
+                "question {n} ('{shown}') is over {MAX_QUESTION_CHARS} characters"
+            )));
+        }
+        if entry.answer.chars().count() > MAX_ANSWER_CHARS {
+            return Err(ImportFailure::Invalid(format!(
+                "the answer to question {n} ('{shown}') is over {MAX_ANSWER_CHARS} characters"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The revision kind and actor that imports write.
@@ -40,7 +66,9 @@ pub async fn import_page(
     if i32::try_from(parsed.source.len()).is_err() {
         return Err(ImportFailure::TooLarge(parsed.source.len()));
     }
+    check_limits(parsed)?;
     let mut tx = conn.begin().await?;
+    entries::lock_writes(&mut tx).await?;
     let empty = serde_json::Value::Object(Default::default());
     let front_matter = parsed.front_matter.as_ref();
     let fields = PageFields {
@@ -69,7 +97,6 @@ pub async fn import_page(
         entries::of_page_for_import(&mut tx, page.id).await?
     };
     let matches = match_entries(&existing, parsed);
-    entries::lock_slugs(&mut tx).await?;
 
     let mut order_changed = false;
     for (index, (entry, matched)) in parsed.entries.iter().zip(&matches).enumerate() {
@@ -150,6 +177,11 @@ pub async fn import_page(
     } else {
         page.version
     };
+
+    // Other languages of the page list this one among their translations.
+    if created || page.deleted || page.draft != fields.draft {
+        pages::bump_translations(&mut tx, slug, page.id).await?;
+    }
 
     if dry_run {
         tx.rollback().await?;

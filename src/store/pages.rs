@@ -193,6 +193,23 @@ pub async fn lock_or_create(
     Ok((row, inserted.is_some()))
 }
 
+/// Bumps the other languages of page `slug`: their `translations` changed.
+pub async fn bump_translations(
+    conn: &mut PgConnection,
+    slug: &str,
+    except: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE pages SET version = version + 1, updated_at = now()
+         WHERE slug = $1 AND id <> $2 AND deleted_at IS NULL",
+    )
+    .bind(slug)
+    .bind(except)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Writes an import's page fields; `bump` says whether readers see a change
 /// (then `version` grows by one). Returns the page's version.
 #[tracing::instrument(skip(conn, fields))]

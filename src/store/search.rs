@@ -3,6 +3,7 @@
 //! corpus's vocabulary with pg_trgm, a prefix match for the unfinished last word,
 //! and highlights built on HTML-escaped text.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgConnection;
 use utoipa::ToSchema;
@@ -34,7 +35,12 @@ impl Terms {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|t| !t.is_empty())
             .take(MAX_TERMS)
-            .map(|t| t.chars().take(MAX_TERM_CHARS).collect::<String>().to_lowercase())
+            .map(|t| {
+                t.chars()
+                    .take(MAX_TERM_CHARS)
+                    .collect::<String>()
+                    .to_lowercase()
+            })
             .collect();
         let last_unfinished = q.chars().last().is_some_and(char::is_alphanumeric);
         Self {
@@ -89,6 +95,8 @@ pub struct Found {
     pub hits: Vec<Hit>,
     /// The terms actually searched, after correction (`None` when unchanged).
     pub corrected: Option<String>,
+    /// When the newest page in scope last changed for readers.
+    pub last_modified: Option<DateTime<Utc>>,
 }
 
 /// The words of the corpus a term becomes: itself when known, else the closest
@@ -127,7 +135,11 @@ async fn correct(conn: &mut PgConnection, terms: &Terms) -> sqlx::Result<Vec<(St
          ORDER BY t.ord",
     )
     .bind(&terms.terms)
-    .bind(if terms.last_unfinished { last as i64 } else { -1 })
+    .bind(if terms.last_unfinished {
+        last as i64
+    } else {
+        -1
+    })
     .bind(MIN_CORRECTABLE as i32)
     .fetch_all(conn)
     .await?;
@@ -157,18 +169,22 @@ fn tsquery_text(terms: &[(String, bool)], op: &str) -> String {
         .join(op)
 }
 
-/// The text search configurations of the pages in scope (readers' pages only).
-async fn configs(conn: &mut PgConnection, scope: &Scope<'_>) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT faqd_ts_config(lang)::text FROM pages
+/// The text search configurations of the pages in scope (readers' pages only),
+/// and when the newest of those pages last changed for readers.
+async fn configs(
+    conn: &mut PgConnection,
+    scope: &Scope<'_>,
+) -> sqlx::Result<(Vec<String>, Option<DateTime<Utc>>)> {
+    let (configs, last_modified): (Option<Vec<String>>, Option<DateTime<Utc>>) = sqlx::query_as(
+        "SELECT array_agg(DISTINCT faqd_ts_config(lang)::text), max(updated_at) FROM pages
          WHERE deleted_at IS NULL AND NOT draft
-           AND ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)
-         ORDER BY 1",
+           AND ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)",
     )
     .bind(scope.page)
     .bind(scope.lang)
-    .fetch_all(conn)
-    .await
+    .fetch_one(conn)
+    .await?;
+    Ok((configs.unwrap_or_default(), last_modified))
 }
 
 /// Runs a search: all terms first; when that finds nothing, any term.
@@ -180,24 +196,48 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Found> {
-    let configs = configs(conn, scope).await?;
+    let (configs, last_modified) = configs(conn, scope).await?;
     if terms.terms.is_empty() || configs.is_empty() {
         return Ok(Found {
             total: 0,
             hits: Vec::new(),
             corrected: None,
+            last_modified,
         });
     }
     let corrected = correct(conn, terms).await?;
-    let text: String = corrected.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(" ");
-    let mut found = run(conn, &configs, &tsquery_text(&corrected, " & "), &text, scope, offset, limit).await?;
+    let text: String = corrected
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut found = run(
+        conn,
+        &configs,
+        &tsquery_text(&corrected, " & "),
+        &text,
+        scope,
+        offset,
+        limit,
+    )
+    .await?;
     if found.0 == 0 && corrected.len() > 1 {
-        found = run(conn, &configs, &tsquery_text(&corrected, " | "), &text, scope, offset, limit).await?;
+        found = run(
+            conn,
+            &configs,
+            &tsquery_text(&corrected, " | "),
+            &text,
+            scope,
+            offset,
+            limit,
+        )
+        .await?;
     }
     Ok(Found {
         total: found.0,
         hits: found.1,
         corrected: (text != terms.normalized()).then_some(text),
+        last_modified,
     })
 }
 
@@ -270,7 +310,10 @@ async fn run(
         Some(row) => row.total,
         // Past the last hit: count on its own.
         None if offset > 0 => {
-            let sql = format!("SELECT count(*) FROM ({}) hits", search_sql(configs.len(), scoped));
+            let sql = format!(
+                "SELECT count(*) FROM ({}) hits",
+                search_sql(configs.len(), scoped)
+            );
             let mut query = sqlx::query_scalar(&sql)
                 .bind(tsquery)
                 .bind(text)

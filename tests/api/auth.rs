@@ -195,6 +195,8 @@ async fn a_preview_token_reads_drafts_but_writes_nothing() {
 async fn status_and_deleted_filters_need_a_token() {
     let app = spawn_seeded_app().await;
     assert_eq!(app.get("/api/v1/faqs?status=draft").await.status(), 401);
+    assert_eq!(app.get("/api/v1/faqs?deleted=true").await.status(), 401);
+    assert_eq!(app.get("/api/v1/faqs?deleted=false").await.status(), 200);
     let token = app.editor().await;
     let res = app
         .with_token(Method::GET, "/api/v1/faqs?status=published", &token)

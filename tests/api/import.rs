@@ -247,3 +247,16 @@ async fn a_file_without_questions_is_refused_and_nothing_is_written() {
     assert_eq!(app.get_json("/api/v1/pages").await["total"], 0);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn an_over_long_imported_question_is_refused_by_name() {
+    let app = spawn_app().await;
+    let markdown = format!("**{}?**\n\nA.\n", "q".repeat(600));
+    let parsed = faqd::content::parse_page(&markdown, None).unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let err = faqd::store::import::import_page(&mut conn, &parsed, "long", "en", "test", false)
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("over 500 characters"), "{err}");
+    assert_eq!(app.get_json("/api/v1/pages").await["total"], 0);
+}

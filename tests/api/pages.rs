@@ -167,6 +167,10 @@ async fn the_language_is_negotiated_among_the_pages_languages() {
         "no Accept-Language: the default language"
     );
     assert_eq!(page["translations"], serde_json::json!(["fr"]));
+    assert_eq!(
+        page["version"], 2,
+        "a new translation is a change readers see"
+    );
 
     let res = app.get("/api/v1/pages/faq?lang=de").await;
     assert_eq!(res.status(), 404);

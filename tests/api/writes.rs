@@ -605,3 +605,116 @@ async fn errors_come_in_the_contracts_order() {
     .unwrap();
     assert_eq!(res.status(), 409);
 }
+
+#[tokio::test]
+async fn moving_an_entry_within_its_page_is_a_page_change_only() {
+    let app = spawn_seeded_app().await;
+    let token = app.editor().await;
+
+    let res = send(
+        &app,
+        Method::PATCH,
+        COACH,
+        &token,
+        Some("\"1\""),
+        json!({"position": 1}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let entry: Value = res.json().await.unwrap();
+    assert_eq!(entry["position"], 1);
+    assert_eq!(entry["version"], 1, "the entry itself did not change");
+    let page = app.get_json("/api/v1/pages/faq").await;
+    assert_eq!(page["version"], 2);
+    assert_eq!(page["entries"][0]["slug"], "what-is-a-technical-coach");
+    assert_eq!(
+        page["entries"][1]["slug"],
+        "what-is-an-efficient-agile-organization"
+    );
+
+    // Beyond the end of a page where it already is last: nothing changes.
+    let last = "/api/v1/faqs/i-am-seeing-a-slowdown-in-the-performance-of-my-teams-is-this-normal";
+    let res = send(
+        &app,
+        Method::PATCH,
+        last,
+        &token,
+        Some("*"),
+        json!({"position": 999}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get_json("/api/v1/pages/faq").await["version"], 2);
+}
+
+#[tokio::test]
+async fn slug_page_and_place_cannot_be_staged() {
+    let app = spawn_seeded_app().await;
+    let token = app.editor().await;
+    let before = app.snapshot().await;
+    let path = format!("{COACH}?stage=true");
+    let res = send(
+        &app,
+        Method::PATCH,
+        &path,
+        &token,
+        Some("\"1\""),
+        json!({"slug": "secret-new", "position": 1}),
+    )
+    .await;
+    let body = problem(res, 422).await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["slug", "position"]);
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(app.get("/api/v1/faqs/secret-new").await.status(), 404);
+}
+
+#[tokio::test]
+async fn nul_characters_are_a_400_before_preconditions_and_rules() {
+    let app = spawn_seeded_app().await;
+    let token = app.editor().await;
+    let body = json!({"question": "a\u{0}b", "answer": "x", "slug": "is-agility-a-prerequisite"});
+    let res = send(&app, Method::PUT, COACH, &token, Some("\"9\""), body).await;
+    problem(res, 400).await;
+}
+
+#[tokio::test]
+async fn concurrent_writes_on_one_page_never_fail() {
+    let app = spawn_seeded_app().await;
+    let token = app.editor().await;
+    let page = app.get_json("/api/v1/pages/faq").await;
+    let slugs: Vec<String> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["slug"].as_str().unwrap().to_owned())
+        .collect();
+    let mut writes = Vec::new();
+    for (i, slug) in slugs.iter().enumerate().take(8) {
+        let req = app
+            .with_token(Method::PATCH, &format!("/api/v1/faqs/{slug}"), &token)
+            .header(header::IF_MATCH, "*")
+            .json(&json!({"position": 18 - i, "tags": [format!("t{i}")]}));
+        writes.push(req.send());
+        let create = app
+            .with_token(Method::POST, "/api/v1/faqs", &token)
+            .json(&json!({"page": "faq", "question": format!("Concurrent {i}?"), "answer": "x", "position": 1}));
+        writes.push(create.send());
+    }
+    let seed = crate::helpers::seed_path();
+    let import = app.import_file(&seed, None, None);
+    let (results, _) = tokio::join!(futures_util::future::join_all(writes), import);
+    for res in results {
+        let res = res.unwrap();
+        assert!(
+            res.status() == 200 || res.status() == 201,
+            "{}",
+            res.status()
+        );
+    }
+}
