@@ -134,7 +134,13 @@ pub async fn seed(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<ImportReport>
     for file in &files {
         reports.push(import_file(pool, file, &ImportOptions::default(), "seed").await?);
     }
-    meta::mark_seeded(&mut *pool.acquire().await?).await?;
+    let mut conn = pool.acquire().await?;
+    meta::mark_seeded(&mut conn).await?;
+    // Fresh statistics after a bulk load, so that the planner picks the search
+    // indexes from the first query on (autovacuum would get there later).
+    sqlx::query("ANALYZE search_docs, search_words, entries, entry_revisions, pages")
+        .execute(&mut *conn)
+        .await?;
     Ok(reports)
 }
 

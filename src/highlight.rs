@@ -97,6 +97,15 @@ fn tokens(text: &str) -> Vec<(&str, bool)> {
 
 fn matches(word: &str, lexemes: &[Lexeme], stemmer: Option<&Stemmer>) -> bool {
     let lower = word.to_lowercase();
+    // Snowball stemmers rewrite endings, not beginnings: a word whose first
+    // letters no lexeme shares cannot match, and needs no stemming (most words).
+    let could = lexemes.iter().any(|l| {
+        let head: String = l.text.chars().take(3).collect();
+        lower.starts_with(&head)
+    });
+    if !could {
+        return false;
+    }
     let stem = match stemmer {
         Some(s) => s.stem(&lower).into_owned(),
         None => lower.clone(),

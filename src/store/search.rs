@@ -241,10 +241,20 @@ pub async fn search(
     })
 }
 
+/// How many of the best-ranked matches beyond the requested window are re-scored
+/// with the question's similarity to the whole query.
+const RERANK_POOL: i64 = 100;
+
 /// The SQL of one search over `configs` text search configurations. Each
 /// configuration is a branch with constant-shaped conditions on `$7 + i`, so that
 /// the planner matches `document @@ to_tsquery(config, query)` on the GIN index.
-fn search_sql(configs: usize, scoped: bool) -> String {
+///
+/// Ranking is in two steps, because the per-row cost decides the latency of a
+/// query that matches much of the corpus: every match gets `ts_rank` (a question
+/// match, weight A, outweighs an answer match, B) and is counted; only the best
+/// `offset + limit + RERANK_POOL` are re-scored with the trigram similarity of
+/// their question to the whole query (which sorts paraphrases), sorted and cut.
+fn matched_sql(configs: usize, scoped: bool) -> String {
     let scope = if scoped {
         "AND d.page_id IN (SELECT id FROM pages WHERE deleted_at IS NULL
              AND ($3::text IS NULL OR slug = $3) AND ($4::text IS NULL OR lang = $4))"
@@ -254,33 +264,45 @@ fn search_sql(configs: usize, scoped: bool) -> String {
     let branches: Vec<String> = (0..configs)
         .map(|i| {
             let c = format!("${}::regconfig", 7 + i);
+            // With a single configuration and no scope every document is in it:
+            // no filter on `config`, so the GIN index answers alone.
+            let config_filter = if configs == 1 && !scoped {
+                String::new()
+            } else {
+                format!("d.config = {c} AND")
+            };
             format!(
-                "SELECT d.entry_id, d.page_id, d.question, d.answer_text, d.config,
-                        ts_rank('{{0.1, 0.2, 0.4, 1.0}}', d.document, to_tsquery({c}, $1))
-                        + 0.3 * word_similarity($2, lower(d.question)) AS score
+                "SELECT d.entry_id, ts_rank('{{0.1, 0.2, 0.4, 1.0}}', d.document, to_tsquery({c}, $1)) AS rank
                  FROM search_docs d
-                 WHERE d.config = {c} AND d.document @@ to_tsquery({c}, $1) {scope}"
+                 WHERE {config_filter} d.document @@ to_tsquery({c}, $1) {scope}"
             )
         })
         .collect();
-    // A question match (weight A) outweighs an answer match (B); the whole
-    // query's similarity to the question breaks ties between paraphrases.
+    branches.join(" UNION ALL ")
+}
+
+fn search_sql(configs: usize, scoped: bool) -> String {
+    let branches = matched_sql(configs, scoped);
     format!(
-        "WITH matched AS ({branches}),
+        "WITH matched AS MATERIALIZED ({branches}),
+         pool AS (
+            SELECT entry_id, rank FROM matched ORDER BY rank DESC, entry_id LIMIT $5 + $6 + {RERANK_POOL}
+         ),
          top AS (
-            SELECT m.*, count(*) OVER () AS total FROM matched m
-            ORDER BY m.score DESC, m.entry_id
+            SELECT d.entry_id, d.page_id, d.question, d.answer_text, d.config,
+                   pool.rank + 0.3 * word_similarity($2, lower(d.question)) AS score
+            FROM pool JOIN search_docs d ON d.entry_id = pool.entry_id
+            ORDER BY score DESC, d.entry_id
             LIMIT $5 OFFSET $6
          )
-         SELECT top.total, top.entry_id AS id, e.slug, p.slug AS page, p.lang, top.question,
-                top.answer_text, top.config::text AS config,
+         SELECT (SELECT count(*) FROM matched) AS total, top.entry_id AS id, e.slug, p.slug AS page,
+                p.lang, top.question, top.answer_text, top.config::text AS config,
                 querytree(to_tsquery(top.config, $1)) AS querytree,
                 round(top.score::numeric, 4)::float8 AS score
          FROM top
          JOIN entries e ON e.id = top.entry_id
          JOIN pages p ON p.id = top.page_id
          ORDER BY top.score DESC, top.entry_id",
-        branches = branches.join(" UNION ALL "),
     )
 }
 
@@ -310,17 +332,10 @@ async fn run(
         Some(row) => row.total,
         // Past the last hit: count on its own.
         None if offset > 0 => {
-            let sql = format!(
-                "SELECT count(*) FROM ({}) hits",
-                search_sql(configs.len(), scoped)
-            );
-            let mut query = sqlx::query_scalar(&sql)
-                .bind(tsquery)
-                .bind(text)
-                .bind(scope.page)
-                .bind(scope.lang)
-                .bind(i64::MAX)
-                .bind(0i64);
+            let sql = format!("SELECT count(*) FROM ({}) matched", matched_sql(configs.len(), scoped));
+            let mut query = sqlx::query_scalar(&sql).bind(tsquery);
+            // Unused placeholders still need a type: bind them as the main query does.
+            query = query.bind(text).bind(scope.page).bind(scope.lang).bind(limit).bind(offset);
             for config in configs {
                 query = query.bind(config);
             }
