@@ -9,6 +9,11 @@ CREATE TABLE entry_slug_aliases (
 );
 CREATE INDEX entry_slug_aliases_entry_idx ON entry_slug_aliases (entry_id);
 
+-- Byte-ordered slug indexes: finding the taken `base-N` slugs is a range scan
+-- (`base-` <= slug < `base.`), whatever the database's collation.
+CREATE INDEX entries_slug_c_idx ON entries (slug COLLATE "C");
+CREATE INDEX entry_slug_aliases_slug_c_idx ON entry_slug_aliases (slug COLLATE "C");
+
 -- Deleted entries, for editors (`GET /faqs?deleted=true`). Same columns as
 -- `current_entries`.
 CREATE VIEW deleted_entries AS

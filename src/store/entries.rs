@@ -222,11 +222,16 @@ pub async fn lock_writes(conn: &mut PgConnection) -> sqlx::Result<()> {
 /// The first free slug among `base`, `base-2`, `base-3`, … (deleted entries keep
 /// theirs). Call with [`lock_writes`] held.
 pub async fn free_slug(conn: &mut PgConnection, base: &str) -> sqlx::Result<String> {
-    // Slugs hold only [a-z0-9-], so `base` needs no LIKE escaping.
+    // `base-…` slugs sort between `base-` and `base.` ('.' follows '-') in byte
+    // order: a range on the byte-ordered indexes, not a scan of every slug.
     let taken: Vec<String> = sqlx::query_scalar(
-        "SELECT slug FROM entries WHERE slug = $1 OR slug LIKE $1 || '-%'
-             UNION ALL
-             SELECT slug FROM entry_slug_aliases WHERE slug = $1 OR slug LIKE $1 || '-%'",
+        r#"SELECT slug FROM entries
+           WHERE slug = $1
+              OR (slug COLLATE "C" > ($1 || '-') COLLATE "C" AND slug COLLATE "C" < ($1 || '.') COLLATE "C")
+           UNION ALL
+           SELECT slug FROM entry_slug_aliases
+           WHERE slug = $1
+              OR (slug COLLATE "C" > ($1 || '-') COLLATE "C" AND slug COLLATE "C" < ($1 || '.') COLLATE "C")"#,
     )
     .bind(base)
     .fetch_all(conn)

@@ -332,10 +332,18 @@ async fn run(
         Some(row) => row.total,
         // Past the last hit: count on its own.
         None if offset > 0 => {
-            let sql = format!("SELECT count(*) FROM ({}) matched", matched_sql(configs.len(), scoped));
+            let sql = format!(
+                "SELECT count(*) FROM ({}) matched",
+                matched_sql(configs.len(), scoped)
+            );
             let mut query = sqlx::query_scalar(&sql).bind(tsquery);
             // Unused placeholders still need a type: bind them as the main query does.
-            query = query.bind(text).bind(scope.page).bind(scope.lang).bind(limit).bind(offset);
+            query = query
+                .bind(text)
+                .bind(scope.page)
+                .bind(scope.lang)
+                .bind(limit)
+                .bind(offset);
             for config in configs {
                 query = query.bind(config);
             }

@@ -420,7 +420,9 @@ async fn results_page_with_a_cursor_and_filter_by_page_and_language() {
     seen.dedup();
     assert_eq!(seen.len() as i64, total, "no hit twice");
     let past_the_end = faqd::domain::Cursor::encode(&(total + 5));
-    let beyond = app.get_json(&format!("/api/v1/search?q=coach&cursor={past_the_end}")).await;
+    let beyond = app
+        .get_json(&format!("/api/v1/search?q=coach&cursor={past_the_end}"))
+        .await;
     assert_eq!(beyond["total"], total, "total holds past the last hit");
     assert_eq!(beyond["hits"], json!([]));
 
