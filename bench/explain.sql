@@ -1,20 +1,24 @@
 -- The main search query (src/store/search.rs `search_sql` for one configuration,
 -- no page filter) for a two-term query with an unfinished last word.
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-WITH matched AS (
-    SELECT d.entry_id, d.page_id, d.question, d.answer_text, d.config,
-           ts_rank('{0.1, 0.2, 0.4, 1.0}', d.document, to_tsquery('english'::regconfig, '''team'' & ''motiv'':*'))
-           + 0.3 * word_similarity('team motiv', lower(d.question)) AS score
+WITH matched AS MATERIALIZED (
+    SELECT d.entry_id, ts_rank('{0.1, 0.2, 0.4, 1.0}', d.document, to_tsquery('english'::regconfig, $q$'team' & 'motiv':*$q$)) AS rank
     FROM search_docs d
-    WHERE d.config = 'english'::regconfig AND d.document @@ to_tsquery('english'::regconfig, '''team'' & ''motiv'':*')
-), top AS (
-    SELECT m.*, count(*) OVER () AS total FROM matched m
-    ORDER BY m.score DESC, m.entry_id
+    WHERE d.document @@ to_tsquery('english'::regconfig, $q$'team' & 'motiv':*$q$)
+),
+pool AS (
+    SELECT entry_id, rank FROM matched ORDER BY rank DESC, entry_id LIMIT 20 + 0 + 100
+),
+top AS (
+    SELECT d.entry_id, d.page_id, d.question, d.answer_text, d.config,
+           pool.rank + 0.3 * word_similarity('team motiv', lower(d.question)) AS score
+    FROM pool JOIN search_docs d ON d.entry_id = pool.entry_id
+    ORDER BY score DESC, d.entry_id
     LIMIT 20 OFFSET 0
 )
-SELECT top.total, top.entry_id AS id, e.slug, p.slug AS page, p.lang, top.question,
-       top.answer_text, top.config::text AS config,
-       querytree(to_tsquery(top.config, '''team'' & ''motiv'':*')) AS querytree,
+SELECT (SELECT count(*) FROM matched) AS total, top.entry_id AS id, e.slug, p.slug AS page,
+       p.lang, top.question, top.answer_text, top.config::text AS config,
+       querytree(to_tsquery(top.config, $q$'team' & 'motiv':*$q$)) AS querytree,
        round(top.score::numeric, 4)::float8 AS score
 FROM top
 JOIN entries e ON e.id = top.entry_id

@@ -42,12 +42,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
 $$;
 
+-- Narrow on purpose: a query matching much of the corpus visits every matching
+-- row, so the row holds only what matching and ranking read (the answer's text
+-- for highlights is derived for the few hits shown).
 CREATE TABLE search_docs (
     entry_id    uuid        PRIMARY KEY REFERENCES entries (id) ON DELETE CASCADE,
     page_id     bigint      NOT NULL REFERENCES pages (id) ON DELETE CASCADE,
     config      regconfig   NOT NULL,
     question    text        NOT NULL,
-    answer_text text        NOT NULL,
     document    tsvector    NOT NULL
 );
 CREATE INDEX search_docs_document_idx ON search_docs USING gin (document);
@@ -64,8 +66,8 @@ CREATE FUNCTION faqd_refresh_search(p_entry uuid) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM search_docs WHERE entry_id = p_entry;
-    INSERT INTO search_docs (entry_id, page_id, config, question, answer_text, document)
-    SELECT le.id, le.page_id, c.config, le.question, t.answer_text,
+    INSERT INTO search_docs (entry_id, page_id, config, question, document)
+    SELECT le.id, le.page_id, c.config, le.question,
            setweight(to_tsvector(c.config, le.question), 'A')
            || setweight(to_tsvector(c.config, t.answer_text), 'B')
     FROM live_entries le
@@ -77,9 +79,9 @@ BEGIN
     -- (a correction to them finds nothing and the query falls back).
     INSERT INTO search_words (word)
     SELECT DISTINCT w
-    FROM search_docs d,
-         regexp_split_to_table(lower(d.question || ' ' || d.answer_text), '[^[:alnum:]]+') AS w
-    WHERE d.entry_id = p_entry AND length(w) >= 3
+    FROM live_entries le,
+         regexp_split_to_table(lower(le.question || ' ' || faqd_html_text(le.answer_html)), '[^[:alnum:]]+') AS w
+    WHERE le.id = p_entry AND length(w) >= 3
     ON CONFLICT (word) DO NOTHING;
 END
 $$;

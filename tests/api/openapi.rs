@@ -55,6 +55,9 @@ fn the_document_is_openapi_3_1_and_declares_every_route_and_error() {
 #[tokio::test]
 async fn interactive_docs_are_served_without_internet() {
     let app = spawn_app().await;
+    let res = app.get("/docs").await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/docs/");
     let res = app.get("/docs/").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();

@@ -350,9 +350,14 @@ async fn only_what_readers_see_is_found() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(search(&app, "blimp").await["total"], 0);
-    assert_eq!(
-        search(&app, "agility prerequisite").await["hits"][0]["slug"],
-        "is-agility-a-prerequisite"
+    let hit = &search(&app, "agility prerequisite").await["hits"][0];
+    assert_eq!(hit["slug"], "is-agility-a-prerequisite");
+    assert!(
+        !hit["highlight"]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("Blimp"),
+        "{hit}"
     );
 
     // Published edits are found at once; deleted entries are gone at once.
