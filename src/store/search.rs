@@ -176,9 +176,12 @@ async fn configs(
     scope: &Scope<'_>,
 ) -> sqlx::Result<(Vec<String>, Option<DateTime<Utc>>)> {
     let (configs, last_modified): (Option<Vec<String>>, Option<DateTime<Utc>>) = sqlx::query_as(
-        "SELECT array_agg(DISTINCT faqd_ts_config(lang)::text), max(updated_at) FROM pages
-         WHERE deleted_at IS NULL AND NOT draft
-           AND ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)",
+        // The configuration function runs once per language, not once per page.
+        "SELECT array_agg(DISTINCT faqd_ts_config(lang)::text), max(last_modified)
+         FROM (SELECT lang, max(updated_at) AS last_modified FROM pages
+               WHERE deleted_at IS NULL AND NOT draft
+                 AND ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)
+               GROUP BY lang) langs",
     )
     .bind(scope.page)
     .bind(scope.lang)
