@@ -10,17 +10,17 @@ pool AS (
     SELECT entry_id, rank FROM matched ORDER BY rank DESC, entry_id LIMIT 20 + 0 + 100
 ),
 top AS (
-    SELECT d.entry_id, d.page_id, d.question, d.answer_text, d.config,
+    SELECT d.entry_id, d.page_id, d.question, d.config,
            pool.rank + 0.3 * word_similarity('team motiv', lower(d.question)) AS score
     FROM pool JOIN search_docs d ON d.entry_id = pool.entry_id
     ORDER BY score DESC, d.entry_id
     LIMIT 20 OFFSET 0
 )
 SELECT (SELECT count(*) FROM matched) AS total, top.entry_id AS id, e.slug, p.slug AS page,
-       p.lang, top.question, top.answer_text, top.config::text AS config,
+       p.lang, top.question, faqd_html_text(e.answer_html) AS answer_text, top.config::text AS config,
        querytree(to_tsquery(top.config, $q$'team' & 'motiv':*$q$)) AS querytree,
        round(top.score::numeric, 4)::float8 AS score
 FROM top
-JOIN entries e ON e.id = top.entry_id
+JOIN live_entries e ON e.id = top.entry_id
 JOIN pages p ON p.id = top.page_id
 ORDER BY top.score DESC, top.entry_id;
