@@ -118,6 +118,9 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
     }
     match IfMatch::parse(req) {
         Ok(IfMatch::Any) => Ok(Precondition::Any),
+        Ok(IfMatch::Items(tags)) if tags.is_empty() => Err(ApiError::BadRequest(
+            "If-Match is empty: send the ETag you last read, or *".to_owned(),
+        )),
         Ok(IfMatch::Items(tags)) => Ok(Precondition::Versions(
             tags.iter().filter_map(version_of).collect(),
         )),

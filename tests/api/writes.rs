@@ -247,6 +247,8 @@ async fn replacing_needs_if_match_and_a_stale_one_changes_nothing() {
 
     let res = send(&app, Method::PUT, COACH, &token, None, body.clone()).await;
     problem(res, 428).await;
+    let res = send(&app, Method::PUT, COACH, &token, Some(""), body.clone()).await;
+    problem(res, 400).await;
 
     let res = send(
         &app,
