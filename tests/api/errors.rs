@@ -101,3 +101,37 @@ async fn cors_allows_anonymous_reads_from_any_origin() {
             .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_503_with_retry_after_and_the_service_stays_up() {
+    // A pool that can never connect: nothing listens on this socket.
+    let options = sqlx::postgres::PgConnectOptions::new()
+        .socket("/nonexistent-faqd-socket-dir")
+        .database("faqd");
+    let pool = faqd::db::pool_options(2).connect_lazy_with(options);
+    let app = faqd::app::Application::build(&faqd::config::ServeSettings::for_tests(), pool)
+        .expect("build the app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+
+    for path in [
+        "/api/v1/pages",
+        "/api/v1/faqs/what-is-a-technical-coach",
+        "/api/v1/search?q=coach",
+    ] {
+        let res = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(res.status(), 503, "{path}");
+        assert!(res.headers().contains_key(header::RETRY_AFTER), "{path}");
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+    }
+    let res = client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let res = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "alive while the database is away");
+    handle.stop(false).await;
+}

@@ -447,6 +447,25 @@ async fn results_page_with_a_cursor_and_filter_by_page_and_language() {
             .iter()
             .all(|h| h["lang"] == "fr")
     );
+    // A language PostgreSQL has no stemmer for is searched word for word.
+    app.import_markdown(
+        "**Czym jest coaching techniczny?**\n\nTo praca z zespołami.\n",
+        "faq",
+        "pl",
+        None,
+    )
+    .await;
+    let polish = app
+        .get_json("/api/v1/search?q=zespo%C5%82ami&lang=pl")
+        .await;
+    assert_eq!(polish["total"], 1);
+    assert!(
+        polish["hits"][0]["highlight"]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>zespołami</mark>"),
+        "{polish}"
+    );
     let english_only = app.get_json("/api/v1/search?q=coach&lang=en").await;
     assert_eq!(english_only["total"], total);
     let nowhere = app.get_json("/api/v1/search?q=coach&page=nope").await;
