@@ -81,8 +81,9 @@ BEGIN
     SELECT DISTINCT w
     FROM live_entries le,
          regexp_split_to_table(lower(le.question || ' ' || faqd_html_text(le.answer_html)), '[^[:alnum:]]+') AS w
-    -- Numbers are never corrected, so they stay out of the vocabulary.
-    WHERE le.id = p_entry AND length(w) >= 3 AND w !~ '^[0-9]+$'
+    -- Numbers are never corrected, so they stay out of the vocabulary; neither do
+    -- runs longer than any word (levenshtein refuses over 255 characters).
+    WHERE le.id = p_entry AND length(w) BETWEEN 3 AND 64 AND w !~ '^[0-9]+$'
     ON CONFLICT (word) DO NOTHING;
 END
 $$;

@@ -47,10 +47,10 @@ pub struct ListFaqsQuery {
     pub tag: Option<String>,
     /// Only entries under this section heading; empty for entries with no section.
     pub section: Option<String>,
-    /// Editors only: entries in this state.
+    /// Editors only (401 without a token): entries in this state.
     #[param(value_type = Option<EntryStatus>)]
     pub status: Option<EntryStatus>,
-    /// Editors only: deleted entries (restorable) instead of live ones.
+    /// Editors only (401 without a token when true): deleted entries (restorable) instead of live ones.
     pub deleted: Option<bool>,
     /// Items per response, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]

@@ -24,6 +24,11 @@ pub enum ImportFailure {
 /// them too; this names the question that breaks one).
 fn check_limits(parsed: &ParsedPage) -> Result<(), ImportFailure> {
     use crate::api::entry_input::{MAX_ANSWER_CHARS, MAX_QUESTION_CHARS};
+    if let Some(at) = parsed.source.find('\0') {
+        return Err(ImportFailure::Invalid(format!(
+            "the file holds a NUL character (at byte {at}), which is not text"
+        )));
+    }
     for (i, entry) in parsed.entries.iter().enumerate() {
         let shown = crate::domain::truncate_for_message(&entry.question);
         let n = i + 1;

@@ -124,7 +124,8 @@ async fn correct(conn: &mut PgConnection, terms: &Terms) -> sqlx::Result<Vec<(St
                             AND char_length(t.term) >= $3 AND t.term !~ '^[0-9]+$' THEN
                 (SELECT c.word
                  FROM (SELECT w.word FROM search_words w ORDER BY w.word <-> t.term LIMIT 8) c
-                 WHERE levenshtein(c.word, t.term) <= CASE
+                 WHERE char_length(c.word) <= 255
+                   AND levenshtein(c.word, t.term) <= CASE
                      WHEN char_length(t.term) <= 4 THEN 1
                      WHEN char_length(t.term) <= 8 THEN 2
                      ELSE 3 END
@@ -244,9 +245,9 @@ pub async fn search(
     })
 }
 
-/// How many of the best-ranked matches beyond the requested window are re-scored
-/// with the question's similarity to the whole query.
-const RERANK_POOL: i64 = 100;
+/// How many of the best-ranked matches are re-scored with the question's
+/// similarity to the whole query.
+const RERANK_POOL: i64 = 200;
 
 /// The SQL of one search over `configs` text search configurations. Each
 /// configuration is a branch with constant-shaped conditions on `$7 + i`, so that
@@ -255,8 +256,10 @@ const RERANK_POOL: i64 = 100;
 /// Ranking is in two steps, because the per-row cost decides the latency of a
 /// query that matches much of the corpus: every match gets `ts_rank` (a question
 /// match, weight A, outweighs an answer match, B) and is counted; only the best
-/// `offset + limit + RERANK_POOL` are re-scored with the trigram similarity of
+/// `RERANK_POOL` are re-scored with the trigram similarity of
 /// their question to the whole query (which sorts paraphrases), sorted and cut.
+///
+/// This part is the matches and their rank, as `(entry_id, rank)` rows.
 fn matched_sql(configs: usize, scoped: bool) -> String {
     let scope = if scoped {
         "AND d.page_id IN (SELECT id FROM pages WHERE deleted_at IS NULL
@@ -284,30 +287,42 @@ fn matched_sql(configs: usize, scoped: bool) -> String {
     branches.join(" UNION ALL ")
 }
 
+/// One cursor page of ranked hits over [`matched_sql`], with the total.
 fn search_sql(configs: usize, scoped: bool) -> String {
     let branches = matched_sql(configs, scoped);
+    // The re-scored pool is the same whatever the offset, so that cursor pages
+    // cut one ordering: the pool by score, then every other hit by rank (each
+    // below the pool's, which only gains from similarity).
     format!(
         "WITH matched AS MATERIALIZED ({branches}),
          pool AS (
-            SELECT entry_id, rank FROM matched ORDER BY rank DESC, entry_id LIMIT $5 + $6 + {RERANK_POOL}
+            SELECT entry_id, rank FROM matched ORDER BY rank DESC, entry_id LIMIT {RERANK_POOL}
          ),
-         top AS (
-            SELECT d.entry_id, d.page_id, d.question, d.config,
+         scored AS (
+            SELECT pool.entry_id, 0 AS tier,
                    pool.rank + 0.3 * word_similarity($2, lower(d.question)) AS score
             FROM pool JOIN search_docs d ON d.entry_id = pool.entry_id
-            ORDER BY score DESC, d.entry_id
+            UNION ALL
+            SELECT m.entry_id, 1 AS tier, m.rank AS score
+            FROM matched m
+            WHERE $5 + $6 > {RERANK_POOL} AND m.entry_id NOT IN (SELECT entry_id FROM pool)
+         ),
+         top AS (
+            SELECT entry_id, tier, score FROM scored
+            ORDER BY tier, score DESC, entry_id
             LIMIT $5 OFFSET $6
          )
          SELECT (SELECT count(*) FROM matched) AS total, top.entry_id AS id, e.slug, p.slug AS page,
-                p.lang, top.question, faqd_html_text(e.answer_html) AS answer_text,
-                top.config::text AS config,
-                querytree(to_tsquery(top.config, $1)) AS querytree,
+                p.lang, d.question, faqd_html_text(e.answer_html) AS answer_text,
+                d.config::text AS config,
+                querytree(to_tsquery(d.config, $1)) AS querytree,
                 round(top.score::numeric, 4)::float8 AS score
          FROM top
+         JOIN search_docs d ON d.entry_id = top.entry_id
          -- What readers see: the published answer, never a staged one.
          JOIN live_entries e ON e.id = top.entry_id
-         JOIN pages p ON p.id = top.page_id
-         ORDER BY top.score DESC, top.entry_id",
+         JOIN pages p ON p.id = d.page_id
+         ORDER BY top.tier, top.score DESC, top.entry_id"
     )
 }
 

@@ -258,5 +258,10 @@ async fn an_over_long_imported_question_is_refused_by_name() {
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("over 500 characters"), "{err}");
+    let parsed = faqd::content::parse_page("**Q?**\n\nA\0B\n", None).unwrap();
+    let err = faqd::store::import::import_page(&mut conn, &parsed, "nul", "en", "test", false)
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("NUL"), "{err}");
     assert_eq!(app.get_json("/api/v1/pages").await["total"], 0);
 }

@@ -522,3 +522,54 @@ async fn editors_see_what_readers_search_for_and_what_finds_nothing() {
         "query text and counts only"
     );
 }
+
+#[tokio::test]
+async fn long_words_in_content_never_break_search() {
+    let app = spawn_seeded_app().await;
+    let token = app.editor().await;
+    let res = app
+        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .json(&json!({"page": "faq", "question": "x".repeat(500), "answer": "a".repeat(20_000)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    for q in ["xylophon", "aaaa", "xxxxx", "coch"] {
+        search(&app, q).await;
+    }
+}
+
+#[tokio::test]
+async fn cursor_pages_beyond_the_rescored_pool_cut_one_ordering() {
+    let app = spawn_app_with_many_entries(260).await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/search?q=widget&limit=100".to_owned();
+    let mut total = 0;
+    loop {
+        let page = app.get_json(&path).await;
+        total = page["total"].as_i64().unwrap();
+        seen.extend(slugs(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/search?q=widget&limit=100&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(total, 260);
+    assert_eq!(seen.len(), 260);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 260, "no hit twice, none missed");
+}
+
+async fn spawn_app_with_many_entries(n: usize) -> TestApp {
+    let app = crate::helpers::spawn_app().await;
+    let mut markdown = String::new();
+    for i in 0..n {
+        let extra = if i % 3 == 0 { " widget widget" } else { "" };
+        markdown.push_str(&format!(
+            "**How does widget number {i} work?**\n\nThe widget{extra} works well, case {i}.\n\n"
+        ));
+    }
+    app.import_markdown(&markdown, "widgets", "en", None).await;
+    app
+}
