@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_cors::Cors;
-use actix_web::dev::{Server, Service as _};
+use actix_web::dev::{Server, Service as _, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -31,15 +31,31 @@ const UNDOCUMENTED_ROUTES: &[(&str, Method)] = &[
     ("/docs/{tail}*", Method::GET),
 ];
 
-/// The OpenAPI document, exactly as `/openapi.json` serves it.
-pub fn api_doc() -> utoipa::openapi::OpenApi {
+/// The documented routes, and the OpenAPI document collected from them: one
+/// registration for the server and for `faqd openapi`, so they cannot differ.
+fn documented_app() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
     App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
         .configure(api::health::configure)
         .split_for_parts()
-        .1
+}
+
+/// The OpenAPI document, exactly as `/openapi.json` serves it.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    documented_app().1
 }
 
 /// The OpenAPI document as committed in `openapi/openapi.json` and served.
@@ -78,12 +94,7 @@ impl Application {
         let doc_json = web::Bytes::from(api_doc_json());
         let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
-            let (app, doc) = App::new()
-                .into_utoipa_app()
-                .openapi(ApiDoc::openapi())
-                .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
-                .configure(api::health::configure)
-                .split_for_parts();
+            let (app, doc) = documented_app();
             let routes = RouteTable::from_openapi(&doc, UNDOCUMENTED_ROUTES);
             let doc_json = doc_json.clone();
             app.app_data(web::Data::new(state.clone()))

@@ -13,7 +13,6 @@ use crate::api::entry_input::{self, CurrentPage, EntryBody, TargetStatus, ValidE
 use crate::api::http::{AppState, Cacheable, version_etag};
 use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON, Precondition};
 use crate::auth::{Caller, Principal, Role};
-use crate::content;
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult, FieldError, on_constraint};
 use crate::model::{Audience, Entry, EntryList, EntryStatus};
@@ -29,9 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(patch_faq)
         .service(delete_faq);
 }
-
-/// The slug base for a question with no letters or digits at all.
-const FALLBACK_SLUG: &str = "entry";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -250,15 +246,7 @@ pub async fn create_faq(
             }
             slug.as_str().to_owned()
         }
-        None => {
-            let base = content::slugify(&valid.content.question);
-            let base = if base.is_empty() {
-                FALLBACK_SLUG
-            } else {
-                &base
-            };
-            entries::free_slug(&mut tx, base).await?
-        }
+        None => entries::free_slug_for(&mut tx, &valid.content.question).await?,
     };
     let sort_key = match valid.position {
         Some(position) => entries::make_room(&mut tx, valid.page_id, position, None).await?,

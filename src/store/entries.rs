@@ -249,6 +249,13 @@ pub async fn free_slug(conn: &mut PgConnection, base: &str) -> sqlx::Result<Stri
     }
 }
 
+/// The first free slug derived from a question (`entry` for a question with no
+/// letters or digits at all). Call with [`lock_writes`] held.
+pub async fn free_slug_for(conn: &mut PgConnection, question: &str) -> sqlx::Result<String> {
+    let base = crate::content::slugify(question);
+    free_slug(conn, if base.is_empty() { "entry" } else { &base }).await
+}
+
 /// A new entry, written with its first revision. Published entries are visible at once.
 #[derive(Debug)]
 pub struct NewEntry<'a> {
@@ -372,31 +379,6 @@ pub async fn of_page_for_import(
     .bind(page_id)
     .fetch_all(conn)
     .await
-}
-
-/// Replaces an entry's content and publishes it at once (a new version, live).
-pub async fn publish_content(
-    conn: &mut PgConnection,
-    id: Uuid,
-    content: &EntryContent,
-    kind: &str,
-    actor: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE entries SET section = $2, question = $3, answer = $4, answer_html = $5, tags = $6,
-                status = 'published', version = version + 1, published_version = version + 1,
-                updated_at = now(), published_at = now()
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(&content.section)
-    .bind(&content.question)
-    .bind(&content.answer)
-    .bind(&content.answer_html)
-    .bind(&content.tags)
-    .execute(&mut *conn)
-    .await?;
-    write_revision(conn, id, kind, actor).await
 }
 
 /// Sets where an entry sits: its order key and its spans in the page source.

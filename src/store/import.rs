@@ -5,8 +5,11 @@
 use sqlx::{Acquire, PgConnection};
 
 use crate::content::{self, ParsedPage};
+use crate::model::EntryStatus;
 use crate::model::ImportReport;
-use crate::store::entries::{self, EntryContent, EntryForImport, NewEntry, SourceSpans};
+use crate::store::entries::{
+    self, EntryContent, EntryForImport, EntryUpdate, NewEntry, PublishedAfter, SourceSpans,
+};
 use crate::store::pages::{self, PageFields};
 
 /// Why an import was refused.
@@ -51,9 +54,6 @@ fn check_limits(parsed: &ParsedPage) -> Result<(), ImportFailure> {
 
 /// The revision kind and actor that imports write.
 const KIND: &str = "imported";
-
-/// The slug base for an entry whose question has no letters or digits at all.
-const FALLBACK_SLUG: &str = "entry";
 
 /// Imports `parsed` as the page `(slug, lang)` inside one transaction on `conn`.
 /// With `dry_run`, the transaction is rolled back and the report says what
@@ -126,7 +126,15 @@ pub async fn import_page(
                     tags: old.tags.clone(),
                 };
                 if old.content() != content || old.status != "published" {
-                    entries::publish_content(&mut tx, old.id, &content, KIND, actor).await?;
+                    let update = EntryUpdate {
+                        page_id: page.id,
+                        slug: &old.slug,
+                        content: &content,
+                        sort_key,
+                        status: EntryStatus::Published,
+                        published: PublishedAfter::NewVersion,
+                    };
+                    entries::update(&mut tx, old.id, &update, KIND, actor).await?;
                     report.updated.push(old.slug.clone());
                 } else {
                     report.unchanged.push(old.slug.clone());
@@ -135,13 +143,7 @@ pub async fn import_page(
                 entries::place(&mut tx, old.id, sort_key, spans).await?;
             }
             None => {
-                let base = content::slugify(&entry.question);
-                let base = if base.is_empty() {
-                    FALLBACK_SLUG
-                } else {
-                    &base
-                };
-                let slug = entries::free_slug(&mut tx, base).await?;
+                let slug = entries::free_slug_for(&mut tx, &entry.question).await?;
                 let content = EntryContent {
                     section: entry.section.clone(),
                     question: entry.question.clone(),

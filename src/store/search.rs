@@ -335,40 +335,28 @@ async fn run(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<(i64, Vec<Hit>)> {
-    let scoped = scope.page.is_some() || scope.lang.is_some();
-    let sql = search_sql(configs.len(), scoped);
-    let mut query = sqlx::query_as::<_, HitRow>(&sql)
-        .bind(tsquery)
-        .bind(text)
-        .bind(scope.page)
-        .bind(scope.lang)
-        .bind(limit)
-        .bind(offset);
-    for config in configs {
-        query = query.bind(config);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let sql = search_sql(configs.len(), scope.page.is_some() || scope.lang.is_some());
+    let query = |limit: i64, offset: i64| {
+        let mut query = sqlx::query_as::<_, HitRow>(&sql)
+            .bind(tsquery)
+            .bind(text)
+            .bind(scope.page)
+            .bind(scope.lang)
+            .bind(limit)
+            .bind(offset);
+        for config in configs {
+            query = query.bind(config);
+        }
+        query
+    };
+    let rows = query(limit, offset).fetch_all(&mut *conn).await?;
     let total = match rows.first() {
         Some(row) => row.total,
-        // Past the last hit: count on its own.
-        None if offset > 0 => {
-            let sql = format!(
-                "SELECT count(*) FROM ({}) matched",
-                matched_sql(configs.len(), scoped)
-            );
-            let mut query = sqlx::query_scalar(&sql).bind(tsquery);
-            // Unused placeholders still need a type: bind them as the main query does.
-            query = query
-                .bind(text)
-                .bind(scope.page)
-                .bind(scope.lang)
-                .bind(limit)
-                .bind(offset);
-            for config in configs {
-                query = query.bind(config);
-            }
-            query.fetch_one(&mut *conn).await?
-        }
+        // Past the last hit: the first hit still carries the total.
+        None if offset > 0 => query(1, 0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map_or(0, |row| row.total),
         None => 0,
     };
     Ok((total, rows.into_iter().map(HitRow::into_hit).collect()))

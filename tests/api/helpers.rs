@@ -98,6 +98,11 @@ pub struct TestApp {
 
 /// Starts the app on a fresh, migrated, empty database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(ServeSettings::for_tests()).await
+}
+
+/// Starts the app with `settings` on a fresh, migrated, empty database.
+pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
     let template = template().await;
     let db_name = format!("faqd_t_{}", uuid::Uuid::new_v4().simple());
     let admin = &server().admin;
@@ -113,7 +118,7 @@ pub async fn spawn_app() -> TestApp {
     conn.close().await.ok();
 
     let pool = db::pool_options(5).connect_lazy_with(admin.clone().database(&db_name));
-    let app = Application::build(&ServeSettings::for_tests(), pool.clone()).expect("build the app");
+    let app = Application::build(&settings, pool.clone()).expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());

@@ -573,3 +573,52 @@ async fn spawn_app_with_many_entries(n: usize) -> TestApp {
     app.import_markdown(&markdown, "widgets", "en", None).await;
     app
 }
+
+#[tokio::test]
+async fn insights_can_be_turned_off_and_old_days_are_dropped() {
+    let mut settings = faqd::config::ServeSettings::for_tests();
+    settings.search_insights = false;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    app.import_markdown("**Is it on?**\n\nNo.\n", "faq", "en", None)
+        .await;
+    search(&app, "is it on").await;
+    let token = app.editor().await;
+    let res = app
+        .with_token(Method::GET, "/api/v1/search/insights", &token)
+        .send()
+        .await
+        .unwrap();
+    let insights: Value = res.json().await.unwrap();
+    assert_eq!(
+        insights["overall"]["top"],
+        json!([]),
+        "nothing counted when off"
+    );
+
+    let app = spawn_seeded_app().await;
+    sqlx::query(
+        "INSERT INTO search_queries (day, query, searches, no_hits)
+         VALUES (current_date - 200, 'ancient', 5, 5), (current_date - 1, 'recent', 2, 0)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let token = app.editor().await;
+    let res = app
+        .with_token(Method::GET, "/api/v1/search/insights?days=366", &token)
+        .send()
+        .await
+        .unwrap();
+    let insights: Value = res.json().await.unwrap();
+    let queries: Vec<&str> = insights["overall"]["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["query"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        queries,
+        ["recent"],
+        "days past the 90-day retention are dropped"
+    );
+}
