@@ -22,13 +22,16 @@ pub struct ImportOptions {
     /// Force a question style instead of detecting it.
     pub questions: Option<QuestionStyle>,
     pub dry_run: bool,
+    /// Apply the file's text to entries editors changed too.
+    pub force: bool,
 }
 
 /// The largest Markdown file accepted (the same limit as HTTP imports).
 pub const MAX_MARKDOWN_BYTES: u64 = 1024 * 1024;
 
 /// The slug and (Hugo-style) language a file name suggests: `faq.md` → (`faq`,
-/// none), `faq.fr.md` → (`faq`, `fr`).
+/// none), `faq.fr.md` → (`faq`, `fr`); a data file in a language's folder,
+/// `data/faq/fr/usage.yaml` → (`usage`, `fr`).
 pub fn identity_from_path(path: &Path) -> (String, Option<Lang>) {
     let stem = path
         .file_stem()
@@ -39,16 +42,33 @@ pub fn identity_from_path(path: &Path) -> (String, Option<Lang>) {
     {
         return (content::slugify(name), Some(lang));
     }
-    (content::slugify(stem), None)
+    let folder_lang = content::is_data_file(path)
+        .then(|| path.parent()?.file_name()?.to_str())
+        .flatten()
+        .filter(|name| (2..=3).contains(&name.len()) || name.contains('-'))
+        .and_then(|name| Lang::parse(name).ok());
+    (content::slugify(stem), folder_lang)
 }
 
-/// Reads, parses and imports one Markdown file.
-pub async fn import_file(
-    pool: &PgPool,
-    path: &Path,
-    options: &ImportOptions,
-    actor: &str,
-) -> anyhow::Result<ImportReport> {
+/// The path a file is remembered by, for `faqd export --all`: relative to `root` when it is
+/// under it, else from its `data/` folder for a data file, else its name.
+pub fn source_path(path: &Path, root: Option<&Path>) -> String {
+    if let Some(relative) = root.and_then(|root| path.strip_prefix(root).ok()) {
+        return relative.to_string_lossy().into_owned();
+    }
+    let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+    if content::is_data_file(path)
+        && let Some(at) = parts.iter().rposition(|p| *p == "data")
+    {
+        return parts[at..].join("/");
+    }
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "page.md".to_owned())
+}
+
+/// Reads a page file: at most [`MAX_MARKDOWN_BYTES`], UTF-8.
+pub async fn read_page_file(path: &Path) -> anyhow::Result<String> {
     let size = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
@@ -61,14 +81,37 @@ pub async fn import_file(
     let bytes = tokio::fs::read(path)
         .await
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let source = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{} is not UTF-8 text (invalid byte at {})",
             path.display(),
             e.utf8_error().valid_up_to()
         )
-    })?;
-    let parsed = content::parse_page(&source, options.questions)
+    })
+}
+
+/// Reads, parses and imports one page file (Markdown or data file).
+pub async fn import_file(
+    pool: &PgPool,
+    path: &Path,
+    options: &ImportOptions,
+    actor: &str,
+) -> anyhow::Result<ImportReport> {
+    import_file_from(pool, path, None, options, actor, false).await
+}
+
+/// [`import_file`] for a file under `root` (the seed directory): remembered by its path
+/// relative to it, and marked as seeded when `seed` is set.
+async fn import_file_from(
+    pool: &PgPool,
+    path: &Path,
+    root: Option<&Path>,
+    options: &ImportOptions,
+    actor: &str,
+    seed: bool,
+) -> anyhow::Result<ImportReport> {
+    let source = read_page_file(path).await?;
+    let parsed = content::parse_file(path, &source, options.questions)
         .with_context(|| format!("cannot import {}", path.display()))?;
 
     let (file_slug, file_lang) = identity_from_path(path);
@@ -88,6 +131,14 @@ pub async fn import_file(
         (None, None, Some(lang)) => lang,
         (None, None, None) => Lang::default_lang(),
     };
+    let remembered = source_path(path, root);
+    let sha = seed.then(|| sha256_hex(source.as_bytes()));
+    let mode = import::ImportMode {
+        dry_run: options.dry_run,
+        force: options.force,
+        source_path: Some(&remembered),
+        seed_file: sha.as_deref().map(|sha| (remembered.as_str(), sha)),
+    };
     let mut conn = pool.acquire().await?;
     let report = import::import_page(
         &mut conn,
@@ -95,13 +146,22 @@ pub async fn import_file(
         slug.as_str(),
         lang.as_str(),
         actor,
-        options.dry_run,
+        &mode,
     )
     .await?;
     Ok(report)
 }
 
-/// Every Markdown file under `dir`, recursively, in a stable order.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every page file under `dir` (Markdown, and data files: `.yml`, `.yaml`, `.toml`,
+/// `.json`), recursively, in a stable order.
 pub fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -114,7 +174,8 @@ pub fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
                 pending.push(path);
             } else if path
                 .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+                .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+                || content::is_data_file(&path)
             {
                 found.push(path);
             }
@@ -124,15 +185,24 @@ pub fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Imports every Markdown file under `dir` and records that the database is seeded.
+/// Imports every page file under `dir` and records that the database is seeded. Each file is
+/// marked in the transaction that imports it: a seed that stopped half-way resumes with the
+/// files it had not imported, and never imports one twice.
 pub async fn seed(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<ImportReport>> {
     let files = markdown_files(dir)?;
     if files.is_empty() {
         bail!("no Markdown file under {}", dir.display());
     }
+    let done: Vec<String> = sqlx::query_scalar("SELECT path FROM seed_files")
+        .fetch_all(pool)
+        .await?;
     let mut reports = Vec::with_capacity(files.len());
     for file in &files {
-        reports.push(import_file(pool, file, &ImportOptions::default(), "seed").await?);
+        if done.contains(&source_path(file, Some(dir))) {
+            continue;
+        }
+        let options = ImportOptions::default();
+        reports.push(import_file_from(pool, file, Some(dir), &options, "seed", true).await?);
     }
     let mut conn = pool.acquire().await?;
     meta::mark_seeded(&mut conn).await?;
@@ -170,7 +240,7 @@ pub async fn seed_once(pool: &PgPool, dir: &Path) -> anyhow::Result<Option<Vec<I
 /// One line per import, for the CLI.
 pub fn summary(report: &ImportReport) -> String {
     format!(
-        "{}{} ({}) v{}: {} created, {} updated, {} deleted, {} unchanged{}",
+        "{}{} ({}) v{}: {} created, {} updated, {} deleted, {} unchanged, {} conflicting{}",
         if report.dry_run { "[dry run] " } else { "" },
         report.slug,
         report.lang,
@@ -179,6 +249,7 @@ pub fn summary(report: &ImportReport) -> String {
         report.updated.len(),
         report.deleted.len(),
         report.unchanged.len(),
+        report.conflicting.len(),
         if report.page_created {
             " (new page)"
         } else {

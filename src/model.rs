@@ -159,12 +159,36 @@ pub struct ImportReport {
     pub page_updated: bool,
     /// The page's version after the import.
     pub version: i64,
+    /// How the file asks its questions: `bold`, `h1`…`h6`, `quote`, `definition`,
+    /// `shortcode`, `front-matter` or `data`.
+    pub questions: String,
+    /// Slugs of the entries the file added.
     pub created: Vec<String>,
+    /// Slugs of the entries the file changed and editors had not: the file's text was
+    /// applied, each entry keeping its publication state (a draft stays a draft, a staged
+    /// change stays staged).
     pub updated: Vec<String>,
+    /// Slugs of the entries the file dropped: deleted, and restorable.
     pub deleted: Vec<String>,
+    /// Slugs of the entries the file did not change (editors' versions kept as they are).
     pub unchanged: Vec<String>,
+    /// Entries both the file and editors changed since the file last set them: left as
+    /// editors have them, unless the import was forced (then they are in `updated`).
+    pub conflicting: Vec<ImportConflict>,
     /// Nothing was written: this is what the import would do.
     pub dry_run: bool,
+}
+
+/// An entry that the file and editors both changed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportConflict {
+    pub slug: String,
+    /// The question as editors have it.
+    pub question: String,
+    /// The question as the file has it.
+    pub file_question: String,
+    /// What each side changed, e.g. `answer changed in the file and by editors`.
+    pub reason: String,
 }
 
 impl ImportReport {

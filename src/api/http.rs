@@ -60,6 +60,11 @@ pub struct Cacheable<'a> {
 impl Cacheable<'_> {
     pub fn json<T: Serialize>(self, body: &T) -> Result<HttpResponse, ApiError> {
         let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+        self.body(bytes, "application/json")
+    }
+
+    /// [`Cacheable::json`] for a body already serialised as `content_type`.
+    pub fn body(self, bytes: Vec<u8>, content_type: &str) -> Result<HttpResponse, ApiError> {
         let etag = self.etag.clone().unwrap_or_else(|| weak_etag_of(&bytes));
         let not_modified = self.not_modified(&etag);
         let mut res = if not_modified {
@@ -77,7 +82,7 @@ impl Cacheable<'_> {
         if not_modified {
             return Ok(res.finish());
         }
-        Ok(res.content_type("application/json").body(bytes))
+        Ok(res.content_type(content_type).body(bytes))
     }
 
     fn cache_control(&self) -> String {

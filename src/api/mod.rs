@@ -6,6 +6,7 @@ pub mod entry_input;
 pub mod faqs;
 pub mod health;
 pub mod http;
+pub mod page_files;
 pub mod pages;
 pub mod search;
 pub mod write;
@@ -19,6 +20,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 /// Registers every `/api/v1` handler.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(pages::configure)
+        .configure(page_files::configure)
         .configure(faqs::configure)
         .configure(search::configure);
 }

@@ -1,5 +1,6 @@
 //! The command line: a clap enum, one module per subcommand.
 
+pub mod export;
 pub mod import;
 pub mod migrate;
 pub mod openapi;
@@ -36,8 +37,10 @@ pub enum Command {
     Serve(ServeSettings),
     /// Apply pending database migrations.
     Migrate,
-    /// Import one Markdown page (created, or updated to match the file).
+    /// Import one page file (created, or merged with what editors changed).
     Import(import::ImportArgs),
+    /// Write a page, or every page, back as the file it came from.
+    Export(export::ExportArgs),
     /// Import every Markdown file under the seed directory.
     Seed(seed::SeedArgs),
     /// Print the OpenAPI document (needs no database).
@@ -53,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(settings)) => serve::run(&cli.database, &settings).await,
         Some(Command::Migrate) => migrate::run(&cli.database).await,
         Some(Command::Import(args)) => import::run(&cli.database, &args).await,
+        Some(Command::Export(args)) => export::run(&cli.database, &args).await,
         Some(Command::Seed(args)) => seed::run(&cli.database, &args).await,
         Some(Command::Openapi(args)) => openapi::run(&args),
         Some(Command::Token(args)) => token::run(&cli.database, &args).await,

@@ -40,6 +40,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::front_matter::{self, FrontMatter};
 use super::markdown_options;
+use super::shortcode::{self, QuestionPlace};
+use super::yaml::{self, YamlScalar};
 
 /// How a file marks its questions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,6 +51,17 @@ pub enum QuestionStyle {
     /// A top-level heading of this level (1–6); shallower headings are sections, deeper ones
     /// belong to the answers.
     Heading(u8),
+    /// Top-level block quotes of one line (`> How do I …?`); headings are sections.
+    Quote,
+    /// Definition list terms (`How do I …?` then `: answer`); headings are sections.
+    Definition,
+    /// Shortcode pairs (`{{< faq "Question?" >}}…{{< /faq >}}`, `{{% details title=… %}}`);
+    /// headings outside them are sections.
+    Shortcode,
+    /// Only the front matter's list (`faq: [{question, answer}]`); the body is the intro.
+    FrontMatter,
+    /// A Hugo data file (`data/faq.yml`): YAML items, optionally grouped in sections.
+    Data,
 }
 
 impl fmt::Display for QuestionStyle {
@@ -56,13 +69,21 @@ impl fmt::Display for QuestionStyle {
         match self {
             Self::Bold => f.write_str("bold"),
             Self::Heading(level) => write!(f, "h{level}"),
+            Self::Quote => f.write_str("quote"),
+            Self::Definition => f.write_str("definition"),
+            Self::Shortcode => f.write_str("shortcode"),
+            Self::FrontMatter => f.write_str("front-matter"),
+            Self::Data => f.write_str("data"),
         }
     }
 }
 
 /// The error of [`QuestionStyle::from_str`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown question style `{0}`: expected `bold` or a heading level `h1` to `h6`")]
+#[error(
+    "unknown question style `{0}`: expected `bold`, a heading level `h1` to `h6`, `quote`, \
+     `definition`, `shortcode`, `front-matter` or `data`"
+)]
 pub struct ParseQuestionStyleError(String);
 
 impl FromStr for QuestionStyle {
@@ -79,6 +100,11 @@ impl FromStr for QuestionStyle {
             "h4" => Ok(Self::Heading(4)),
             "h5" => Ok(Self::Heading(5)),
             "h6" => Ok(Self::Heading(6)),
+            "quote" | "blockquote" => Ok(Self::Quote),
+            "definition" | "deflist" | "dl" => Ok(Self::Definition),
+            "shortcode" | "shortcodes" => Ok(Self::Shortcode),
+            "front-matter" | "frontmatter" | "front_matter" => Ok(Self::FrontMatter),
+            "data" => Ok(Self::Data),
             _ => Err(ParseQuestionStyleError(s.to_owned())),
         }
     }
@@ -160,6 +186,36 @@ pub struct ParsedEntry {
     pub question_span: Range<usize>,
     /// The span of `answer`. For an empty answer, an empty range right after the question.
     pub answer_span: Range<usize>,
+    /// The whole item: question and answer, and for a shortcode both tags, for a YAML item
+    /// its sequence dash and every key.
+    pub item_span: Range<usize>,
+    /// How the question and answer are written, which is how edits are written back.
+    pub syntax: EntrySyntax,
+    /// The label written before the question (`Q:` in `#### Q: How …?`), not part of it.
+    pub label: Option<String>,
+}
+
+/// How one entry is written in its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntrySyntax {
+    /// A wholly bold paragraph, then Markdown.
+    Bold,
+    /// A heading of this level, then Markdown.
+    Heading(u8),
+    /// A paragraph opening with a bold label (`**Q:** How …?`), then Markdown.
+    Labelled,
+    /// A one-line block quote, then Markdown.
+    Quote,
+    /// A definition list term; the answer is its definition (`: …`), written without the
+    /// marker and the indentation.
+    Definition,
+    /// A shortcode pair; the answer is the Markdown between its tags.
+    Shortcode(QuestionPlace),
+    /// A YAML mapping: question and answer are scalars written in these forms.
+    Yaml {
+        question: YamlScalar,
+        answer: YamlScalar,
+    },
 }
 
 /// Why a file cannot be imported. The messages are shown to users as they are.
@@ -170,13 +226,25 @@ pub enum ImportError {
     FrontMatter(String),
     /// The file has neither bold questions nor question headings.
     #[error(
-        "no question found: a question is either a paragraph wholly in bold \
-         (`**What is a technical coach?**`) or a heading ending in a question mark \
-         (`## What is a technical coach?`), outside lists and quotes; this file has neither. \
-         If it marks its questions differently, choose the style with \
-         `--questions bold|h2|h3|…` (`questions=` on the HTTP import)"
+        "no question found. Looked for: paragraphs wholly in bold \
+         (`**What is a technical coach?**`); headings ending in a question mark or starting \
+         with `Q:` (`## What is a technical coach?`), outside lists and quotes; FAQ shortcodes \
+         (`{{{{< faq \"Question?\" >}}}}…{{{{< /faq >}}}}`, `{{{{% details title=\"Question?\" %}}}}…`); \
+         and a front matter list of `question`/`answer` items (`faq: [{{question, answer}}]`). \
+         This file has none of them. If it marks its questions differently, choose the style \
+         with `--questions bold|h2|h3|…|shortcode|front-matter` (`questions=` on the HTTP import)"
     )]
     NoQuestions,
+    /// A data file whose YAML holds no question/answer mapping.
+    #[error(
+        "no question found in the data file: looked for mappings with a question key \
+         (`question`, `q`) and an answer key (`answer`, `a`, `content`, `text`), at any depth \
+         (a list of them, or sections holding such lists)"
+    )]
+    NoQuestionsInData,
+    /// A data file that is not valid YAML.
+    #[error("invalid data file: {0}")]
+    Data(String),
     /// The style the caller forced finds no question in the file.
     #[error("no question found with `--questions {0}` (`questions={0}`): {reason}", reason = forced_style_reason(*.0))]
     NoQuestionsInStyle(QuestionStyle),
@@ -194,6 +262,20 @@ fn forced_style_reason(style: QuestionStyle) -> String {
         QuestionStyle::Heading(level) => {
             format!("there is no heading level {level}: levels go from 1 to 6")
         }
+        QuestionStyle::Quote => {
+            "the file has no top-level block quote of one line (`> …`)".to_owned()
+        }
+        QuestionStyle::Definition => {
+            "the file has no definition list (a term line, then `: answer`)".to_owned()
+        }
+        QuestionStyle::Shortcode => "the file has no FAQ shortcode pair with a question \
+                                     (`{{< faq \"Question?\" >}}…{{< /faq >}}`, \
+                                     `{{% details title=\"Question?\" %}}…{{% /details %}}`)"
+            .to_owned(),
+        QuestionStyle::FrontMatter => "the front matter has no list of question/answer items \
+                                       (`faq: [{question, answer}]`)"
+            .to_owned(),
+        QuestionStyle::Data => "the data file has no question/answer mapping".to_owned(),
     }
 }
 
@@ -202,37 +284,125 @@ fn forced_style_reason(style: QuestionStyle) -> String {
 /// `forced` imposes a question style; without it the style is chosen as described in the
 /// [module documentation](self). A leading byte order mark is dropped. Never panics.
 pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedPage, ImportError> {
+    if forced == Some(QuestionStyle::Data) {
+        return parse_data(source, false);
+    }
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let (front_matter, body_start) = front_matter::split(source)?;
-    let Scan { blocks, rules } = scan(source, body_start);
+    // A YAML front matter list of questions (`faq: [{question, answer}]`) is always read: the
+    // body may hold more questions, or only an intro.
+    let listed = match &front_matter {
+        Some(fm) if fm.format == front_matter::FrontMatterFormat::Yaml => {
+            let yaml_end = fm.raw.trim_end().rfind('\n').unwrap_or(0);
+            yaml::items(source, 0..yaml_end).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let Scan {
+        blocks,
+        rules,
+        code,
+    } = scan(source, body_start);
+    let shortcodes = shortcode::items(source, body_start..source.len(), &code, |range| {
+        heading_at(source, range)
+    });
     let style = match forced {
         Some(style) => style,
-        None => choose_style(&blocks).ok_or(ImportError::NoQuestions)?,
+        None => match choose_style(&blocks, &shortcodes) {
+            Some(style) => style,
+            None if !listed.is_empty() => QuestionStyle::FrontMatter,
+            None => return Err(ImportError::NoQuestions),
+        },
     };
 
-    let markers: Vec<(&Block, Role)> = blocks
-        .iter()
-        .filter_map(|block| match block.role(style) {
-            Role::Content => None,
-            role => Some((block, role)),
-        })
-        .collect();
-
-    let end_of_next = |i: usize| {
-        markers
-            .get(i + 1)
-            .map_or(source.len(), |(b, _)| b.span.start)
+    // The body's questions and sections, in source order.
+    enum Marker<'a> {
+        Section(&'a Block, u8),
+        Block(&'a Block, EntrySyntax),
+        Shortcode(&'a shortcode::Item),
+    }
+    let start_of = |m: &Marker| match m {
+        Marker::Section(b, _) | Marker::Block(b, _) => b.span.start,
+        Marker::Shortcode(item) => item.item_span.start,
     };
-    let intro_end = markers.first().map_or(source.len(), |(b, _)| b.span.start);
+    let mut markers: Vec<Marker> = Vec::new();
+    match style {
+        QuestionStyle::Shortcode => {
+            let inside = |block: &Block| {
+                shortcodes
+                    .iter()
+                    .any(|item| item.item_span.contains(&block.span.start))
+            };
+            for block in blocks.iter().filter(|b| !inside(b)) {
+                if let BlockKind::Heading(level) = block.kind
+                    && !block.text.is_empty()
+                {
+                    markers.push(Marker::Section(block, level));
+                }
+            }
+            markers.extend(shortcodes.iter().map(Marker::Shortcode));
+            markers.sort_by_key(|m| start_of(m));
+        }
+        QuestionStyle::FrontMatter | QuestionStyle::Data => {}
+        QuestionStyle::Bold
+        | QuestionStyle::Heading(_)
+        | QuestionStyle::Quote
+        | QuestionStyle::Definition => {
+            let cx = Context {
+                style,
+                labelled_headings: labelled_headings(&blocks, style),
+                forced: forced.is_some(),
+            };
+            for block in &blocks {
+                match block.role(cx) {
+                    Role::Question(syntax) => markers.push(Marker::Block(block, syntax)),
+                    Role::Section(level) => markers.push(Marker::Section(block, level)),
+                    Role::Content => {}
+                }
+            }
+            // A shallower heading that asks but has no answer of its own heads a section.
+            if let QuestionStyle::Heading(q) = style {
+                let starts: Vec<usize> = markers.iter().map(start_of).skip(1).collect();
+                for (i, marker) in markers.iter_mut().enumerate() {
+                    if let Marker::Block(block, EntrySyntax::Heading(level)) = *marker
+                        && level < q
+                    {
+                        let next = starts.get(i).copied().unwrap_or(source.len());
+                        if trim_surroundings(source, block.span.end..next, &rules).is_empty() {
+                            *marker = Marker::Section(block, level);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let next_start = |i: usize| markers.get(i + 1).map_or(source.len(), start_of);
+    let intro_end = markers.first().map_or(source.len(), start_of);
     let intro_span = trim_surroundings(source, body_start..intro_end, &rules);
 
     let mut sections = Vec::new();
-    let mut entries = Vec::new();
+    let mut entries: Vec<ParsedEntry> = listed
+        .iter()
+        .map(|item| ParsedEntry {
+            section: item.section.clone(),
+            question: item.question.clone(),
+            answer: item.answer.clone(),
+            question_span: item.question_span.clone(),
+            answer_span: item.answer_span.clone(),
+            item_span: item.item_span.clone(),
+            syntax: EntrySyntax::Yaml {
+                question: item.question_scalar,
+                answer: item.answer_scalar,
+            },
+            label: None,
+        })
+        .collect();
     let mut section: Option<String> = None;
-    for (i, (block, role)) in markers.iter().enumerate() {
-        let after = trim_surroundings(source, block.span.end..end_of_next(i), &rules);
-        match role {
-            Role::Section(level) => {
+    for (i, marker) in markers.iter().enumerate() {
+        match marker {
+            Marker::Section(block, level) => {
+                let after = trim_surroundings(source, block.span.end..next_start(i), &rules);
                 section = Some(block.text.clone()).filter(|text| !text.is_empty());
                 sections.push(ParsedSection {
                     title: block.text.clone(),
@@ -242,14 +412,33 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     intro_span: after,
                 });
             }
-            Role::Question => entries.push(ParsedEntry {
+            Marker::Block(block, syntax) => {
+                let after = trim_surroundings(source, block.span.end..next_start(i), &rules);
+                let answer = match syntax {
+                    EntrySyntax::Definition => undefine(&source[after.clone()]),
+                    _ => source[after.clone()].to_owned(),
+                };
+                entries.push(ParsedEntry {
+                    section: section.clone(),
+                    question: block.text.clone(),
+                    answer,
+                    label: block.label.clone(),
+                    question_span: block.span.clone(),
+                    item_span: block.span.start..after.end.max(block.span.end),
+                    answer_span: after,
+                    syntax: *syntax,
+                });
+            }
+            Marker::Shortcode(item) => entries.push(ParsedEntry {
                 section: section.clone(),
-                question: block.text.clone(),
-                answer: source[after.clone()].to_owned(),
-                question_span: block.span.clone(),
-                answer_span: after,
+                question: item.question.clone(),
+                answer: source[item.answer_span.clone()].to_owned(),
+                question_span: item.question_span.clone(),
+                answer_span: item.answer_span.clone(),
+                item_span: item.item_span.clone(),
+                syntax: EntrySyntax::Shortcode(item.question_place),
+                label: None,
             }),
-            Role::Content => {}
         }
     }
     if entries.is_empty() {
@@ -271,8 +460,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         draft: front_matter
             .as_ref()
             .and_then(|fm| fm.value.get("draft"))
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false),
+            .is_some_and(hugo_truthy),
         lang: string("language").or_else(|| string("lang")),
         intro: source[intro_span.clone()].to_owned(),
         intro_span,
@@ -284,40 +472,195 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     })
 }
 
-/// Applies the rule of the module documentation; `None` when the file has no question.
-fn choose_style(blocks: &[Block]) -> Option<QuestionStyle> {
+/// A Hugo data file (`data/faq.yml`): every question/answer mapping of the YAML document, with
+/// the enclosing section's title. No front matter, no intro.
+/// A TOML data file (`toml`) is read the same way: its strings are written back as TOML basic
+/// strings, whose escapes are JSON's.
+pub fn parse_data(source: &str, toml: bool) -> Result<ParsedPage, ImportError> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let items = if toml {
+        yaml::items_toml(source)
+    } else {
+        yaml::items(source, 0..source.len())
+    }
+    .map_err(ImportError::Data)?;
+    if items.is_empty() {
+        return Err(ImportError::NoQuestionsInData);
+    }
+    let entries = items
+        .into_iter()
+        .map(|item| ParsedEntry {
+            section: item.section,
+            question: item.question,
+            answer: item.answer,
+            question_span: item.question_span,
+            answer_span: item.answer_span,
+            item_span: item.item_span,
+            syntax: EntrySyntax::Yaml {
+                question: item.question_scalar,
+                answer: item.answer_scalar,
+            },
+            label: None,
+        })
+        .collect();
+    Ok(ParsedPage {
+        source: source.to_owned(),
+        front_matter: None,
+        title: None,
+        description: None,
+        draft: false,
+        lang: None,
+        intro: String::new(),
+        intro_span: 0..0,
+        style: QuestionStyle::Data,
+        sections: Vec::new(),
+        entries,
+    })
+}
+
+/// Hugo's reading of a boolean front matter value: `true`, `"true"`, `1`, `"yes"`, `"on"`…;
+/// anything that is not clearly false counts as true (a page in doubt is a draft).
+fn hugo_truthy(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Bool(b) => *b,
+        Value::Null => false,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => !matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "" | "false" | "0" | "no" | "off" | "n" | "f"
+        ),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// The heading at the start of `source[range]`: its plain text, its block span and its level.
+fn heading_at(source: &str, range: Range<usize>) -> Option<(String, Range<usize>, u8)> {
+    let Scan { blocks, .. } = scan_range(source, range.clone());
+    let first = blocks.into_iter().next()?;
+    match first.kind {
+        BlockKind::Heading(level) if first.span.start == range.start => {
+            Some((first.text, first.span, level))
+        }
+        _ => None,
+    }
+}
+
+/// Applies the rule of the module documentation; `None` when the body has no question.
+fn choose_style(blocks: &[Block], shortcodes: &[shortcode::Item]) -> Option<QuestionStyle> {
     let mut question_headings = [0usize; 6];
     let mut bold = 0usize;
     let mut bold_questions = 0usize;
+    let mut quotes = 0usize;
+    let mut terms = 0usize;
     for block in blocks {
         match block.kind {
-            BlockKind::Heading(level) if block.ends_in_question_mark() => {
+            BlockKind::Heading(level) if block.asks() => {
                 if let Some(count) = question_headings.get_mut(usize::from(level) - 1) {
                     *count += 1;
                 }
             }
-            BlockKind::BoldParagraph => {
+            BlockKind::BoldParagraph if !block.is_label() => {
                 bold += 1;
-                if block.ends_in_question_mark() {
+                if block.asks() {
                     bold_questions += 1;
                 }
             }
+            BlockKind::LabelledParagraph => {
+                bold += 1;
+                bold_questions += 1;
+            }
+            BlockKind::Quote if block.asks() => quotes += 1,
+            BlockKind::Term if block.asks() => terms += 1,
             _ => {}
         }
     }
+    let shortcode_questions = shortcodes
+        .iter()
+        .filter(|item| ends_in_question_mark(&item.question))
+        .count();
     // `max_by_key` keeps the last maximum: scan from the deepest level so that the shallowest
     // level wins a tie.
     let (best_level, best_count) = (1u8..=6)
         .rev()
         .zip(question_headings.iter().rev().copied())
         .max_by_key(|&(_, count)| count)?;
-    if best_count > 0 && best_count >= bold_questions {
-        Some(QuestionStyle::Heading(best_level))
-    } else if bold > 0 {
+    // The form that asks the most questions; on a tie, the first listed.
+    let candidates = [
+        (QuestionStyle::Shortcode, shortcode_questions),
+        (QuestionStyle::Heading(best_level), best_count),
+        (QuestionStyle::Bold, bold_questions),
+        (QuestionStyle::Definition, terms),
+        // One quoted question is a call-out; a file of them asks in quotes.
+        (QuestionStyle::Quote, if quotes >= 2 { quotes } else { 0 }),
+    ];
+    let most = candidates.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    if most > 0 {
+        return candidates
+            .iter()
+            .find(|(_, n)| *n == most)
+            .map(|(style, _)| *style);
+    }
+    if bold > 0 {
         Some(QuestionStyle::Bold)
+    } else if !shortcodes.is_empty() {
+        Some(QuestionStyle::Shortcode)
     } else {
         None
     }
+}
+
+/// In a heading-style file, whether every question heading of the question level carries a
+/// `Q:` label (and there are at least two): its unlabelled headings are then group titles.
+fn labelled_headings(blocks: &[Block], style: QuestionStyle) -> bool {
+    let QuestionStyle::Heading(q) = style else {
+        return false;
+    };
+    let asking: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Heading(q) && b.asks())
+        .collect();
+    asking.len() >= 2 && asking.iter().all(|b| b.label.is_some())
+}
+
+/// A definition as an answer: the `:` marker and the indentation of its continuation lines
+/// taken off (`: Yes.\n\n  More.` → `Yes.\n\nMore.`).
+fn undefine(text: &str) -> String {
+    let Some(rest) = text.strip_prefix(':') else {
+        return text.to_owned();
+    };
+    let first_indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let width = 1 + first_indent;
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in rest
+        .trim_start_matches([' ', '\t'])
+        .split_inclusive('\n')
+        .enumerate()
+    {
+        if i == 0 {
+            out.push_str(line);
+            continue;
+        }
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        out.push_str(&line[spaces.min(width)..]);
+    }
+    out
+}
+
+/// The inverse of [`undefine`]: an answer written as a definition.
+pub(crate) fn define(answer: &str, newline: &str) -> String {
+    let mut out = String::from(": ");
+    for (i, line) in answer.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if i > 0 {
+            out.push_str(newline);
+            if !line.is_empty() {
+                out.push_str("  ");
+            }
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// What a top-level block is to the importer.
@@ -326,6 +669,12 @@ enum BlockKind {
     Heading(u8),
     /// A paragraph whose every visible character is strong text.
     BoldParagraph,
+    /// A paragraph that opens with a bold question label (`**Q:** How …?`).
+    LabelledParagraph,
+    /// A top-level block quote of one single-line paragraph (`> How do I …?`).
+    Quote,
+    /// The term of a top-level definition list (`How do I …?` then `: answer`).
+    Term,
 }
 
 /// A top-level block that may be a question or a section heading; other blocks are answer or
@@ -333,6 +682,8 @@ enum BlockKind {
 #[derive(Debug)]
 struct Block {
     kind: BlockKind,
+    /// The `Q:` label the question was written with, taken off `text`.
+    label: Option<String>,
     /// Plain text, inline markup stripped, trimmed.
     text: String,
     /// The block's bytes in the source, without trailing whitespace or line ending.
@@ -341,21 +692,58 @@ struct Block {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
-    Question,
+    Question(EntrySyntax),
     Section(u8),
     Content,
 }
 
+/// What decides a block's role besides its own kind: the style, whether the questions of the
+/// heading level all carry a `Q:` label (then unlabelled headings of that level are sections),
+/// and whether the caller forced the style.
+#[derive(Clone, Copy)]
+struct Context {
+    style: QuestionStyle,
+    labelled_headings: bool,
+    forced: bool,
+}
+
 impl Block {
-    fn role(&self, style: QuestionStyle) -> Role {
-        match (style, self.kind) {
-            (QuestionStyle::Bold, BlockKind::BoldParagraph) => Role::Question,
-            (QuestionStyle::Bold, BlockKind::Heading(level)) => Role::Section(level),
+    fn role(&self, cx: Context) -> Role {
+        let nonempty = !self.text.is_empty();
+        match (cx.style, self.kind) {
+            // A label (`**For women under 35:**`) asks nothing, unless the caller said that
+            // bold lines are the questions.
+            (QuestionStyle::Bold, BlockKind::BoldParagraph) if cx.forced || !self.is_label() => {
+                Role::Question(EntrySyntax::Bold)
+            }
+            (QuestionStyle::Bold, BlockKind::LabelledParagraph) => {
+                Role::Question(EntrySyntax::Labelled)
+            }
+            (QuestionStyle::Quote, BlockKind::Quote) if nonempty => {
+                Role::Question(EntrySyntax::Quote)
+            }
+            (QuestionStyle::Definition, BlockKind::Term) if nonempty => {
+                Role::Question(EntrySyntax::Definition)
+            }
+            (
+                QuestionStyle::Bold | QuestionStyle::Quote | QuestionStyle::Definition,
+                BlockKind::Heading(level),
+            ) if nonempty => Role::Section(level),
             // A question needs words: an empty `##` line stays answer text.
+            (QuestionStyle::Heading(q), BlockKind::Heading(level)) if level == q && nonempty => {
+                if cx.labelled_headings && self.label.is_none() {
+                    Role::Section(level)
+                } else {
+                    Role::Question(EntrySyntax::Heading(level))
+                }
+            }
+            // A shallower heading that asks is a question among the sections when it has an
+            // answer of its own (checked once every marker is known); deeper headings belong
+            // to the answer, even when they ask.
             (QuestionStyle::Heading(q), BlockKind::Heading(level))
-                if level == q && !self.text.is_empty() =>
+                if level < q && self.asks() && !cx.forced =>
             {
-                Role::Question
+                Role::Question(EntrySyntax::Heading(level))
             }
             (QuestionStyle::Heading(q), BlockKind::Heading(level)) if level < q => {
                 Role::Section(level)
@@ -364,14 +752,89 @@ impl Block {
         }
     }
 
-    fn ends_in_question_mark(&self) -> bool {
-        // `Is it "free?"` or `(really?)` still asks.
-        let text = self
-            .text
-            .trim_end_matches(['"', '\'', '”', '’', '»', ')', ']', ' ']);
-        text.ends_with(['?', '？', '؟'])
+    /// Ends in a question mark, or starts with a `Q:` label (`#### Q: How …`).
+    fn asks(&self) -> bool {
+        ends_in_question_mark(&self.text) || self.label.is_some()
+    }
+
+    /// A bold line that labels what follows (`**For women under 35:**`) rather than asks.
+    fn is_label(&self) -> bool {
+        self.text.trim_end().ends_with([':', '：']) && self.label.is_none()
     }
 }
+
+/// `Is it "free?"` or `(really?)` still asks; so does a question in Chinese (`？`), Arabic
+/// (`؟`), Greek (`;` is not counted: it is also a semicolon) or Armenian (`՞`).
+pub(crate) fn ends_in_question_mark(text: &str) -> bool {
+    let text = text.trim_end_matches(['"', '\'', '”', '’', '»', '」', ')', ']', ' ', '\u{200b}']);
+    text.ends_with(['?', '？', '؟', '՞', '⸮', '﹖'])
+}
+
+/// Splits a `Q:` label (`Q:`, `Q.`, `Q)`, fullwidth too) off the question text:
+/// `Q: How …?` → (`Q:`, `How …?`).
+fn split_question_label(text: &str) -> Option<(&str, &str)> {
+    let trimmed = text.trim_start();
+    let mut chars = trimmed.char_indices();
+    let (_, first) = chars.next()?;
+    let (at, second) = chars.next()?;
+    if matches!(first, 'Q' | 'q' | 'Ｑ') && matches!(second, ':' | '.' | ')' | '：') {
+        let end = at + second.len_utf8();
+        let rest = trimmed[end..].trim_start();
+        (!rest.is_empty()).then_some((&trimmed[..end], rest))
+    } else {
+        None
+    }
+}
+
+/// Text that is `**…**` (or `__…__`) but was not read as strong emphasis, because of a
+/// zero-width character next to a delimiter.
+fn bold_by_hand(text: &str) -> bool {
+    let text = text.trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
+    ["**", "__"].iter().any(|d| {
+        text.len() > 4
+            && text.starts_with(d)
+            && text.ends_with(d)
+            && !text[2..text.len() - 2].contains(d)
+    })
+}
+
+/// The label of a link that Markdown could not read as one, as Hugo writes them:
+/// `[Question?]({{< ref "faq#q" >}})` (the spaces make the destination invalid) reads
+/// `Question?`.
+fn unlink(text: &str) -> &str {
+    if let Some(rest) = text.strip_prefix('[')
+        && text.ends_with(')')
+        && let Some(close) = rest.rfind("](")
+    {
+        return &rest[..close];
+    }
+    text
+}
+
+/// A bold label that introduces a question: `Q:`, `Q.`, `Q`, `Question:`, `Frage:`…
+fn is_question_label(label: &str) -> bool {
+    let label = label
+        .trim()
+        .trim_end_matches([':', '.', ')', '：'])
+        .trim()
+        .to_lowercase();
+    matches!(
+        label.as_str(),
+        "q" | "ｑ"
+            | "question"
+            | "frage"
+            | "pregunta"
+            | "vraag"
+            | "domanda"
+            | "pergunta"
+            | "вопрос"
+            | "問"
+            | "问"
+    )
+}
+
+/// Characters that show nothing: a bold line followed by a zero-width space is still bold.
+const ZERO_WIDTH: &[char] = &['\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}'];
 
 /// A top-level heading or paragraph being read from the event stream.
 struct Pending {
@@ -384,11 +847,22 @@ struct Pending {
     strong_text: bool,
     /// Some visible content sits outside strong emphasis.
     plain_content: bool,
+    /// The text of a strong span that opens the paragraph before any plain content (a
+    /// `**Q:**` label), once closed.
+    leading_strong: Option<String>,
+    /// The first strong span has closed: later bold text is not part of a label.
+    label_closed: bool,
+    /// Blocks opened inside a quote (a question quote holds one paragraph).
+    inner_blocks: usize,
 }
 
 enum PendingKind {
     Heading(u8),
     Paragraph,
+    /// A top-level block quote.
+    Quote,
+    /// The term of a top-level definition list.
+    Term,
 }
 
 impl Pending {
@@ -400,11 +874,17 @@ impl Pending {
             strong_depth: 0,
             strong_text: false,
             plain_content: false,
+            leading_strong: None,
+            label_closed: false,
+            inner_blocks: 0,
         }
     }
 
     fn visible(&mut self, content: &str) {
-        if content.trim().is_empty() {
+        if content
+            .trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c))
+            .is_empty()
+        {
             return;
         }
         if self.strong_depth > 0 {
@@ -420,13 +900,67 @@ impl Pending {
             PendingKind::Paragraph if self.strong_text && !self.plain_content => {
                 BlockKind::BoldParagraph
             }
+            // `**Q:** How do I …?`: a question behind a bold label.
+            PendingKind::Paragraph
+                if self
+                    .leading_strong
+                    .as_deref()
+                    .is_some_and(is_question_label) =>
+            {
+                BlockKind::LabelledParagraph
+            }
+            // `**Why?**` followed by a zero-width space is not strong to CommonMark (the
+            // closing `**` is not right-flanking), yet it is a bold question to its author.
+            PendingKind::Paragraph if bold_by_hand(&self.text) => BlockKind::BoldParagraph,
             PendingKind::Paragraph => return None,
+            PendingKind::Quote if self.inner_blocks == 1 && !self.text.contains('\n') => {
+                BlockKind::Quote
+            }
+            PendingKind::Quote => return None,
+            PendingKind::Term => BlockKind::Term,
         };
         let start = offset + self.range.start;
         let end = trim_end_blank(source, start..offset + self.range.end);
+        let text = self
+            .text
+            .trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
+        let text = unlink(text).trim();
+        let text = match kind {
+            BlockKind::BoldParagraph if bold_by_hand(text) => {
+                text.trim_matches(|c: char| c == '*' || c == '_' || ZERO_WIDTH.contains(&c))
+            }
+            _ => text,
+        };
+        // A quote that does not ask is a question only if it reads like one: it starts with a
+        // word, not with `-Dflag=…` or a path.
+        if kind == BlockKind::Quote
+            && !ends_in_question_mark(text)
+            && !text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || "¿¡\"«„“(".contains(c))
+        {
+            return None;
+        }
+        // `#### Q: How …?`, `**Q: How …?**` and `**Q:** How …?` ask `How …?`.
+        let (label, text) = match (kind, &self.leading_strong) {
+            (BlockKind::LabelledParagraph, Some(label)) => {
+                let label = label.trim();
+                let rest = text.strip_prefix(label).unwrap_or(text).trim_start();
+                (Some(label.to_owned()), rest)
+            }
+            (BlockKind::Heading(_) | BlockKind::BoldParagraph, _) => {
+                match split_question_label(text) {
+                    Some((label, rest)) => (Some(label.to_owned()), rest),
+                    None => (None, text),
+                }
+            }
+            _ => (None, text),
+        };
         Some(Block {
             kind,
-            text: self.text.trim().to_owned(),
+            label,
+            text: text.to_owned(),
             span: start..end,
         })
     }
@@ -438,13 +972,23 @@ struct Scan {
     blocks: Vec<Block>,
     /// Thematic breaks (`---`, `***`, `___`), in source order.
     rules: Vec<Range<usize>>,
+    /// Code blocks at any depth: shortcodes inside them are examples, not items.
+    code: Vec<Range<usize>>,
 }
 
 /// Reads the top-level blocks of the body (`source[body_start..]`).
 fn scan(source: &str, body_start: usize) -> Scan {
-    let body = &source[body_start..];
+    scan_range(source, body_start..source.len())
+}
+
+/// Reads the top-level blocks of `source[range]`, with spans in the whole source.
+fn scan_range(source: &str, range: Range<usize>) -> Scan {
+    let body_start = range.start;
+    let body = source.get(range).unwrap_or_default();
     let mut blocks = Vec::new();
     let mut rules = Vec::new();
+    let mut code = Vec::new();
+    let mut in_definition_list = false;
     // Depth of open tags: blocks opened at depth 0 are top-level; list items, block quotes and
     // their contents are deeper and never questions.
     let mut depth = 0usize;
@@ -452,6 +996,9 @@ fn scan(source: &str, body_start: usize) -> Scan {
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         match event {
             Event::Start(tag) => {
+                if let Tag::CodeBlock(_) = tag {
+                    code.push(body_start + range.start..body_start + range.end);
+                }
                 if depth == 0 {
                     current = match tag {
                         Tag::Heading { level, .. } => Some(Pending::new(
@@ -459,37 +1006,82 @@ fn scan(source: &str, body_start: usize) -> Scan {
                             range,
                         )),
                         Tag::Paragraph => Some(Pending::new(PendingKind::Paragraph, range)),
+                        Tag::BlockQuote(_) => Some(Pending::new(PendingKind::Quote, range)),
+                        Tag::DefinitionList => {
+                            in_definition_list = true;
+                            None
+                        }
                         _ => None,
                     };
-                } else if let (Some(pending), Tag::Strong) = (current.as_mut(), tag) {
-                    pending.strong_depth += 1;
+                } else if depth == 1 && in_definition_list {
+                    if let Tag::DefinitionListTitle = tag {
+                        current = Some(Pending::new(PendingKind::Term, range));
+                    }
+                } else if let Some(pending) = current.as_mut() {
+                    match tag {
+                        Tag::Strong => {
+                            if pending.strong_depth == 0
+                                && !pending.plain_content
+                                && !pending.strong_text
+                            {
+                                pending.leading_strong = Some(String::new());
+                            }
+                            pending.strong_depth += 1;
+                        }
+                        _ if depth == 1 && matches!(pending.kind, PendingKind::Quote) => {
+                            pending.inner_blocks += 1;
+                        }
+                        _ => {}
+                    }
                 }
                 depth += 1;
             }
             Event::End(tag) => {
                 depth = depth.saturating_sub(1);
-                if depth == 0 {
+                let closes_term = depth == 1 && matches!(tag, TagEnd::DefinitionListTitle);
+                if depth == 0 || closes_term {
+                    if depth == 0 {
+                        in_definition_list = false;
+                    }
                     if let Some(block) = current.take().and_then(|p| p.finish(source, body_start)) {
                         blocks.push(block);
                     }
                 } else if let (Some(pending), TagEnd::Strong) = (current.as_mut(), tag) {
                     pending.strong_depth = pending.strong_depth.saturating_sub(1);
+                    if pending.strong_depth == 0 {
+                        // The opening strong span, if any, is complete.
+                        pending.label_closed = true;
+                    }
                 }
             }
             Event::Text(text) | Event::Code(text) => {
                 if let Some(pending) = current.as_mut() {
+                    if pending.strong_depth > 0
+                        && !pending.label_closed
+                        && let Some(label) = pending.leading_strong.as_mut()
+                    {
+                        label.push_str(&text);
+                    }
                     pending.visible(&text);
                     pending.text.push_str(&text);
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(pending) = current.as_mut() {
-                    pending.text.push(' ');
+                    // A quote's line breaks are kept to tell one-line quotes apart.
+                    pending
+                        .text
+                        .push(if matches!(pending.kind, PendingKind::Quote) {
+                            '\n'
+                        } else {
+                            ' '
+                        });
                 }
             }
-            // Markup that shows something but has no plain text: it makes a paragraph not
-            // wholly bold when outside the strong text.
-            Event::InlineHtml(html) | Event::Html(html) => {
+            // Inline HTML (`<a name="q1"></a>`, `<br>`) shows no text of its own: a bold
+            // question with an anchor before it is still wholly bold. A block of HTML is content.
+            Event::InlineHtml(_) => {}
+            Event::Html(html) => {
                 if let Some(pending) = current.as_mut() {
                     pending.visible(&html);
                 }
@@ -513,7 +1105,11 @@ fn scan(source: &str, body_start: usize) -> Scan {
             }
         }
     }
-    Scan { blocks, rules }
+    Scan {
+        blocks,
+        rules,
+        code,
+    }
 }
 
 fn level_number(level: HeadingLevel) -> u8 {
@@ -559,7 +1155,7 @@ fn trim_end_blank(source: &str, range: Range<usize>) -> usize {
 
 /// `range` without its leading blank lines (the first kept line keeps its indentation) and
 /// without trailing whitespace; an empty range at `range.start` when it is all blank.
-fn trim_blank_lines(source: &str, range: Range<usize>) -> Range<usize> {
+pub(crate) fn trim_blank_lines(source: &str, range: Range<usize>) -> Range<usize> {
     let end = trim_end_blank(source, range.clone());
     let bytes = source.as_bytes().get(range.start..end).unwrap_or_default();
     let mut line_start = range.start;
@@ -1158,5 +1754,64 @@ We accept `Visa` and Mastercard.
             assert!(bad.parse::<QuestionStyle>().is_err(), "{bad}");
         }
         assert!(serde_json::from_value::<QuestionStyle>(serde_json::json!("h9")).is_err());
+    }
+
+    #[test]
+    fn real_world_forms_the_corpus_lacks() {
+        // A shortcode whose question is its first heading, with an odd closing.
+        let page = parse(
+            "{{< faq >}}\n### Is it free?\n\nYes.\n{{< /faq  >}}\n\n{{< faq >}}\n### And later?\nStill.\n{{</ faq >}}\n",
+        );
+        assert_eq!(page.style, QuestionStyle::Shortcode);
+        assert_eq!(questions(&page), ["Is it free?", "And later?"]);
+        assert_eq!(page.entries[1].answer, "Still.");
+
+        // An anchor inside a bold question, a zero-width space after one, and a label.
+        let page = parse(
+            "**<a name=\"q1\"></a>How do I start?**\n\nRun it.\n\n**Why?**\u{200b}\n\nBecause.\n\n**For women under 35:**\n\nAn offer.\n",
+        );
+        assert_eq!(page.style, QuestionStyle::Bold);
+        assert_eq!(questions(&page), ["How do I start?", "Why?"]);
+        assert!(page.entries[1].answer.contains("**For women under 35:**"));
+
+        // `#### Q:` headings without a question mark, answered by `**A**:`.
+        let page =
+            parse("#### Q: Supported boards\n**A**: All of them.\n\n#### Q: Price\n**A**: Free.\n");
+        assert_eq!(page.style, QuestionStyle::Heading(4));
+        assert_eq!(questions(&page), ["Supported boards", "Price"]);
+        assert_eq!(page.entries[0].label.as_deref(), Some("Q:"));
+        assert_eq!(page.entries[1].answer, "**A**: Free.");
+
+        // A front matter list with an empty body.
+        let page = parse(
+            "---\nlayout: faq\nfaq:\n  - question: One?\n    answer: Yes.\n  - question: Two?\n    answer: |\n      No.\n---\n",
+        );
+        assert_eq!(page.style, QuestionStyle::FrontMatter);
+        assert_eq!(questions(&page), ["One?", "Two?"]);
+        assert_eq!(page.entries[1].answer, "No.");
+
+        // Definition lists and quoted questions.
+        let page = parse("Why?\n: Because.\n\n  More.\n\nHow?\n: Like this.\n");
+        assert_eq!(page.style, QuestionStyle::Definition);
+        assert_eq!(page.entries[0].answer, "Because.\n\nMore.");
+        let page = parse("> Why?\n\nBecause.\n\n> How?\n\nLike this.\n");
+        assert_eq!(page.style, QuestionStyle::Quote);
+        assert_eq!(questions(&page), ["Why?", "How?"]);
+    }
+
+    #[test]
+    fn hugo_reads_draft_loosely() {
+        for (value, draft) in [
+            ("true", true),
+            ("\"true\"", true),
+            ("1", true),
+            ("yes", true),
+            ("false", false),
+            ("0", false),
+            ("\"\"", false),
+        ] {
+            let page = parse(&format!("---\ndraft: {value}\n---\n**Q?**\n\nA.\n"));
+            assert_eq!(page.draft, draft, "draft: {value}");
+        }
     }
 }

@@ -642,9 +642,13 @@ pub async fn update(
                 published_version = CASE WHEN $11 THEN version + 1 ELSE published_version END,
                 published_at = CASE WHEN $11 THEN now() ELSE published_at END,
                 updated_at = now(),
-                -- Edited through the API: the import spans no longer describe it.
-                question_span = CASE WHEN question = $5 THEN question_span END,
-                answer_span = CASE WHEN answer = $6 THEN answer_span END
+                -- The spans tie the entry to its place in the page's file (export writes
+                -- an edited entry there); moved to another page, it has no place there.
+                question_span = CASE WHEN page_id = $2 THEN question_span END,
+                answer_span = CASE WHEN page_id = $2 THEN answer_span END,
+                base_question = CASE WHEN page_id = $2 THEN base_question END,
+                base_answer = CASE WHEN page_id = $2 THEN base_answer END,
+                base_section = CASE WHEN page_id = $2 THEN base_section END
          WHERE id = $1",
     )
     .bind(id)

@@ -1,15 +1,26 @@
-//! Importing a Markdown page: the file is the truth for its page. Entries are
-//! matched to the file's questions, and only what differs is written, so that
-//! importing the same file twice changes nothing (no new versions).
+//! Importing a page file, three-way: the file, the editors' entries, and the base (what the
+//! file last set for each entry).
+//!
+//! Per entry of the file, matched to an existing entry (by the base question, else the base
+//! answer, else, for entries editors created, the current question):
+//!
+//! - the file did not change it since the base: the editors' version stays;
+//! - the file changed it and editors did not: the file's text is applied, keeping the entry's
+//!   publication state (a draft stays a draft, a staged change stays staged);
+//! - both changed it: a conflict, reported and left as editors have it, unless forced.
+//!
+//! Entries the file dropped are deleted (restorable); entries editors created are kept, after
+//! the entry they followed. Writes are batched (one statement for all new entries, one for all
+//! moved ones), and an unchanged file writes nothing at all.
+
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{Acquire, PgConnection};
+use uuid::Uuid;
 
-use crate::content::{self, ParsedPage};
-use crate::model::EntryStatus;
-use crate::model::ImportReport;
-use crate::store::entries::{
-    self, EntryContent, EntryForImport, EntryUpdate, NewEntry, PublishedAfter, SourceSpans,
-};
+use crate::content::{self, ParsedEntry, ParsedPage};
+use crate::model::{EntryStatus, ImportConflict, ImportReport};
+use crate::store::entries::{self, EntryContent, EntryUpdate, PublishedAfter};
 use crate::store::pages::{self, PageFields};
 
 /// Why an import was refused.
@@ -21,6 +32,19 @@ pub enum ImportFailure {
     Invalid(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// How to import.
+#[derive(Debug, Default, Clone)]
+pub struct ImportMode<'a> {
+    /// Roll back and report what would happen.
+    pub dry_run: bool,
+    /// Apply the file's text to conflicting entries too.
+    pub force: bool,
+    /// The file's path as imported (`faq.md`, `data/faq.yml`), kept for export.
+    pub source_path: Option<&'a str>,
+    /// Record in `seed_files` (path, SHA-256) in the same transaction.
+    pub seed_file: Option<(&'a str, &'a str)>,
 }
 
 /// The limits every entry keeps, however it was written (the database checks
@@ -52,20 +76,84 @@ fn check_limits(parsed: &ParsedPage) -> Result<(), ImportFailure> {
     Ok(())
 }
 
-/// The revision kind and actor that imports write.
+/// The revision kind that imports write.
 const KIND: &str = "imported";
 
+/// An entry of the page as the import sees it (deleted ones included).
+#[derive(Debug, sqlx::FromRow)]
+struct Existing {
+    id: Uuid,
+    slug: String,
+    section: Option<String>,
+    question: String,
+    answer: String,
+    answer_html: String,
+    tags: Vec<String>,
+    status: String,
+    sort_key: i64,
+    deleted: bool,
+    base_question: Option<String>,
+    base_answer: Option<String>,
+    base_section: Option<String>,
+    q_start: Option<i32>,
+    q_end: Option<i32>,
+    a_start: Option<i32>,
+    a_end: Option<i32>,
+}
+
+impl Existing {
+    fn set_by_file(&self) -> bool {
+        self.base_question.is_some()
+    }
+
+    /// The base, or the current text for an entry the file never set.
+    fn base(&self) -> (&str, &str, Option<&str>) {
+        match (&self.base_question, &self.base_answer) {
+            (Some(q), Some(a)) => (q, a, self.base_section.as_deref()),
+            _ => (&self.question, &self.answer, self.section.as_deref()),
+        }
+    }
+
+    fn spans(&self) -> Option<(i32, i32, i32, i32)> {
+        Some((self.q_start?, self.q_end?, self.a_start?, self.a_end?))
+    }
+
+    fn current(&self) -> (&str, &str, Option<&str>) {
+        (&self.question, &self.answer, self.section.as_deref())
+    }
+}
+
+fn file_text(entry: &ParsedEntry) -> (&str, &str, Option<&str>) {
+    (&entry.question, &entry.answer, entry.section.as_deref())
+}
+
+/// What the three sides say of one field pair, for a conflict's reason.
+fn what_changed(
+    base: (&str, &str, Option<&str>),
+    other: (&str, &str, Option<&str>),
+) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    if base.0 != other.0 {
+        fields.push("question");
+    }
+    if base.1 != other.1 {
+        fields.push("answer");
+    }
+    if base.2 != other.2 {
+        fields.push("section");
+    }
+    fields
+}
+
 /// Imports `parsed` as the page `(slug, lang)` inside one transaction on `conn`.
-/// With `dry_run`, the transaction is rolled back and the report says what
-/// would have happened.
-#[tracing::instrument(skip(conn, parsed), fields(entries = parsed.entries.len()))]
+#[tracing::instrument(skip(conn, parsed, mode), fields(entries = parsed.entries.len()))]
 pub async fn import_page(
     conn: &mut PgConnection,
     parsed: &ParsedPage,
     slug: &str,
     lang: &str,
     actor: &str,
-    dry_run: bool,
+    mode: &ImportMode<'_>,
 ) -> Result<ImportReport, ImportFailure> {
     // Spans are stored as int4: refuse what cannot be addressed (far above any limit).
     if i32::try_from(parsed.source.len()).is_err() {
@@ -74,8 +162,13 @@ pub async fn import_page(
     check_limits(parsed)?;
     let mut tx = conn.begin().await?;
     entries::lock_writes(&mut tx).await?;
+    // Search documents are refreshed once for the page at the end, not row by row.
+    sqlx::query("SELECT set_config('faqd.bulk_search', 'on', true)")
+        .execute(&mut *tx)
+        .await?;
     let empty = serde_json::Value::Object(Default::default());
     let front_matter = parsed.front_matter.as_ref();
+    let style = parsed.style.to_string();
     let fields = PageFields {
         title: parsed.title.as_deref().unwrap_or(""),
         description: parsed.description.as_deref().unwrap_or(""),
@@ -85,102 +178,222 @@ pub async fn import_page(
         front_matter_format: front_matter.map(|fm| fm.format.as_str()),
         intro: &parsed.intro,
         source: &parsed.source,
-        question_style: &parsed.style.to_string(),
+        source_path: mode.source_path,
+        question_style: &style,
     };
     let (page, created) = pages::lock_or_create(&mut tx, slug, lang, &fields).await?;
     let mut report = ImportReport {
         slug: slug.to_owned(),
         lang: lang.to_owned(),
         page_created: created,
-        dry_run,
+        dry_run: mode.dry_run,
+        questions: style.clone(),
         ..ImportReport::default()
     };
 
-    let existing = if created {
+    let existing: Vec<Existing> = if created {
         Vec::new()
     } else {
-        entries::of_page_for_import(&mut tx, page.id).await?
+        sqlx::query_as(
+            "SELECT id, slug, section, question, answer, answer_html, tags, status, sort_key,
+                    deleted_at IS NOT NULL AS deleted, base_question, base_answer, base_section,
+                    lower(question_span) AS q_start, upper(question_span) AS q_end,
+                    lower(answer_span) AS a_start, upper(answer_span) AS a_end
+             FROM entries WHERE page_id = $1 ORDER BY sort_key, id FOR UPDATE",
+        )
+        .bind(page.id)
+        .fetch_all(&mut *tx)
+        .await?
     };
     let matches = match_entries(&existing, parsed);
+    let mut readers_see = false;
 
-    let mut order_changed = false;
-    for (index, (entry, matched)) in parsed.entries.iter().zip(&matches).enumerate() {
-        let sort_key = i64::try_from(index).unwrap_or(i64::MAX - 1) + 1;
-        let spans = Some(SourceSpans {
-            question: span(&entry.question_span),
-            answer: span(&entry.answer_span),
-        });
-        match matched {
-            Some(i) => {
-                let old = &existing[*i];
-                let content = EntryContent {
-                    answer_html: if old.answer == entry.answer {
-                        old.answer_html.clone()
-                    } else {
-                        content::render_answer(&entry.answer)
-                    },
-                    section: entry.section.clone(),
-                    question: entry.question.clone(),
-                    answer: entry.answer.clone(),
-                    // Tags live in faqd, not in the file: an import keeps them.
-                    tags: old.tags.clone(),
-                };
-                if old.content() != content || old.status != "published" {
-                    let update = EntryUpdate {
-                        page_id: page.id,
-                        slug: &old.slug,
-                        content: &content,
-                        sort_key,
-                        status: EntryStatus::Published,
-                        published: PublishedAfter::NewVersion,
-                    };
-                    entries::update(&mut tx, old.id, &update, KIND, actor).await?;
-                    report.updated.push(old.slug.clone());
-                } else {
-                    report.unchanged.push(old.slug.clone());
-                }
-                order_changed |= old.sort_key != sort_key;
-                entries::place(&mut tx, old.id, sort_key, spans).await?;
+    // Each file entry's id, in file order; `None` for those still to be created.
+    let mut file_ids: Vec<Option<Uuid>> = Vec::with_capacity(parsed.entries.len());
+    // Base updates and restores, applied with the placement below.
+    let mut new_base: HashSet<Uuid> = HashSet::new();
+    for (entry, matched) in parsed.entries.iter().zip(&matches) {
+        let Some(i) = *matched else {
+            file_ids.push(None);
+            continue;
+        };
+        let old = &existing[i];
+        file_ids.push(Some(old.id));
+        let base = old.base();
+        let file = file_text(entry);
+        let current = old.current();
+        let file_changed = file != base;
+        let editor_changed = current != base || (old.deleted && old.set_by_file());
+        if !file_changed && !old.deleted {
+            report.unchanged.push(old.slug.clone());
+            if !old.set_by_file() {
+                new_base.insert(old.id);
             }
-            None => {
-                let slug = entries::free_slug_for(&mut tx, &entry.question).await?;
-                let content = EntryContent {
-                    section: entry.section.clone(),
-                    question: entry.question.clone(),
-                    answer: entry.answer.clone(),
-                    answer_html: content::render_answer(&entry.answer),
-                    tags: Vec::new(),
-                };
-                let new = NewEntry {
-                    page_id: page.id,
-                    slug: &slug,
-                    content: &content,
-                    sort_key,
-                    published: true,
-                    spans,
-                };
-                entries::insert(&mut tx, &new, KIND, actor).await?;
-                report.created.push(slug);
-            }
+            continue;
         }
+        if !file_changed && old.set_by_file() {
+            // Editors deleted it and the file still has it as it was: it stays deleted.
+            report.unchanged.push(old.slug.clone());
+            continue;
+        }
+        // A question the file dropped before (and deleted) that it brings back is restored.
+        let returning = old.deleted && !old.set_by_file();
+        if current == file && !old.deleted {
+            // Both made the same change.
+            report.unchanged.push(old.slug.clone());
+            new_base.insert(old.id);
+            continue;
+        }
+        if editor_changed && !mode.force && !returning {
+            let by_file = what_changed(base, file);
+            let by_editors = what_changed(base, current);
+            let reason = if old.deleted {
+                format!(
+                    "{} changed in the file; editors deleted the entry",
+                    by_file.join(" and ")
+                )
+            } else {
+                format!(
+                    "{} changed in the file; {} changed by editors",
+                    by_file.join(" and "),
+                    by_editors.join(" and ")
+                )
+            };
+            report.conflicting.push(ImportConflict {
+                slug: old.slug.clone(),
+                question: old.question.clone(),
+                file_question: entry.question.clone(),
+                reason,
+            });
+            continue;
+        }
+        // Apply the file's text, keeping the publication state.
+        if old.deleted {
+            sqlx::query("UPDATE entries SET deleted_at = NULL WHERE id = $1")
+                .bind(old.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let content = EntryContent {
+            answer_html: if old.answer == entry.answer {
+                old.answer_html.clone()
+            } else {
+                content::render_answer(&entry.answer)
+            },
+            section: entry.section.clone(),
+            question: entry.question.clone(),
+            answer: entry.answer.clone(),
+            // Tags live in faqd, not in the file: an import keeps them.
+            tags: old.tags.clone(),
+        };
+        let (status, published) = match old.status.as_str() {
+            "draft" => (EntryStatus::Draft, PublishedAfter::Unchanged),
+            "changed" => (EntryStatus::Changed, PublishedAfter::Unchanged),
+            _ => (EntryStatus::Published, PublishedAfter::NewVersion),
+        };
+        readers_see |= published == PublishedAfter::NewVersion || old.deleted;
+        let update = EntryUpdate {
+            page_id: page.id,
+            slug: &old.slug,
+            content: &content,
+            sort_key: old.sort_key,
+            status,
+            published,
+        };
+        entries::update(&mut tx, old.id, &update, KIND, actor).await?;
+        new_base.insert(old.id);
+        report.updated.push(old.slug.clone());
     }
+
+    // Entries the file dropped: deleted when they came from it; editors' own entries stay.
+    let matched: HashSet<usize> = matches.iter().flatten().copied().collect();
+    let mut dropped: Vec<Uuid> = Vec::new();
     for (i, old) in existing.iter().enumerate() {
-        if !matches.contains(&Some(i)) {
+        if matched.contains(&i) || !old.set_by_file() {
+            continue;
+        }
+        if !old.deleted {
             entries::soft_delete(&mut tx, old.id, "deleted", actor).await?;
             report.deleted.push(old.slug.clone());
+            readers_see |= old.status != "draft";
         }
+        dropped.push(old.id);
     }
 
-    let readers_see_change = page.differs_for_readers(&fields)
-        || order_changed
-        || !report.created.is_empty()
-        || !report.updated.is_empty()
-        || !report.deleted.is_empty();
-    report.page_updated = !created && (page.differs_for_readers(&fields) || order_changed);
+    // New entries, in one statement.
+    let fresh: Vec<usize> = (0..parsed.entries.len())
+        .filter(|&j| file_ids[j].is_none())
+        .collect();
+    if !fresh.is_empty() {
+        let questions: Vec<&str> = fresh
+            .iter()
+            .map(|&j| parsed.entries[j].question.as_str())
+            .collect();
+        let slugs = free_slugs(&mut tx, &questions).await?;
+        let ids: Vec<Uuid> = fresh.iter().map(|_| Uuid::now_v7()).collect();
+        for (&j, id) in fresh.iter().zip(&ids) {
+            file_ids[j] = Some(*id);
+        }
+        insert_batch(&mut tx, page.id, parsed, &fresh, &ids, &slugs, actor).await?;
+        report.created.extend(slugs);
+        readers_see = true;
+    }
+
+    // Order: the file's entries in file order, each editor-created entry after the entry it
+    // followed; then spans and bases, written only where they differ.
+    let order = merged_order(&existing, &matched, &file_ids);
+    let span_of: HashMap<Uuid, &ParsedEntry> = file_ids
+        .iter()
+        .zip(&parsed.entries)
+        .filter_map(|(id, e)| id.map(|id| (id, e)))
+        .collect();
+    let old_of: HashMap<Uuid, &Existing> = existing.iter().map(|e| (e.id, e)).collect();
+    let mut place = Placement::default();
+    for (k, id) in order.iter().enumerate() {
+        let sort_key = i64::try_from(k).unwrap_or(i64::MAX - 1) + 1;
+        let entry = span_of.get(id);
+        let old = old_of.get(id);
+        let spans = entry.map(|e| {
+            (
+                span_bound(e.question_span.start),
+                span_bound(e.question_span.end),
+                span_bound(e.answer_span.start),
+                span_bound(e.answer_span.end),
+            )
+        });
+        let base_changes = new_base.contains(id);
+        let same =
+            old.is_some_and(|o| o.sort_key == sort_key && spans == o.spans() && !base_changes);
+        if same {
+            continue;
+        }
+        if old.is_some_and(|o| o.sort_key != sort_key && !o.deleted && o.status != "draft") {
+            readers_see = true;
+        }
+        place.push(
+            *id,
+            sort_key,
+            spans,
+            base_changes.then(|| entry.copied()).flatten(),
+        );
+    }
+    for id in dropped {
+        if old_of
+            .get(&id)
+            .is_some_and(|o| o.q_start.is_some() || o.set_by_file())
+        {
+            place.clear(id);
+        }
+    }
+    place.write(&mut tx).await?;
+
+    let page_readers = page.differs_for_readers(&fields);
+    report.page_updated = !created && (page_readers || report.changed_order(&existing, &order));
+    readers_see |= page_readers;
     report.version = if created {
         page.version
-    } else if readers_see_change || page.differs(&fields) {
-        pages::update_from_import(&mut tx, page.id, &fields, readers_see_change && !created).await?
+    } else if readers_see || page.differs(&fields) {
+        pages::update_from_import(&mut tx, page.id, &fields, readers_see).await?
     } else {
         page.version
     };
@@ -189,8 +402,26 @@ pub async fn import_page(
     if created || page.deleted || page.draft != fields.draft {
         pages::bump_translations(&mut tx, slug, page.id).await?;
     }
+    if created || report.changed() || page.differs(&fields) {
+        sqlx::query(
+            "SELECT faqd_refresh_search_many(array(SELECT id FROM entries WHERE page_id = $1))",
+        )
+        .bind(page.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some((path, sha)) = mode.seed_file {
+        sqlx::query(
+            "INSERT INTO seed_files (path, sha256) VALUES ($1, $2)
+             ON CONFLICT (path) DO UPDATE SET sha256 = EXCLUDED.sha256, imported_at = now()",
+        )
+        .bind(path)
+        .bind(sha)
+        .execute(&mut *tx)
+        .await?;
+    }
 
-    if dry_run {
+    if mode.dry_run {
         tx.rollback().await?;
     } else {
         tx.commit().await?;
@@ -198,33 +429,297 @@ pub async fn import_page(
     Ok(report)
 }
 
-fn span(range: &std::ops::Range<usize>) -> (i32, i32) {
-    // import_page checked that every offset fits.
-    let start = i32::try_from(range.start).unwrap_or(i32::MAX);
-    let end = i32::try_from(range.end).unwrap_or(i32::MAX);
-    (start, end)
+impl ImportReport {
+    fn changed_order(&self, existing: &[Existing], order: &[Uuid]) -> bool {
+        let before: Vec<Uuid> = existing
+            .iter()
+            .filter(|e| !e.deleted)
+            .map(|e| e.id)
+            .collect();
+        let after: Vec<Uuid> = order
+            .iter()
+            .copied()
+            .filter(|id| before.contains(id))
+            .collect();
+        let kept: Vec<Uuid> = before
+            .iter()
+            .copied()
+            .filter(|id| after.contains(id))
+            .collect();
+        kept != after
+    }
 }
 
-/// For each of the file's entries, the index of the existing entry it is, if any:
-/// first by identical question, then (for a reworded question) by identical answer.
-/// Each existing entry is matched at most once.
-fn match_entries(existing: &[EntryForImport], parsed: &ParsedPage) -> Vec<Option<usize>> {
+fn span_bound(offset: usize) -> i32 {
+    // import_page checked that every offset fits.
+    i32::try_from(offset).unwrap_or(i32::MAX)
+}
+
+/// For each of the file's entries, the index of the existing entry it is, if any: by the
+/// base question, then (for a reworded question) by the base answer, then, among entries the
+/// file never set, by the current question. Each existing entry is matched at most once.
+fn match_entries(existing: &[Existing], parsed: &ParsedPage) -> Vec<Option<usize>> {
+    type Key = for<'a> fn(&'a Existing) -> Option<&'a str>;
+    type FileKey = for<'a> fn(&'a ParsedEntry) -> Option<&'a str>;
+    let passes: [(Key, FileKey); 3] = [
+        (
+            |old| old.base_question.as_deref(),
+            |new| Some(&new.question),
+        ),
+        (
+            |old| old.base_answer.as_deref().filter(|a| !a.is_empty()),
+            |new| Some(new.answer.as_str()).filter(|a| !a.is_empty()),
+        ),
+        (
+            |old| (!old.set_by_file()).then_some(old.question.as_str()),
+            |new| Some(&new.question),
+        ),
+    ];
     let mut used = vec![false; existing.len()];
     let mut matches = vec![None; parsed.entries.len()];
-    let passes: [fn(&EntryForImport, &content::ParsedEntry) -> bool; 2] = [
-        |old, new| old.question == new.question,
-        |old, new| old.answer == new.answer,
-    ];
-    for same in passes {
+    for (old_key, new_key) in passes {
+        // One index per pass: thousands of entries are matched in linear time, each existing
+        // entry at most once, in page order.
+        let mut index: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
+        for (i, old) in existing.iter().enumerate() {
+            if !used[i]
+                && let Some(key) = old_key(old)
+            {
+                index.entry(key).or_default().push_back(i);
+            }
+        }
         for (j, new) in parsed.entries.iter().enumerate() {
             if matches[j].is_some() {
                 continue;
             }
-            if let Some(i) = (0..existing.len()).find(|&i| !used[i] && same(&existing[i], new)) {
+            let found = new_key(new)
+                .and_then(|key| index.get_mut(key))
+                .and_then(|queue| queue.pop_front());
+            if let Some(i) = found {
                 used[i] = true;
                 matches[j] = Some(i);
             }
         }
     }
     matches
+}
+
+/// The page's new order: the file's entries in file order, with every entry editors created
+/// kept right after the entry that preceded it before (at the start when none did).
+fn merged_order(
+    existing: &[Existing],
+    matched: &HashSet<usize>,
+    file_ids: &[Option<Uuid>],
+) -> Vec<Uuid> {
+    let mut order: Vec<Uuid> = file_ids.iter().flatten().copied().collect();
+    let mut anchor: Option<Uuid> = None;
+    let mut pending_at_start: Vec<Uuid> = Vec::new();
+    let mut after: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (i, old) in existing.iter().enumerate() {
+        if old.deleted {
+            continue;
+        }
+        if matched.contains(&i) {
+            anchor = Some(old.id);
+        } else if !old.set_by_file() {
+            match anchor {
+                Some(a) => after.entry(a).or_default().push(old.id),
+                None => pending_at_start.push(old.id),
+            }
+        }
+    }
+    if after.is_empty() && pending_at_start.is_empty() {
+        return order;
+    }
+    let mut merged = pending_at_start;
+    for id in order.drain(..) {
+        merged.push(id);
+        if let Some(followers) = after.remove(&id) {
+            merged.extend(followers);
+        }
+    }
+    merged
+}
+
+/// Sort keys, spans and bases to write, in one statement.
+#[derive(Default)]
+struct Placement {
+    ids: Vec<Uuid>,
+    keys: Vec<i64>,
+    spans: Vec<[Option<i32>; 4]>,
+    set_base: Vec<bool>,
+    base_q: Vec<Option<String>>,
+    base_a: Vec<Option<String>>,
+    base_s: Vec<Option<String>>,
+    cleared: Vec<Uuid>,
+}
+
+impl Placement {
+    fn push(
+        &mut self,
+        id: Uuid,
+        sort_key: i64,
+        spans: Option<(i32, i32, i32, i32)>,
+        base: Option<&ParsedEntry>,
+    ) {
+        self.ids.push(id);
+        self.keys.push(sort_key);
+        self.spans.push(match spans {
+            Some((a, b, c, d)) => [Some(a), Some(b), Some(c), Some(d)],
+            None => [None; 4],
+        });
+        self.set_base.push(base.is_some());
+        self.base_q.push(base.map(|e| e.question.clone()));
+        self.base_a.push(base.map(|e| e.answer.clone()));
+        self.base_s.push(base.and_then(|e| e.section.clone()));
+    }
+
+    /// The entry left the file: no spans, no base (it is the editors' alone now).
+    fn clear(&mut self, id: Uuid) {
+        self.cleared.push(id);
+    }
+
+    async fn write(self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        if !self.ids.is_empty() {
+            let col = |n: usize| self.spans.iter().map(|s| s[n]).collect::<Vec<_>>();
+            sqlx::query(
+                "UPDATE entries e SET sort_key = v.sort_key,
+                        question_span = CASE WHEN v.qs IS NULL THEN e.question_span ELSE int4range(v.qs, v.qe) END,
+                        answer_span = CASE WHEN v.qs IS NULL THEN e.answer_span ELSE int4range(v.as_, v.ae) END,
+                        base_question = CASE WHEN v.set_base THEN v.bq ELSE e.base_question END,
+                        base_answer = CASE WHEN v.set_base THEN v.ba ELSE e.base_answer END,
+                        base_section = CASE WHEN v.set_base THEN v.bs ELSE e.base_section END
+                 FROM unnest($1::uuid[], $2::int8[], $3::int4[], $4::int4[], $5::int4[], $6::int4[],
+                             $7::bool[], $8::text[], $9::text[], $10::text[])
+                      AS v(id, sort_key, qs, qe, as_, ae, set_base, bq, ba, bs)
+                 WHERE e.id = v.id",
+            )
+            .bind(&self.ids)
+            .bind(&self.keys)
+            .bind(col(0))
+            .bind(col(1))
+            .bind(col(2))
+            .bind(col(3))
+            .bind(&self.set_base)
+            .bind(&self.base_q)
+            .bind(&self.base_a)
+            .bind(&self.base_s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if !self.cleared.is_empty() {
+            sqlx::query(
+                "UPDATE entries SET question_span = NULL, answer_span = NULL,
+                        base_question = NULL, base_answer = NULL, base_section = NULL
+                 WHERE id = ANY($1)",
+            )
+            .bind(&self.cleared)
+            .execute(conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Free slugs for new entries' questions, in order, in one query: each question's base slug
+/// and the `base-N` slugs already taken are read at once (lock_writes held).
+async fn free_slugs(conn: &mut PgConnection, questions: &[&str]) -> sqlx::Result<Vec<String>> {
+    let bases: Vec<String> = questions
+        .iter()
+        .map(|q| {
+            let base = content::slugify(q);
+            if base.is_empty() {
+                "entry".to_owned()
+            } else {
+                base
+            }
+        })
+        .collect();
+    let mut distinct: Vec<&str> = bases.iter().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let taken: Vec<String> = sqlx::query_scalar(
+        r#"SELECT t.slug FROM unnest($1::text[]) AS b(base)
+           JOIN LATERAL (
+               SELECT slug FROM entries
+               WHERE slug = b.base
+                  OR (slug COLLATE "C" > (b.base || '-') COLLATE "C" AND slug COLLATE "C" < (b.base || '.') COLLATE "C")
+               UNION ALL
+               SELECT slug FROM entry_slug_aliases
+               WHERE slug = b.base
+                  OR (slug COLLATE "C" > (b.base || '-') COLLATE "C" AND slug COLLATE "C" < (b.base || '.') COLLATE "C")
+           ) t ON true"#,
+    )
+    .bind(&distinct)
+    .fetch_all(conn)
+    .await?;
+    let mut taken: HashSet<String> = taken.into_iter().collect();
+    let mut slugs = Vec::with_capacity(bases.len());
+    for base in bases {
+        let mut candidate = base.clone();
+        let mut n = 2u64;
+        while taken.contains(&candidate) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        slugs.push(candidate);
+    }
+    Ok(slugs)
+}
+
+/// Inserts the file's new entries (published, revision 1) in two statements.
+async fn insert_batch(
+    conn: &mut PgConnection,
+    page_id: i64,
+    parsed: &ParsedPage,
+    fresh: &[usize],
+    ids: &[Uuid],
+    slugs: &[String],
+    actor: &str,
+) -> sqlx::Result<()> {
+    let entries: Vec<&ParsedEntry> = fresh.iter().map(|&j| &parsed.entries[j]).collect();
+    let sections: Vec<Option<&str>> = entries.iter().map(|e| e.section.as_deref()).collect();
+    let questions: Vec<&str> = entries.iter().map(|e| e.question.as_str()).collect();
+    let answers: Vec<&str> = entries.iter().map(|e| e.answer.as_str()).collect();
+    let html: Vec<String> = entries
+        .iter()
+        .map(|e| content::render_answer(&e.answer))
+        .collect();
+    // Placed for real afterwards, with every other entry of the page.
+    let keys: Vec<i64> = fresh
+        .iter()
+        .map(|&j| i64::try_from(j).unwrap_or(i64::MAX - 1) + 1)
+        .collect();
+    sqlx::query(
+        "INSERT INTO entries (id, page_id, slug, section, question, answer, answer_html, sort_key,
+                              status, version, published_version, published_at,
+                              base_question, base_answer, base_section)
+         SELECT v.id, $1, v.slug, v.section, v.question, v.answer, v.html, v.sort_key,
+                'published', 1, 1, now(), v.question, v.answer, v.section
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[])
+              AS v(id, slug, section, question, answer, html, sort_key)",
+    )
+    .bind(page_id)
+    .bind(ids)
+    .bind(slugs)
+    .bind(&sections)
+    .bind(&questions)
+    .bind(&answers)
+    .bind(&html)
+    .bind(&keys)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO entry_revisions (entry_id, version, kind, actor, slug, section, question,
+                                      answer, answer_html, tags, status)
+         SELECT id, version, $2, $3, slug, section, question, answer, answer_html, tags, status
+         FROM entries WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .bind(KIND)
+    .bind(actor)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! the HTTP handlers, the importer and the CLI, so that no query is written twice.
 
 pub mod entries;
+pub mod export;
 pub mod import;
 pub mod meta;
 pub mod pages;

@@ -112,6 +112,7 @@ pub struct PageForImport {
     pub front_matter_format: Option<String>,
     pub intro: String,
     pub source: Option<String>,
+    pub source_path: Option<String>,
     pub question_style: String,
     pub version: i64,
     pub deleted: bool,
@@ -128,6 +129,7 @@ pub struct PageFields<'a> {
     pub front_matter_format: Option<&'a str>,
     pub intro: &'a str,
     pub source: &'a str,
+    pub source_path: Option<&'a str>,
     pub question_style: &'a str,
 }
 
@@ -148,6 +150,7 @@ impl PageForImport {
             || self.front_matter_raw.as_deref() != fields.front_matter_raw
             || self.front_matter_format.as_deref() != fields.front_matter_format
             || self.source.as_deref() != Some(fields.source)
+            || self.source_path.as_deref() != fields.source_path
             || self.question_style != fields.question_style
     }
 }
@@ -163,8 +166,8 @@ pub async fn lock_or_create(
 ) -> sqlx::Result<(PageForImport, bool)> {
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO pages (slug, lang, title, description, draft, front_matter, front_matter_raw,
-                            front_matter_format, intro, source, question_style)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                            front_matter_format, intro, source, question_style, source_path)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (slug, lang) DO NOTHING
          RETURNING id",
     )
@@ -179,11 +182,13 @@ pub async fn lock_or_create(
     .bind(fields.intro)
     .bind(fields.source)
     .bind(fields.question_style)
+    .bind(fields.source_path)
     .fetch_optional(&mut *conn)
     .await?;
     let row = sqlx::query_as(
         "SELECT id, title, description, draft, front_matter, front_matter_raw, front_matter_format,
-                intro, source, question_style, version, deleted_at IS NOT NULL AS deleted
+                intro, source, source_path, question_style, version,
+                deleted_at IS NOT NULL AS deleted
          FROM pages WHERE slug = $1 AND lang = $2 FOR UPDATE",
     )
     .bind(slug)
@@ -223,7 +228,7 @@ pub async fn update_from_import(
         "UPDATE pages SET
             title = $2, description = $3, draft = $4, front_matter = $5, front_matter_raw = $6,
             front_matter_format = $7, intro = $8, source = $9, question_style = $10,
-            deleted_at = NULL,
+            source_path = $12, deleted_at = NULL,
             version = version + $11::boolean::int,
             updated_at = CASE WHEN $11 THEN now() ELSE updated_at END
          WHERE id = $1
@@ -240,6 +245,7 @@ pub async fn update_from_import(
     .bind(fields.source)
     .bind(fields.question_style)
     .bind(bump)
+    .bind(fields.source_path)
     .fetch_one(conn)
     .await
 }

@@ -267,9 +267,16 @@ impl TestApp {
     ) -> ImportReport {
         let parsed = content::parse_page(markdown, style).expect("parse");
         let mut conn = self.pool.acquire().await.expect("connection");
-        faqd::store::import::import_page(&mut conn, &parsed, slug, lang, "test", false)
-            .await
-            .expect("import")
+        faqd::store::import::import_page(
+            &mut conn,
+            &parsed,
+            slug,
+            lang,
+            "test",
+            &Default::default(),
+        )
+        .await
+        .expect("import")
     }
 }
 

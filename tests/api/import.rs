@@ -254,14 +254,28 @@ async fn an_over_long_imported_question_is_refused_by_name() {
     let markdown = format!("**{}?**\n\nA.\n", "q".repeat(600));
     let parsed = faqd::content::parse_page(&markdown, None).unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
-    let err = faqd::store::import::import_page(&mut conn, &parsed, "long", "en", "test", false)
-        .await
-        .expect_err("refused");
+    let err = faqd::store::import::import_page(
+        &mut conn,
+        &parsed,
+        "long",
+        "en",
+        "test",
+        &Default::default(),
+    )
+    .await
+    .expect_err("refused");
     assert!(err.to_string().contains("over 500 characters"), "{err}");
     let parsed = faqd::content::parse_page("**Q?**\n\nA\0B\n", None).unwrap();
-    let err = faqd::store::import::import_page(&mut conn, &parsed, "nul", "en", "test", false)
-        .await
-        .expect_err("refused");
+    let err = faqd::store::import::import_page(
+        &mut conn,
+        &parsed,
+        "nul",
+        "en",
+        "test",
+        &Default::default(),
+    )
+    .await
+    .expect_err("refused");
     assert!(err.to_string().contains("NUL"), "{err}");
     assert_eq!(app.get_json("/api/v1/pages").await["total"], 0);
 }

@@ -5,6 +5,7 @@ mod cli;
 mod errors;
 mod faqs;
 mod helpers;
+mod hugo;
 mod import;
 mod openapi;
 mod pages;

@@ -1,0 +1,370 @@
+//! Hugo shortcodes that hold one question each: `{{< faq "Question?" >}}answer{{< /faq >}}`,
+//! `{{% details title="Question?" %}}…{{% /details %}}`, or `{{< faq >}}### Question …{{< /faq >}}`
+//! (the question is the first heading inside).
+//!
+//! Shortcodes are found by a small scanner over the body (they are not Markdown, so
+//! pulldown-cmark sees them as text), skipping fenced and indented code, and Hugo's commented-out
+//! form `{{</* … */>}}`.
+
+use std::ops::Range;
+
+/// Shortcode names whose pairs are FAQ items.
+const ITEM_NAMES: &[&str] = &[
+    "faq",
+    "faq-item",
+    "faqitem",
+    "faq_item",
+    "question",
+    "qa",
+    "details",
+    "expand",
+    "expander",
+    "accordion",
+    "accordion-item",
+    "collapse",
+    "collapsible",
+    "toggle",
+    "spoiler",
+];
+
+/// Named arguments that carry the question.
+const QUESTION_ARGS: &[&str] = &[
+    "question", "title", "q", "header", "summary", "name", "label",
+];
+
+/// One shortcode tag.
+#[derive(Clone, Debug)]
+struct Tag {
+    span: Range<usize>,
+    name: String,
+    closing: bool,
+    /// `(name, value span without quotes, quote)`; positional arguments have no name.
+    args: Vec<(Option<String>, Range<usize>, Option<char>)>,
+}
+
+/// Where an item's question is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuestionPlace {
+    /// An argument of the opening tag, quoted with this character (`"` or `` ` ``), or bare.
+    Argument(Option<char>),
+    /// The first heading inside, at this level.
+    Heading(u8),
+}
+
+/// One shortcode pair holding a question and its answer.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// From the opening tag's `{{` to the closing tag's `}}`.
+    pub item_span: Range<usize>,
+    /// The question's text as written (inside the quotes; for a heading, the whole heading).
+    pub question_span: Range<usize>,
+    pub question_place: QuestionPlace,
+    /// The raw question: the argument's value (escapes undone), or the heading's text.
+    pub question: String,
+    /// Between the tags (after the heading question), without surrounding blank lines.
+    pub answer_span: Range<usize>,
+}
+
+/// Finds every FAQ shortcode pair in `source[range]`, outside `code` (byte ranges of code
+/// blocks). `heading_text` gives the text and level of a heading found at the start of a
+/// range, for items whose question is their first heading.
+pub fn items(
+    source: &str,
+    range: Range<usize>,
+    code: &[Range<usize>],
+    heading_text: impl Fn(Range<usize>) -> Option<(String, Range<usize>, u8)>,
+) -> Vec<Item> {
+    let tags = scan(source, range, code);
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i < tags.len() {
+        let open = &tags[i];
+        if open.closing {
+            i += 1;
+            continue;
+        }
+        let Some(j) = closing_of(&tags, i) else {
+            i += 1;
+            continue;
+        };
+        let close_tag = &tags[j];
+        let inner = open.span.end..close_tag.span.start;
+        let named = open.args.iter().find(|(name, _, _)| {
+            name.as_deref()
+                .is_some_and(|n| QUESTION_ARGS.contains(&n.to_ascii_lowercase().as_str()))
+        });
+        let positional = open.args.iter().find(|(name, _, _)| name.is_none());
+        let question = match named.or(positional) {
+            Some((_, span, quote)) => {
+                let raw = &source[span.clone()];
+                let text = if *quote == Some('"') {
+                    raw.replace("\\\"", "\"")
+                } else {
+                    raw.to_owned()
+                };
+                Some((
+                    text.trim().to_owned(),
+                    span.clone(),
+                    QuestionPlace::Argument(*quote),
+                    super::import::trim_blank_lines(source, inner.clone()),
+                ))
+            }
+            None => {
+                let body = super::import::trim_blank_lines(source, inner.clone());
+                heading_text(body.clone()).map(|(text, span, level)| {
+                    let rest = super::import::trim_blank_lines(source, span.end..inner.end);
+                    (text, span, QuestionPlace::Heading(level), rest)
+                })
+            }
+        };
+        let known = is_item_name(&open.name);
+        if let Some((question, question_span, place, answer_span)) = question
+            && !question.is_empty()
+            && (known || super::import::ends_in_question_mark(&question))
+        {
+            items.push(Item {
+                item_span: open.span.start..close_tag.span.end,
+                question_span,
+                question_place: place,
+                question,
+                answer_span,
+            });
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    items
+}
+
+/// A FAQ item's name: one of [`ITEM_NAMES`], or any `faq…` name (`faq-review`, `faq_money`).
+fn is_item_name(name: &str) -> bool {
+    ITEM_NAMES.contains(&name) || name.starts_with("faq")
+}
+
+/// The index of the tag that closes the one opened at `i`: the same name's closing tag
+/// (nesting counted), else, for a FAQ item closed by another FAQ name (`{{< faq-osi >}}` …
+/// `{{</ faq-leaf >}}`), the first FAQ closing tag before the next FAQ item opens.
+fn closing_of(tags: &[Tag], i: usize) -> Option<usize> {
+    let open = &tags[i];
+    let mut depth = 0usize;
+    let mut fallback = None;
+    for (j, tag) in tags.iter().enumerate().skip(i + 1) {
+        if tag.name == open.name {
+            match (tag.closing, depth) {
+                (true, 0) => return Some(j),
+                (true, _) => depth -= 1,
+                (false, _) => depth += 1,
+            }
+        } else if is_item_name(&open.name) && is_item_name(&tag.name) {
+            if tag.closing {
+                fallback = fallback.or(Some(j));
+            } else if depth == 0 {
+                break;
+            }
+        }
+    }
+    fallback
+}
+
+/// Every shortcode tag in `source[range]` outside `code`.
+fn scan(source: &str, range: Range<usize>, code: &[Range<usize>]) -> Vec<Tag> {
+    let mut tags = Vec::new();
+    let mut at = range.start;
+    while let Some(found) = source.get(at..range.end).and_then(|s| s.find("{{")) {
+        let start = at + found;
+        if let Some(block) = code.iter().find(|c| c.contains(&start)) {
+            at = block.end.max(start + 2);
+            continue;
+        }
+        match parse_tag(source, start, range.end) {
+            Some(tag) => {
+                at = tag.span.end;
+                tags.push(tag);
+            }
+            None => at = start + 2,
+        }
+    }
+    tags
+}
+
+/// Parses the tag starting at `start` (`{{<` or `{{%`).
+fn parse_tag(source: &str, start: usize, limit: usize) -> Option<Tag> {
+    let bytes = source.as_bytes();
+    let delim = *bytes.get(start + 2)?;
+    if delim != b'<' && delim != b'%' {
+        return None;
+    }
+    let close = if delim == b'<' { ">}}" } else { "%}}" };
+    let mut pos = start + 3;
+    let skip_ws = |pos: &mut usize| {
+        while *pos < limit && matches!(bytes.get(*pos), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            *pos += 1;
+        }
+    };
+    skip_ws(&mut pos);
+    if bytes.get(pos) == Some(&b'/') && bytes.get(pos + 1) == Some(&b'*') {
+        return None; // {{</* commented out */>}}
+    }
+    let closing = bytes.get(pos) == Some(&b'/');
+    if closing {
+        pos += 1;
+        skip_ws(&mut pos);
+    }
+    let name_start = pos;
+    while pos < limit
+        && bytes
+            .get(pos)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/' | b'.'))
+    {
+        pos += 1;
+    }
+    if pos == name_start {
+        return None;
+    }
+    let mut name = source[name_start..pos].to_ascii_lowercase();
+    let mut closing = closing;
+    // `{{< container_open … >}}` … `{{< container_close >}}` pair like `container`.
+    for (suffix, close) in [
+        ("_open", false),
+        ("-open", false),
+        ("_close", true),
+        ("-close", true),
+    ] {
+        if let Some(base) = name.strip_suffix(suffix)
+            && !base.is_empty()
+        {
+            name = base.to_owned();
+            closing = closing || close;
+            break;
+        }
+    }
+    let mut args = Vec::new();
+    loop {
+        skip_ws(&mut pos);
+        if pos >= limit {
+            return None;
+        }
+        if source[pos..].starts_with(close) {
+            return Some(Tag {
+                span: start..pos + 3,
+                name,
+                closing,
+                args,
+            });
+        }
+        if source[pos..].starts_with('/') && source[pos + 1..].starts_with(close) {
+            // Self-closing: no content, never an item.
+            return Some(Tag {
+                span: start..pos + 4,
+                name: format!("{name}/"),
+                closing: false,
+                args,
+            });
+        }
+        // name=value or a positional value.
+        let mut arg_name = None;
+        let word_start = pos;
+        while pos < limit
+            && bytes
+                .get(pos)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        {
+            pos += 1;
+        }
+        if pos > word_start && bytes.get(pos) == Some(&b'=') {
+            arg_name = Some(source[word_start..pos].to_owned());
+            pos += 1;
+        } else {
+            pos = word_start;
+        }
+        let (value, quote) = match bytes.get(pos) {
+            Some(b'"') => {
+                let value_start = pos + 1;
+                let mut p = value_start;
+                loop {
+                    match bytes.get(p) {
+                        None => return None,
+                        Some(b'\\') => p += 2,
+                        Some(b'"') => break,
+                        Some(_) => p += 1,
+                    }
+                    if p >= limit {
+                        return None;
+                    }
+                }
+                pos = p + 1;
+                (value_start..p, Some('"'))
+            }
+            Some(b'`') => {
+                let value_start = pos + 1;
+                let end = source.get(value_start..limit)?.find('`')? + value_start;
+                pos = end + 1;
+                (value_start..end, Some('`'))
+            }
+            Some(_) => {
+                let value_start = pos;
+                while pos < limit
+                    && !matches!(bytes.get(pos), Some(b' ' | b'\t' | b'\r' | b'\n'))
+                    && !source[pos..].starts_with(close)
+                {
+                    pos += 1;
+                }
+                if pos == value_start {
+                    return None;
+                }
+                (value_start..pos, None)
+            }
+            None => return None,
+        };
+        if !source.is_char_boundary(value.start) || !source.is_char_boundary(value.end) {
+            return None;
+        }
+        args.push((arg_name, value, quote));
+    }
+}
+
+/// Writes `question` as the value of a shortcode argument quoted with `quote`.
+pub fn encode_argument(question: &str, quote: Option<char>) -> String {
+    let single_line = question.replace(['\r', '\n'], " ");
+    match quote {
+        Some('`') if !single_line.contains('`') => single_line,
+        _ => single_line.replace('\\', "\\\\").replace('"', "\\\""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_heading(_: Range<usize>) -> Option<(String, Range<usize>, u8)> {
+        None
+    }
+
+    #[test]
+    fn positional_and_named_questions() {
+        let src = "Intro\n\n{{< faq \"Is it \\\"free\\\"?\" >}}\nYes.\n{{< /faq  >}}\n\n{{% details title=\"How?\" closed=\"true\" %}}\nLike this.\n\n{{% notice tip %}}x{{% /notice %}}\n{{% /details %}}\n";
+        let found = items(src, 0..src.len(), &[], no_heading);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].question, "Is it \"free\"?");
+        assert_eq!(&src[found[0].answer_span.clone()], "Yes.");
+        assert_eq!(found[1].question, "How?");
+        assert!(src[found[1].answer_span.clone()].starts_with("Like this."));
+        assert!(src[found[1].item_span.clone()].ends_with("{{% /details %}}"));
+    }
+
+    #[test]
+    fn code_and_comments_are_skipped() {
+        let src = "```\n{{< faq \"No?\" >}}x{{< /faq >}}\n```\n{{</* faq \"No?\" */>}}";
+        let fence_end = src.find("```\n{{</*").map_or(0, |at| at + 3);
+        let code: Vec<Range<usize>> = std::iter::once(0..fence_end).collect();
+        assert!(items(src, 0..src.len(), &code, no_heading).is_empty());
+    }
+
+    #[test]
+    fn unterminated_tags_never_panic() {
+        for src in ["{{< faq \"x", "{{<", "{{% details title=\"é", "{{< faq >}}"] {
+            assert!(items(src, 0..src.len(), &[], no_heading).is_empty());
+        }
+    }
+}
