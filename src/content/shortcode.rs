@@ -245,7 +245,7 @@ fn parse_tag(source: &str, start: usize, limit: usize) -> Option<Tag> {
         if pos >= limit {
             return None;
         }
-        if source[pos..].starts_with(close) {
+        if bytes[pos..].starts_with(close.as_bytes()) {
             return Some(Tag {
                 span: start..pos + 3,
                 name,
@@ -253,7 +253,7 @@ fn parse_tag(source: &str, start: usize, limit: usize) -> Option<Tag> {
                 args,
             });
         }
-        if source[pos..].starts_with('/') && source[pos + 1..].starts_with(close) {
+        if bytes[pos..].starts_with(b"/") && bytes[pos + 1..].starts_with(close.as_bytes()) {
             // Self-closing: no content, never an item.
             return Some(Tag {
                 span: start..pos + 4,
@@ -306,7 +306,7 @@ fn parse_tag(source: &str, start: usize, limit: usize) -> Option<Tag> {
                 let value_start = pos;
                 while pos < limit
                     && !matches!(bytes.get(pos), Some(b' ' | b'\t' | b'\r' | b'\n'))
-                    && !source[pos..].starts_with(close)
+                    && !bytes[pos..].starts_with(close.as_bytes())
                 {
                     pos += 1;
                 }

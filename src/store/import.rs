@@ -320,7 +320,8 @@ pub async fn import_page(
         dropped.push(old.id);
     }
 
-    // New entries, in one statement.
+    // New entries: ids and slugs now, written in one statement once their places are known.
+    let mut new_slugs: Vec<String> = Vec::new();
     let fresh: Vec<usize> = (0..parsed.entries.len())
         .filter(|&j| file_ids[j].is_none())
         .collect();
@@ -330,13 +331,12 @@ pub async fn import_page(
             .map(|&j| parsed.entries[j].question.as_str())
             .collect();
         let slugs = free_slugs(&mut tx, &questions).await?;
-        let ids: Vec<Uuid> = fresh.iter().map(|_| Uuid::now_v7()).collect();
-        for (&j, id) in fresh.iter().zip(&ids) {
-            file_ids[j] = Some(*id);
+        for &j in &fresh {
+            file_ids[j] = Some(Uuid::now_v7());
         }
-        insert_batch(&mut tx, page.id, parsed, &fresh, &ids, &slugs, actor).await?;
-        report.created.extend(slugs);
+        report.created.extend(slugs.iter().cloned());
         readers_see = true;
+        new_slugs = slugs;
     }
 
     // Order: the file's entries in file order, each editor-created entry after the entry it
@@ -348,9 +348,27 @@ pub async fn import_page(
         .filter_map(|(id, e)| id.map(|id| (id, e)))
         .collect();
     let old_of: HashMap<Uuid, &Existing> = existing.iter().map(|e| (e.id, e)).collect();
+    let key_of = |k: usize| i64::try_from(k).unwrap_or(i64::MAX - 1) + 1;
+    if !fresh.is_empty() {
+        let position: HashMap<Uuid, usize> =
+            order.iter().enumerate().map(|(k, id)| (*id, k)).collect();
+        let ids: Vec<Uuid> = fresh.iter().filter_map(|&j| file_ids[j]).collect();
+        let keys: Vec<i64> = ids
+            .iter()
+            .map(|id| key_of(position.get(id).copied().unwrap_or(0)))
+            .collect();
+        let batch = NewBatch {
+            page_id: page.id,
+            entries: fresh.iter().map(|&j| &parsed.entries[j]).collect(),
+            ids,
+            slugs: &new_slugs,
+            keys,
+        };
+        batch.insert(&mut tx, actor).await?;
+    }
     let mut place = Placement::default();
     for (k, id) in order.iter().enumerate() {
-        let sort_key = i64::try_from(k).unwrap_or(i64::MAX - 1) + 1;
+        let sort_key = key_of(k);
         let entry = span_of.get(id);
         let old = old_of.get(id);
         let spans = entry.map(|e| {
@@ -362,8 +380,9 @@ pub async fn import_page(
             )
         });
         let base_changes = new_base.contains(id);
+        // New entries were written in place.
         let same =
-            old.is_some_and(|o| o.sort_key == sort_key && spans == o.spans() && !base_changes);
+            old.is_none_or(|o| o.sort_key == sort_key && spans == o.spans() && !base_changes);
         if same {
             continue;
         }
@@ -638,21 +657,32 @@ async fn free_slugs(conn: &mut PgConnection, questions: &[&str]) -> sqlx::Result
     let mut distinct: Vec<&str> = bases.iter().map(String::as_str).collect();
     distinct.sort_unstable();
     distinct.dedup();
-    let taken: Vec<String> = sqlx::query_scalar(
-        r#"SELECT t.slug FROM unnest($1::text[]) AS b(base)
-           JOIN LATERAL (
-               SELECT slug FROM entries
-               WHERE slug = b.base
-                  OR (slug COLLATE "C" > (b.base || '-') COLLATE "C" AND slug COLLATE "C" < (b.base || '.') COLLATE "C")
-               UNION ALL
-               SELECT slug FROM entry_slug_aliases
-               WHERE slug = b.base
-                  OR (slug COLLATE "C" > (b.base || '-') COLLATE "C" AND slug COLLATE "C" < (b.base || '.') COLLATE "C")
-           ) t ON true"#,
+    // Most bases are free: one index probe each finds those that are not, and only their
+    // `base-N` ranges are read.
+    let clashing: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM entries WHERE slug = ANY($1)
+         UNION SELECT slug FROM entry_slug_aliases WHERE slug = ANY($1)",
     )
     .bind(&distinct)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
+    let mut taken = clashing.clone();
+    if !clashing.is_empty() {
+        let numbered: Vec<String> = sqlx::query_scalar(
+            r#"SELECT t.slug FROM unnest($1::text[]) AS b(base)
+               JOIN LATERAL (
+                   SELECT slug FROM entries
+                   WHERE slug COLLATE "C" > (b.base || '-') COLLATE "C" AND slug COLLATE "C" < (b.base || '.') COLLATE "C"
+                   UNION ALL
+                   SELECT slug FROM entry_slug_aliases
+                   WHERE slug COLLATE "C" > (b.base || '-') COLLATE "C" AND slug COLLATE "C" < (b.base || '.') COLLATE "C"
+               ) t ON true"#,
+        )
+        .bind(&clashing)
+        .fetch_all(conn)
+        .await?;
+        taken.extend(numbered);
+    }
     let mut taken: HashSet<String> = taken.into_iter().collect();
     let mut slugs = Vec::with_capacity(bases.len());
     for base in bases {
@@ -668,37 +698,45 @@ async fn free_slugs(conn: &mut PgConnection, questions: &[&str]) -> sqlx::Result
     Ok(slugs)
 }
 
-/// Inserts the file's new entries (published, revision 1) in two statements.
-async fn insert_batch(
-    conn: &mut PgConnection,
+/// The file's new entries, with their ids, slugs and places.
+struct NewBatch<'a> {
     page_id: i64,
-    parsed: &ParsedPage,
-    fresh: &[usize],
-    ids: &[Uuid],
-    slugs: &[String],
-    actor: &str,
-) -> sqlx::Result<()> {
-    let entries: Vec<&ParsedEntry> = fresh.iter().map(|&j| &parsed.entries[j]).collect();
-    let sections: Vec<Option<&str>> = entries.iter().map(|e| e.section.as_deref()).collect();
-    let questions: Vec<&str> = entries.iter().map(|e| e.question.as_str()).collect();
-    let answers: Vec<&str> = entries.iter().map(|e| e.answer.as_str()).collect();
-    let html: Vec<String> = entries
-        .iter()
-        .map(|e| content::render_answer(&e.answer))
-        .collect();
-    // Placed for real afterwards, with every other entry of the page.
-    let keys: Vec<i64> = fresh
-        .iter()
-        .map(|&j| i64::try_from(j).unwrap_or(i64::MAX - 1) + 1)
-        .collect();
-    sqlx::query(
+    entries: Vec<&'a ParsedEntry>,
+    ids: Vec<Uuid>,
+    slugs: &'a [String],
+    keys: Vec<i64>,
+}
+
+impl NewBatch<'_> {
+    /// Inserts the entries (published, revision 1) in two statements.
+    async fn insert(&self, conn: &mut PgConnection, actor: &str) -> sqlx::Result<()> {
+        let (page_id, entries, ids, slugs, keys) = (
+            self.page_id,
+            &self.entries,
+            &self.ids,
+            self.slugs,
+            &self.keys,
+        );
+        let sections: Vec<Option<&str>> = entries.iter().map(|e| e.section.as_deref()).collect();
+        let questions: Vec<&str> = entries.iter().map(|e| e.question.as_str()).collect();
+        let answers: Vec<&str> = entries.iter().map(|e| e.answer.as_str()).collect();
+        let html: Vec<String> = entries
+            .iter()
+            .map(|e| content::render_answer(&e.answer))
+            .collect();
+        let span = |pick: fn(&ParsedEntry) -> usize| -> Vec<i32> {
+            entries.iter().map(|e| span_bound(pick(e))).collect()
+        };
+        sqlx::query(
         "INSERT INTO entries (id, page_id, slug, section, question, answer, answer_html, sort_key,
                               status, version, published_version, published_at,
-                              base_question, base_answer, base_section)
+                              base_question, base_answer, base_section, question_span, answer_span)
          SELECT v.id, $1, v.slug, v.section, v.question, v.answer, v.html, v.sort_key,
-                'published', 1, 1, now(), v.question, v.answer, v.section
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[])
-              AS v(id, slug, section, question, answer, html, sort_key)",
+                'published', 1, 1, now(), v.question, v.answer, v.section,
+                int4range(v.qs, v.qe), int4range(v.as_, v.ae)
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[],
+                     $9::int4[], $10::int4[], $11::int4[], $12::int4[])
+              AS v(id, slug, section, question, answer, html, sort_key, qs, qe, as_, ae)",
     )
     .bind(page_id)
     .bind(ids)
@@ -707,19 +745,24 @@ async fn insert_batch(
     .bind(&questions)
     .bind(&answers)
     .bind(&html)
-    .bind(&keys)
+    .bind(keys)
+    .bind(span(|e| e.question_span.start))
+    .bind(span(|e| e.question_span.end))
+    .bind(span(|e| e.answer_span.start))
+    .bind(span(|e| e.answer_span.end))
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO entry_revisions (entry_id, version, kind, actor, slug, section, question,
+        sqlx::query(
+            "INSERT INTO entry_revisions (entry_id, version, kind, actor, slug, section, question,
                                       answer, answer_html, tags, status)
          SELECT id, version, $2, $3, slug, section, question, answer, answer_html, tags, status
          FROM entries WHERE id = ANY($1)",
-    )
-    .bind(ids)
-    .bind(KIND)
-    .bind(actor)
-    .execute(conn)
-    .await?;
-    Ok(())
+        )
+        .bind(ids)
+        .bind(KIND)
+        .bind(actor)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }

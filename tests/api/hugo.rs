@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, seed_path, spawn_app};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+pub(crate) const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
 
-fn media_type(file: &str) -> &'static str {
+pub(crate) fn media_type(file: &str) -> &'static str {
     match file.rsplit('.').next() {
         Some("yml" | "yaml") => "application/yaml",
         Some("toml") => "application/toml",
@@ -19,7 +19,7 @@ fn media_type(file: &str) -> &'static str {
 }
 
 impl TestApp {
-    async fn import_http(
+    pub(crate) async fn import_http(
         &self,
         token: &str,
         query: &str,
@@ -38,7 +38,13 @@ impl TestApp {
         .expect("request")
     }
 
-    async fn import_ok(&self, token: &str, query: &str, media: &str, body: &str) -> Value {
+    pub(crate) async fn import_ok(
+        &self,
+        token: &str,
+        query: &str,
+        media: &str,
+        body: &str,
+    ) -> Value {
         let res = self.import_http(token, query, media, body).await;
         let status = res.status();
         let report: Value = res.json().await.expect("JSON");
@@ -46,13 +52,19 @@ impl TestApp {
         report
     }
 
-    async fn export(&self, path: &str) -> String {
+    pub(crate) async fn export(&self, path: &str) -> String {
         let res = self.get(path).await;
         assert_eq!(res.status(), 200, "GET {path}");
         res.text().await.expect("text")
     }
 
-    async fn patch_entry(&self, token: &str, slug: &str, body: Value, stage: bool) -> Value {
+    pub(crate) async fn patch_entry(
+        &self,
+        token: &str,
+        slug: &str,
+        body: Value,
+        stage: bool,
+    ) -> Value {
         let query = if stage { "?stage=true" } else { "" };
         let res = self
             .with_token(Method::PATCH, &format!("/api/v1/faqs/{slug}{query}"), token)
@@ -66,7 +78,7 @@ impl TestApp {
         res.json().await.expect("JSON")
     }
 
-    async fn get_json_as(&self, token: &str, path: &str) -> Value {
+    pub(crate) async fn get_json_as(&self, token: &str, path: &str) -> Value {
         let res = self
             .with_token(Method::GET, path, token)
             .send()
@@ -580,4 +592,29 @@ async fn a_seed_that_failed_half_way_resumes_without_importing_a_file_twice() {
         .unwrap();
     assert_eq!(path, "data/c.yml");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn reimporting_an_unchanged_file_writes_nothing() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=help", "text/markdown", V1)
+        .await;
+    // Every row version: an UPDATE, even one that changes no value, gives a row a new xmin.
+    let rows = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT (SELECT string_agg(xmin::text, ',' ORDER BY id) FROM entries)
+                 || '/' || (SELECT string_agg(xmin::text, ',' ORDER BY id) FROM pages)
+                 || '/' || (SELECT count(*) FROM entry_revisions)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = rows().await;
+    let report = app
+        .import_ok(&token, "slug=help", "text/markdown", V1)
+        .await;
+    assert_eq!(slugs(&report, "unchanged").len(), 3);
+    assert_eq!(rows().await, before);
 }

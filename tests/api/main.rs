@@ -9,5 +9,6 @@ mod hugo;
 mod import;
 mod openapi;
 mod pages;
+mod relevance;
 mod search;
 mod writes;

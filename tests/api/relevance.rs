@@ -1,0 +1,260 @@
+//! Search relevance on real content: the corpus of `tests/corpus/` (23 FAQ files, 9 languages)
+//! and the reader queries of `tests/relevance/queries.json`, written before any tuning by
+//! someone who had not seen the engine. Reports top-1 and MRR@5 for faqd and for a plain BM25
+//! over the same entries, per kind of query, and fails below the floor.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+use crate::hugo::{CORPUS, media_type};
+
+/// The floor: the figures this search must keep (raise them as it improves).
+const FLOOR_TOP1: f64 = 0.70;
+const FLOOR_MRR5: f64 = 0.74;
+
+#[derive(serde::Deserialize)]
+struct Query {
+    q: String,
+    file: String,
+    expect: String,
+    kind: String,
+}
+
+/// A question as compared here: without a `Q:` label, whitespace folded.
+fn normal(q: &str) -> String {
+    let q = q.trim();
+    let q = q.strip_prefix("Q:").unwrap_or(q);
+    q.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Plain BM25 (k1 = 1.2, b = 0.75) over question and answer, lowercase words (CJK by
+/// character), no stemming, no typo handling: the baseline.
+struct Bm25 {
+    docs: Vec<(String, String, HashMap<String, f64>, f64)>,
+    df: HashMap<String, f64>,
+    avg: f64,
+}
+
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        let cjk = matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af);
+        if c.is_alphanumeric() && !cjk {
+            word.extend(c.to_lowercase());
+        } else {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            if cjk {
+                out.push(c.to_string());
+            }
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+impl Bm25 {
+    fn new(entries: Vec<(String, String, String)>) -> Self {
+        let mut df: HashMap<String, f64> = HashMap::new();
+        let mut docs = Vec::new();
+        let mut total = 0.0;
+        for (page, question, text) in entries {
+            let toks = tokens(&text);
+            let len = toks.len() as f64;
+            total += len;
+            let mut tf: HashMap<String, f64> = HashMap::new();
+            for t in toks {
+                *tf.entry(t).or_default() += 1.0;
+            }
+            for t in tf.keys() {
+                *df.entry(t.clone()).or_default() += 1.0;
+            }
+            docs.push((page, question, tf, len));
+        }
+        let avg = total / docs.len().max(1) as f64;
+        Self { docs, df, avg }
+    }
+
+    fn search(&self, q: &str) -> Vec<(String, String)> {
+        let n = self.docs.len() as f64;
+        let terms = tokens(q);
+        let mut scored: Vec<(f64, usize)> = self
+            .docs
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, tf, len))| {
+                let score: f64 = terms
+                    .iter()
+                    .map(|t| {
+                        let f = tf.get(t).copied().unwrap_or(0.0);
+                        let df = self.df.get(t).copied().unwrap_or(0.0);
+                        let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+                        idf * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * len / self.avg))
+                    })
+                    .sum();
+                (score, i)
+            })
+            .filter(|(s, _)| *s > 0.0)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored
+            .into_iter()
+            .take(5)
+            .map(|(_, i)| (self.docs[i].0.clone(), self.docs[i].1.clone()))
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Score {
+    n: usize,
+    top1: usize,
+    rr: f64,
+}
+
+impl Score {
+    fn add(&mut self, rank: Option<usize>) {
+        self.n += 1;
+        if rank == Some(1) {
+            self.top1 += 1;
+        }
+        if let Some(r) = rank {
+            self.rr += 1.0 / r as f64;
+        }
+    }
+    fn top1(&self) -> f64 {
+        self.top1 as f64 / self.n.max(1) as f64
+    }
+    fn mrr(&self) -> f64 {
+        self.rr / self.n.max(1) as f64
+    }
+}
+
+#[tokio::test]
+async fn search_finds_the_answer_readers_mean_on_real_content() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let manifest: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(CORPUS).join("manifest.json")).expect("manifest"),
+    )
+    .expect("JSON");
+    let queries: Vec<Query> = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/relevance/queries.json"
+        ))
+        .expect("queries"),
+    )
+    .expect("JSON");
+
+    let mut page_of: HashMap<String, String> = HashMap::new();
+    let mut corpus = Vec::new();
+    for (n, item) in manifest.iter().enumerate() {
+        let file = item["file"].as_str().expect("file");
+        let lang = item["lang"].as_str().expect("lang");
+        let slug = format!("c{n:02}");
+        let text = std::fs::read_to_string(Path::new(CORPUS).join(file)).expect("file");
+        app.import_ok(
+            &token,
+            &format!("slug={slug}&lang={lang}"),
+            media_type(file),
+            &text,
+        )
+        .await;
+        let parsed = faqd::content::parse_file(Path::new(file), &text, None).expect("parses");
+        for e in parsed.entries {
+            corpus.push((
+                slug.clone(),
+                normal(&e.question),
+                format!("{}\n{}", e.question, e.answer),
+            ));
+        }
+        page_of.insert(file.to_owned(), slug);
+    }
+    let bm25 = Bm25::new(corpus);
+
+    let mut faqd_score: HashMap<String, Score> = HashMap::new();
+    let mut bm25_score: HashMap<String, Score> = HashMap::new();
+    let mut misses = Vec::new();
+    for query in &queries {
+        let page = &page_of[&query.file];
+        let want = normal(&query.expect);
+        let url = format!(
+            "/api/v1/search?q={}&limit=5",
+            url::form_urlencoded::byte_serialize(query.q.as_bytes()).collect::<String>()
+        );
+        let res = app.get(&url).await;
+        assert_eq!(res.status(), 200, "{}", query.q);
+        let body: Value = res.json().await.expect("JSON");
+        let hits: Vec<(String, String)> = body["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| {
+                (
+                    h["page"].as_str().unwrap_or("").to_owned(),
+                    normal(h["question"].as_str().unwrap_or("")),
+                )
+            })
+            .collect();
+        let rank = hits
+            .iter()
+            .position(|(p, q)| p == page && *q == want)
+            .map(|i| i + 1);
+        if rank != Some(1) {
+            misses.push(format!(
+                "{:>13} {:?} → {:?} (rank {rank:?}; first: {:?})",
+                query.kind,
+                query.q,
+                query.expect,
+                hits.first().map(|h| &h.1)
+            ));
+        }
+        for kind in [query.kind.as_str(), "all"] {
+            faqd_score.entry(kind.to_owned()).or_default().add(rank);
+        }
+        let base = bm25.search(&query.q);
+        let base_rank = base
+            .iter()
+            .position(|(p, q)| p == page && *q == want)
+            .map(|i| i + 1);
+        for kind in [query.kind.as_str(), "all"] {
+            bm25_score
+                .entry(kind.to_owned())
+                .or_default()
+                .add(base_rank);
+        }
+    }
+    let mut kinds: Vec<&String> = faqd_score.keys().collect();
+    kinds.sort();
+    println!(
+        "{:>14} {:>4} {:>10} {:>10} {:>10} {:>10}",
+        "kind", "n", "faqd top1", "faqd mrr5", "bm25 top1", "bm25 mrr5"
+    );
+    for kind in kinds {
+        let (f, b) = (&faqd_score[kind], &bm25_score[kind]);
+        println!(
+            "{kind:>14} {:>4} {:>10.3} {:>10.3} {:>10.3} {:>10.3}",
+            f.n,
+            f.top1(),
+            f.mrr(),
+            b.top1(),
+            b.mrr()
+        );
+    }
+    println!("misses:\n{}", misses.join("\n"));
+    let all = &faqd_score["all"];
+    assert!(
+        all.top1() >= FLOOR_TOP1 && all.mrr() >= FLOOR_MRR5,
+        "top-1 {:.3} (floor {FLOOR_TOP1}), MRR@5 {:.3} (floor {FLOOR_MRR5})",
+        all.top1(),
+        all.mrr()
+    );
+}

@@ -1,0 +1,350 @@
+//! Property tests over generated pages of every form the importer reads: the import finds
+//! exactly the generated questions and answers, an unedited export is the file byte for byte,
+//! an edited export reads back as the edit, and no input makes either panic.
+
+use std::path::Path;
+
+use faqd::content::export::{EntryText, PageSource, export};
+use faqd::content::{ParsedPage, parse_file};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    H2,
+    H3Sections,
+    Bold,
+    Labelled,
+    Quote,
+    Definition,
+    FaqShortcode,
+    DetailsShortcode,
+    FrontMatterList,
+    YamlData,
+    TomlData,
+}
+
+const FORMS: [Form; 11] = [
+    Form::H2,
+    Form::H3Sections,
+    Form::Bold,
+    Form::Labelled,
+    Form::Quote,
+    Form::Definition,
+    Form::FaqShortcode,
+    Form::DetailsShortcode,
+    Form::FrontMatterList,
+    Form::YamlData,
+    Form::TomlData,
+];
+
+fn word() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "faqd",
+        "coach",
+        "équipe",
+        "Straße",
+        "naïve",
+        "café",
+        "teams",
+        "support",
+        "合作",
+        "質問",
+        "données",
+        "прием",
+        "free",
+        "price",
+        "refund",
+        "ship",
+        "order",
+        "login",
+        "API",
+        "v2",
+    ])
+    .prop_map(str::to_owned)
+}
+
+fn question() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(word(), 1..6),
+        prop::sample::select(vec!["?", "？"]),
+    )
+        .prop_map(|(words, mark)| {
+            let mut q = words.join(" ");
+            // Sentence case, as a question is written.
+            if let Some(first) = q.get(..1) {
+                let upper = first.to_uppercase();
+                q.replace_range(..1, &upper);
+            }
+            q.push_str(mark);
+            q
+        })
+}
+
+fn paragraph() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(word(), 1..12),
+        prop::sample::select(vec![
+            "",
+            " It is **bold**.",
+            " Run `faqd seed`.",
+            " See [the docs](https://example.com).",
+        ]),
+    )
+        .prop_map(|(words, extra)| format!("{}.{extra}", words.join(" ")))
+}
+
+fn answer() -> impl Strategy<Value = String> {
+    prop::collection::vec(paragraph(), 1..4).prop_map(|ps| ps.join("\n\n"))
+}
+
+fn entries() -> impl Strategy<Value = Vec<(String, String)>> {
+    prop::collection::vec((question(), answer()), 1..7).prop_filter("distinct questions", |es| {
+        let mut qs: Vec<&String> = es.iter().map(|(q, _)| q).collect();
+        qs.sort();
+        qs.dedup();
+        qs.len() == es.len()
+    })
+}
+
+fn json(s: &str) -> String {
+    serde_json::to_string(s).expect("string")
+}
+
+/// A page file of `form` holding `entries`, its file name, and `crlf` line endings.
+fn render(form: Form, entries: &[(String, String)], crlf: bool) -> (String, &'static str) {
+    let mut out = String::new();
+    let name = match form {
+        Form::YamlData => "data/faq.yml",
+        Form::TomlData => "data/faq.toml",
+        _ => "faq.md",
+    };
+    let indent = |a: &str, pad: &str| {
+        a.lines()
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("{pad}{l}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    match form {
+        Form::FrontMatterList => {
+            out.push_str("---\ntitle: FAQ\nlayout: faq\nfaq:\n");
+            for (q, a) in entries {
+                out.push_str(&format!(
+                    "  - question: {}\n    answer: |\n{}\n",
+                    json(q),
+                    indent(a, "      ")
+                ));
+            }
+            out.push_str("---\n");
+        }
+        Form::YamlData => {
+            out.push_str("# FAQ\n- section: General\n  questions:\n");
+            for (q, a) in entries {
+                out.push_str(&format!(
+                    "    - question: {}\n      answer: {}\n",
+                    json(q),
+                    json(a)
+                ));
+            }
+        }
+        Form::TomlData => {
+            for (q, a) in entries {
+                out.push_str(&format!(
+                    "[[faq]]\nquestion = {}\nanswer = {}\n\n",
+                    json(q),
+                    json(a)
+                ));
+            }
+        }
+        _ => {
+            out.push_str("---\ntitle: FAQ\n---\n\nSome intro.\n\n");
+            if matches!(form, Form::H3Sections) {
+                out.push_str("## General\n\n");
+            }
+            for (i, (q, a)) in entries.iter().enumerate() {
+                let item = match form {
+                    Form::H2 => format!("## {q}\n\n{a}\n"),
+                    Form::H3Sections => format!("### {q}\n\n{a}\n"),
+                    Form::Bold => format!("**{q}**\n\n{a}\n"),
+                    Form::Labelled => format!("**Q:** {q}\n\n{a}\n"),
+                    Form::Quote => format!("> {q}\n\n{a}\n"),
+                    Form::Definition => format!("{q}\n: {}\n", indent(a, "  ").trim_start()),
+                    Form::FaqShortcode => {
+                        format!("{{{{< faq {} >}}}}\n{a}\n{{{{< /faq >}}}}\n", json(q))
+                    }
+                    Form::DetailsShortcode => {
+                        format!(
+                            "{{{{% details title={} closed=\"true\" %}}}}\n{a}\n{{{{% /details %}}}}\n",
+                            json(q)
+                        )
+                    }
+                    _ => unreachable!(),
+                };
+                out.push_str(&item);
+                out.push_str(if i % 2 == 0 { "\n" } else { "\n---\n\n" });
+            }
+        }
+    }
+    if crlf {
+        out = out.replace('\n', "\r\n");
+    }
+    (out, name)
+}
+
+fn parse(text: &str, name: &str) -> ParsedPage {
+    match parse_file(Path::new(name), text, None) {
+        Ok(page) => page,
+        Err(e) => panic!("{e}\n{text}"),
+    }
+}
+
+fn export_of(
+    page: &ParsedPage,
+    name: &str,
+    texts: &[(String, String)],
+    starts: &[Option<usize>],
+) -> String {
+    let entries: Vec<EntryText<'_>> = texts
+        .iter()
+        .zip(starts)
+        .map(|((q, a), start)| EntryText {
+            question: q,
+            answer: a,
+            section: None,
+            question_start: *start,
+        })
+        .collect();
+    export(
+        &PageSource {
+            source: Some(&page.source),
+            path: Some(name),
+            style: page.style,
+            front_matter_raw: page.front_matter.as_ref().map(|fm| fm.raw.as_str()),
+            title: page.title.as_deref().unwrap_or(""),
+            intro: &page.intro,
+        },
+        &entries,
+    )
+}
+
+/// CRLF in a Markdown answer is kept as written; compare answers by their lines.
+fn lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn import_finds_the_generated_entries_and_export_is_the_identity(
+        form in prop::sample::select(FORMS.to_vec()),
+        entries in entries(),
+        crlf in any::<bool>(),
+    ) {
+        // One quoted question is a call-out, not a page of them.
+        prop_assume!(!matches!(form, Form::Quote) || entries.len() >= 2);
+        let (text, name) = render(form, &entries, crlf);
+        let page = parse(&text, name);
+        let got: Vec<(String, String)> = page
+            .entries
+            .iter()
+            .map(|e| (e.question.clone(), lines(&e.answer)))
+            .collect();
+        prop_assert_eq!(&got, &entries, "{:?}\n{}", form, text);
+
+        let texts: Vec<(String, String)> =
+            page.entries.iter().map(|e| (e.question.clone(), e.answer.clone())).collect();
+        let starts: Vec<Option<usize>> =
+            page.entries.iter().map(|e| Some(e.question_span.start)).collect();
+        prop_assert_eq!(export_of(&page, name, &texts, &starts), text);
+    }
+
+    #[test]
+    fn edits_read_back_as_written(
+        form in prop::sample::select(FORMS.to_vec()),
+        entries in entries(),
+        new_answer in answer(),
+        new_question in question(),
+        crlf in any::<bool>(),
+    ) {
+        prop_assume!(!matches!(form, Form::Quote) || entries.len() >= 2);
+        let (text, name) = render(form, &entries, crlf);
+        let page = parse(&text, name);
+        let mut texts: Vec<(String, String)> =
+            page.entries.iter().map(|e| (e.question.clone(), e.answer.clone())).collect();
+        let mut starts: Vec<Option<usize>> =
+            page.entries.iter().map(|e| Some(e.question_span.start)).collect();
+        let target = texts.len() / 2;
+        texts[target].1 = new_answer.clone();
+        if !texts.iter().any(|(q, _)| *q == new_question) {
+            texts.push((new_question, "Added.".to_owned()));
+            starts.push(None);
+        }
+        let exported = export_of(&page, name, &texts, &starts);
+        let again = parse(&exported, name);
+        let got: Vec<(String, String)> = again
+            .entries
+            .iter()
+            .map(|e| (e.question.clone(), lines(&e.answer)))
+            .collect();
+        let want: Vec<(String, String)> =
+            texts.iter().map(|(q, a)| (q.clone(), lines(a))).collect();
+        prop_assert_eq!(got, want, "{:?}\n{}", form, exported);
+    }
+
+    #[test]
+    fn no_markup_soup_makes_the_importer_or_the_exporter_panic(
+        tokens in prop::collection::vec(prop::sample::select(vec![
+            "**", "## ", "### ", "{{< faq \"", "\" >}}", "{{< /faq >}}", "{{% details title=\"",
+            "\" %}}", "{{% /details %}}", "\n", "\r\n", "\n\n", "---\n", "+++\n", "> ", ": ",
+            "Q: ", "**Q:** ", "- question: ", "  answer: |\n    ", "[[faq]]\nq = \"", "\"\na = \"",
+            "é", "？", "?", "word ", "`", "```\n", "\u{200b}", "\t", "<a name=\"x\"></a>", "[x]({{< ref \"y\" >}})",
+        ]), 0..80),
+        forced in 0usize..12,
+    ) {
+        let text: String = tokens.concat();
+        let style = ["bold", "h2", "h3", "quote", "definition", "shortcode", "front-matter", "data"]
+            .get(forced)
+            .and_then(|s| s.parse().ok());
+        for name in ["faq.md", "data/faq.yml", "data/faq.toml"] {
+            if let Ok(page) = parse_file(Path::new(name), &text, style) {
+                let mut texts: Vec<(String, String)> = page
+                    .entries
+                    .iter()
+                    .map(|e| (format!("{} \"edited\" #", e.question), format!("{}\n\n> more `x`", e.answer)))
+                    .collect();
+                let mut starts: Vec<Option<usize>> =
+                    page.entries.iter().map(|e| Some(e.question_span.start)).collect();
+                texts.push(("New?".to_owned(), "New.".to_owned()));
+                starts.push(None);
+                texts.reverse();
+                starts.reverse();
+                let _ = export_of(&page, name, &texts, &starts);
+            }
+        }
+    }
+
+    #[test]
+    fn no_input_makes_the_importer_or_the_exporter_panic(text in ".{0,400}", forced in 0usize..12) {
+        let style = ["bold", "h2", "h3", "quote", "definition", "shortcode", "front-matter", "data"]
+            .get(forced)
+            .and_then(|s| s.parse().ok());
+        for name in ["faq.md", "data/faq.yml", "data/faq.toml"] {
+            if let Ok(page) = parse_file(Path::new(name), &text, style) {
+                let texts: Vec<(String, String)> = page
+                    .entries
+                    .iter()
+                    .map(|e| (format!("{}!", e.question), format!("{}\n\nmore", e.answer)))
+                    .collect();
+                let starts: Vec<Option<usize>> =
+                    page.entries.iter().map(|e| Some(e.question_span.start)).collect();
+                let _ = export_of(&page, name, &texts, &starts);
+            }
+        }
+    }
+}
