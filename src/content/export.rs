@@ -456,3 +456,49 @@ fn clean_data(entries: &[EntryText<'_>]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_without_a_source_exports_as_clean_markdown_that_imports_back() {
+        // (An entry without a section after one with a section cannot be written: Markdown
+        // has no end of section.)
+        let entries = [
+            ("Who made it #1?", "We did.", None),
+            ("Is it free?", "Yes.\n\n- always\n- everywhere", Some("Pricing")),
+            ("What does *it* cost in [EUR]?", "Nothing.", Some("Pricing")),
+        ];
+        let texts: Vec<EntryText<'_>> = entries
+            .iter()
+            .map(|(q, a, s)| EntryText {
+                question: q,
+                answer: a,
+                section: *s,
+                question_start: None,
+            })
+            .collect();
+        let page = PageSource {
+            source: None,
+            path: None,
+            style: QuestionStyle::Bold,
+            front_matter_raw: None,
+            title: "Help: \"FAQ\"",
+            intro: "Welcome.",
+        };
+        let text = export(&page, &texts);
+        let parsed = match parse_page(&text, None) {
+            Ok(parsed) => parsed,
+            Err(e) => panic!("{e}\n{text}"),
+        };
+        let got: Vec<(&str, &str, Option<&str>)> = parsed
+            .entries
+            .iter()
+            .map(|e| (e.question.as_str(), e.answer.as_str(), e.section.as_deref()))
+            .collect();
+        assert_eq!(got, entries, "{text}");
+        assert_eq!(parsed.title.as_deref(), Some("Help: \"FAQ\""));
+        assert_eq!(parsed.intro, "Welcome.");
+    }
+}
