@@ -86,10 +86,12 @@ impl Application {
         if let Some(insights) = &insights {
             spawn_insights_flusher(insights.clone(), pool.clone());
         }
+        let semantic = crate::semantic::start(settings, &pool);
         let state = AppState {
             pool: pool.clone(),
             cache_max_age: settings.cache_max_age,
             insights: insights.clone(),
+            semantic,
         };
         let doc_json = web::Bytes::from(api_doc_json());
         let cors_origins = settings.cors_origins.clone();

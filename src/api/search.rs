@@ -11,7 +11,7 @@ use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
 use crate::model::Audience;
-use crate::store::search::{self, Hit, Scope, Terms};
+use crate::store::search::{Hit, Scope, Terms};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(search_insights).service(search_faqs);
@@ -104,7 +104,16 @@ pub async fn search_faqs(
     };
 
     let mut conn = state.conn().await?;
-    let found = search::search(&mut conn, &terms, &scope, offset, limit).await?;
+    let found = crate::hybrid::search(
+        &mut conn,
+        state.semantic.as_ref(),
+        q,
+        &terms,
+        &scope,
+        offset,
+        limit,
+    )
+    .await?;
     drop(conn);
     if offset == 0
         && let Some(insights) = &state.insights

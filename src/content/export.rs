@@ -467,7 +467,11 @@ mod tests {
         // has no end of section.)
         let entries = [
             ("Who made it #1?", "We did.", None),
-            ("Is it free?", "Yes.\n\n- always\n- everywhere", Some("Pricing")),
+            (
+                "Is it free?",
+                "Yes.\n\n- always\n- everywhere",
+                Some("Pricing"),
+            ),
             ("What does *it* cost in [EUR]?", "Nothing.", Some("Pricing")),
         ];
         let texts: Vec<EntryText<'_>> = entries

