@@ -87,6 +87,7 @@ impl Application {
             spawn_insights_flusher(insights.clone(), pool.clone());
         }
         let semantic = crate::semantic::start(settings, &pool);
+        crate::lexicon::configure(&settings.lexicons);
         let state = AppState {
             pool: pool.clone(),
             cache_max_age: settings.cache_max_age,

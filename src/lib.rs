@@ -28,6 +28,8 @@ pub mod highlight;
 pub mod hybrid;
 /// Search insights: what readers search for, counted in batches.
 pub mod insights;
+/// Real words per language, so that typo correction leaves them alone.
+pub mod lexicon;
 /// The resources of the public contract.
 pub mod model;
 /// Semantic retrieval: the in-memory embedding index and its worker.

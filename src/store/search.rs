@@ -49,10 +49,59 @@ impl Terms {
         }
     }
 
+    /// The terms as searched: runs of Chinese, Japanese or Korean characters, which have no
+    /// spaces between words, become their single characters (a run of one) or overlapping
+    /// pairs, as the documents are indexed (`faqd_cjk_grams`).
+    pub fn expanded(&self) -> Self {
+        let mut terms = Vec::new();
+        let mut last_unfinished = self.last_unfinished;
+        for (i, term) in self.terms.iter().enumerate() {
+            let mut word = String::new();
+            let mut run: Vec<char> = Vec::new();
+            let flush_run = |run: &mut Vec<char>, terms: &mut Vec<String>| {
+                match run.len() {
+                    0 => {}
+                    1 => terms.push(run[0].to_string()),
+                    _ => terms.extend(run.windows(2).map(|w| w.iter().collect::<String>())),
+                }
+                run.clear();
+            };
+            for c in term.chars() {
+                if is_cjk(c) {
+                    if !word.is_empty() {
+                        terms.push(std::mem::take(&mut word));
+                    }
+                    run.push(c);
+                } else {
+                    flush_run(&mut run, &mut terms);
+                    word.push(c);
+                }
+            }
+            let ends_in_cjk = !run.is_empty();
+            flush_run(&mut run, &mut terms);
+            if !word.is_empty() {
+                terms.push(word);
+            }
+            if i + 1 == self.terms.len() && ends_in_cjk {
+                last_unfinished = false;
+            }
+        }
+        terms.truncate(MAX_TERMS);
+        Self {
+            terms,
+            last_unfinished,
+        }
+    }
+
     /// The terms joined by spaces: how insights store a query.
     pub fn normalized(&self) -> String {
         self.terms.join(" ")
     }
+}
+
+/// Hiragana, katakana, CJK ideographs and Hangul: the scripts indexed by character pairs.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
 }
 
 /// One search hit.
@@ -103,7 +152,14 @@ pub struct Found {
 /// known word (trigram candidates, the fewest edits, at most 1 edit for words of
 /// up to 4 letters, 2 up to 8, 3 beyond), else itself; the unfinished last term
 /// stays a prefix when some word starts with it.
-async fn correct(conn: &mut PgConnection, terms: &Terms) -> sqlx::Result<Vec<(String, bool)>> {
+///
+/// A word the corpus lacks is left alone when it is a real word of one of `langs` (the
+/// languages of the pages in scope): "offline" is not rewritten into "online".
+async fn correct(
+    conn: &mut PgConnection,
+    terms: &Terms,
+    langs: &[String],
+) -> sqlx::Result<Vec<(String, bool)>> {
     let last = terms.terms.len();
     // Each step runs only when the one before did not settle the term: known
     // words cost one index probe, and only unknown ones pay for the nearest-word
@@ -153,6 +209,9 @@ async fn correct(conn: &mut PgConnection, terms: &Terms) -> sqlx::Result<Vec<(St
             match (known, prefix, suggestion) {
                 (true, _, _) => (term, unfinished),
                 (false, true, _) => (term, true),
+                (false, false, Some(_)) if crate::lexicon::is_real_word(&term, langs) => {
+                    (term, false)
+                }
                 (false, false, Some(word)) => (word, false),
                 (false, false, None) => (term, false),
             }
@@ -170,15 +229,22 @@ fn tsquery_text(terms: &[(String, bool)], op: &str) -> String {
         .join(op)
 }
 
+/// Text search configurations, page languages, and when the newest page changed.
+type ScopeLanguages = (
+    Option<Vec<String>>,
+    Option<Vec<String>>,
+    Option<DateTime<Utc>>,
+);
+
 /// The text search configurations of the pages in scope (readers' pages only),
 /// and when the newest of those pages last changed for readers.
 async fn configs(
     conn: &mut PgConnection,
     scope: &Scope<'_>,
-) -> sqlx::Result<(Vec<String>, Option<DateTime<Utc>>)> {
-    let (configs, last_modified): (Option<Vec<String>>, Option<DateTime<Utc>>) = sqlx::query_as(
+) -> sqlx::Result<(Vec<String>, Vec<String>, Option<DateTime<Utc>>)> {
+    let (configs, langs, last_modified): ScopeLanguages = sqlx::query_as(
         // The configuration function runs once per language, not once per page.
-        "SELECT array_agg(DISTINCT faqd_ts_config(lang)::text), max(last_modified)
+        "SELECT array_agg(DISTINCT faqd_ts_config(lang)::text), array_agg(lang), max(last_modified)
          FROM (SELECT lang, max(updated_at) AS last_modified FROM pages
                WHERE deleted_at IS NULL AND NOT draft
                  AND ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)
@@ -188,7 +254,11 @@ async fn configs(
     .bind(scope.lang)
     .fetch_one(conn)
     .await?;
-    Ok((configs.unwrap_or_default(), last_modified))
+    Ok((
+        configs.unwrap_or_default(),
+        langs.unwrap_or_default(),
+        last_modified,
+    ))
 }
 
 /// Runs a search: all terms first; when that finds nothing, any term.
@@ -200,7 +270,8 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Found> {
-    let (configs, last_modified) = configs(conn, scope).await?;
+    let (configs, langs, last_modified) = configs(conn, scope).await?;
+    let terms = &terms.expanded();
     if terms.terms.is_empty() || configs.is_empty() {
         return Ok(Found {
             total: 0,
@@ -209,7 +280,7 @@ pub async fn search(
             last_modified,
         });
     }
-    let corrected = correct(conn, terms).await?;
+    let corrected = correct(conn, terms, &langs).await?;
     let text: String = corrected
         .iter()
         .map(|(t, _)| t.as_str())
