@@ -92,6 +92,7 @@ impl Application {
             pool: pool.clone(),
             cache_max_age: settings.cache_max_age,
             insights: insights.clone(),
+            search_timeout_ms: settings.search_timeout_ms,
             semantic,
         };
         let doc_json = web::Bytes::from(api_doc_json());

