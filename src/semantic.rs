@@ -24,9 +24,12 @@ use uuid::Uuid;
 use crate::embed::{self, Embedder, MODEL};
 
 /// Entries embedded per step of the worker.
-const BATCH: i64 = 16;
+const BATCH: i64 = 32;
 /// How often entries readers no longer see are dropped from the index.
 const PRUNE_EVERY: Duration = Duration::from_secs(30);
+/// The query cache's size, read once.
+static CACHE_CAPACITY: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
 /// How often an idle worker counts what waits and prunes.
 const IDLE_PRUNE_EVERY: Duration = Duration::from_secs(2);
 /// Query embeddings remembered (readers repeat queries); cleared when full.
@@ -143,15 +146,25 @@ impl SemanticIndex {
         }
     }
 
-    /// The embedding of a query, remembered.
+    /// The embedding of a query, remembered (`FAQD_QUERY_EMBEDDING_CACHE=0` turns that off,
+    /// for benchmarks of the worst case).
     fn query_vector(&self, text: &str) -> Option<Arc<Vec<f32>>> {
         let key = text.trim().to_lowercase();
+        let capacity = *CACHE_CAPACITY.get_or_init(|| {
+            std::env::var("FAQD_QUERY_EMBEDDING_CACHE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(QUERY_CACHE)
+        });
         if let Some(found) = self.queries.lock().ok()?.get(&key) {
             return Some(found.clone());
         }
         let vector = Arc::new(self.embedder.query(&key)?);
+        if capacity == 0 {
+            return Some(vector);
+        }
         if let Ok(mut cache) = self.queries.lock() {
-            if cache.len() >= QUERY_CACHE {
+            if cache.len() >= capacity {
                 cache.clear();
             }
             cache.insert(key, vector.clone());
@@ -201,13 +214,15 @@ impl SemanticIndex {
     /// there was work.
     async fn step(self: &Arc<Self>, pool: &PgPool) -> Result<bool, sqlx::Error> {
         let waiting: Vec<(Uuid, i64, String)> = sqlx::query_as(
-            "SELECT le.id, le.version, le.question || E'\\n' || faqd_html_text(le.answer_html)
-             FROM live_entries le
-             LEFT JOIN entry_embeddings ee
-                    ON ee.entry_id = le.id AND ee.model = $1 AND ee.version = le.version
-             WHERE ee.entry_id IS NULL
-             ORDER BY le.id
-             LIMIT $2",
+            // The text is built for the chosen few only, not for every waiting entry.
+            "SELECT w.id, w.version, le.question || E'\\n' || faqd_html_text(le.answer_html)
+             FROM (SELECT le.id, le.version
+                   FROM live_entries le
+                   LEFT JOIN entry_embeddings ee
+                          ON ee.entry_id = le.id AND ee.model = $1 AND ee.version = le.version
+                   WHERE ee.entry_id IS NULL
+                   LIMIT $2) w
+             JOIN live_entries le ON le.id = w.id",
         )
         .bind(MODEL)
         .bind(BATCH)
@@ -217,19 +232,15 @@ impl SemanticIndex {
         if worked {
             let this = self.clone();
             let texts: Vec<String> = waiting.iter().map(|(_, _, t)| t.clone()).collect();
-            let vectors = tokio::task::spawn_blocking(move || {
-                texts
-                    .iter()
-                    .map(|t| this.embedder.passage(t))
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .unwrap_or_default();
+            let vectors = tokio::task::spawn_blocking(move || this.embedder.passages(&texts))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
             let mut ids = Vec::new();
             let mut versions = Vec::new();
             let mut blobs: Vec<Vec<u8>> = Vec::new();
             for ((id, version, _), vector) in waiting.iter().zip(vectors) {
-                let Some(vector) = vector else { continue };
                 ids.push(*id);
                 versions.push(*version);
                 blobs.push(vector.iter().flat_map(|x| x.to_le_bytes()).collect());
