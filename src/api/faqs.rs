@@ -192,7 +192,7 @@ pub struct WriteQuery {
 
 impl WriteQuery {
     /// Parsed inside the handler, after the checks that the contract puts first.
-    fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
+    pub(crate) fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
         web::Query::<Self>::from_query(req.query_string())
             .map(web::Query::into_inner)
             .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
@@ -323,7 +323,16 @@ pub async fn replace_faq(
     let body: EntryBody = write::parse_typed(write::parse_json(&bytes)?)?;
     let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
     let precondition = write::if_match(&req)?;
-    update_entry(&state, principal, id, &precondition, stage, |_, _| Ok(body)).await
+    update_entry(
+        &state,
+        principal,
+        id,
+        &precondition,
+        stage,
+        "updated",
+        |_, _| Ok(body),
+    )
+    .await
 }
 
 /// Patch an entry
@@ -393,6 +402,7 @@ pub async fn patch_faq(
         id,
         &precondition,
         stage,
+        "updated",
         |current, page| {
             let mut doc = serde_json::json!({
                 "page": page.slug,
@@ -459,12 +469,13 @@ pub async fn delete_faq(
 /// `If-Match`, build and check the new state, then write it (a new version and
 /// its revision) and bump the pages whose readers see a change — all in one
 /// transaction. `body` turns the locked entry into the requested fields.
-async fn update_entry(
+pub(crate) async fn update_entry(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
     precondition: &Precondition,
     stage: bool,
+    kind: &str,
     body: impl FnOnce(&LockedEntry, &CurrentPage) -> Result<EntryBody, ApiError>,
 ) -> ApiResult<HttpResponse> {
     let mut tx = state.pool.begin().await?;
@@ -475,7 +486,7 @@ async fn update_entry(
     precondition.check(current.version)?;
     let page = current_page(&mut tx, current.page_id).await?;
     let valid = entry_input::validate(&mut tx, body(&current, &page)?, Some(&page)).await?;
-    let changed = apply_update(&mut tx, &current, &valid, stage, &principal.name).await?;
+    let changed = apply_update(&mut tx, &current, &valid, stage, kind, &principal.name).await?;
     if changed {
         tx.commit().await?;
     } else {
@@ -490,11 +501,12 @@ async fn update_entry(
 }
 
 /// Writes `valid` over `current`; false when it would change nothing.
-async fn apply_update(
+pub(crate) async fn apply_update(
     tx: &mut PgConnection,
     current: &LockedEntry,
     valid: &ValidEntry,
     stage: bool,
+    kind: &str,
     actor: &str,
 ) -> ApiResult<bool> {
     // Publication: an explicit status decides; otherwise a draft stays a draft and
@@ -586,7 +598,7 @@ async fn apply_update(
         status,
         published,
     };
-    entries::update(tx, current.id, &update, "updated", actor)
+    entries::update(tx, current.id, &update, kind, actor)
         .await
         .map_err(|e| on_constraint(e, "entries_slug_key", || slug_conflict(&slug)))?;
 
@@ -610,7 +622,7 @@ async fn apply_update(
 }
 
 /// The id of the live entry a path names (404 otherwise), before the body is read.
-async fn existing(state: &AppState, entry_ref: &str) -> ApiResult<Uuid> {
+pub(crate) async fn existing(state: &AppState, entry_ref: &str) -> ApiResult<Uuid> {
     let parsed = EntryRef::parse(entry_ref).ok_or_else(|| no_entry(entry_ref))?;
     let mut conn = state.conn().await?;
     entries::resolve(&mut conn, &parsed)
@@ -618,7 +630,7 @@ async fn existing(state: &AppState, entry_ref: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| no_entry(entry_ref))
 }
 
-async fn current_page(conn: &mut PgConnection, page_id: i64) -> ApiResult<CurrentPage> {
+pub(crate) async fn current_page(conn: &mut PgConnection, page_id: i64) -> ApiResult<CurrentPage> {
     let (slug, lang): (String, String) =
         sqlx::query_as("SELECT slug, lang FROM pages WHERE id = $1")
             .bind(page_id)
@@ -631,7 +643,7 @@ async fn current_page(conn: &mut PgConnection, page_id: i64) -> ApiResult<Curren
     })
 }
 
-async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> {
+pub(crate) async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> {
     let mut conn = state.conn().await?;
     entries::get(&mut conn, Audience::Editor, &EntryRef::Id(id))
         .await?
@@ -642,7 +654,7 @@ fn entry_location(entry_ref: &str) -> String {
     format!("{}/faqs/{entry_ref}", crate::app::API_PREFIX)
 }
 
-fn no_entry(entry_ref: &str) -> ApiError {
+pub(crate) fn no_entry(entry_ref: &str) -> ApiError {
     ApiError::NotFound(format!(
         "no entry '{}'",
         crate::domain::truncate_for_message(entry_ref)

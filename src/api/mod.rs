@@ -6,6 +6,7 @@ pub mod entry_input;
 pub mod faqs;
 pub mod health;
 pub mod http;
+pub mod lifecycle;
 pub mod page_files;
 pub mod pages;
 pub mod search;
@@ -21,6 +22,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(pages::configure)
         .configure(page_files::configure)
+        .configure(lifecycle::configure)
         .configure(faqs::configure)
         .configure(search::configure);
 }

@@ -8,6 +8,7 @@ mod helpers;
 mod hugo;
 mod hybrid;
 mod import;
+mod lifecycle;
 mod openapi;
 mod pages;
 mod relevance;
