@@ -164,10 +164,16 @@ pub async fn get_faq(
                 .await?
                 .is_some()
         {
-            // Short-lived: an editor may take the old slug back.
+            // Short-lived: an editor may take the old slug back. A redirect answered to a
+            // token is the editor's alone: never stored by a shared cache.
+            let cache_control = match audience {
+                Audience::Reader => "public, max-age=60",
+                Audience::Editor => "private, no-store",
+            };
             return Ok(HttpResponse::MovedPermanently()
                 .insert_header((header::LOCATION, entry_location(&current)))
-                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+                .insert_header((header::CACHE_CONTROL, cache_control))
+                .insert_header((header::VARY, "Authorization"))
                 .finish());
         }
         return Err(no_entry(&entry_ref));

@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::http::{AppState, Cacheable, negotiate_lang};
+use crate::api::pages::no_page;
 use crate::auth::{Caller, Role};
 use crate::content::{self, QuestionStyle};
 use crate::domain::{Lang, Slug};
@@ -285,12 +286,4 @@ fn unprocessable(message: String) -> ApiError {
             message,
         }],
     }
-}
-
-fn no_page(slug: &str, lang: Option<&str>) -> ApiError {
-    let slug = crate::domain::truncate_for_message(slug);
-    ApiError::NotFound(match lang {
-        Some(lang) => format!("no page '{slug}' in language '{lang}'"),
-        None => format!("no page '{slug}'"),
-    })
 }

@@ -171,7 +171,7 @@ pub async fn get_page(
     Ok(res)
 }
 
-fn no_page(slug: &str, lang: Option<&str>) -> ApiError {
+pub(crate) fn no_page(slug: &str, lang: Option<&str>) -> ApiError {
     let slug = crate::domain::truncate_for_message(slug);
     ApiError::NotFound(match lang {
         Some(lang) => format!("no page '{slug}' in language '{lang}'"),

@@ -469,6 +469,22 @@ async fn a_changed_slug_keeps_redirecting_from_the_old_one() {
         res.headers()[header::LOCATION],
         "/api/v1/faqs/technical-coach"
     );
+    assert!(
+        res.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .starts_with("public")
+    );
+    // The same redirect answered to a token is the editor's alone.
+    let res = app
+        .with_token(Method::GET, COACH, &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "private, no-store");
+    let vary = res.headers()[header::VARY].to_str().unwrap();
+    assert!(vary.starts_with("Authorization"), "{vary}");
     assert_eq!(
         app.get_json("/api/v1/faqs/technical-coach").await["question"],
         "What is a technical coach?"
