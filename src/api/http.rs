@@ -50,6 +50,12 @@ pub fn version_etag(version: i64) -> EntityTag {
     EntityTag::new_strong(version.to_string())
 }
 
+/// The strong ETag of one language of a page: `"<lang>-<version>"`, so that the French and
+/// the English page never share one.
+pub fn page_etag(lang: &str, version: i64) -> EntityTag {
+    EntityTag::new_strong(format!("{lang}-{version}"))
+}
+
 /// A JSON response that honours `If-None-Match` / `If-Modified-Since` (answering
 /// 304 with no body) and carries `ETag`, `Last-Modified` and the `Cache-Control`
 /// that fits its audience. `etag: None` uses a weak tag of the body.

@@ -7,6 +7,7 @@ pub mod faqs;
 pub mod health;
 pub mod http;
 pub mod lifecycle;
+pub mod page_admin;
 pub mod page_files;
 pub mod pages;
 pub mod search;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(pages::configure)
         .configure(page_files::configure)
         .configure(lifecycle::configure)
+        .configure(page_admin::configure)
         .configure(faqs::configure)
         .configure(search::configure);
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable, negotiate_lang, version_etag};
+use crate::api::http::{AppState, Cacheable, negotiate_lang, page_etag};
 use crate::auth::Caller;
 use crate::domain::{Cursor, Lang, Limit, Slug};
 use crate::error::{ApiError, ApiResult};
@@ -150,7 +150,7 @@ pub async fn get_page(
     let entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
     // Readers' view changes exactly when the page's version does; editors' view
     // also shows drafts, so it is validated by its bytes.
-    let etag = (audience == Audience::Reader).then(|| version_etag(page.version));
+    let etag = (audience == Audience::Reader).then(|| page_etag(&lang, page.version));
     let last_modified = Some(page.updated_at);
     let mut res = Cacheable {
         req: &req,

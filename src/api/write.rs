@@ -130,9 +130,10 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
     }
 }
 
-/// The version an ETag names (`"3"` or `W/"3"`); `None` for a tag we never issue.
+/// The version an ETag names (`"3"`, `W/"3"`, a page's `"en-3"`); `None` for a tag we never
+/// issue.
 fn version_of(tag: &EntityTag) -> Option<i64> {
-    tag.tag().parse().ok()
+    tag.tag().rsplit('-').next()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -129,6 +129,89 @@ pub(crate) fn split(source: &str) -> Result<(Option<FrontMatter>, usize), Import
     Ok((Some(front_matter), closing.next))
 }
 
+/// The raw front matter block `raw` (in `format`, `yaml` or `toml`) rewritten to hold `value`,
+/// changing as few bytes as it can: a top-level scalar that changed is rewritten on its own
+/// line (`title: "New"`), a new one is added before the closing delimiter, a removed one loses
+/// its line. Anything else (a nested value, a multi-line one) re-serialises the whole block.
+pub fn rewrite(raw: &str, format: &str, value: &Value) -> String {
+    let format = if format == "toml" {
+        FrontMatterFormat::Toml
+    } else {
+        FrontMatterFormat::Yaml
+    };
+    let newline = if raw.contains("\r\n") { "\r\n" } else { "\n" };
+    let old = match split(raw) {
+        Ok((Some(fm), _)) => fm.value,
+        _ => Value::Object(Map::new()),
+    };
+    let (Some(old_map), Some(new_map)) = (old.as_object(), value.as_object()) else {
+        return reserialise(format, value, newline).unwrap_or_else(|| raw.to_owned());
+    };
+    let separator = match format {
+        FrontMatterFormat::Yaml => ":",
+        FrontMatterFormat::Toml => " =",
+    };
+    let mut lines: Vec<String> = raw.split_inclusive('\n').map(str::to_owned).collect();
+    let top_level_line = |lines: &[String], key: &str| {
+        lines.iter().position(|line| {
+            let line = line.trim_end_matches(['\r', '\n']);
+            line.strip_prefix(key).is_some_and(|rest| {
+                let rest = rest.trim_start_matches(' ');
+                rest.starts_with(separator.trim()) && !line.starts_with([' ', '\t'])
+            })
+        })
+    };
+    let scalar = |v: &Value| match v {
+        Value::String(_) | Value::Bool(_) | Value::Number(_) => serde_json::to_string(v).ok(),
+        _ => None,
+    };
+    let mut keys: Vec<&String> = old_map.keys().chain(new_map.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let (before, after) = (old_map.get(key), new_map.get(key));
+        if before == after {
+            continue;
+        }
+        let at = top_level_line(&lines, key);
+        // A key on one line whose next line is not a continuation (indented or a list item).
+        let single = at.is_some_and(|i| {
+            lines
+                .get(i + 1)
+                .is_none_or(|next| !(next.starts_with([' ', '\t']) || next.starts_with("- ")))
+        });
+        match (before, after.and_then(scalar), at) {
+            (_, Some(text), Some(i)) if single => {
+                lines[i] = format!("{key}{separator} {text}{newline}");
+            }
+            (None, Some(text), None) => {
+                let closing = lines.len().saturating_sub(1);
+                lines.insert(closing, format!("{key}{separator} {text}{newline}"));
+            }
+            (Some(_), None, Some(i)) if after.is_none() && single => {
+                lines.remove(i);
+            }
+            _ => return reserialise(format, value, newline).unwrap_or_else(|| raw.to_owned()),
+        }
+    }
+    lines.concat()
+}
+
+/// The whole block written anew from `value`.
+fn reserialise(format: FrontMatterFormat, value: &Value, newline: &str) -> Option<String> {
+    let body = match format {
+        FrontMatterFormat::Yaml => serde_norway::to_string(value).ok()?,
+        FrontMatterFormat::Toml => toml::to_string(value).ok()?,
+    };
+    let delimiter = format.delimiter();
+    let text = format!(
+        "{delimiter}\n{}{}\n",
+        body.trim_end_matches('\n').to_owned() + "\n",
+        delimiter
+    );
+    Some(text.replace('\n', newline))
+}
+
 /// One line of the file: its content without the line ending, and byte offsets.
 struct Line<'a> {
     /// Offset of the first byte of the line.
@@ -464,5 +547,32 @@ mod tests {
         let source = "é\nxé";
         assert_eq!(line_column(source, 1), (1, 1));
         assert_eq!(line_column(source, 100), (2, 3));
+    }
+
+    #[test]
+    fn rewrite_changes_only_the_lines_of_changed_keys() {
+        let raw = "---\ntitle: Old # kept? no: rewritten\ntags:\n  - a\nweight: 1\n---\n";
+        let value = serde_json::json!({"title": "New: \"x\"", "tags": ["a"], "draft": true});
+        let out = rewrite(raw, "yaml", &value);
+        assert_eq!(
+            out,
+            "---\ntitle: \"New: \\\"x\\\"\"\ntags:\n  - a\ndraft: true\n---\n"
+        );
+        let (fm, _) = split_ok(&out);
+        assert_eq!(fm.expect("front matter").value, value);
+
+        let toml = "+++\r\ntitle = \"Old\"\r\nweight = 1\r\n+++\r\n";
+        let out = rewrite(
+            toml,
+            "toml",
+            &serde_json::json!({"title": "New", "weight": 1}),
+        );
+        assert_eq!(out, "+++\r\ntitle = \"New\"\r\nweight = 1\r\n+++\r\n");
+
+        // A nested change rewrites the block, which still parses to the value.
+        let value = serde_json::json!({"title": "T", "tags": ["a", "b"], "weight": 1});
+        let out = rewrite(raw, "yaml", &value);
+        let (fm, _) = split_ok(&out);
+        assert_eq!(fm.expect("front matter").value, value);
     }
 }

@@ -10,6 +10,7 @@ mod hybrid;
 mod import;
 mod lifecycle;
 mod openapi;
+mod page_admin;
 mod pages;
 mod relevance;
 mod search;

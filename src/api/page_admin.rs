@@ -1,0 +1,480 @@
+//! Pages as objects editors change: `PATCH`, `DELETE` and restore a page, and reorder its
+//! entries in one step. Every route acts on one language of the page: `?lang=`, else the one
+//! negotiated from `Accept-Language` among the page's languages.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::api::http::{AppState, negotiate_lang};
+use crate::api::pages::no_page;
+use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON};
+use crate::auth::{Caller, Role};
+use crate::domain::{Lang, Slug};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::model::{Audience, PageWithEntries};
+use crate::store::{entries, pages};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(reorder_page)
+        .service(patch_page)
+        .service(delete_page)
+        .service(restore_page);
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageLangQuery {
+    /// The page's language; without it, negotiated from `Accept-Language` among the
+    /// page's languages, falling back to `en`, then to the page's first language.
+    #[param(value_type = Option<String>, example = "en")]
+    pub lang: Option<Lang>,
+}
+
+/// The page row a write acts on, locked.
+struct Target {
+    id: i64,
+    slug: String,
+    lang: String,
+    version: i64,
+}
+
+/// Finds the page `(slug, ?lang or negotiated)` among live pages (or deleted ones), locks it.
+async fn lock_page(
+    tx: &mut sqlx::PgConnection,
+    req: &HttpRequest,
+    slug: &str,
+    deleted: bool,
+) -> ApiResult<Target> {
+    if Slug::parse(slug).is_err() {
+        return Err(no_page(slug, None));
+    }
+    let query = web::Query::<PageLangQuery>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let lang = match query.lang {
+        Some(lang) => lang.as_str().to_owned(),
+        None => {
+            let available: Vec<String> = sqlx::query_scalar(
+                "SELECT lang FROM pages WHERE slug = $1 AND (deleted_at IS NOT NULL) = $2
+                 ORDER BY lang",
+            )
+            .bind(slug)
+            .bind(deleted)
+            .fetch_all(&mut *tx)
+            .await?;
+            negotiate_lang(req, &available).ok_or_else(|| no_page(slug, None))?
+        }
+    };
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, version FROM pages
+         WHERE slug = $1 AND lang = $2 AND (deleted_at IS NOT NULL) = $3 FOR UPDATE",
+    )
+    .bind(slug)
+    .bind(&lang)
+    .bind(deleted)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (id, version) = row.ok_or_else(|| no_page(slug, Some(&lang)))?;
+    Ok(Target {
+        id,
+        slug: slug.to_owned(),
+        lang,
+        version,
+    })
+}
+
+/// The page as editors see it, with its ETag.
+async fn page_response(state: &AppState, slug: &str, lang: &str) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let page = pages::get(&mut conn, Audience::Editor, slug, lang)
+        .await?
+        .ok_or_else(|| no_page(slug, Some(lang)))?;
+    let entries = entries::of_page(&mut conn, Audience::Editor, slug, lang).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(crate::api::http::page_etag(
+            lang,
+            page.version,
+        )))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::VARY, "Authorization"))
+        .insert_header((header::CONTENT_LANGUAGE, lang.to_owned()))
+        .json(PageWithEntries { page, entries }))
+}
+
+/// The body of a reorder.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderBody {
+    /// Every entry id of the page (drafts included, deleted ones not) exactly once, in the
+    /// new order.
+    pub ids: Vec<Uuid>,
+}
+
+/// Reorder a page
+///
+/// Puts the page's entries in the order given: every id of the page exactly once (else 422
+/// and nothing changes). One change of the page: its `version` grows by one; the entries'
+/// versions stay.
+#[utoipa::path(
+    tag = "pages",
+    params(
+        ("slug" = String, Path, description = "The page's slug.", example = "faq"),
+        PageLangQuery,
+        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`."),
+    ),
+    request_body(content = OrderBody, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The page in its new order.", body = PageWithEntries),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 404, response = crate::api::NotFound),
+        (status = 412, response = crate::api::PreconditionFailed),
+        (status = 413, response = crate::api::PayloadTooLarge),
+        (status = 415, response = crate::api::UnsupportedMediaType),
+        (status = 422, response = crate::api::Unprocessable),
+        (status = 428, response = crate::api::PreconditionRequired),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[post("/pages/{slug}/order")]
+pub async fn reorder_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let mut tx = state.pool.begin().await?;
+    entries::lock_writes(&mut tx).await?;
+    let target = lock_page(&mut tx, &req, &slug, false).await?;
+    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: OrderBody = write::parse_typed(write::parse_json(&bytes)?)?;
+    let precondition = write::if_match(&req)?;
+    precondition.check(target.version)?;
+
+    let current: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM entries WHERE page_id = $1 AND deleted_at IS NULL ORDER BY sort_key, id",
+    )
+    .bind(target.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, id) in body.ids.iter().enumerate() {
+        if !seen.insert(*id) {
+            errors.push(FieldError::new(
+                format!("ids[{i}]"),
+                format!("{id} is listed twice"),
+            ));
+        } else if !current.contains(id) {
+            errors.push(FieldError::new(
+                format!("ids[{i}]"),
+                format!("{id} is not an entry of this page"),
+            ));
+        }
+    }
+    let missing: Vec<String> = current
+        .iter()
+        .filter(|id| !seen.contains(id))
+        .map(Uuid::to_string)
+        .collect();
+    if !missing.is_empty() {
+        errors.push(FieldError::new(
+            "ids",
+            format!(
+                "every entry of the page must be listed; missing: {}",
+                missing.join(", ")
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if body.ids != current {
+        let keys: Vec<i64> = (1..=i64::try_from(body.ids.len()).unwrap_or(i64::MAX)).collect();
+        sqlx::query(
+            "UPDATE entries e SET sort_key = v.key
+             FROM unnest($1::uuid[], $2::int8[]) AS v(id, key) WHERE e.id = v.id",
+        )
+        .bind(&body.ids)
+        .bind(&keys)
+        .execute(&mut *tx)
+        .await?;
+        entries::bump_pages(&mut tx, &[target.id]).await?;
+    }
+    tx.commit().await?;
+    page_response(&state, &target.slug, &target.lang).await
+}
+
+/// The fields of a page editors change (JSON Merge Patch).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PagePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `true` hides the page and its entries from readers.
+    pub draft: Option<bool>,
+    /// Merged into the front matter (RFC 7396: `null` removes a key).
+    #[schema(value_type = Option<Object>)]
+    pub front_matter: Option<Value>,
+}
+
+/// Change a page
+///
+/// Title, description, `draft` and front matter fields, as a JSON Merge Patch. The raw front
+/// matter is kept in step (a changed top-level value is rewritten on its own line), so that
+/// the page still exports as its file.
+#[utoipa::path(
+    tag = "pages",
+    params(
+        ("slug" = String, Path, description = "The page's slug.", example = "faq"),
+        PageLangQuery,
+        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`."),
+    ),
+    request_body(content = PagePatch, content_type = "application/merge-patch+json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The page as changed.", body = PageWithEntries),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 404, response = crate::api::NotFound),
+        (status = 412, response = crate::api::PreconditionFailed),
+        (status = 413, response = crate::api::PayloadTooLarge),
+        (status = 415, response = crate::api::UnsupportedMediaType),
+        (status = 422, response = crate::api::Unprocessable),
+        (status = 428, response = crate::api::PreconditionRequired),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[patch("/pages/{slug}")]
+pub async fn patch_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let mut tx = state.pool.begin().await?;
+    entries::lock_writes(&mut tx).await?;
+    let target = lock_page(&mut tx, &req, &slug, false).await?;
+    let bytes = write::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_JSON_BYTES).await?;
+    let patch_value = write::parse_json(&bytes)?;
+    let patch: PagePatch = write::parse_typed(patch_value.clone())?;
+    let precondition = write::if_match(&req)?;
+    precondition.check(target.version)?;
+
+    let mut errors = Vec::new();
+    if patch
+        .title
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 500)
+    {
+        errors.push(FieldError::new("title", "must be at most 500 characters"));
+    }
+    if patch
+        .description
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 5000)
+    {
+        errors.push(FieldError::new(
+            "description",
+            "must be at most 5000 characters",
+        ));
+    }
+    if patch.front_matter.as_ref().is_some_and(|v| !v.is_object()) {
+        errors.push(FieldError::new("front_matter", "must be an object"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+
+    let (front_matter, raw, format, title, description, draft): (
+        sqlx::types::Json<Value>,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        bool,
+    ) = sqlx::query_as(
+        "SELECT front_matter, front_matter_raw, front_matter_format, title, description, draft
+         FROM pages WHERE id = $1",
+    )
+    .bind(target.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut fm = front_matter.0;
+    if let Some(changes) = patch_value.get("front_matter") {
+        json_patch::merge(&mut fm, changes);
+    }
+    let title = patch.title.unwrap_or(title);
+    let description = patch.description.unwrap_or(description);
+    let draft = patch.draft.unwrap_or(draft);
+    // The page's own fields are front matter keys too.
+    if let Some(map) = fm.as_object_mut() {
+        if patch_value.get("title").is_some() {
+            map.insert("title".to_owned(), Value::String(title.clone()));
+        }
+        if patch_value.get("description").is_some() {
+            map.insert("description".to_owned(), Value::String(description.clone()));
+        }
+        if patch_value.get("draft").is_some() {
+            map.insert("draft".to_owned(), Value::Bool(draft));
+        }
+    }
+    let raw = raw.map(|raw| {
+        crate::content::front_matter::rewrite(&raw, format.as_deref().unwrap_or("yaml"), &fm)
+    });
+    // The source keeps the new front matter, and the entries' spans move with the bytes
+    // after it.
+    let old_raw_bytes: Option<i32> =
+        sqlx::query_scalar("SELECT octet_length(front_matter_raw) FROM pages WHERE id = $1")
+            .bind(target.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if let (Some(old), Some(new)) = (old_raw_bytes, raw.as_ref()) {
+        let delta = i32::try_from(new.len()).unwrap_or(i32::MAX) - old;
+        if delta != 0 {
+            sqlx::query(
+                "UPDATE entries SET
+                    question_span = int4range(lower(question_span) + $2, upper(question_span) + $2),
+                    answer_span = int4range(lower(answer_span) + $2, upper(answer_span) + $2)
+                 WHERE page_id = $1 AND question_span IS NOT NULL AND lower(question_span) >= $3",
+            )
+            .bind(target.id)
+            .bind(delta)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query(
+        "UPDATE pages SET title = $2, description = $3, draft = $4, front_matter = $5,
+                front_matter_raw = $6,
+                source = CASE WHEN source IS NULL OR $6 IS NULL THEN source
+                              ELSE $6 || substr(source, char_length(front_matter_raw) + 1) END,
+                version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(target.id)
+    .bind(&title)
+    .bind(&description)
+    .bind(draft)
+    .bind(sqlx::types::Json(&fm))
+    .bind(&raw)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    page_response(&state, &target.slug, &target.lang).await
+}
+
+/// Delete a page
+///
+/// The page and its entries leave readers at once; everything stays restorable
+/// (`POST /pages/{slug}/restore`).
+#[utoipa::path(
+    tag = "pages",
+    params(
+        ("slug" = String, Path, description = "The page's slug.", example = "faq"),
+        PageLangQuery,
+        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 404, response = crate::api::NotFound),
+        (status = 412, response = crate::api::PreconditionFailed),
+        (status = 428, response = crate::api::PreconditionRequired),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[delete("/pages/{slug}")]
+pub async fn delete_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let mut tx = state.pool.begin().await?;
+    entries::lock_writes(&mut tx).await?;
+    let target = lock_page(&mut tx, &req, &slug, false).await?;
+    let precondition = write::if_match(&req)?;
+    precondition.check(target.version)?;
+    set_deleted(&mut tx, &target, true).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .finish())
+}
+
+/// Restore a deleted page
+///
+/// The page and its entries (those not deleted on their own) come back to readers.
+#[utoipa::path(
+    tag = "pages",
+    params(
+        ("slug" = String, Path, description = "The page's slug.", example = "faq"),
+        PageLangQuery,
+        ("If-Match" = String, Header, description = "The deleted page's `\"<version>\"`, or `*`."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The page, back.", body = PageWithEntries),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 403, response = crate::api::Forbidden),
+        (status = 404, response = crate::api::NotFound),
+        (status = 412, response = crate::api::PreconditionFailed),
+        (status = 428, response = crate::api::PreconditionRequired),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[post("/pages/{slug}/restore")]
+pub async fn restore_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let mut tx = state.pool.begin().await?;
+    entries::lock_writes(&mut tx).await?;
+    let target = lock_page(&mut tx, &req, &slug, true).await?;
+    let precondition = write::if_match(&req)?;
+    precondition.check(target.version)?;
+    set_deleted(&mut tx, &target, false).await?;
+    tx.commit().await?;
+    page_response(&state, &target.slug, &target.lang).await
+}
+
+async fn set_deleted(
+    tx: &mut sqlx::PgConnection,
+    target: &Target,
+    deleted: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE pages SET deleted_at = CASE WHEN $2 THEN now() END,
+                version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(target.id)
+    .bind(deleted)
+    .execute(&mut *tx)
+    .await?;
+    // The page's other languages list it among their translations no more (or again).
+    pages::bump_translations(tx, &target.slug, target.id).await
+}

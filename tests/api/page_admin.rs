@@ -1,0 +1,311 @@
+//! Pages as objects: reorder in one step, PATCH keeping the export faithful, delete and
+//! restore, and ETags distinct per language.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+const HELP: &str = "---\ntitle: Help\ndescription: \"Answers\"\nweight: 3\n---\n## Is it free?\n\nYes.\n\n## How do I start?\n\nRun it.\n\n## Can I leave?\n\nAny time.\n";
+const AIDE: &str = "---\ntitle: Aide\n---\n## Est-ce gratuit ?\n\nOui.\n";
+
+async fn setup() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=help&lang=en", "text/markdown", HELP)
+        .await;
+    app.import_ok(&token, "slug=help&lang=fr", "text/markdown", AIDE)
+        .await;
+    (app, token)
+}
+
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = app.with_token(method, path, token);
+    if let Some(tag) = if_match {
+        req = req.header("If-Match", tag);
+    }
+    if let Some(body) = body {
+        req = req
+            .header("Content-Type", "application/json")
+            .body(body.to_string());
+    }
+    req.send().await.expect("request")
+}
+
+fn ids(page: &Value) -> Vec<Value> {
+    page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_page_is_reordered_in_one_step_and_the_old_etag_no_longer_serves() {
+    let (app, token) = setup().await;
+    let res = app.get("/api/v1/pages/help?lang=en").await;
+    let old_tag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let page: Value = res.json().await.unwrap();
+    let version = page["version"].as_i64().unwrap();
+    let mut order = ids(&page);
+    order.reverse();
+    let path = "/api/v1/pages/help/order?lang=en";
+
+    assert_eq!(
+        send(
+            &app,
+            Method::POST,
+            path,
+            &token,
+            None,
+            Some(json!({"ids": order}))
+        )
+        .await
+        .status(),
+        428
+    );
+    assert_eq!(
+        send(
+            &app,
+            Method::POST,
+            path,
+            &token,
+            Some("\"99\""),
+            Some(json!({"ids": order}))
+        )
+        .await
+        .status(),
+        412
+    );
+    let missing = &order[..2];
+    let res = send(
+        &app,
+        Method::POST,
+        path,
+        &token,
+        Some(&old_tag),
+        Some(json!({"ids": missing})),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let foreign = app.get_json("/api/v1/pages/help?lang=fr").await["entries"][0]["id"].clone();
+    let mut with_foreign = order.clone();
+    with_foreign[0] = foreign;
+    assert_eq!(
+        send(
+            &app,
+            Method::POST,
+            path,
+            &token,
+            Some(&old_tag),
+            Some(json!({"ids": with_foreign}))
+        )
+        .await
+        .status(),
+        422
+    );
+    let mut twice = order.clone();
+    twice[1] = twice[0].clone();
+    assert_eq!(
+        send(
+            &app,
+            Method::POST,
+            path,
+            &token,
+            Some(&old_tag),
+            Some(json!({"ids": twice}))
+        )
+        .await
+        .status(),
+        422
+    );
+    assert_eq!(
+        send(
+            &app,
+            Method::POST,
+            path,
+            &token,
+            Some(&old_tag),
+            Some(json!({"order": order}))
+        )
+        .await
+        .status(),
+        400
+    );
+
+    let res = send(
+        &app,
+        Method::POST,
+        path,
+        &token,
+        Some(&old_tag),
+        Some(json!({"ids": order})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(ids(&page), order);
+    assert_eq!(page["version"].as_i64().unwrap(), version + 1);
+    let entry_versions: Vec<i64> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(entry_versions, [1, 1, 1]);
+
+    let res = app
+        .client
+        .get(app.url("/api/v1/pages/help?lang=en"))
+        .header("If-None-Match", &old_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the old ETag must not answer 304");
+    // The export follows the new order.
+    let exported = app.export("/api/v1/pages/help/export?lang=en").await;
+    assert!(
+        exported.find("Can I leave?").unwrap() < exported.find("Is it free?").unwrap(),
+        "{exported}"
+    );
+}
+
+#[tokio::test]
+async fn page_etags_differ_per_language() {
+    let (app, _) = setup().await;
+    let en = app.get("/api/v1/pages/help?lang=en").await.headers()["etag"].clone();
+    let fr = app.get("/api/v1/pages/help?lang=fr").await.headers()["etag"].clone();
+    assert_ne!(en, fr);
+}
+
+#[tokio::test]
+async fn patching_a_page_keeps_its_export_faithful() {
+    let (app, token) = setup().await;
+    let path = "/api/v1/pages/help?lang=en";
+    let res = send(
+        &app,
+        Method::PATCH,
+        path,
+        &token,
+        Some("*"),
+        Some(json!({"title": "Help & FAQ", "front_matter": {"weight": 5}})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(page["title"], "Help & FAQ");
+    assert_eq!(page["front_matter"]["weight"], 5);
+    let exported = app.export("/api/v1/pages/help/export?lang=en").await;
+    let expected = HELP
+        .replace("title: Help\n", "title: \"Help & FAQ\"\n")
+        .replace("weight: 3", "weight: 5");
+    assert_eq!(exported, expected);
+    // The export still imports to the same entries and title.
+    let report = app
+        .import_ok(&token, "slug=help&lang=en", "text/markdown", &exported)
+        .await;
+    assert_eq!(report["unchanged"].as_array().unwrap().len(), 3, "{report}");
+
+    // draft hides the page from readers.
+    let res = send(
+        &app,
+        Method::PATCH,
+        path,
+        &token,
+        Some("*"),
+        Some(json!({"draft": true})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get(path).await.status(), 404);
+    assert_eq!(
+        send(
+            &app,
+            Method::PATCH,
+            path,
+            &token,
+            Some("*"),
+            Some(json!({"title": 5}))
+        )
+        .await
+        .status(),
+        400
+    );
+    assert_eq!(
+        send(
+            &app,
+            Method::PATCH,
+            path,
+            &token,
+            Some("*"),
+            Some(json!({"nope": 1}))
+        )
+        .await
+        .status(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_page_leaves_readers_at_once_and_comes_back() {
+    let (app, token) = setup().await;
+    let path = "/api/v1/pages/help?lang=en";
+    let version = app.get_json(path).await["version"].as_i64().unwrap();
+    assert_eq!(
+        send(&app, Method::DELETE, path, &token, None, None)
+            .await
+            .status(),
+        428
+    );
+    let res = send(
+        &app,
+        Method::DELETE,
+        path,
+        &token,
+        Some(&format!("\"{version}\"")),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get(path).await.status(), 404);
+    assert_eq!(app.get("/api/v1/faqs/is-it-free").await.status(), 404);
+    let fr = app.get_json("/api/v1/pages/help?lang=fr").await;
+    assert!(fr["translations"].as_array().unwrap().is_empty());
+
+    let res = send(
+        &app,
+        Method::POST,
+        "/api/v1/pages/help/restore?lang=en",
+        &token,
+        Some("*"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get_json(path).await["entry_count"], 3);
+    assert_eq!(
+        app.get_json("/api/v1/faqs/is-it-free").await["answer"],
+        "Yes."
+    );
+    assert_eq!(
+        send(
+            &app,
+            Method::POST,
+            "/api/v1/pages/help/restore?lang=en",
+            &token,
+            Some("*"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+}
