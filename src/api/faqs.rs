@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::entry_input::{self, CurrentPage, EntryBody, TargetStatus, ValidEntry};
-use crate::api::http::{AppState, Cacheable, version_etag};
+use crate::api::http::{AppState, Cacheable, entry_etag};
 use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON, Precondition};
 use crate::auth::{Caller, Principal, Role};
 use crate::domain::{Cursor, Lang, Limit};
@@ -182,7 +182,7 @@ pub async fn get_faq(
         req: &req,
         state: &state,
         audience,
-        etag: Some(version_etag(entry.version)),
+        etag: Some(entry_etag(entry.version, entry.position)),
         last_modified: Some(entry.updated_at),
     }
     .json(&entry)
@@ -278,7 +278,7 @@ pub async fn create_faq(
     let entry = editor_view(&state, id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, entry_location(&entry.id.to_string())))
-        .insert_header(header::ETag(version_etag(entry.version)))
+        .insert_header(header::ETag(entry_etag(entry.version, entry.position)))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .json(entry))
 }
@@ -462,7 +462,8 @@ pub async fn delete_faq(
     let current = entries::lock(&mut tx, id)
         .await?
         .ok_or_else(|| no_entry(&entry_ref))?;
-    precondition.check(current.version)?;
+    let position = entries::position_of(&mut tx, current.id).await?;
+    precondition.check_entry(current.version, position)?;
     entries::soft_delete(&mut tx, id, "deleted", &principal.name).await?;
     if current.status != EntryStatus::Draft {
         entries::bump_pages(&mut tx, &[current.page_id]).await?;
@@ -489,7 +490,8 @@ pub(crate) async fn update_entry(
     let current = entries::lock(&mut tx, id)
         .await?
         .ok_or_else(|| no_entry(&id.to_string()))?;
-    precondition.check(current.version)?;
+    let position = entries::position_of(&mut tx, current.id).await?;
+    precondition.check_entry(current.version, position)?;
     let page = current_page(&mut tx, current.page_id).await?;
     let valid = entry_input::validate(&mut tx, body(&current, &page)?, Some(&page)).await?;
     let changed = apply_update(&mut tx, &current, &valid, stage, kind, &principal.name).await?;
@@ -501,7 +503,7 @@ pub(crate) async fn update_entry(
     }
     let entry = editor_view(state, id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(version_etag(entry.version)))
+        .insert_header(header::ETag(entry_etag(entry.version, entry.position)))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .json(entry))
 }

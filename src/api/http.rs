@@ -50,6 +50,11 @@ pub fn version_etag(version: i64) -> EntityTag {
     EntityTag::new_strong(version.to_string())
 }
 
+/// The strong ETag of an entry: `"<version>.<position>"`, so that a move changes it.
+pub fn entry_etag(version: i64, position: i64) -> EntityTag {
+    EntityTag::new_strong(crate::api::write::entry_tag(version, position))
+}
+
 /// The strong ETag of one language of a page: `"<lang>-<version>"`, so that the French and
 /// the English page never share one.
 pub fn page_etag(lang: &str, version: i64) -> EntityTag {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::api::entry_input::EntryBody;
 use crate::api::faqs::{WriteQuery, editor_view, existing, no_entry, update_entry};
-use crate::api::http::{AppState, version_etag};
+use crate::api::http::{AppState, entry_etag};
 use crate::api::write;
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
@@ -134,6 +134,7 @@ pub async fn restore_faq(
     .fetch_optional(&mut *tx)
     .await?;
     let (version, deleted, status, page_id) = row.ok_or_else(|| no_entry(&entry_ref))?;
+    // A deleted entry has no place to name: its version (`"<version>"`, or a tag of it) will do.
     precondition.check(version)?;
     if deleted {
         sqlx::query(
@@ -155,7 +156,7 @@ pub async fn restore_faq(
 
 fn written(entry: Entry) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header(header::ETag(version_etag(entry.version)))
+        .insert_header(header::ETag(entry_etag(entry.version, entry.position)))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header((header::VARY, "Authorization"))
         .json(entry)

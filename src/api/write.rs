@@ -5,7 +5,7 @@
 //! 405, 415, 413, 400, 428, 412, 422, 409), which is why bodies are read here
 //! from the raw payload rather than by an extractor that would run first.
 
-use actix_web::http::header::{self, EntityTag, Header, IfMatch};
+use actix_web::http::header::{self, Header, IfMatch};
 use actix_web::{HttpMessage, HttpRequest, web};
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
@@ -92,21 +92,39 @@ pub fn parse_typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
 pub enum Precondition {
     /// `If-Match: *`: overwrite whatever is there.
     Any,
-    /// The versions named (weak or strong tags alike).
-    Versions(Vec<i64>),
+    /// The entity tags named (weak or strong alike), as sent.
+    Tags(Vec<String>),
 }
 
 impl Precondition {
-    /// 412 unless `current` is named.
+    /// For a page (`"<lang>-<version>"` or `"<version>"`): 412 unless `current` is named.
     pub fn check(&self, current: i64) -> Result<(), ApiError> {
         match self {
             Self::Any => Ok(()),
-            Self::Versions(v) if v.contains(&current) => Ok(()),
-            Self::Versions(_) => Err(ApiError::PreconditionFailed(format!(
+            Self::Tags(tags) if tags.iter().any(|t| version_of(t) == Some(current)) => Ok(()),
+            Self::Tags(_) => Err(ApiError::PreconditionFailed(format!(
                 "If-Match does not name the current version; it is now \"{current}\""
             ))),
         }
     }
+
+    /// For an entry: 412 unless its current ETag, `"<version>.<position>"`, is named. A tag
+    /// from before a move of the entry is stale, as a tag from before an edit is.
+    pub fn check_entry(&self, version: i64, position: i64) -> Result<(), ApiError> {
+        let current = entry_tag(version, position);
+        match self {
+            Self::Any => Ok(()),
+            Self::Tags(tags) if tags.contains(&current) => Ok(()),
+            Self::Tags(_) => Err(ApiError::PreconditionFailed(format!(
+                "If-Match does not name the entry's current ETag; it is now \"{current}\""
+            ))),
+        }
+    }
+}
+
+/// The opaque text of an entry's ETag: its version and its position.
+pub fn entry_tag(version: i64, position: i64) -> String {
+    format!("{version}.{position}")
 }
 
 /// The request's `If-Match`: 428 when absent, 400 when malformed.
@@ -121,8 +139,8 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
         Ok(IfMatch::Items(tags)) if tags.is_empty() => Err(ApiError::BadRequest(
             "If-Match is empty: send the ETag you last read, or *".to_owned(),
         )),
-        Ok(IfMatch::Items(tags)) => Ok(Precondition::Versions(
-            tags.iter().filter_map(version_of).collect(),
+        Ok(IfMatch::Items(tags)) => Ok(Precondition::Tags(
+            tags.iter().map(|t| t.tag().to_owned()).collect(),
         )),
         Err(_) => Err(ApiError::BadRequest(
             "If-Match is not a list of entity tags".to_owned(),
@@ -130,10 +148,11 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
     }
 }
 
-/// The version an ETag names (`"3"`, `W/"3"`, a page's `"en-3"`); `None` for a tag we never
-/// issue.
-fn version_of(tag: &EntityTag) -> Option<i64> {
-    tag.tag().rsplit('-').next()?.parse().ok()
+/// The version a tag names (`3`, a page's `en-3`, an entry's `3.2`); `None` for a tag we
+/// never issue.
+fn version_of(tag: &str) -> Option<i64> {
+    let tag = tag.rsplit('-').next()?;
+    tag.split('.').next()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -142,18 +161,31 @@ mod tests {
 
     #[test]
     fn preconditions_match_named_versions_only() {
+        let tags = |t: &[&str]| Precondition::Tags(t.iter().map(|s| (*s).to_owned()).collect());
         assert!(Precondition::Any.check(7).is_ok());
-        assert!(Precondition::Versions(vec![6, 7]).check(7).is_ok());
+        assert!(tags(&["6", "7"]).check(7).is_ok());
+        assert!(tags(&["en-7"]).check(7).is_ok());
         assert!(matches!(
-            Precondition::Versions(vec![6]).check(7),
+            tags(&["6"]).check(7),
             Err(ApiError::PreconditionFailed(_))
         ));
+        assert!(tags(&["7.3"]).check_entry(7, 3).is_ok());
+        assert!(
+            tags(&["7"]).check_entry(7, 3).is_err(),
+            "a bare version is stale"
+        );
+        assert!(
+            tags(&["7.2"]).check_entry(7, 3).is_err(),
+            "a moved entry's tag is stale"
+        );
     }
 
     #[test]
-    fn tags_name_versions_weak_or_strong() {
-        assert_eq!(version_of(&EntityTag::new_strong("3".into())), Some(3));
-        assert_eq!(version_of(&EntityTag::new_weak("3".into())), Some(3));
-        assert_eq!(version_of(&EntityTag::new_weak("abc".into())), None);
+    fn tags_name_versions() {
+        assert_eq!(version_of("3"), Some(3));
+        assert_eq!(version_of("en-3"), Some(3));
+        assert_eq!(version_of("pt-BR-3"), Some(3));
+        assert_eq!(version_of("3.2"), Some(3));
+        assert_eq!(version_of("abc"), None);
     }
 }

@@ -309,3 +309,51 @@ async fn a_deleted_page_leaves_readers_at_once_and_comes_back() {
         404
     );
 }
+
+#[tokio::test]
+async fn an_entry_etag_covers_its_position() {
+    let (app, token) = setup().await;
+    let entry = "/api/v1/faqs/is-it-free";
+    let res = app.get(entry).await;
+    let old_tag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(old_tag, "\"1.1\"");
+    let page = app.get_json("/api/v1/pages/help?lang=en").await;
+    let mut order = ids(&page);
+    order.rotate_left(1);
+    let res = send(
+        &app,
+        Method::POST,
+        "/api/v1/pages/help/order?lang=en",
+        &token,
+        Some("*"),
+        Some(json!({"ids": order})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+
+    // The entry moved: its version stays, its ETag changes.
+    let res = app
+        .client
+        .get(app.url(entry))
+        .header("If-None-Match", &old_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "no 304 for a stale position");
+    assert_eq!(res.headers()["etag"], "\"1.3\"");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["version"].as_i64(), body["position"].as_i64()),
+        (Some(1), Some(3))
+    );
+    // A form saved from the read before the move is stale.
+    let res = app
+        .with_token(Method::PATCH, entry, &token)
+        .header("If-Match", &old_tag)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"answer": "Stale."}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 412);
+}

@@ -343,7 +343,7 @@ async fn only_what_readers_see_is_found() {
             "/api/v1/faqs/is-agility-a-prerequisite?stage=true",
             &token,
         )
-        .header(header::IF_MATCH, "\"1\"")
+        .header(header::IF_MATCH, "\"1.8\"")
         .json(&json!({"answer": "Blimp blimp."}))
         .send()
         .await
@@ -367,7 +367,7 @@ async fn only_what_readers_see_is_found() {
             "/api/v1/faqs/what-is-a-technical-coach",
             &token,
         )
-        .header(header::IF_MATCH, "\"1\"")
+        .header(header::IF_MATCH, "\"1.3\"")
         .json(&json!({"answer": "A xylophonist of code."}))
         .send()
         .await

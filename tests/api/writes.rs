@@ -40,7 +40,11 @@ async fn creating_an_entry_answers_201_with_location_and_etag_and_readers_see_it
     .await;
 
     assert_eq!(res.status(), 201);
-    assert_eq!(res.headers()[header::ETAG], "\"1\"");
+    assert_eq!(
+        res.headers()[header::ETAG],
+        "\"1.2\"",
+        "version 1, position 2"
+    );
     let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
     let entry: Value = res.json().await.unwrap();
     assert_eq!(
@@ -255,12 +259,12 @@ async fn replacing_needs_if_match_and_a_stale_one_changes_nothing() {
         Method::PUT,
         COACH,
         &token,
-        Some("\"1\""),
+        Some("\"1.3\""),
         body.clone(),
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()[header::ETAG], "\"2\"");
+    assert_eq!(res.headers()[header::ETAG], "\"2.3\"");
     let entry: Value = res.json().await.unwrap();
     assert_eq!(entry["version"], 2);
     assert_eq!(entry["answer"], "Someone who codes with you.");
@@ -277,7 +281,7 @@ async fn replacing_needs_if_match_and_a_stale_one_changes_nothing() {
         Method::PUT,
         COACH,
         &token,
-        Some("\"1\""),
+        Some("\"1.3\""),
         json!({"question": "Stale?", "answer": "x"}),
     )
     .await;
@@ -291,7 +295,7 @@ async fn replacing_needs_if_match_and_a_stale_one_changes_nothing() {
         Method::PUT,
         COACH,
         &token,
-        Some("W/\"2\""),
+        Some("W/\"2.3\""),
         json!({"question": "What is a technical coach?", "answer": "v3"}),
     )
     .await;
@@ -318,7 +322,7 @@ async fn patching_merges_and_controls_publication() {
     let res = app
         .with_token(Method::PATCH, COACH, &token)
         .header(header::CONTENT_TYPE, "application/merge-patch+json")
-        .header(header::IF_MATCH, "\"1\"")
+        .header(header::IF_MATCH, "\"1.3\"")
         .body(r#"{"section": "Basics", "tags": ["a", "b"]}"#)
         .send()
         .await
@@ -337,7 +341,7 @@ async fn patching_merges_and_controls_publication() {
         Method::PATCH,
         COACH,
         &token,
-        Some("\"2\""),
+        Some("\"2.3\""),
         json!({"section": null}),
     )
     .await;
@@ -351,7 +355,7 @@ async fn patching_merges_and_controls_publication() {
         Method::PATCH,
         COACH,
         &token,
-        Some("\"3\""),
+        Some("\"3.3\""),
         json!({"status": "draft"}),
     )
     .await;
@@ -367,7 +371,7 @@ async fn patching_merges_and_controls_publication() {
         Method::PATCH,
         COACH,
         &token,
-        Some("\"4\""),
+        Some("\"4.3\""),
         json!({"status": "published", "answer": "Back."}),
     )
     .await;
@@ -379,7 +383,7 @@ async fn patching_merges_and_controls_publication() {
         Method::PATCH,
         COACH,
         &token,
-        Some("\"5\""),
+        Some("\"5.3\""),
         json!({"question": null}),
     )
     .await;
@@ -389,7 +393,7 @@ async fn patching_merges_and_controls_publication() {
         Method::PATCH,
         COACH,
         &token,
-        Some("\"5\""),
+        Some("\"5.3\""),
         json!({"question": 7}),
     )
     .await;
@@ -397,7 +401,7 @@ async fn patching_merges_and_controls_publication() {
     let res = app
         .with_token(Method::PATCH, COACH, &token)
         .header(header::CONTENT_TYPE, "application/json-patch+json")
-        .header(header::IF_MATCH, "\"5\"")
+        .header(header::IF_MATCH, "\"5.3\"")
         .body("[]")
         .send()
         .await
@@ -416,7 +420,7 @@ async fn a_staged_write_leaves_readers_on_the_published_version() {
         Method::PATCH,
         &path,
         &token,
-        Some("\"1\""),
+        Some("\"1.3\""),
         json!({"answer": "Staged."}),
     )
     .await;
@@ -457,7 +461,7 @@ async fn a_changed_slug_keeps_redirecting_from_the_old_one() {
         Method::PATCH,
         COACH,
         &token,
-        Some("\"1\""),
+        Some("\"1.3\""),
         json!({"slug": "technical-coach"}),
     )
     .await;
@@ -516,8 +520,8 @@ async fn deleting_needs_if_match_and_keeps_the_entry_restorable() {
         req.send()
     };
     problem(delete(None).await.unwrap(), 428).await;
-    problem(delete(Some("\"7\"")).await.unwrap(), 412).await;
-    let res = delete(Some("\"1\"")).await.unwrap();
+    problem(delete(Some("\"7.3\"")).await.unwrap(), 412).await;
+    let res = delete(Some("\"1.3\"")).await.unwrap();
     assert_eq!(res.status(), 204);
 
     assert_eq!(app.get(COACH).await.status(), 404);
@@ -534,7 +538,7 @@ async fn deleting_needs_if_match_and_keeps_the_entry_restorable() {
         .unwrap();
     assert_eq!(deleted["total"], 1);
     assert_eq!(deleted["items"][0]["slug"], "what-is-a-technical-coach");
-    problem(delete(Some("\"2\"")).await.unwrap(), 404).await;
+    problem(delete(Some("\"2.3\"")).await.unwrap(), 404).await;
 }
 
 #[tokio::test]
@@ -596,7 +600,7 @@ async fn errors_come_in_the_contracts_order() {
         COACH,
         "application/json",
         r#"{"question": ""}"#.into(),
-        Some("\"9\""),
+        Some("\"9.3\""),
     )
     .await
     .unwrap();
@@ -607,7 +611,7 @@ async fn errors_come_in_the_contracts_order() {
         COACH,
         "application/json",
         r#"{"question": "", "answer": "x", "slug": "is-agility-a-prerequisite"}"#.into(),
-        Some("\"1\""),
+        Some("\"1.3\""),
     )
     .await
     .unwrap();
@@ -617,7 +621,7 @@ async fn errors_come_in_the_contracts_order() {
         COACH,
         "application/json",
         r#"{"question": "Q?", "answer": "x", "slug": "is-agility-a-prerequisite"}"#.into(),
-        Some("\"1\""),
+        Some("\"1.3\""),
     )
     .await
     .unwrap();
@@ -634,7 +638,7 @@ async fn moving_an_entry_within_its_page_is_a_page_change_only() {
         Method::PATCH,
         COACH,
         &token,
-        Some("\"1\""),
+        Some("\"1.3\""),
         json!({"position": 1}),
     )
     .await;
@@ -676,7 +680,7 @@ async fn slug_page_and_place_cannot_be_staged() {
         Method::PATCH,
         &path,
         &token,
-        Some("\"1\""),
+        Some("\"1.3\""),
         json!({"slug": "secret-new", "position": 1}),
     )
     .await;
@@ -697,7 +701,7 @@ async fn nul_characters_are_a_400_before_preconditions_and_rules() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let body = json!({"question": "a\u{0}b", "answer": "x", "slug": "is-agility-a-prerequisite"});
-    let res = send(&app, Method::PUT, COACH, &token, Some("\"9\""), body).await;
+    let res = send(&app, Method::PUT, COACH, &token, Some("\"9.3\""), body).await;
     problem(res, 400).await;
 }
 
