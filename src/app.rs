@@ -133,6 +133,7 @@ impl Application {
                 .wrap(from_fn(auth::authenticate))
                 .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
                 .wrap(Compress::default())
+                .wrap(from_fn(http::etag_per_coding))
                 .wrap(cors(&cors_origins))
                 .wrap(TracingLogger::default())
                 .wrap_fn(|mut req, srv| {

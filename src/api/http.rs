@@ -50,6 +50,48 @@ pub fn version_etag(version: i64) -> EntityTag {
     EntityTag::new_strong(version.to_string())
 }
 
+/// The content codings a strong ETag is suffixed with when the body is sent compressed.
+const CODING_SUFFIXES: &[&str] = &["-gzip", "-br", "-zstd", "-deflate"];
+
+/// A tag as the representation in identity coding had it: `1.3-gzip` → `1.3`.
+pub fn identity_tag(tag: &str) -> &str {
+    CODING_SUFFIXES
+        .iter()
+        .find_map(|suffix| tag.strip_suffix(suffix))
+        .unwrap_or(tag)
+}
+
+/// Middleware (outside `Compress`): a compressed body is another representation, so its
+/// strong ETag gets the coding as a suffix (`"3-gzip"`); the identity body keeps `"3"`.
+/// Validators sent back are read without the suffix (`identity_tag`).
+pub async fn etag_per_coding(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let coding = res
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .filter(|c| !c.eq_ignore_ascii_case("identity"))
+        .map(str::to_ascii_lowercase);
+    if let Some(coding) = coding
+        && let Some(etag) = res
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+        && etag.starts_with('"')
+        && etag.ends_with('"')
+        && etag.len() >= 2
+    {
+        let tagged = format!("\"{}-{coding}\"", &etag[1..etag.len() - 1]);
+        if let Ok(value) = header::HeaderValue::from_str(&tagged) {
+            res.headers_mut().insert(header::ETAG, value);
+        }
+    }
+    Ok(res)
+}
+
 /// The strong ETag of an entry: `"<version>.<position>"`, so that a move changes it.
 pub fn entry_etag(version: i64, position: i64) -> EntityTag {
     EntityTag::new_strong(crate::api::write::entry_tag(version, position))
@@ -116,7 +158,9 @@ impl Cacheable<'_> {
         if self.req.headers().contains_key(header::IF_NONE_MATCH) {
             return match IfNoneMatch::parse(self.req) {
                 Ok(IfNoneMatch::Any) => true,
-                Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(etag)),
+                Ok(IfNoneMatch::Items(tags)) => tags
+                    .iter()
+                    .any(|t| identity_tag(t.tag()) == identity_tag(etag.tag())),
                 Err(_) => false,
             };
         }

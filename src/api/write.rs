@@ -140,7 +140,9 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
             "If-Match is empty: send the ETag you last read, or *".to_owned(),
         )),
         Ok(IfMatch::Items(tags)) => Ok(Precondition::Tags(
-            tags.iter().map(|t| t.tag().to_owned()).collect(),
+            tags.iter()
+                .map(|t| crate::api::http::identity_tag(t.tag()).to_owned())
+                .collect(),
         )),
         Err(_) => Err(ApiError::BadRequest(
             "If-Match is not a list of entity tags".to_owned(),

@@ -190,9 +190,23 @@ async fn a_deleted_entry_comes_back_under_its_id_slug_and_place() {
     let app = spawn_seeded_app().await;
     let alice = app.mint("alice", faqd::auth::Role::Editor).await;
     let entry = app.get_json(ENTRY).await;
+    let found = |app: &TestApp| {
+        let url = app.url("/api/v1/search?q=what+is+a+technical+coach&limit=100");
+        let client = app.client.clone();
+        async move {
+            let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            body["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["slug"] == "what-is-a-technical-coach")
+        }
+    };
+    assert!(found(&app).await);
     let res = send(&app, Method::DELETE, ENTRY, &alice, Some("*"), None).await;
     assert_eq!(res.status(), 204);
     assert_eq!(app.get(ENTRY).await.status(), 404);
+    assert!(!found(&app).await, "a deleted entry is not found");
 
     let restore = format!("{ENTRY}/restore");
     assert_eq!(
@@ -213,7 +227,69 @@ async fn a_deleted_entry_comes_back_under_its_id_slug_and_place() {
     assert_eq!(back["id"], entry["id"]);
     assert_eq!(back["position"], entry["position"]);
     assert_eq!(back["answer"], entry["answer"]);
+    assert!(found(&app).await, "a restored entry is found again");
     let list = app.get_json_as(&alice, &format!("{ENTRY}/revisions")).await;
     assert_eq!(list["items"][0]["kind"], "restored");
     assert_eq!(list["items"][1]["kind"], "deleted");
+}
+
+#[tokio::test]
+async fn eight_editors_read_modify_write_the_same_entry_and_no_write_is_lost() {
+    let app = std::sync::Arc::new(spawn_seeded_app().await);
+    let mut tasks = Vec::new();
+    for editor in 0..8 {
+        let token = app
+            .mint(&format!("editor-{editor}"), faqd::auth::Role::Editor)
+            .await;
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut retries = 0;
+            for cycle in 0..10 {
+                loop {
+                    let res = app
+                        .with_token(Method::GET, ENTRY, &token)
+                        .send()
+                        .await
+                        .unwrap();
+                    let tag = etag(&res);
+                    let entry: Value = res.json().await.unwrap();
+                    let answer = format!("{} e{editor}c{cycle}", entry["answer"].as_str().unwrap());
+                    let res = send(
+                        &app,
+                        Method::PATCH,
+                        ENTRY,
+                        &token,
+                        Some(&tag),
+                        Some(json!({"answer": answer})),
+                    )
+                    .await;
+                    match res.status().as_u16() {
+                        200 => break,
+                        412 | 503 => retries += 1,
+                        other => panic!("unexpected {other}"),
+                    }
+                }
+            }
+            retries
+        }));
+    }
+    let mut retries = 0;
+    for task in tasks {
+        retries += task.await.unwrap();
+    }
+    let token = app.mint("reader", faqd::auth::Role::Preview).await;
+    let entry = app.get_json_as(&token, ENTRY).await;
+    let answer = entry["answer"].as_str().unwrap();
+    for editor in 0..8 {
+        for cycle in 0..10 {
+            assert!(
+                answer.contains(&format!(" e{editor}c{cycle}")),
+                "lost e{editor}c{cycle}"
+            );
+        }
+    }
+    assert_eq!(
+        entry["version"], 81,
+        "one version per successful write ({retries} retries on 412)"
+    );
 }

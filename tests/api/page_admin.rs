@@ -357,3 +357,39 @@ async fn an_entry_etag_covers_its_position() {
         .unwrap();
     assert_eq!(res.status(), 412);
 }
+
+#[tokio::test]
+async fn a_compressed_body_never_shares_the_identity_bodys_strong_etag() {
+    let (app, _) = setup().await;
+    let path = "/api/v1/pages/help?lang=en";
+    let identity = app
+        .client
+        .get(app.url(path))
+        .header("Accept-Encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    let plain = identity.headers()["etag"].to_str().unwrap().to_owned();
+    let gzip = app
+        .client
+        .get(app.url(path))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let zipped = gzip.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(plain, zipped);
+    assert_eq!(zipped, format!("{}-gzip\"", plain.trim_end_matches('"')));
+    // Either tag, sent back, still validates the page.
+    for tag in [&plain, &zipped] {
+        let res = app
+            .client
+            .get(app.url(path))
+            .header("If-None-Match", tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 304, "{tag}");
+    }
+}
