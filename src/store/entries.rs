@@ -94,13 +94,13 @@ pub async fn count(
     filter: &EntryFilter<'_>,
 ) -> sqlx::Result<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
     let sql = format!(
-        // Removals leave no row behind: the pages' change times catch them.
+        // Removals leave no row behind: the pages' change times catch them, hidden pages'
+        // too, so that Last-Modified never moves backwards.
         "{cte} SELECT count(*), GREATEST(max(updated_at),
-                (SELECT max(p.updated_at) FROM pages p WHERE {visible}
-                   AND ($1::text IS NULL OR p.slug = $1) AND ($2::text IS NULL OR p.lang = $2)))
+                (SELECT max(p.updated_at) FROM pages p
+                 WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::text IS NULL OR p.lang = $2)))
          FROM ordered WHERE {FILTERS}",
         cte = ordered_cte(filter.relation(audience)),
-        visible = audience.pages_visible("p"),
     );
     sqlx::query_as(&sql)
         .bind(filter.page)

@@ -58,8 +58,10 @@ pub async fn count(
     lang: Option<&str>,
 ) -> sqlx::Result<(i64, Option<DateTime<Utc>>)> {
     let sql = format!(
-        "SELECT count(*), max(p.updated_at) FROM pages p
-         WHERE {visible} AND ($1::text IS NULL OR p.lang = $1)",
+        // Last-Modified never moves backwards: a page that turned draft or was deleted
+        // still counts with the time it changed (its content does not show).
+        "SELECT count(*) FILTER (WHERE {visible}), max(p.updated_at) FROM pages p
+         WHERE ($1::text IS NULL OR p.lang = $1)",
         visible = audience.pages_visible("p"),
     );
     sqlx::query_as(&sql).bind(lang).fetch_one(conn).await

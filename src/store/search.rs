@@ -245,10 +245,13 @@ async fn configs(
 ) -> sqlx::Result<(Vec<String>, Vec<String>, Option<DateTime<Utc>>)> {
     let (configs, langs, last_modified): ScopeLanguages = sqlx::query_as(
         // The configuration function runs once per language, not once per page.
-        "SELECT array_agg(DISTINCT faqd_ts_config(lang)::text), array_agg(lang), max(last_modified)
-         FROM (SELECT lang, max(updated_at) AS last_modified FROM pages
-               WHERE deleted_at IS NULL AND NOT draft
-                 AND ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)
+        // Hidden pages count for Last-Modified (it never moves backwards), not for languages.
+        "SELECT array_agg(DISTINCT faqd_ts_config(lang)::text) FILTER (WHERE live),
+                array_agg(lang) FILTER (WHERE live), max(last_modified)
+         FROM (SELECT lang, bool_or(deleted_at IS NULL AND NOT draft) AS live,
+                      max(updated_at) AS last_modified
+               FROM pages
+               WHERE ($1::text IS NULL OR slug = $1) AND ($2::text IS NULL OR lang = $2)
                GROUP BY lang) langs",
     )
     .bind(scope.page)

@@ -393,3 +393,28 @@ async fn a_compressed_body_never_shares_the_identity_bodys_strong_etag() {
         assert_eq!(res.status(), 304, "{tag}");
     }
 }
+
+#[tokio::test]
+async fn last_modified_never_moves_backwards_when_a_page_turns_draft() {
+    let (app, token) = setup().await;
+    let last_modified = |res: &reqwest::Response| {
+        chrono::DateTime::parse_from_rfc2822(res.headers()["last-modified"].to_str().unwrap())
+            .unwrap()
+    };
+    let before = last_modified(&app.get("/api/v1/pages").await);
+    let entries_before = last_modified(&app.get("/api/v1/faqs").await);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let res = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/pages/help?lang=fr",
+        &token,
+        Some("*"),
+        Some(json!({"draft": true})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let after = last_modified(&app.get("/api/v1/pages").await);
+    assert!(after > before, "{before} → {after}");
+    assert!(last_modified(&app.get("/api/v1/faqs").await) > entries_before);
+}
