@@ -115,25 +115,6 @@ impl ApiError {
         Self::Internal(err.into())
     }
 
-    /// The problem `type` slug for this error.
-    fn kind(&self) -> &'static str {
-        match self {
-            Self::BadRequest(_) => "bad-request",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not-found",
-            Self::MethodNotAllowed(_) => "method-not-allowed",
-            Self::Conflict(_) => "conflict",
-            Self::PreconditionFailed(_) => "precondition-failed",
-            Self::PayloadTooLarge(_) => "payload-too-large",
-            Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::Validation { .. } => "validation",
-            Self::PreconditionRequired(_) => "precondition-required",
-            Self::Unavailable => "unavailable",
-            Self::Internal(_) => "internal",
-        }
-    }
-
     fn problem(&self) -> Problem {
         let status = self.status_code();
         let detail = match self {
@@ -150,7 +131,7 @@ impl ApiError {
             other => other.to_string(),
         };
         Problem {
-            kind: format!("urn:faqd:problem:{}", self.kind()),
+            kind: problem_type(status),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
@@ -256,3 +237,26 @@ pub fn on_constraint(err: sqlx::Error, name: &str, to: impl FnOnce() -> ApiError
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The problem `type` of a status: one URI per status, whoever answers (a handler or the
+/// catch-all for errors raised outside them).
+pub fn problem_type(status: StatusCode) -> String {
+    let kind = match status.as_u16() {
+        400 => "bad-request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not-found",
+        405 => "method-not-allowed",
+        409 => "conflict",
+        412 => "precondition-failed",
+        413 => "payload-too-large",
+        415 => "unsupported-media-type",
+        422 => "validation",
+        428 => "precondition-required",
+        429 => "too-many-requests",
+        503 => "unavailable",
+        500 => "internal",
+        other => return format!("urn:faqd:problem:status-{other}"),
+    };
+    format!("urn:faqd:problem:{kind}")
+}

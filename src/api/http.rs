@@ -329,7 +329,7 @@ pub fn problem_for_foreign_errors<B: MessageBody + 'static>(
         other => other.canonical_reason().unwrap_or("error").to_lowercase(),
     };
     let problem = crate::error::Problem {
-        kind: format!("urn:faqd:problem:{}", status.as_u16()),
+        kind: crate::error::problem_type(status),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail,

@@ -135,3 +135,27 @@ async fn an_unreachable_database_is_a_503_with_retry_after_and_the_service_stays
     assert_eq!(res.status(), 200, "alive while the database is away");
     handle.stop(false).await;
 }
+
+#[tokio::test]
+async fn problem_types_are_one_per_status_whoever_answers() {
+    let app = crate::helpers::spawn_seeded_app().await;
+    let kind = |res: reqwest::Response| async move {
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["type"].as_str().unwrap().to_owned()
+    };
+    let route = kind(app.get("/api/v1/nowhere").await).await;
+    let entry = kind(app.get("/api/v1/faqs/no-such-entry").await).await;
+    let page = kind(app.get("/api/v1/pages/no-such-page").await).await;
+    assert_eq!(route, "urn:faqd:problem:not-found");
+    assert_eq!(entry, route);
+    assert_eq!(page, route);
+    let res = app
+        .client
+        .delete(app.url("/api/v1/pages"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kind(res).await, "urn:faqd:problem:method-not-allowed");
+    let res = app.get("/api/v1/faqs?limit=0").await;
+    assert_eq!(kind(res).await, "urn:faqd:problem:bad-request");
+}
