@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service as _, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -134,6 +134,13 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
                 .wrap(Compress::default())
                 .wrap(from_fn(http::etag_per_coding))
+                // No response is sniffed into another type, framed, or leaks the referrer.
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "no-referrer")),
+                )
                 .wrap(cors(&cors_origins))
                 .wrap(TracingLogger::default())
                 .wrap_fn(|mut req, srv| {

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             (`ETag`, `Last-Modified`, `Cache-Control`); `If-None-Match` answers `304`.",
         license(name = "MIT OR Apache-2.0"),
     ),
+    servers((url = "/", description = "This faqd (paths are relative to the host that serves the document)")),
     components(
         schemas(Problem, FieldError),
         responses(

@@ -109,6 +109,16 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // No statement holds a connection for ever: past the bound it is cancelled and the
+        // request answers 503 (searches set a tighter one of their own).
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("SET statement_timeout = '30s'")
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+            })
+        })
 }
 
 /// Creates `name` on the server `admin` connects to, unless it exists.

@@ -139,11 +139,12 @@ pub enum EntryRef {
 }
 
 impl EntryRef {
-    /// An id, a well-formed slug, or `None`: a reference that can name no entry.
+    /// An id (in the hyphenated form faqd writes them), a well-formed slug, or `None`: a
+    /// reference that can name no entry. A slug of 32 hex digits is a slug, not an id.
     pub fn parse(s: &str) -> Option<Self> {
         match Uuid::try_parse(s) {
-            Ok(id) => Some(Self::Id(id)),
-            Err(_) => crate::domain::Slug::parse(s)
+            Ok(id) if s.len() == 36 => Some(Self::Id(id)),
+            _ => crate::domain::Slug::parse(s)
                 .ok()
                 .map(|slug| Self::Slug(slug.as_str().to_owned())),
         }

@@ -159,3 +159,30 @@ async fn problem_types_are_one_per_status_whoever_answers() {
     let res = app.get("/api/v1/faqs?limit=0").await;
     assert_eq!(kind(res).await, "urn:faqd:problem:bad-request");
 }
+
+#[tokio::test]
+async fn every_response_says_nosniff_and_a_hex_slug_is_a_slug() {
+    let app = crate::helpers::spawn_seeded_app().await;
+    for path in [
+        "/api/v1/pages/faq",
+        "/api/v1/nowhere",
+        "/docs/",
+        "/openapi.json",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+    let token = app.editor().await;
+    let slug = "0123456789abcdef0123456789abcdef";
+    let res = app
+        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .json(
+            &serde_json::json!({"page": "faq", "question": "Hex?", "answer": "Yes.", "slug": slug}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let entry = app.get_json(&format!("/api/v1/faqs/{slug}")).await;
+    assert_eq!(entry["slug"], slug);
+}
