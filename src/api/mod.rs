@@ -11,6 +11,7 @@ pub mod page_admin;
 pub mod page_files;
 pub mod pages;
 pub mod search;
+pub mod tags;
 pub mod write;
 
 use utoipa::OpenApi;
@@ -26,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(lifecycle::configure)
         .configure(page_admin::configure)
         .configure(faqs::configure)
-        .configure(search::configure);
+        .configure(search::configure)
+        .configure(tags::configure);
 }
 
 /// The parts of the OpenAPI document that no handler declares.

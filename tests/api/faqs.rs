@@ -163,3 +163,44 @@ async fn an_unknown_entry_is_a_404_problem() {
         assert_eq!(problem["title"], "Not Found");
     }
 }
+
+#[tokio::test]
+async fn tags_are_counted_over_what_readers_see() {
+    let app = spawn_seeded_app().await;
+    let token = app.editor().await;
+    for (slug, tags, stage) in [
+        (
+            "what-is-a-technical-coach",
+            vec!["coaching", "roles"],
+            false,
+        ),
+        ("is-agility-a-prerequisite", vec!["coaching"], false),
+        (
+            "how-many-teams-can-a-technical-coach-support",
+            vec!["staged-only"],
+            true,
+        ),
+    ] {
+        let query = if stage { "?stage=true" } else { "" };
+        let res = app
+            .with_token(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/faqs/{slug}{query}"),
+                &token,
+            )
+            .header(header::IF_MATCH, "*")
+            .json(&serde_json::json!({"tags": tags}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let tags = app.get_json("/api/v1/tags").await;
+    assert_eq!(
+        tags["items"],
+        serde_json::json!([{"tag": "coaching", "count": 2}, {"tag": "roles", "count": 1}])
+    );
+    assert_eq!(tags["total"], 2);
+    assert_eq!(app.get_json("/api/v1/tags?lang=fr").await["total"], 0);
+    assert_eq!(app.get("/api/v1/tags?bogus=1").await.status(), 400);
+}
