@@ -2,6 +2,7 @@
 //! registers its handlers (with `.service`, so that they reach the OpenAPI
 //! document), and the document's shared parts.
 
+pub mod changes;
 pub mod entry_input;
 pub mod faqs;
 pub mod health;
@@ -28,7 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(page_admin::configure)
         .configure(faqs::configure)
         .configure(search::configure)
-        .configure(tags::configure);
+        .configure(tags::configure)
+        .configure(changes::configure);
 }
 
 /// The parts of the OpenAPI document that no handler declares.

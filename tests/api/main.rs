@@ -1,6 +1,7 @@
 //! Integration tests: the real app over real HTTP, each test on its own database.
 
 mod auth;
+mod changes;
 mod cli;
 mod errors;
 mod faqs;
