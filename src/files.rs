@@ -208,7 +208,7 @@ pub async fn seed(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<ImportReport>
     meta::mark_seeded(&mut conn).await?;
     // Fresh statistics after a bulk load, so that the planner picks the search
     // indexes from the first query on (autovacuum would get there later).
-    sqlx::query("ANALYZE search_docs, search_words, entries, entry_revisions, pages")
+    sqlx::query("ANALYZE search_docs, search_words, entries, pages")
         .execute(&mut *conn)
         .await?;
     Ok(reports)
