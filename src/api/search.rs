@@ -45,8 +45,10 @@ pub struct SearchResults {
     /// The query as given.
     #[schema(example = "how many teams")]
     pub query: String,
-    /// The terms searched after typo correction, when it changed any.
-    #[schema(example = json!(null))]
+    /// The terms searched after typo correction: present only when a correction changed
+    /// the query that was run (and it found hits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "technical coach")]
     pub corrected: Option<String>,
     /// Every hit of the query actually run (after correction or fallback), across cursor pages.
     pub total: i64,

@@ -315,7 +315,8 @@ pub async fn search(
     Ok(Found {
         total: found.0,
         hits: found.1,
-        corrected: (text != terms.normalized()).then_some(text),
+        // Only a correction that was run and found something is reported.
+        corrected: (text != terms.normalized() && found.0 > 0).then_some(text),
         last_modified,
     })
 }
