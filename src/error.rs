@@ -52,6 +52,9 @@ pub enum ApiError {
     /// 428: a write that needs `If-Match` came without one.
     #[error("{0}")]
     PreconditionRequired(String),
+    /// 429: over the client's budget; retry after this many seconds.
+    #[error("too many requests: retry in {0} s")]
+    TooManyRequests(u64),
     /// 503: the database cannot be reached; the service recovers by itself.
     #[error("the database is unavailable")]
     Unavailable,
@@ -157,6 +160,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -181,6 +185,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable => {
                 res.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE));
+            }
+            Self::TooManyRequests(seconds) => {
+                res.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             _ => {}
         }

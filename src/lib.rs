@@ -32,6 +32,8 @@ pub mod insights;
 pub mod lexicon;
 /// The resources of the public contract.
 pub mod model;
+/// Rate limits per client for writes and searches.
+pub mod ratelimit;
 /// Semantic retrieval: the in-memory embedding index and its worker.
 pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.

@@ -186,3 +186,63 @@ async fn every_response_says_nosniff_and_a_hex_slug_is_a_slug() {
     let entry = app.get_json(&format!("/api/v1/faqs/{slug}")).await;
     assert_eq!(entry["slug"], slug);
 }
+
+#[tokio::test]
+async fn over_its_budget_a_client_gets_429_with_retry_after_and_reads_stay_free() {
+    let mut settings = faqd::config::ServeSettings::for_tests();
+    settings.rate_limit_search = 10;
+    settings.rate_limit_writes = 10;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    app.import_file(&crate::helpers::seed_path(), None, None)
+        .await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let res = app.get("/api/v1/search?q=coach").await;
+        if res.status() == 200 {
+            assert_eq!(res.headers()["ratelimit-limit"], "10");
+        }
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            assert!(res.headers().contains_key("retry-after"));
+            assert_eq!(res.headers()["ratelimit-remaining"], "0");
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["type"], "urn:faqd:problem:too-many-requests");
+        }
+    }
+    assert_eq!(&statuses[..10], [200; 10]);
+    assert_eq!(statuses[11], 429);
+    // Cached reads are not counted.
+    for _ in 0..30 {
+        assert_eq!(app.get("/api/v1/pages/faq").await.status(), 200);
+    }
+    // Writes have their own budget, per token.
+    let alice = app.mint("alice", faqd::auth::Role::Editor).await;
+    let bob = app.mint("bob", faqd::auth::Role::Editor).await;
+    let write = |token: String| {
+        let app = &app;
+        async move {
+            app.with_token(
+                Method::PATCH,
+                "/api/v1/faqs/what-is-a-technical-coach",
+                &token,
+            )
+            .header("If-Match", "*")
+            .json(&serde_json::json!({"tags": ["x"]}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+        }
+    };
+    let mut alice_statuses = Vec::new();
+    for _ in 0..12 {
+        alice_statuses.push(write(alice.clone()).await);
+    }
+    assert_eq!(alice_statuses[11], 429, "{alice_statuses:?}");
+    assert_eq!(
+        write(bob.clone()).await,
+        200,
+        "another client has its own budget"
+    );
+}
