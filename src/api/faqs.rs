@@ -501,11 +501,16 @@ pub(crate) async fn update_entry(
         // Nothing differs: no new version.
         tx.rollback().await?;
     }
-    let entry = editor_view(state, id).await?;
-    Ok(HttpResponse::Ok()
+    Ok(written(editor_view(state, id).await?))
+}
+
+/// The answer to a write: the entry as editors see it, its ETag, private.
+pub(crate) fn written(entry: Entry) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header(header::ETag(entry_etag(entry.version, entry.position)))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(entry))
+        .insert_header((header::VARY, "Authorization"))
+        .json(entry)
 }
 
 /// Writes `valid` over `current`; false when it would change nothing.

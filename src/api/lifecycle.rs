@@ -11,8 +11,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::entry_input::EntryBody;
-use crate::api::faqs::{WriteQuery, editor_view, existing, no_entry, update_entry};
-use crate::api::http::{AppState, entry_etag};
+use crate::api::faqs::{WriteQuery, editor_view, existing, no_entry, update_entry, written};
+use crate::api::http::AppState;
 use crate::api::write;
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
@@ -154,33 +154,13 @@ pub async fn restore_faq(
     Ok(written(entry))
 }
 
-fn written(entry: Entry) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(header::ETag(entry_etag(entry.version, entry.position)))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::VARY, "Authorization"))
-        .json(entry)
-}
-
 /// The entry a path names, deleted or not (404 otherwise).
 async fn any_entry(state: &AppState, entry_ref: &str) -> ApiResult<Uuid> {
     let parsed = EntryRef::parse(entry_ref).ok_or_else(|| no_entry(entry_ref))?;
-    let (id, slug) = match &parsed {
-        EntryRef::Id(id) => (Some(*id), None),
-        EntryRef::Slug(slug) => (None, Some(slug.as_str())),
-    };
     let mut conn = state.conn().await?;
-    let found: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM entries WHERE id = $1 OR slug = $2
-         UNION ALL
-         SELECT entry_id FROM entry_slug_aliases WHERE slug = $2
-         LIMIT 1",
-    )
-    .bind(id)
-    .bind(slug)
-    .fetch_optional(&mut *conn)
-    .await?;
-    found.ok_or_else(|| no_entry(entry_ref))
+    entries::resolve_including_deleted(&mut conn, &parsed)
+        .await?
+        .ok_or_else(|| no_entry(entry_ref))
 }
 
 /// One version of an entry, in brief.

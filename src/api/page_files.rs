@@ -8,15 +8,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable, negotiate_lang};
-use crate::api::pages::no_page;
+use crate::api::http::{AppState, Cacheable};
+use crate::api::pages::{no_page, page_lang};
 use crate::auth::{Caller, Role};
 use crate::content::{self, QuestionStyle};
 use crate::domain::{Lang, Slug};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::model::{Audience, ImportReport};
 use crate::store::import::{ImportFailure, ImportMode};
-use crate::store::{export, import, pages};
+use crate::store::{export, import};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(export_page).service(import_page);
@@ -88,13 +88,7 @@ pub async fn export_page(
         return Err(no_page(&slug, None));
     }
     let mut conn = state.conn().await?;
-    let lang = match &query.lang {
-        Some(lang) => lang.as_str().to_owned(),
-        None => {
-            let available = pages::languages(&mut conn, audience, &slug).await?;
-            negotiate_lang(&req, &available).ok_or_else(|| no_page(&slug, None))?
-        }
-    };
+    let lang = page_lang(&mut conn, &req, audience, &slug, query.lang.as_ref()).await?;
     let file = export::export_page(&mut conn, &slug, &lang, audience)
         .await?
         .ok_or_else(|| no_page(&slug, Some(&lang)))?;

@@ -137,13 +137,7 @@ pub async fn get_page(
         return Err(no_page(&slug, None));
     }
     let mut conn = state.conn().await?;
-    let lang = match &query.lang {
-        Some(lang) => lang.as_str().to_owned(),
-        None => {
-            let available = pages::languages(&mut conn, audience, &slug).await?;
-            negotiate_lang(&req, &available).ok_or_else(|| no_page(&slug, None))?
-        }
-    };
+    let lang = page_lang(&mut conn, &req, audience, &slug, query.lang.as_ref()).await?;
     let page = pages::get(&mut conn, audience, &slug, &lang)
         .await?
         .ok_or_else(|| no_page(&slug, Some(&lang)))?;
@@ -169,6 +163,24 @@ pub async fn get_page(
         header::HeaderValue::from_static("Accept-Language, Authorization"),
     );
     Ok(res)
+}
+
+/// The language a page route acts on: `?lang=`, else the one negotiated from
+/// `Accept-Language` among the page's languages this audience sees (404 when none).
+pub(crate) async fn page_lang(
+    conn: &mut sqlx::PgConnection,
+    req: &HttpRequest,
+    audience: Audience,
+    slug: &str,
+    asked: Option<&Lang>,
+) -> ApiResult<String> {
+    match asked {
+        Some(lang) => Ok(lang.as_str().to_owned()),
+        None => {
+            let available = pages::languages(conn, audience, slug).await?;
+            negotiate_lang(req, &available).ok_or_else(|| no_page(slug, None))
+        }
+    }
 }
 
 pub(crate) fn no_page(slug: &str, lang: Option<&str>) -> ApiError {

@@ -460,19 +460,36 @@ pub async fn slug_alias(
 
 /// The id of the live (not deleted) entry `entry` names, by id, slug or old slug.
 pub async fn resolve(conn: &mut PgConnection, entry: &EntryRef) -> sqlx::Result<Option<Uuid>> {
+    resolve_where(conn, entry, false).await
+}
+
+/// [`resolve`], deleted entries included (for restore and history).
+pub async fn resolve_including_deleted(
+    conn: &mut PgConnection,
+    entry: &EntryRef,
+) -> sqlx::Result<Option<Uuid>> {
+    resolve_where(conn, entry, true).await
+}
+
+async fn resolve_where(
+    conn: &mut PgConnection,
+    entry: &EntryRef,
+    deleted_too: bool,
+) -> sqlx::Result<Option<Uuid>> {
     let (id, slug) = match entry {
         EntryRef::Id(id) => (Some(*id), None),
         EntryRef::Slug(slug) => (None, Some(slug.as_str())),
     };
     sqlx::query_scalar(
-        "SELECT id FROM entries WHERE deleted_at IS NULL AND (id = $1 OR slug = $2)
+        "SELECT id FROM entries WHERE ($3 OR deleted_at IS NULL) AND (id = $1 OR slug = $2)
          UNION ALL
          SELECT e.id FROM entry_slug_aliases a JOIN entries e ON e.id = a.entry_id
-         WHERE e.deleted_at IS NULL AND a.slug = $2
+         WHERE ($3 OR e.deleted_at IS NULL) AND a.slug = $2
          LIMIT 1",
     )
     .bind(id)
     .bind(slug)
+    .bind(deleted_too)
     .fetch_optional(conn)
     .await
 }

@@ -280,6 +280,27 @@ impl TestApp {
     }
 }
 
+/// A request with a token, an optional `If-Match` and an optional JSON body.
+pub async fn send_json(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let mut req = app.with_token(method, path, token);
+    if let Some(tag) = if_match {
+        req = req.header("If-Match", tag);
+    }
+    if let Some(body) = body {
+        req = req
+            .header("Content-Type", "application/json")
+            .body(body.to_string());
+    }
+    req.send().await.expect("request")
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.handle.stop(false));

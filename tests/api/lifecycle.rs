@@ -4,29 +4,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::send_json as send;
 use crate::helpers::{TestApp, spawn_seeded_app};
 
 const ENTRY: &str = "/api/v1/faqs/what-is-a-technical-coach";
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    if_match: Option<&str>,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut req = app.with_token(method, path, token);
-    if let Some(tag) = if_match {
-        req = req.header("If-Match", tag);
-    }
-    if let Some(body) = body {
-        req = req
-            .header("Content-Type", "application/merge-patch+json")
-            .body(body.to_string());
-    }
-    req.send().await.expect("request")
-}
 
 fn etag(res: &reqwest::Response) -> String {
     res.headers()["etag"].to_str().unwrap().to_owned()

@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::send_json as send;
 use crate::helpers::{TestApp, spawn_app};
 
 const HELP: &str = "---\ntitle: Help\ndescription: \"Answers\"\nweight: 3\n---\n## Is it free?\n\nYes.\n\n## How do I start?\n\nRun it.\n\n## Can I leave?\n\nAny time.\n";
@@ -17,26 +18,6 @@ async fn setup() -> (TestApp, String) {
     app.import_ok(&token, "slug=help&lang=fr", "text/markdown", AIDE)
         .await;
     (app, token)
-}
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    if_match: Option<&str>,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut req = app.with_token(method, path, token);
-    if let Some(tag) = if_match {
-        req = req.header("If-Match", tag);
-    }
-    if let Some(body) = body {
-        req = req
-            .header("Content-Type", "application/json")
-            .body(body.to_string());
-    }
-    req.send().await.expect("request")
 }
 
 fn ids(page: &Value) -> Vec<Value> {
