@@ -10,7 +10,6 @@ use actix_web::dev::{Server, Service as _, ServiceFactory, ServiceRequest, Servi
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -50,6 +49,7 @@ fn documented_app() -> (
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
         .configure(api::health::configure)
+        .configure(crate::metrics::configure)
         .split_for_parts()
 }
 
@@ -92,7 +92,18 @@ impl Application {
             settings.rate_limit_search,
         );
         crate::lexicon::configure(&settings.lexicons);
+        let changes = crate::changes::start(&pool);
+        let webhooks = settings.webhook_policy();
+        if settings.webhook_delivery {
+            crate::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());
+        }
         let state = AppState {
+            changes,
+            webhooks,
+            metrics_token: settings
+                .metrics_token
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
             pool: pool.clone(),
             cache_max_age: settings.cache_max_age,
             insights: insights.clone(),
@@ -148,7 +159,7 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap(cors(&cors_origins))
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(crate::metrics::observe))
                 .wrap_fn(|mut req, srv| {
                     http::head_as_get(&mut req);
                     srv.call(req)

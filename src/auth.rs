@@ -76,8 +76,16 @@ pub async fn authenticate(
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("no application state"))?;
-    let principal = check_token(state, token).await?;
-    req.extensions_mut().insert(principal);
+    // The metrics token is no API token: `/metrics` checks it itself.
+    let is_metrics_token = req.path() == "/metrics"
+        && state
+            .metrics_token
+            .as_deref()
+            .is_some_and(|m| bool::from(m.as_bytes().ct_eq(token.as_bytes())));
+    if !is_metrics_token {
+        let principal = check_token(state, token).await?;
+        req.extensions_mut().insert(principal);
+    }
     next.call(req)
         .await
         .map(ServiceResponse::map_into_boxed_body)

@@ -106,6 +106,32 @@ pub struct ServeSettings {
         default_value = "data/models/pyspellchecker"
     )]
     pub lexicons: PathBuf,
+
+    /// Deliver webhooks to loopback, private and link-local addresses too (refused by
+    /// default, at registration and at every delivery).
+    #[arg(long, env = "FAQD_WEBHOOK_ALLOW_PRIVATE", default_value = "false", value_parser = parse_switch)]
+    pub webhook_allow_private: bool,
+
+    /// Run the webhook delivery worker in this instance (every instance may: a delivery is
+    /// claimed by one only).
+    #[arg(long, env = "FAQD_WEBHOOK_DELIVERY", default_value = "on", value_parser = parse_switch)]
+    pub webhook_delivery: bool,
+
+    /// The first retry's delay after a failed delivery; each next one doubles (at most 1 h).
+    #[arg(long, env = "FAQD_WEBHOOK_RETRY_BASE", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub webhook_retry_base: std::time::Duration,
+
+    /// How long a delivery is retried before it is marked failed.
+    #[arg(long, env = "FAQD_WEBHOOK_RETRY_HORIZON", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub webhook_retry_horizon: std::time::Duration,
+
+    /// The longest one delivery attempt may take.
+    #[arg(long, env = "FAQD_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub webhook_timeout: std::time::Duration,
+
+    /// A bearer token that `/metrics` requires (admin tokens work too); open when unset.
+    #[arg(long, env = "FAQD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// `on`/`off` (also true/false, 1/0, yes/no).
@@ -118,6 +144,16 @@ fn parse_switch(s: &str) -> Result<bool, String> {
 }
 
 impl ServeSettings {
+    /// How webhooks are checked and delivered.
+    pub fn webhook_policy(&self) -> crate::webhooks::Policy {
+        crate::webhooks::Policy {
+            allow_private: self.webhook_allow_private,
+            retry_base: self.webhook_retry_base,
+            retry_horizon: self.webhook_retry_horizon,
+            timeout: self.webhook_timeout,
+        }
+    }
+
     /// Settings for tests and tools: a free port on loopback, no seeding.
     pub fn for_tests() -> Self {
         Self {
@@ -143,6 +179,13 @@ impl ServeSettings {
                 env!("CARGO_MANIFEST_DIR"),
                 "/data/models/pyspellchecker"
             )),
+            // Test receivers listen on loopback; retries come quickly.
+            webhook_allow_private: true,
+            webhook_delivery: true,
+            webhook_retry_base: std::time::Duration::from_millis(200),
+            webhook_retry_horizon: std::time::Duration::from_secs(24 * 3600),
+            webhook_timeout: std::time::Duration::from_secs(5),
+            metrics_token: None,
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 /// Bearer tokens and roles.
 pub mod auth;
+/// The change log's notifications in this process.
+pub mod changes;
 /// The command line.
 pub mod cli;
 /// Settings from flags and `FAQD_*` variables.
@@ -30,6 +32,8 @@ pub mod hybrid;
 pub mod insights;
 /// Real words per language, so that typo correction leaves them alone.
 pub mod lexicon;
+/// Prometheus metrics, request ids and the request log.
+pub mod metrics;
 /// The resources of the public contract.
 pub mod model;
 /// Rate limits per client for writes and searches.
@@ -38,3 +42,5 @@ pub mod ratelimit;
 pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.
 pub mod store;
+/// Webhook delivery: signing, the address guard, the worker.
+pub mod webhooks;

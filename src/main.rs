@@ -25,12 +25,21 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // `FAQD_LOG_FORMAT=json`: one JSON object a line, the request's span (request id, method,
+    // path) on every line of that request.
+    match std::env::var("FAQD_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().with_current_span(true).with_span_list(false).init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => {
+            logs.init();
+            tracing::warn!(format = other, "FAQD_LOG_FORMAT is text or json; logging as text");
+        }
+    }
     let cli = faqd::cli::Cli::parse();
     match faqd::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

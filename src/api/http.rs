@@ -30,6 +30,12 @@ pub struct AppState {
     pub search_timeout_ms: u32,
     /// Semantic search, when the model is installed and it is on.
     pub semantic: Option<std::sync::Arc<crate::semantic::SemanticIndex>>,
+    /// The change log's signal: read-cache generations, the webhook worker's wake-up.
+    pub changes: std::sync::Arc<crate::changes::ChangeSignal>,
+    /// How webhooks are checked and delivered.
+    pub webhooks: crate::webhooks::Policy,
+    /// `/metrics` needs this bearer token (or an admin token) when set.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {

@@ -13,6 +13,7 @@ pub mod page_files;
 pub mod pages;
 pub mod search;
 pub mod tags;
+pub mod webhooks;
 pub mod write;
 
 use utoipa::OpenApi;
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(faqs::configure)
         .configure(search::configure)
         .configure(tags::configure)
-        .configure(changes::configure);
+        .configure(changes::configure)
+        .configure(webhooks::configure);
 }
 
 /// The parts of the OpenAPI document that no handler declares.
@@ -57,7 +59,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "pages", description = "FAQ pages: one source Markdown file in one language"),
         (name = "faqs", description = "Entries: one question and its answer"),
         (name = "search", description = "Ranked, typo-tolerant search over what readers see"),
-        (name = "health", description = "Liveness and readiness"),
+        (name = "changes", description = "The change log: what readers see that changed"),
+        (name = "webhooks", description = "Receivers of the change log, signed as Standard Webhooks (admins)"),
+        (name = "health", description = "Liveness, readiness and metrics"),
     ),
 )]
 pub struct ApiDoc;

@@ -209,6 +209,10 @@ pub async fn reorder_page(
         .bind(&keys)
         .execute(&mut *tx)
         .await?;
+        // The change log records this as `page.reordered` rather than `page.updated`.
+        sqlx::query("SELECT set_config('faqd.page_change', 'page.reordered', true)")
+            .execute(&mut *tx)
+            .await?;
         entries::bump_pages(&mut tx, &[target.id]).await?;
     }
     tx.commit().await?;

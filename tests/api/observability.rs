@@ -1,0 +1,109 @@
+//! `/metrics` (Prometheus text) and request ids.
+
+use faqd::auth::Role;
+use faqd::config::ServeSettings;
+
+use crate::helpers::{spawn_app_with, spawn_seeded_app};
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_seeded_app().await;
+    app.get_json("/api/v1/pages/faq").await;
+    assert_eq!(app.get("/api/v1/pages/nope").await.status(), 404);
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"faqd_http_requests_total{method="GET",route="/api/v1/pages/{slug}",status="200"}"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="/api/v1/pages/{slug}",status="404"}"#));
+    assert!(text.contains("faqd_http_request_duration_seconds_bucket{"));
+    for gauge in [
+        "faqd_db_pool_connections ",
+        "faqd_webhook_queue_depth ",
+        "faqd_change_log_lag ",
+        "faqd_webhook_delivery_failures_total ",
+    ] {
+        assert!(text.contains(gauge), "{gauge} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let mut settings = ServeSettings::for_tests();
+    settings.metrics_token = Some("scrape-me-please".to_owned());
+    let app = spawn_app_with(settings).await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me-please")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let editor = app.editor().await;
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let admin = app.mint("admin", Role::Admin).await;
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // The metrics token opens nothing else.
+    let res = app
+        .client
+        .get(app.url("/api/v1/faqs"))
+        .bearer_auth("scrape-me-please")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_seeded_app().await;
+    let res = app.get("/api/v1/pages/faq").await;
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
+    let other = app.get("/api/v1/nothing-here").await;
+    assert_eq!(other.status(), 404);
+    assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), id);
+    // A caller's id is kept when it is a sane token, replaced otherwise.
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("X-Request-Id", "edge-4f2a.17")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "edge-4f2a.17");
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("X-Request-Id", "a b <script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.headers()["x-request-id"], "a b <script>");
+}
