@@ -97,6 +97,10 @@ impl Application {
         if settings.webhook_delivery {
             crate::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());
         }
+        let read_cache = crate::cache::ReadCache::new(
+            settings.read_cache_mb.saturating_mul(1 << 20),
+            changes.clone(),
+        );
         let state = AppState {
             changes,
             webhooks,
@@ -118,6 +122,7 @@ impl Application {
             let doc_json = doc_json.clone();
             app.app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(rate_limits.clone()))
+                .app_data(web::Data::new(read_cache.clone()))
                 .app_data(web::Data::new(routes))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
@@ -151,6 +156,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
                 .wrap(Compress::default())
                 .wrap(from_fn(http::etag_per_coding))
+                .wrap(from_fn(crate::cache::serve))
                 // No response is sniffed into another type, framed, or leaks the referrer.
                 .wrap(
                     DefaultHeaders::new()

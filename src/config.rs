@@ -129,6 +129,10 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub webhook_timeout: std::time::Duration,
 
+    /// MiB of memory for anonymous reads served from memory (`0` turns the cache off).
+    #[arg(long, env = "FAQD_READ_CACHE_MB", default_value_t = 32)]
+    pub read_cache_mb: u64,
+
     /// A bearer token that `/metrics` requires (admin tokens work too); open when unset.
     #[arg(long, env = "FAQD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -186,6 +190,8 @@ impl ServeSettings {
             webhook_retry_horizon: std::time::Duration::from_secs(24 * 3600),
             webhook_timeout: std::time::Duration::from_secs(5),
             metrics_token: None,
+            // Every test reads through the cache: coherence is checked everywhere.
+            read_cache_mb: 8,
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 /// Bearer tokens and roles.
 pub mod auth;
+/// Anonymous reads answered from memory, kept coherent by the change log.
+pub mod cache;
 /// The change log's notifications in this process.
 pub mod changes;
 /// The command line.

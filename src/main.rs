@@ -33,11 +33,18 @@ async fn run() -> std::process::ExitCode {
     // `FAQD_LOG_FORMAT=json`: one JSON object a line, the request's span (request id, method,
     // path) on every line of that request.
     match std::env::var("FAQD_LOG_FORMAT").as_deref() {
-        Ok("json") => logs.json().with_current_span(true).with_span_list(false).init(),
+        Ok("json") => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
         Ok("text") | Err(_) => logs.init(),
         Ok(other) => {
             logs.init();
-            tracing::warn!(format = other, "FAQD_LOG_FORMAT is text or json; logging as text");
+            tracing::warn!(
+                format = other,
+                "FAQD_LOG_FORMAT is text or json; logging as text"
+            );
         }
     }
     let cli = faqd::cli::Cli::parse();

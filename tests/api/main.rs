@@ -14,6 +14,7 @@ mod observability;
 mod openapi;
 mod page_admin;
 mod pages;
+mod read_cache;
 mod relevance;
 mod search;
 mod webhooks;

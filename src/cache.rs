@@ -1,0 +1,248 @@
+//! Anonymous reads from memory: the finished responses (body in the coding sent, `ETag`,
+//! `Last-Modified`, `Cache-Control`) of pages, entries, lists, tags, exports and the change
+//! feed, kept in a size-bounded cache and answered without touching PostgreSQL.
+//!
+//! Coherence comes from the change log (`crate::changes`): each cached response remembers the
+//! generation it was built under and is served only while that generation is current and the
+//! listener is connected. Every change any instance commits is announced by NOTIFY and bumps
+//! the generation within milliseconds; this instance's own writes bump it as they answer, so a
+//! writer's next read sees its write; a lost connection bumps it and turns the cache off until
+//! the listener is back. A read that raced a change (the generation moved while it was built)
+//! is answered but not kept. Requests with a token never touch the cache.
+
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, Header, HeaderMap, IfModifiedSince, IfNoneMatch};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use crate::api::http::identity_tag;
+use crate::changes::ChangeSignal;
+
+/// The largest body kept (bigger ones are served, not cached).
+const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Request headers a cached answer depends on, besides the method and URI.
+const KEYED_HEADERS: [header::HeaderName; 3] = [
+    header::ACCEPT,
+    header::ACCEPT_ENCODING,
+    header::ACCEPT_LANGUAGE,
+];
+/// Routes whose anonymous `GET`s are cached (search is not: every query is counted and
+/// ranked afresh).
+const PREFIXES: [&str; 4] = [
+    "/api/v1/pages",
+    "/api/v1/faqs",
+    "/api/v1/tags",
+    "/api/v1/changes",
+];
+
+/// One finished response.
+struct Stored {
+    generation: u64,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: web::Bytes,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<String, Arc<Stored>> for ByBytes {
+    fn weight(&self, key: &String, value: &Arc<Stored>) -> u64 {
+        let headers: usize = value
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 16)
+            .sum();
+        (key.len() + headers + value.body.len() + 64) as u64
+    }
+}
+
+/// The cache of one instance.
+pub struct ReadCache {
+    entries: Cache<String, Arc<Stored>, ByBytes>,
+    signal: Arc<ChangeSignal>,
+}
+
+impl ReadCache {
+    /// A cache of at most `bytes` (0 turns it off).
+    pub fn new(bytes: u64, signal: Arc<ChangeSignal>) -> Option<Arc<Self>> {
+        if bytes == 0 {
+            return None;
+        }
+        // Responses are a few KiB: an estimate of the item count sizes the cache's shards.
+        let items = usize::try_from(bytes / 4096).unwrap_or(usize::MAX).max(64);
+        Some(Arc::new(Self {
+            entries: Cache::with_weighter(items, bytes, ByBytes),
+            signal,
+        }))
+    }
+}
+
+fn key_of(req: &ServiceRequest) -> String {
+    let mut key = String::with_capacity(128);
+    key.push_str(req.method().as_str());
+    key.push(' ');
+    key.push_str(&req.uri().to_string());
+    for name in &KEYED_HEADERS {
+        key.push('\n');
+        for value in req.headers().get_all(name) {
+            key.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            key.push(',');
+        }
+    }
+    key
+}
+
+fn is_cacheable(req: &ServiceRequest) -> bool {
+    req.method() == Method::GET
+        && !req.headers().contains_key(header::AUTHORIZATION)
+        && PREFIXES.iter().any(|p| {
+            req.path()
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+}
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// RFC 9110 §13.2.2 for a stored answer: `If-None-Match` (weak comparison, codings ignored)
+/// decides when present, else `If-Modified-Since` against `Last-Modified`.
+fn not_modified(req: &ServiceRequest, stored: &Stored) -> bool {
+    let etag = stored
+        .headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok());
+    if req.headers().contains_key(header::IF_NONE_MATCH) {
+        let Some(etag) = etag.and_then(|e| e.parse::<header::EntityTag>().ok()) else {
+            return false;
+        };
+        return match IfNoneMatch::parse(req.request()) {
+            Ok(IfNoneMatch::Any) => true,
+            Ok(IfNoneMatch::Items(tags)) => tags
+                .iter()
+                .any(|t| identity_tag(t.tag()) == identity_tag(etag.tag())),
+            Err(_) => false,
+        };
+    }
+    let last_modified = stored
+        .headers
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<header::HttpDate>().ok());
+    match (IfModifiedSince::parse(req.request()), last_modified) {
+        (Ok(IfModifiedSince(since)), Some(at)) => {
+            std::time::SystemTime::from(at) <= std::time::SystemTime::from(since)
+        }
+        _ => false,
+    }
+}
+
+fn answer(req: ServiceRequest, stored: &Stored) -> ServiceResponse<BoxBody> {
+    let not_modified = not_modified(&req, stored);
+    let mut res = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::build(stored.status)
+    };
+    for (name, value) in &stored.headers {
+        if not_modified && (name == header::CONTENT_TYPE || name == header::CONTENT_ENCODING) {
+            continue;
+        }
+        res.append_header((name.clone(), value.clone()));
+    }
+    let res = if not_modified {
+        res.finish()
+    } else {
+        res.body(stored.body.clone())
+    };
+    req.into_response(res)
+}
+
+/// Middleware (outside compression and the per-coding ETags, inside CORS): answers anonymous
+/// reads from memory, keeps what it builds, and marks every write's answer as a change.
+pub async fn serve(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let cache = req
+        .app_data::<web::Data<Option<Arc<ReadCache>>>>()
+        .and_then(|c| c.get_ref().clone());
+    let Some(cache) = cache else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    if is_write(req.method()) {
+        let res = next.call(req).await;
+        // Committed (or refused, which changes nothing): either way the next read rebuilds.
+        cache.signal.bump();
+        return res.map(ServiceResponse::map_into_boxed_body);
+    }
+    if !is_cacheable(&req) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let generation = cache.signal.generation();
+    let live = cache.signal.is_live();
+    let key = key_of(&req);
+    if live
+        && let Some(stored) = cache.entries.get(&key)
+        && stored.generation == generation
+    {
+        crate::metrics::cache_result(true);
+        return Ok(answer(req, &stored));
+    }
+    crate::metrics::cache_result(false);
+    let conditional = req.headers().contains_key(header::IF_NONE_MATCH)
+        || req.headers().contains_key(header::IF_MODIFIED_SINCE);
+    let res = next.call(req).await?;
+    if !live || conditional || res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    // The body was built in memory (then compressed): reading it whole costs no more.
+    let body = match actix_web::body::to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return Err(actix_web::error::ErrorInternalServerError(
+                err.into().to_string(),
+            ));
+        }
+    };
+    let stored = Stored {
+        generation,
+        status: head.status(),
+        headers: head.headers().clone(),
+        body,
+    };
+    // Kept only if no change came while it was built.
+    if stored.body.len() <= MAX_BODY
+        && cache.signal.generation() == generation
+        && cache.signal.is_live()
+    {
+        let stored = Arc::new(stored);
+        cache.entries.insert(key, stored.clone());
+        return Ok(ServiceResponse::new(req, rebuild(&stored)));
+    }
+    Ok(ServiceResponse::new(req, rebuild(&stored)))
+}
+
+fn rebuild(stored: &Stored) -> HttpResponse {
+    let mut res = HttpResponse::build(stored.status);
+    for (name, value) in &stored.headers {
+        res.append_header((name.clone(), value.clone()));
+    }
+    res.body(stored.body.clone())
+}

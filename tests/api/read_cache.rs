@@ -1,0 +1,252 @@
+//! Anonymous reads from memory stay coherent: across two instances on one database, after
+//! writes, staged changes, publishes, reorders and page deletes; never a draft or a staged text.
+
+use std::time::{Duration, Instant};
+
+use faqd::app::Application;
+use faqd::config::ServeSettings;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, send_json, spawn_app};
+
+/// A second instance of faqd on the test's database.
+fn second_instance(app: &TestApp) -> String {
+    let other = Application::build(&ServeSettings::for_tests(), app.pool.clone()).unwrap();
+    let address = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    address
+}
+
+async fn read(client: &reqwest::Client, url: &str) -> (u16, Value) {
+    let res = client.get(url).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls `url` until `check` holds (the other instance hears of the change by NOTIFY).
+async fn eventually(
+    client: &reqwest::Client,
+    url: &str,
+    check: impl Fn(u16, &Value) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (status, body) = read(client, url).await;
+        if check(status, &body) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{url} stayed {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn questions(page: &Value) -> Vec<String> {
+    page["entries"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["question"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn two_instances_serve_every_change_from_memory_and_never_a_draft() {
+    let app = spawn_app().await;
+    app.import_markdown("## One?\n\nA.\n\n## Two?\n\nB.\n", "help", "en", None)
+        .await;
+    let editor = app.editor().await;
+    let other = second_instance(&app);
+    let client = &app.client;
+    let here_entry = app.url("/api/v1/faqs/one");
+    let there_entry = format!("{other}/api/v1/faqs/one");
+    let there_page = format!("{other}/api/v1/pages/help");
+    // Warm both caches (twice: the second read is from memory).
+    for url in [
+        &here_entry,
+        &there_entry,
+        &there_entry,
+        &there_page,
+        &there_page,
+    ] {
+        assert_eq!(read(client, url).await.0, 200);
+    }
+
+    // A write is visible to the writer's next read on its instance, and soon on the other.
+    let res = send_json(
+        &app,
+        Method::PATCH,
+        "/api/v1/faqs/one",
+        &editor,
+        Some("*"),
+        Some(json!({"answer": "Edited."})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let (_, here) = read(client, &here_entry).await;
+    assert_eq!(here["answer"], "Edited.");
+    eventually(client, &there_entry, |_, e| e["answer"] == "Edited.").await;
+    eventually(client, &there_page, |_, p| {
+        p["entries"][0]["answer"] == "Edited."
+    })
+    .await;
+
+    // A staged change is never served to readers, from memory or not.
+    let res = send_json(
+        &app,
+        Method::PATCH,
+        "/api/v1/faqs/one?stage=true",
+        &editor,
+        Some("*"),
+        Some(json!({"answer": "Staged, not yet public."})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    for _ in 0..3 {
+        assert_eq!(read(client, &there_entry).await.1["answer"], "Edited.");
+        assert_eq!(read(client, &here_entry).await.1["answer"], "Edited.");
+    }
+    // Published: now it is.
+    let res = send_json(
+        &app,
+        Method::POST,
+        "/api/v1/faqs/one/publish",
+        &editor,
+        Some("*"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    eventually(client, &there_entry, |_, e| {
+        e["answer"] == "Staged, not yet public."
+    })
+    .await;
+
+    // A draft entry is not listed, before or after its page was cached.
+    let res = send_json(
+        &app,
+        Method::POST,
+        "/api/v1/faqs",
+        &editor,
+        None,
+        Some(json!({"page": "help", "question": "Secret?", "answer": "Draft.", "status": "draft"})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_, page) = read(client, &there_page).await;
+    assert_eq!(questions(&page), ["One?", "Two?"]);
+    let (_, list) = read(client, &format!("{other}/api/v1/faqs?page=help")).await;
+    assert_eq!(list["total"], 2);
+
+    // A reorder.
+    let ids: Vec<Value> = {
+        let res = app
+            .with_token(Method::GET, "/api/v1/pages/help", &editor)
+            .send()
+            .await
+            .unwrap();
+        let page: Value = res.json().await.unwrap();
+        let mut ids: Vec<Value> = page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].clone())
+            .collect();
+        ids.reverse();
+        ids
+    };
+    let res = send_json(
+        &app,
+        Method::POST,
+        "/api/v1/pages/help/order",
+        &editor,
+        Some("*"),
+        Some(json!({"ids": ids})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    eventually(client, &there_page, |_, p| questions(p) == ["Two?", "One?"]).await;
+
+    // A page delete: gone from both, entries included.
+    let res = send_json(
+        &app,
+        Method::DELETE,
+        "/api/v1/pages/help",
+        &editor,
+        Some("*"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(read(client, &app.url("/api/v1/pages/help")).await.0, 404);
+    eventually(client, &there_page, |s, _| s == 404).await;
+    eventually(client, &there_entry, |s, _| s == 404).await;
+}
+
+#[tokio::test]
+async fn a_cached_read_keeps_its_validators_and_answers_304() {
+    let app = spawn_app().await;
+    app.import_markdown("## One?\n\nA.\n", "help", "en", None)
+        .await;
+    let url = app.url("/api/v1/faqs/one");
+    let first = app.client.get(&url).send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let cache_control = first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = first.text().await.unwrap();
+    for _ in 0..3 {
+        let again = app.client.get(&url).send().await.unwrap();
+        assert_eq!(again.headers()["etag"], etag.as_str());
+        assert_eq!(again.headers()["cache-control"], cache_control.as_str());
+        assert!(again.headers().contains_key("x-request-id"));
+        assert_eq!(again.text().await.unwrap(), body);
+        let not_modified = app
+            .client
+            .get(&url)
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(not_modified.status(), 304);
+        assert_eq!(not_modified.headers()["etag"], etag.as_str());
+        assert!(not_modified.text().await.unwrap().is_empty());
+    }
+    // Compressed and identity bodies are kept apart, each with its own ETag.
+    let gz = app
+        .client
+        .get(&url)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_ne!(gz.headers()["etag"], etag.as_str());
+    let gz_tag = gz.headers()["etag"].to_str().unwrap().to_owned();
+    let gz_again = app
+        .client
+        .get(&url)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz_again.headers()["etag"], gz_tag.as_str());
+    assert_eq!(gz_again.headers()["content-encoding"], "gzip");
+    let plain = app.client.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    // A token's read is never served from, nor kept in, memory.
+    let editor = app.editor().await;
+    let res = app
+        .with_token(Method::GET, "/api/v1/faqs/one", &editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+}
