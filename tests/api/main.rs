@@ -14,5 +14,6 @@ mod openapi;
 mod page_admin;
 mod pages;
 mod relevance;
+mod remote_embeddings;
 mod search;
 mod writes;
