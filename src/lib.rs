@@ -20,7 +20,8 @@ pub mod content;
 pub mod db;
 /// Validated types: slugs, languages, limits, cursors.
 pub mod domain;
-/// Sentence embeddings (multilingual-e5-small), loaded at run time when installed.
+/// Sentence embeddings: multilingual-e5-small loaded at run time when installed, or an
+/// OpenAI-compatible embeddings endpoint.
 pub mod embed;
 /// The error type of the HTTP surface, as problem+json.
 pub mod error;

@@ -1,11 +1,17 @@
 //! Semantic retrieval: an in-memory index of the embeddings of what readers see, derived from
 //! PostgreSQL (`entry_embeddings`), and the background worker that keeps both current.
 //!
-//! The worker embeds every visible entry whose published version has no embedding yet (a few
-//! at a time, on a blocking thread: readers never wait on it), stores the vectors, and pulls
-//! every vector stored since its last look (its own and other instances') into the index.
-//! Vectors are kept as 8-bit integers with a scale (384 bytes an entry): 100,000 entries take
-//! about 40 MB. A search is an exact scan (a dot product per entry) over the entries in scope.
+//! The worker embeds every visible entry whose published version has no embedding of the
+//! current source yet (a few at a time, on a blocking thread or from the embeddings endpoint:
+//! readers never wait on it), stores the vectors, and pulls every vector of the current source
+//! stored since its last look (its own and other instances') into the index. Vectors are kept
+//! as 8-bit integers with a scale (384 bytes an entry for the in-process model): 100,000
+//! entries take about 40 MB. A search is an exact scan (a dot product per entry) over the
+//! entries in scope.
+//!
+//! When embeddings fail (an endpoint down, slow or answering nonsense), readers' queries are
+//! answered by words alone, the worker retries with a growing pause, the outage is logged
+//! once, and `/readyz` says why.
 //!
 //! The index may briefly hold an entry readers no longer see (unpublished, deleted, its page
 //! turned draft): hits are always read back through `live_entries`, so such an entry is never
@@ -21,7 +27,7 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::embed::{self, Embedder, MODEL};
+use crate::embed::{self, EmbedError, Source};
 
 /// Entries embedded per step of the worker.
 const BATCH: i64 = 32;
@@ -34,18 +40,48 @@ static CACHE_CAPACITY: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 const IDLE_PRUNE_EVERY: Duration = Duration::from_secs(2);
 /// Query embeddings remembered (readers repeat queries); cleared when full.
 const QUERY_CACHE: usize = 4096;
+/// After a failed embedding, readers' queries skip the source this long (answered by words
+/// at once rather than each waiting for the same timeout).
+const QUERY_COOLDOWN: Duration = Duration::from_secs(5);
+/// The worker's first pause after a failed embedding, doubled at each failure up to the most.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MOST: Duration = Duration::from_secs(60);
 
-/// The index and the model that fills it.
+/// The index and the source that fills it.
 pub struct SemanticIndex {
-    embedder: Arc<Embedder>,
+    source: Source,
+    /// The name stored with this source's vectors (`Source::model`).
+    model: String,
     index: RwLock<Index>,
     queries: Mutex<HashMap<String, Arc<Vec<f32>>>>,
     /// Visible entries still waiting for an embedding, as last counted by the worker.
     pending: std::sync::atomic::AtomicI64,
+    health: Mutex<Health>,
+    /// Whether stored vectors of another dimension were reported.
+    stored_mismatch_logged: std::sync::atomic::AtomicBool,
+}
+
+/// The state of the source, as last seen.
+#[derive(Default)]
+struct Health {
+    /// Why the last embedding failed, until one succeeds.
+    error: Option<String>,
+    /// Until when readers' queries skip the source.
+    skip_until: Option<Instant>,
+}
+
+/// What one step of the worker did.
+enum Step {
+    Idle,
+    Worked,
+    /// Embedding failed: retry later.
+    Failed,
 }
 
 #[derive(Default)]
 struct Index {
+    /// Components per vector: 0 until known (a remote source tells it with its first answer).
+    dim: usize,
     ids: Vec<Uuid>,
     pages: Vec<Arc<str>>,
     langs: Vec<Arc<str>>,
@@ -69,16 +105,26 @@ pub struct SemanticScope<'a> {
 /// What `/readyz` says of semantic search.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SemanticStatus {
+    /// The embedding model: the in-process one, or `remote:` and the model asked of the
+    /// embeddings endpoint.
     #[schema(example = "multilingual-e5-small-q4")]
-    pub model: &'static str,
+    pub model: String,
     /// Entries in the index.
     pub indexed: usize,
     /// Visible entries not embedded yet.
     pub pending: i64,
+    /// Why embeddings are failing, while they are (searches are answered by words meanwhile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "the embeddings endpoint is unreachable: Connection refused (os error 111)"
+    )]
+    pub error: Option<String>,
 }
 
 impl Index {
-    fn upsert(&mut self, id: Uuid, page: Arc<str>, lang: Arc<str>, vector: &[f32], dim: usize) {
+    /// Adds or replaces an entry's vector, of `self.dim` components.
+    fn upsert(&mut self, id: Uuid, page: Arc<str>, lang: Arc<str>, vector: &[f32]) {
+        let dim = self.dim;
         let max = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
         let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
         let quantised = vector
@@ -108,8 +154,10 @@ impl Index {
     }
 
     /// Keeps only the entries in `live`.
-    fn retain(&mut self, live: &std::collections::HashSet<Uuid>, dim: usize) {
+    fn retain(&mut self, live: &std::collections::HashSet<Uuid>) {
+        let dim = self.dim;
         let mut kept = Index {
+            dim,
             watermark: self.watermark,
             ..Index::default()
         };
@@ -129,26 +177,98 @@ impl Index {
 }
 
 impl SemanticIndex {
-    pub fn new(embedder: Arc<Embedder>) -> Self {
+    pub fn new(source: Source) -> Self {
+        let index = Index {
+            dim: source.dim().unwrap_or(0),
+            ..Index::default()
+        };
         Self {
-            embedder,
-            index: RwLock::new(Index::default()),
+            model: source.model(),
+            source,
+            index: RwLock::new(index),
             queries: Mutex::new(HashMap::new()),
             pending: std::sync::atomic::AtomicI64::new(0),
+            health: Mutex::new(Health::default()),
+            stored_mismatch_logged: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     pub fn status(&self) -> SemanticStatus {
         SemanticStatus {
-            model: MODEL,
+            model: self.model.clone(),
             indexed: self.index.read().map_or(0, |i| i.ids.len()),
             pending: self.pending.load(std::sync::atomic::Ordering::Relaxed),
+            error: self.health.lock().ok().and_then(|h| h.error.clone()),
         }
     }
 
+    /// Notes a failed embedding: logged once per outage, shown by `/readyz`, and readers'
+    /// queries skip the source for a while.
+    fn failed(&self, err: &EmbedError) {
+        let Ok(mut health) = self.health.lock() else {
+            return;
+        };
+        if health.error.is_none() {
+            tracing::warn!(model = %self.model, error = %err,
+                "semantic search: no embeddings, searching by words until they are back");
+        } else {
+            tracing::debug!(model = %self.model, error = %err, "semantic search: still no embeddings");
+        }
+        health.error = Some(err.to_string());
+        health.skip_until = Some(Instant::now() + QUERY_COOLDOWN);
+    }
+
+    /// Notes a successful embedding: the end of an outage, if there was one.
+    fn succeeded(&self) {
+        let Ok(mut health) = self.health.lock() else {
+            return;
+        };
+        if health.error.take().is_some() {
+            tracing::info!(model = %self.model, "semantic search: embeddings are back");
+        }
+        health.skip_until = None;
+    }
+
+    /// Whether readers' queries skip the source (it failed a moment ago).
+    fn skipping(&self) -> bool {
+        self.health
+            .lock()
+            .ok()
+            .and_then(|h| h.skip_until)
+            .is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Checks that vectors of `dim` components fit the index; the first ones set its
+    /// dimension when the source did not tell it beforehand.
+    fn fit(&self, dim: usize) -> Result<(), EmbedError> {
+        let known = self.index.read().map_or(0, |i| i.dim);
+        if known == dim {
+            return Ok(());
+        }
+        if known == 0
+            && let Ok(mut index) = self.index.write()
+        {
+            if index.dim == 0 {
+                index.dim = dim;
+            }
+            if index.dim == dim {
+                return Ok(());
+            }
+            return Err(EmbedError::Dimension {
+                expected: index.dim,
+                got: dim,
+            });
+        }
+        Err(EmbedError::Dimension {
+            expected: known,
+            got: dim,
+        })
+    }
+
     /// The embedding of a query, remembered (`FAQD_QUERY_EMBEDDING_CACHE=0` turns that off,
-    /// for benchmarks of the worst case).
-    fn query_vector(&self, text: &str) -> Option<Arc<Vec<f32>>> {
+    /// for benchmarks of the worst case). None when the source fails: the search is then by
+    /// words alone.
+    async fn query_vector(&self, text: &str) -> Option<Arc<Vec<f32>>> {
         let key = text.trim().to_lowercase();
         let capacity = *CACHE_CAPACITY.get_or_init(|| {
             std::env::var("FAQD_QUERY_EMBEDDING_CACHE")
@@ -159,7 +279,22 @@ impl SemanticIndex {
         if let Some(found) = self.queries.lock().ok()?.get(&key) {
             return Some(found.clone());
         }
-        let vector = Arc::new(self.embedder.query(&key)?);
+        if self.skipping() {
+            return None;
+        }
+        let vector = match self.source.query(&key).await {
+            Ok(vector) => vector,
+            Err(err) => {
+                self.failed(&err);
+                return None;
+            }
+        };
+        if let Err(err) = self.fit(vector.len()) {
+            self.failed(&err);
+            return None;
+        }
+        self.succeeded();
+        let vector = Arc::new(vector);
         if capacity == 0 {
             return Some(vector);
         }
@@ -173,15 +308,38 @@ impl SemanticIndex {
     }
 
     /// The `k` entries in scope nearest to `text`, best first, with their cosine similarity.
-    /// Blocking (it may embed the query): call it from a blocking thread.
-    pub fn search(&self, text: &str, scope: SemanticScope<'_>, k: usize) -> Vec<(Uuid, f32)> {
-        let Some(query) = self.query_vector(text) else {
+    /// Empty when the query cannot be embedded. The scan runs on a blocking thread.
+    pub async fn search(
+        self: &Arc<Self>,
+        text: &str,
+        scope: SemanticScope<'_>,
+        k: usize,
+    ) -> Vec<(Uuid, f32)> {
+        let Some(query) = self.query_vector(text).await else {
             return Vec::new();
         };
+        let this = self.clone();
+        let (page, lang) = (scope.page.map(str::to_owned), scope.lang.map(str::to_owned));
+        tokio::task::spawn_blocking(move || {
+            let scope = SemanticScope {
+                page: page.as_deref(),
+                lang: lang.as_deref(),
+            };
+            this.nearest(&query, scope, k)
+        })
+        .await
+        .unwrap_or_default()
+    }
+
+    /// The `k` entries in scope nearest to `query`, best first, with their cosine similarity.
+    fn nearest(&self, query: &[f32], scope: SemanticScope<'_>, k: usize) -> Vec<(Uuid, f32)> {
         let Ok(index) = self.index.read() else {
             return Vec::new();
         };
-        let dim = self.embedder.dim();
+        let dim = index.dim;
+        if query.len() != dim {
+            return Vec::new();
+        }
         let mut scored: Vec<(f32, usize)> = Vec::with_capacity(index.ids.len().min(4096));
         for at in 0..index.ids.len() {
             if scope.page.is_some_and(|p| *index.pages[at] != *p)
@@ -210,9 +368,8 @@ impl SemanticIndex {
             .collect()
     }
 
-    /// One step of the worker: embed what waits, then pull what was stored. Returns whether
-    /// there was work.
-    async fn step(self: &Arc<Self>, pool: &PgPool) -> Result<bool, sqlx::Error> {
+    /// One step of the worker: embed what waits, then pull what was stored.
+    async fn step(self: &Arc<Self>, pool: &PgPool) -> Result<Step, sqlx::Error> {
         let waiting: Vec<(Uuid, i64, String)> = sqlx::query_as(
             // The text is built for the chosen few only, not for every waiting entry.
             "SELECT w.id, w.version, le.question || E'\\n' || faqd_html_text(le.answer_html)
@@ -224,48 +381,72 @@ impl SemanticIndex {
                    LIMIT $2) w
              JOIN live_entries le ON le.id = w.id",
         )
-        .bind(MODEL)
+        .bind(&self.model)
         .bind(BATCH)
         .fetch_all(pool)
         .await?;
-        let worked = !waiting.is_empty();
-        if worked {
-            let this = self.clone();
+        let mut step = Step::Idle;
+        if !waiting.is_empty() {
             let texts: Vec<String> = waiting.iter().map(|(_, _, t)| t.clone()).collect();
-            let vectors = tokio::task::spawn_blocking(move || this.embedder.passages(&texts))
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let mut ids = Vec::new();
-            let mut versions = Vec::new();
-            let mut blobs: Vec<Vec<u8>> = Vec::new();
-            for ((id, version, _), vector) in waiting.iter().zip(vectors) {
-                ids.push(*id);
-                versions.push(*version);
-                blobs.push(vector.iter().flat_map(|x| x.to_le_bytes()).collect());
+            let embedded = match self.source.passages(texts).await {
+                Ok(vectors) => vectors
+                    .iter()
+                    .try_for_each(|v| self.fit(v.len()))
+                    .map(|()| vectors),
+                Err(err) => Err(err),
+            };
+            match embedded {
+                Ok(vectors) => {
+                    self.succeeded();
+                    self.store(pool, &waiting, &vectors).await?;
+                    step = Step::Worked;
+                }
+                Err(err) => {
+                    self.failed(&err);
+                    step = Step::Failed;
+                }
             }
-            sqlx::query(
-                "INSERT INTO entry_embeddings (entry_id, version, model, embedding)
-                 SELECT v.id, v.version, $4, v.embedding
-                 FROM unnest($1::uuid[], $2::int8[], $3::bytea[]) AS v(id, version, embedding)
-                 JOIN entries e ON e.id = v.id
-                 ON CONFLICT (entry_id) DO UPDATE
-                 SET version = EXCLUDED.version, model = EXCLUDED.model,
-                     embedding = EXCLUDED.embedding, embedded_at = clock_timestamp()",
-            )
-            .bind(&ids)
-            .bind(&versions)
-            .bind(&blobs)
-            .bind(MODEL)
-            .execute(pool)
-            .await?;
         }
         self.pull(pool).await?;
-        Ok(worked)
+        Ok(step)
     }
 
-    /// Loads every vector stored since the last pull (all of them the first time).
+    /// Stores the vectors of the entries (id, version, text) of `embedded`, in their order.
+    async fn store(
+        &self,
+        pool: &PgPool,
+        embedded: &[(Uuid, i64, String)],
+        vectors: &[Vec<f32>],
+    ) -> Result<(), sqlx::Error> {
+        let mut ids = Vec::new();
+        let mut versions = Vec::new();
+        let mut blobs: Vec<Vec<u8>> = Vec::new();
+        for ((id, version, _), vector) in embedded.iter().zip(vectors) {
+            ids.push(*id);
+            versions.push(*version);
+            blobs.push(vector.iter().flat_map(|x| x.to_le_bytes()).collect());
+        }
+        sqlx::query(
+            "INSERT INTO entry_embeddings (entry_id, version, model, embedding)
+             SELECT v.id, v.version, $4, v.embedding
+             FROM unnest($1::uuid[], $2::int8[], $3::bytea[]) AS v(id, version, embedding)
+             JOIN entries e ON e.id = v.id
+             ON CONFLICT (entry_id) DO UPDATE
+             SET version = EXCLUDED.version, model = EXCLUDED.model,
+                 embedding = EXCLUDED.embedding, embedded_at = clock_timestamp()",
+        )
+        .bind(&ids)
+        .bind(&versions)
+        .bind(&blobs)
+        .bind(&self.model)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Loads every vector of this source stored since the last pull (all of them the first
+    /// time). Vectors of another source are never loaded; stored vectors of another dimension
+    /// are skipped (and reported once).
     async fn pull(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
         let since = self.index.read().ok().and_then(|i| i.watermark);
         let rows: Vec<StoredVector> = sqlx::query_as(
@@ -276,21 +457,27 @@ impl SemanticIndex {
              WHERE ee.model = $1 AND ($2::timestamptz IS NULL OR ee.embedded_at >= $2)
              ORDER BY ee.embedded_at",
         )
-        .bind(MODEL)
+        .bind(&self.model)
         .bind(since)
         .fetch_all(pool)
         .await?;
         if rows.is_empty() {
             return Ok(());
         }
-        let dim = self.embedder.dim();
         let mut names: HashMap<String, Arc<str>> = HashMap::new();
         let mut intern = |s: String| names.entry(s.clone()).or_insert_with(|| s.into()).clone();
         let Ok(mut index) = self.index.write() else {
             return Ok(());
         };
+        let mut mismatch = None;
         for (id, page, lang, blob, at) in rows {
-            if blob.len() != dim * 4 {
+            index.watermark = Some(index.watermark.map_or(at, |w| w.max(at)));
+            // A source that did not tell its dimension: the stored vectors tell it.
+            if index.dim == 0 && !blob.is_empty() && blob.len() % 4 == 0 {
+                index.dim = blob.len() / 4;
+            }
+            if blob.len() != index.dim * 4 {
+                mismatch = Some(blob.len() / 4);
                 continue;
             }
             let vector: Vec<f32> = blob
@@ -298,8 +485,15 @@ impl SemanticIndex {
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
             let (page, lang) = (intern(page), intern(lang));
-            index.upsert(id, page, lang, &vector, dim);
-            index.watermark = Some(index.watermark.map_or(at, |w| w.max(at)));
+            index.upsert(id, page, lang, &vector);
+        }
+        if let Some(got) = mismatch
+            && !self
+                .stored_mismatch_logged
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(model = %self.model, "semantic index: stored vectors skipped: {}",
+                EmbedError::Dimension { expected: index.dim, got });
         }
         Ok(())
     }
@@ -315,15 +509,14 @@ impl SemanticIndex {
                     ON ee.entry_id = le.id AND ee.model = $1 AND ee.version = le.version
              WHERE ee.entry_id IS NULL",
         )
-        .bind(MODEL)
+        .bind(&self.model)
         .fetch_one(pool)
         .await?;
         self.pending
             .store(pending, std::sync::atomic::Ordering::Relaxed);
         let live: std::collections::HashSet<Uuid> = live.into_iter().collect();
-        let dim = self.embedder.dim();
         if let Ok(mut index) = self.index.write() {
-            index.retain(&live, dim);
+            index.retain(&live);
         }
         Ok(())
     }
@@ -333,23 +526,24 @@ impl SemanticIndex {
 pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
     tokio::spawn(async move {
         let mut last_prune: Option<Instant> = None;
+        let mut retry = RETRY_FIRST;
         loop {
             if pool.is_closed() {
                 break;
             }
-            let worked = match index.step(&pool).await {
-                Ok(worked) => worked,
+            let step = match index.step(&pool).await {
+                Ok(step) => step,
                 Err(err) => {
                     tracing::warn!(error = %err, "semantic index: cannot reach the database");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                     continue;
                 }
             };
-            // Busy: prune now and then; idle: every few seconds, so that `pending` is fresh.
-            let every = if worked {
-                PRUNE_EVERY
-            } else {
-                IDLE_PRUNE_EVERY
+            // Busy: prune now and then; idle or failing: every few seconds, so that `pending`
+            // is fresh.
+            let every = match step {
+                Step::Worked => PRUNE_EVERY,
+                Step::Idle | Step::Failed => IDLE_PRUNE_EVERY,
             };
             if last_prune.is_none_or(|t| t.elapsed() >= every) {
                 if let Err(err) = index.prune(&pool).await {
@@ -357,29 +551,60 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
                 }
                 last_prune = Some(Instant::now());
             }
-            if !worked {
-                tokio::time::sleep(Duration::from_millis(500)).await;
+            match step {
+                Step::Worked => retry = RETRY_FIRST,
+                Step::Idle => {
+                    retry = RETRY_FIRST;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                // The failure is logged once per outage (`failed`); retry after a pause that
+                // grows while it lasts.
+                Step::Failed => {
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(RETRY_MOST);
+                }
             }
         }
     });
 }
 
-/// Loads the model if semantic search is on, saying once why search is lexical otherwise.
+/// Sets up the embedding source if semantic search is on (the endpoint when
+/// `FAQD_EMBEDDINGS_URL` is set, else the installed model), saying once why search is
+/// lexical otherwise.
 pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Option<Arc<SemanticIndex>> {
     if !settings.embeddings {
         tracing::info!("semantic search is off (FAQD_EMBEDDINGS=off): searching by words only");
         return None;
     }
-    match embed::shared(&settings.embeddings_model) {
-        Ok(embedder) => {
-            tracing::info!(model = MODEL, dir = %settings.embeddings_model.display(), "semantic search on");
-            let index = Arc::new(SemanticIndex::new(embedder));
-            spawn_worker(index.clone(), pool.clone());
-            Some(index)
-        }
-        Err(why) => {
-            tracing::warn!("semantic search is off, searching by words only: {why}");
-            None
-        }
-    }
+    let source = match &settings.embeddings_url {
+        Some(url) => match embed::remote::Remote::new(
+            url,
+            settings.embeddings_api_key.clone(),
+            settings.embeddings_remote_model.clone(),
+            Duration::from_millis(u64::from(settings.embeddings_timeout_ms.max(1))),
+        ) {
+            Ok(remote) => {
+                tracing::info!(model = remote.model(), endpoint = %remote.url_for_logs(),
+                    "semantic search on, embeddings from the endpoint");
+                Source::Remote(remote)
+            }
+            Err(why) => {
+                tracing::warn!("semantic search is off, searching by words only: {why}");
+                return None;
+            }
+        },
+        None => match embed::shared(&settings.embeddings_model) {
+            Ok(embedder) => {
+                tracing::info!(model = embed::MODEL, dir = %settings.embeddings_model.display(), "semantic search on");
+                Source::Local(embedder)
+            }
+            Err(why) => {
+                tracing::warn!("semantic search is off, searching by words only: {why}");
+                return None;
+            }
+        },
+    };
+    let index = Arc::new(SemanticIndex::new(source));
+    spawn_worker(index.clone(), pool.clone());
+    Some(index)
 }

@@ -16,6 +16,7 @@ mod page_admin;
 mod pages;
 mod read_cache;
 mod relevance;
+mod remote_embeddings;
 mod search;
 mod webhooks;
 mod writes;
