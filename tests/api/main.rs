@@ -9,6 +9,7 @@ mod helpers;
 mod hugo;
 mod hybrid;
 mod import;
+mod insights;
 mod lifecycle;
 mod openapi;
 mod page_admin;
