@@ -16,4 +16,5 @@ mod page_admin;
 mod pages;
 mod relevance;
 mod search;
+mod slugs;
 mod writes;
