@@ -16,5 +16,6 @@ mod page_admin;
 mod pages;
 mod relevance;
 mod search;
+mod search_docs;
 mod slugs;
 mod writes;
