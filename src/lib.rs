@@ -32,6 +32,8 @@ pub mod insights;
 pub mod lexicon;
 /// The resources of the public contract.
 pub mod model;
+/// The client's address behind trusted reverse proxies.
+pub mod proxy;
 /// Rate limits per client for writes and searches.
 pub mod ratelimit;
 /// Semantic retrieval: the in-memory embedding index and its worker.

@@ -14,6 +14,7 @@ mod lifecycle;
 mod openapi;
 mod page_admin;
 mod pages;
+mod proxies;
 mod relevance;
 mod search;
 mod search_docs;
