@@ -116,6 +116,7 @@ impl Application {
         };
         let doc_json = web::Bytes::from(api_doc_json());
         let cors_origins = settings.cors_origins.clone();
+        let trusted_proxies = settings.trusted_proxies.clone();
         let mut server = HttpServer::new(move || {
             let (app, doc) = documented_app();
             let routes = RouteTable::from_openapi(&doc, UNDOCUMENTED_ROUTES);
@@ -123,6 +124,7 @@ impl Application {
             app.app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(rate_limits.clone()))
                 .app_data(web::Data::new(read_cache.clone()))
+                .app_data(web::Data::new(trusted_proxies.clone()))
                 .app_data(web::Data::new(routes))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error))

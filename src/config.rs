@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
 
+use crate::proxy::TrustedProxies;
+
 /// Where the data lives.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseSettings {
@@ -123,6 +125,13 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_RATE_LIMIT_SEARCH", default_value_t = 1200)]
     pub rate_limit_search: u32,
 
+    /// Reverse proxies whose `X-Forwarded-For` is believed: comma-separated addresses or
+    /// networks (`127.0.0.1,10.0.0.0/8`). A request from one of them counts against the
+    /// right-most address of `X-Forwarded-For` that is not a trusted proxy; empty (the
+    /// default): the header is ignored and the client is the connection's peer.
+    #[arg(long, env = "FAQD_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
+
     /// Where the real-word lists that keep typo correction off real words are installed: the
     /// folder that `python3 -m pip install --no-deps --target DIR pyspellchecker==0.9.1` fills.
     #[arg(
@@ -213,6 +222,7 @@ impl ServeSettings {
             search_timeout_ms: 2000,
             rate_limit_writes: 600,
             rate_limit_search: 1200,
+            trusted_proxies: TrustedProxies::default(),
             lexicons: PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/data/models/pyspellchecker"

@@ -39,6 +39,8 @@ pub mod lexicon;
 pub mod metrics;
 /// The resources of the public contract.
 pub mod model;
+/// The client's address behind trusted reverse proxies.
+pub mod proxy;
 /// Rate limits per client for writes and searches.
 pub mod ratelimit;
 /// Semantic retrieval: the in-memory embedding index and its worker.

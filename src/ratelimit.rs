@@ -1,4 +1,4 @@
-//! Rate limits per client (the token, else the peer address): one budget for writes, one for
+//! Rate limits per client (the token, else the client's address): one budget for writes, one for
 //! searches. Other reads (cacheable, and cheap) are not limited. Over budget: `429` with
 //! `Retry-After`; every limited route's answer carries the IETF draft's `RateLimit-Limit`,
 //! `RateLimit-Remaining` and `RateLimit-Reset` headers.
@@ -69,7 +69,8 @@ impl RateLimits {
     }
 }
 
-/// The client a request counts against: its bearer token (hashed), else its peer address.
+/// The client a request counts against: its bearer token (hashed), else its address (the peer,
+/// or behind a trusted proxy the address it forwarded: see [`crate::proxy`]).
 fn client_key(req: &ServiceRequest) -> [u8; 16] {
     let mut hasher = Sha256::new();
     match req
@@ -79,11 +80,10 @@ fn client_key(req: &ServiceRequest) -> [u8; 16] {
     {
         Some(auth) => hasher.update(auth.as_bytes()),
         None => {
-            let peer = req
-                .peer_addr()
-                .map(|a| a.ip().to_string())
+            let client = crate::proxy::client_ip(req.request())
+                .map(|ip| ip.to_string())
                 .unwrap_or_default();
-            hasher.update(peer.as_bytes());
+            hasher.update(client.as_bytes());
         }
     }
     let digest = hasher.finalize();

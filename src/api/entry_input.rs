@@ -39,6 +39,7 @@ pub struct EntryBody {
     #[schema(example = "A technical coach is a training developer …")]
     pub answer: Option<String>,
     /// Derived from the question when not given; unique across the service (409 when taken).
+    /// A slug that parses as an entry id (32 hex digits or a UUID) is refused (422).
     #[schema(example = "what-is-a-technical-coach")]
     pub slug: Option<String>,
     /// The section heading the entry sits under; `null` for none.
@@ -78,11 +79,13 @@ pub struct CurrentPage {
     pub lang: String,
 }
 
-/// Checks every rule of `body`; `current` is the entry's page on replace/patch.
+/// Checks every rule of `body`; `current` is the entry's page on replace/patch, and
+/// `current_slug` its slug.
 pub async fn validate(
     conn: &mut PgConnection,
     body: EntryBody,
     current: Option<&CurrentPage>,
+    current_slug: Option<&str>,
 ) -> Result<ValidEntry, ApiError> {
     let mut errors = Vec::new();
     let mut broken = |field: &str, message: String| errors.push(FieldError::new(field, message));
@@ -122,6 +125,21 @@ pub async fn validate(
     let slug = match body.slug.as_deref().map(Slug::parse) {
         Some(Err(message)) => {
             broken("slug", message);
+            None
+        }
+        // `{ref}` could not tell such a slug from an id. An entry that has one from before
+        // this rule keeps it (a patch sends the current slug back), but none gets a new one.
+        Some(Ok(slug))
+            if content::slug::parses_as_id(slug.as_str())
+                && current_slug != Some(slug.as_str()) =>
+        {
+            broken(
+                "slug",
+                format!(
+                    "'{slug}' parses as an entry id (32 hex digits or a UUID): add a word, e.g. '{slug}{}'",
+                    content::slug::ID_LIKE_SUFFIX
+                ),
+            );
             None
         }
         Some(Ok(slug)) => Some(slug),

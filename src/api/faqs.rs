@@ -208,7 +208,8 @@ impl WriteQuery {
 /// Create an entry
 ///
 /// Body: `page`, `question` and `answer` are required. The slug is derived from the
-/// question unless given; `position` places the entry (the others move along).
+/// question unless given (a derived slug that would parse as an entry id gets `-q`; a given
+/// one is refused with 422); `position` places the entry (the others move along).
 /// A new entry is published unless `status` is `draft` (or `?stage=true`).
 #[utoipa::path(
     tag = "faqs",
@@ -244,7 +245,7 @@ pub async fn create_faq(
 
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
-    let valid = entry_input::validate(&mut tx, body, None).await?;
+    let valid = entry_input::validate(&mut tx, body, None, None).await?;
     let slug = match &valid.slug {
         Some(slug) => {
             if entries::slug_taken(&mut tx, slug.as_str(), None).await? {
@@ -493,7 +494,13 @@ pub(crate) async fn update_entry(
     let position = entries::position_of(&mut tx, current.id).await?;
     precondition.check_entry(current.version, position)?;
     let page = current_page(&mut tx, current.page_id).await?;
-    let valid = entry_input::validate(&mut tx, body(&current, &page)?, Some(&page)).await?;
+    let valid = entry_input::validate(
+        &mut tx,
+        body(&current, &page)?,
+        Some(&page),
+        Some(&current.slug),
+    )
+    .await?;
     let changed = apply_update(&mut tx, &current, &valid, stage, kind, &principal.name).await?;
     if changed {
         tx.commit().await?;

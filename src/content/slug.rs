@@ -25,6 +25,28 @@ pub fn slugify(text: &str) -> String {
     truncate_at_word(::slug::slugify(words), MAX_SLUG_LEN)
 }
 
+/// What a derived slug that would parse as an entry id gets appended (`{ref}` would otherwise
+/// read it as an id): `-q`, for "question".
+pub const ID_LIKE_SUFFIX: &str = "-q";
+
+/// Whether `slug` parses as an entry id (32 hex digits, or the hyphenated UUID form): such a
+/// slug could not be told from an id in a `{ref}`, so no entry has one.
+pub fn parses_as_id(slug: &str) -> bool {
+    uuid::Uuid::try_parse(slug).is_ok()
+}
+
+/// The slug a new entry's `question` derives before clashes are numbered: [`slugify`], `entry`
+/// when that gives nothing, and [`ID_LIKE_SUFFIX`] appended when it would parse as an id.
+pub fn base_slug(question: &str) -> String {
+    let mut base = slugify(question);
+    if base.is_empty() {
+        base.push_str("entry");
+    } else if parses_as_id(&base) {
+        base.push_str(ID_LIKE_SUFFIX);
+    }
+    base
+}
+
 /// Combining diacritical marks (a decomposed `é` is `e` + U+0301): part of the letter before,
 /// not a word break.
 fn is_combining_mark(c: char) -> bool {
@@ -114,6 +136,32 @@ mod tests {
         assert_eq!(slugify("?!… ©™ 🚀"), "");
         assert_eq!(slugify(""), "");
         assert_eq!(slugify("Launch 🚀 day"), "launch-day");
+    }
+
+    #[test]
+    fn slugs_that_parse_as_ids_are_told_apart() {
+        let simple = "0123456789abcdef0123456789abcdef";
+        let hyphenated = "8c1d5a0e-3f0b-4a4e-9a55-1f6e2f0c9b11";
+        assert!(parses_as_id(simple));
+        assert!(parses_as_id(hyphenated));
+        assert!(!parses_as_id("0123456789abcdef0123456789abcde"));
+        assert!(!parses_as_id("0123456789abcdef0123456789abcdeg"));
+        assert!(!parses_as_id("8c1d5a0e-3f0b-4a4e-9a55-1f6e2f0c9b11-q"));
+        assert!(!parses_as_id("what-is-a-technical-coach"));
+
+        // A question that slugifies to an id gets the suffix; others do not.
+        assert_eq!(base_slug(simple), format!("{simple}-q"));
+        assert_eq!(
+            base_slug(&hyphenated.to_uppercase()),
+            format!("{hyphenated}-q")
+        );
+        assert_eq!(
+            base_slug("{8C1D5A0E-3F0B-4A4E-9A55-1F6E2F0C9B11}?"),
+            format!("{hyphenated}-q")
+        );
+        assert_eq!(base_slug("What is a coach?"), "what-is-a-coach");
+        assert_eq!(base_slug("🎉"), "entry");
+        assert!(!parses_as_id(&base_slug(simple)));
     }
 
     #[test]

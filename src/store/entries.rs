@@ -4,6 +4,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::content::slug::parses_as_id;
 use crate::model::{Audience, Entry, EntryStatus};
 
 /// Position of an entry in the `(page slug, lang, order)` sequence, for cursors.
@@ -237,24 +238,23 @@ pub async fn free_slug(conn: &mut PgConnection, base: &str) -> sqlx::Result<Stri
     .bind(base)
     .fetch_all(conn)
     .await?;
-    if !taken.iter().any(|s| s == base) {
+    if !taken.iter().any(|s| s == base) && !parses_as_id(base) {
         return Ok(base.to_owned());
     }
     let mut n = 2u64;
     loop {
         let candidate = format!("{base}-{n}");
-        if !taken.contains(&candidate) {
+        if !taken.contains(&candidate) && !parses_as_id(&candidate) {
             return Ok(candidate);
         }
         n += 1;
     }
 }
 
-/// The first free slug derived from a question (`entry` for a question with no
-/// letters or digits at all). Call with [`lock_writes`] held.
+/// The first free slug derived from a question (see [`crate::content::slug::base_slug`]: never
+/// one that parses as an id). Call with [`lock_writes`] held.
 pub async fn free_slug_for(conn: &mut PgConnection, question: &str) -> sqlx::Result<String> {
-    let base = crate::content::slugify(question);
-    free_slug(conn, if base.is_empty() { "entry" } else { &base }).await
+    free_slug(conn, &crate::content::slug::base_slug(question)).await
 }
 
 /// A new entry, written with its first revision. Published entries are visible at once.

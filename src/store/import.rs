@@ -643,16 +643,10 @@ impl Placement {
 /// Free slugs for new entries' questions, in order, in one query: each question's base slug
 /// and the `base-N` slugs already taken are read at once (lock_writes held).
 async fn free_slugs(conn: &mut PgConnection, questions: &[&str]) -> sqlx::Result<Vec<String>> {
+    // Never a slug that parses as an id: `base_slug` suffixes those.
     let bases: Vec<String> = questions
         .iter()
-        .map(|q| {
-            let base = content::slugify(q);
-            if base.is_empty() {
-                "entry".to_owned()
-            } else {
-                base
-            }
-        })
+        .map(|q| content::slug::base_slug(q))
         .collect();
     let mut distinct: Vec<&str> = bases.iter().map(String::as_str).collect();
     distinct.sort_unstable();
@@ -688,7 +682,7 @@ async fn free_slugs(conn: &mut PgConnection, questions: &[&str]) -> sqlx::Result
     for base in bases {
         let mut candidate = base.clone();
         let mut n = 2u64;
-        while taken.contains(&candidate) {
+        while taken.contains(&candidate) || content::slug::parses_as_id(&candidate) {
             candidate = format!("{base}-{n}");
             n += 1;
         }
