@@ -93,6 +93,7 @@ impl Application {
         );
         crate::lexicon::configure(&settings.lexicons);
         let changes = crate::changes::start(&pool);
+        spawn_housekeeping(pool.clone());
         let webhooks = settings.webhook_policy();
         if settings.webhook_delivery {
             crate::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());
@@ -153,6 +154,7 @@ impl Application {
                         .config(utoipa_swagger_ui::Config::from("/openapi.json")),
                 )
                 .default_service(web::to(http::fallback))
+                .wrap(from_fn(crate::idempotency::guard))
                 .wrap(from_fn(crate::ratelimit::limit))
                 .wrap(from_fn(auth::authenticate))
                 .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
@@ -208,6 +210,31 @@ impl Application {
     }
 }
 
+/// How often expired idempotency keys are removed.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes what has lapsed: idempotency keys older than a day.
+fn spawn_housekeeping(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            let swept = sqlx::query(
+                "DELETE FROM idempotency_keys WHERE created_at < clock_timestamp() - interval '24 hours'",
+            )
+            .execute(&pool)
+            .await;
+            if let Err(err) = swept {
+                tracing::debug!(error = %err, "could not remove expired idempotency keys");
+            }
+        }
+    });
+}
+
 /// How often search insights are written.
 const INSIGHTS_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -239,6 +266,8 @@ fn cors(origins: &[String]) -> Cors {
             header::IF_MATCH,
             header::IF_NONE_MATCH,
             header::ACCEPT_LANGUAGE,
+            crate::idempotency::IDEMPOTENCY_KEY,
+            crate::metrics::REQUEST_ID,
         ])
         .expose_headers([
             header::ETAG,
@@ -246,6 +275,11 @@ fn cors(origins: &[String]) -> Cors {
             header::LAST_MODIFIED,
             header::CONTENT_LANGUAGE,
             header::RETRY_AFTER,
+            crate::idempotency::REPLAYED,
+            crate::metrics::REQUEST_ID,
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
         ])
         .max_age(3600);
     if origins.iter().any(|o| o.trim() == "*") {

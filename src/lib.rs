@@ -31,6 +31,8 @@ pub mod files;
 pub mod highlight;
 /// Hybrid search: full-text and semantic rankings fused.
 pub mod hybrid;
+/// `Idempotency-Key` on POST: retries get the first answer.
+pub mod idempotency;
 /// Search insights: what readers search for, counted in batches.
 pub mod insights;
 /// Real words per language, so that typo correction leaves them alone.

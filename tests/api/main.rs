@@ -8,6 +8,7 @@ mod faqs;
 mod helpers;
 mod hugo;
 mod hybrid;
+mod idempotency;
 mod import;
 mod insights;
 mod lifecycle;

@@ -1,0 +1,273 @@
+//! `Idempotency-Key` on `POST`: a client that retries a create, an import, a publish or a
+//! restore with the same key (and the same request) gets the first answer again, and nothing
+//! is done twice; the same key with another request is a `422`; a retry while the first is
+//! still running is a `409`.
+//!
+//! Keys belong to the token that sent them (an anonymous `POST` is refused by its handler
+//! anyway) and live for 24 hours. The first request claims its key in `idempotency_keys`
+//! before it runs and stores its answer when it completes; an answer of `5xx` or `429` is not
+//! kept (the request may simply be retried), and a claim left by a crashed process lapses
+//! after five minutes.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use futures_util::StreamExt as _;
+use sha2::{Digest, Sha256};
+
+use crate::api::http::AppState;
+use crate::auth::Principal;
+use crate::error::ApiError;
+
+/// The request header.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// Set on an answer replayed from an earlier request.
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// The largest body whose request can be keyed (the largest any route takes: an import).
+const MAX_BODY: usize = 1024 * 1024 + 1;
+/// The longest key.
+const MAX_KEY: usize = 255;
+
+/// What a stored key says about a new request.
+enum Claim {
+    /// This request runs; its answer is kept.
+    Run,
+    /// The first request's answer.
+    Replay(HttpResponse),
+}
+
+fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(&IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| {
+            !k.is_empty() && k.len() <= MAX_KEY && k.bytes().all(|b| (0x21..0x7f).contains(&b))
+        })
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"
+            ))
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+/// Reads the whole body (to fingerprint it) and puts it back for the handler.
+async fn buffer_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
+    let (_, payload) = req.parts_mut();
+    let mut stream = std::mem::replace(payload, Payload::None);
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::PayloadTooLarge(
+                "the body is over 1 MiB".to_owned(),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    req.set_payload(Payload::from(body.clone()));
+    Ok(body)
+}
+
+fn fingerprint(req: &ServiceRequest, body: &[u8]) -> Vec<u8> {
+    let mut hash = Sha256::new();
+    hash.update(req.method().as_str());
+    hash.update([0]);
+    hash.update(req.uri().to_string());
+    hash.update([0]);
+    for name in ["content-type", "if-match"] {
+        if let Some(v) = req.headers().get(name) {
+            hash.update(v.as_bytes());
+        }
+        hash.update([0]);
+    }
+    hash.update(body);
+    hash.finalize().to_vec()
+}
+
+type StoredRow = (
+    Vec<u8>,
+    Option<i16>,
+    Option<serde_json::Value>,
+    Option<Vec<u8>>,
+    bool,
+);
+
+async fn claim(
+    state: &AppState,
+    principal: &str,
+    key: &str,
+    print: &[u8],
+) -> Result<Claim, ApiError> {
+    let mut conn = state.conn().await?;
+    // Expired keys, and claims a crashed process left, make way.
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2
+           AND (created_at < clock_timestamp() - interval '24 hours'
+                OR (status IS NULL AND created_at < clock_timestamp() - interval '5 minutes'))",
+    )
+    .bind(principal)
+    .bind(key)
+    .execute(&mut *conn)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (principal, key, fingerprint) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(principal)
+    .bind(key)
+    .bind(print)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        return Ok(Claim::Run);
+    }
+    let row: Option<StoredRow> = sqlx::query_as(
+        "SELECT fingerprint, status, headers, body, true FROM idempotency_keys
+         WHERE principal = $1 AND key = $2",
+    )
+    .bind(principal)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((stored_print, status, headers, body, _)) = row else {
+        // Deleted between the two statements (its first request failed): run this one.
+        return Ok(Claim::Run);
+    };
+    if stored_print != print {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "Idempotency-Key",
+            "this key was used for another request; use a new key for a new request",
+        )]));
+    }
+    let Some(status) = status else {
+        return Err(ApiError::Conflict(
+            "a request with this Idempotency-Key is still being processed; retry later".to_owned(),
+        ));
+    };
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    if let Some(serde_json::Value::Array(pairs)) = headers {
+        for pair in pairs {
+            if let Some([name, value]) = pair.as_array().map(Vec::as_slice)
+                && let (Some(name), Some(value)) = (name.as_str(), value.as_str())
+                && let (Ok(name), Ok(value)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                )
+            {
+                res.append_header((name, value));
+            }
+        }
+    }
+    res.insert_header((REPLAYED, "true"));
+    Ok(Claim::Replay(res.body(body.unwrap_or_default())))
+}
+
+async fn release(state: &AppState, principal: &str, key: &str) {
+    let result = sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
+        .bind(principal)
+        .bind(key)
+        .execute(&state.pool)
+        .await;
+    if let Err(err) = result {
+        tracing::warn!(error = %err, "could not release an idempotency key");
+    }
+}
+
+/// Middleware (inside authentication): keys `POST` requests that carry `Idempotency-Key`.
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let principal = req.extensions().get::<Principal>().map(|p| p.name.clone());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (Some(principal), Some(state), true) = (principal, state, req.method() == Method::POST)
+    else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match key_of(&req) {
+        Ok(Some(key)) => key,
+        Ok(None) => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body);
+        }
+        Err(err) => return Ok(req.into_response(err.error_response())),
+    };
+    let body = match buffer_body(&mut req).await {
+        Ok(body) => body,
+        Err(err) => return Ok(req.into_response(err.error_response())),
+    };
+    let print = fingerprint(&req, &body);
+    match claim(&state, &principal, &key, &print).await {
+        Ok(Claim::Run) => {}
+        Ok(Claim::Replay(res)) => return Ok(req.into_response(res)),
+        Err(err) => return Ok(req.into_response(err.error_response())),
+    }
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(err) => {
+            release(&state, &principal, &key).await;
+            return Err(err);
+        }
+    };
+    let status = res.status();
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        release(&state, &principal, &key).await;
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let body = match actix_web::body::to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            release(&state, &principal, &key).await;
+            return Err(actix_web::error::ErrorInternalServerError(
+                err.into().to_string(),
+            ));
+        }
+    };
+    let headers: Vec<[String; 2]> = head
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| Some([n.as_str().to_owned(), v.to_str().ok()?.to_owned()]))
+        .collect();
+    let stored = sqlx::query(
+        "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5
+         WHERE principal = $1 AND key = $2",
+    )
+    .bind(&principal)
+    .bind(&key)
+    .bind(i16::try_from(status.as_u16()).unwrap_or(0))
+    .bind(serde_json::json!(headers))
+    .bind(body.as_ref())
+    .execute(&state.pool)
+    .await;
+    if let Err(err) = stored {
+        // The write itself succeeded: answer it; a retry with this key will run again.
+        tracing::warn!(error = %err, "could not keep an idempotent answer");
+        release(&state, &principal, &key).await;
+    }
+    let mut rebuilt = HttpResponse::build(status);
+    for (name, value) in head.headers() {
+        rebuilt.append_header((name.clone(), value.clone()));
+    }
+    Ok(ServiceResponse::new(req, rebuilt.body(body)))
+}
