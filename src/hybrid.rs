@@ -53,7 +53,7 @@ pub async fn search(
     // Both at once. The semantic side is empty when the query cannot be embedded (the
     // embeddings endpoint down or slow, bounded by its timeout): the search is then by words.
     let (lexical, semantic) = futures_util::future::join(
-        search::search(conn, terms, scope, 0, POOL),
+        search::candidates(conn, terms, scope, POOL),
         index.search(&text, semantic_scope, POOL as usize),
     )
     .await;
@@ -122,6 +122,8 @@ pub async fn search(
         let more = search::search(conn, terms, scope, from, limit - hits.len() as i64).await?;
         hits.extend(more.hits);
     }
+    // Only the hits shown get their answers read and highlighted.
+    search::complete(conn, &mut hits).await?;
     Ok(Found {
         total,
         hits,

@@ -119,6 +119,17 @@ pub struct Hit {
     /// Relevance: higher is better; comparable within one response.
     #[schema(example = 0.93)]
     pub score: f64,
+    /// A candidate's answer highlight, not yet built (see [`complete`]).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub pending: Option<Box<PendingHighlight>>,
+}
+
+/// What a candidate's answer highlight needs: the query's lexemes and the stemmer's config.
+#[derive(Debug)]
+pub struct PendingHighlight {
+    querytree: String,
+    config: String,
 }
 
 /// HTML-escaped text with only `<mark>` added around the matched words.
@@ -266,13 +277,63 @@ async fn configs(
 }
 
 /// Runs a search: all terms first; when that finds nothing, any term.
-#[tracing::instrument(skip(conn))]
 pub async fn search(
     conn: &mut PgConnection,
     terms: &Terms,
     scope: &Scope<'_>,
     offset: i64,
     limit: i64,
+) -> sqlx::Result<Found> {
+    search_with(conn, terms, scope, offset, limit, true).await
+}
+
+/// [`search`] for candidates that may not be shown: answers are neither read nor highlighted
+/// until [`complete`] is called on the hits that are.
+pub async fn candidates(
+    conn: &mut PgConnection,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    limit: i64,
+) -> sqlx::Result<Found> {
+    search_with(conn, terms, scope, 0, limit, false).await
+}
+
+/// Builds the answer highlights that candidates left pending.
+pub async fn complete(conn: &mut PgConnection, hits: &mut [Hit]) -> sqlx::Result<()> {
+    let ids: Vec<Uuid> = hits
+        .iter()
+        .filter(|h| h.pending.is_some())
+        .map(|h| h.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let texts: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, faqd_html_text(answer_html) FROM live_entries WHERE id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    let texts: std::collections::HashMap<Uuid, String> = texts.into_iter().collect();
+    for hit in hits.iter_mut() {
+        if let Some(pending) = hit.pending.take() {
+            let lexemes = highlight::lexemes_of_querytree(&pending.querytree);
+            let stemmer = highlight::stemmer_for(&pending.config);
+            let text = texts.get(&hit.id).map_or("", String::as_str);
+            hit.highlight.answer = highlight::highlight_passage(text, &lexemes, stemmer.as_ref());
+        }
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip(conn))]
+async fn search_with(
+    conn: &mut PgConnection,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    offset: i64,
+    limit: i64,
+    full: bool,
 ) -> sqlx::Result<Found> {
     let (configs, langs, last_modified) = configs(conn, scope).await?;
     let terms = &terms.expanded();
@@ -298,6 +359,7 @@ pub async fn search(
         scope,
         offset,
         limit,
+        full,
     )
     .await?;
     if found.0 == 0 && corrected.len() > 1 {
@@ -309,6 +371,7 @@ pub async fn search(
             scope,
             offset,
             limit,
+            full,
         )
         .await?;
     }
@@ -364,8 +427,13 @@ fn matched_sql(configs: usize, scoped: bool) -> String {
 }
 
 /// One cursor page of ranked hits over [`matched_sql`], with the total.
-fn search_sql(configs: usize, scoped: bool) -> String {
+fn search_sql(configs: usize, scoped: bool, full: bool) -> String {
     let branches = matched_sql(configs, scoped);
+    let answer = if full {
+        "faqd_html_text(e.answer_html)"
+    } else {
+        "''::text"
+    };
     // The re-scored pool is the same whatever the offset, so that cursor pages
     // cut one ordering: the pool by score, then every other hit by rank (each
     // below the pool's, which only gains from similarity).
@@ -389,7 +457,7 @@ fn search_sql(configs: usize, scoped: bool) -> String {
             LIMIT $5 OFFSET $6
          )
          SELECT (SELECT count(*) FROM matched) AS total, top.entry_id AS id, e.slug, p.slug AS page,
-                p.lang, d.question, faqd_html_text(e.answer_html) AS answer_text,
+                p.lang, d.question, {answer} AS answer_text,
                 d.config::text AS config,
                 querytree(to_tsquery(d.config, $1)) AS querytree,
                 round(top.score::numeric, 4)::float8 AS score
@@ -410,8 +478,13 @@ async fn run(
     scope: &Scope<'_>,
     offset: i64,
     limit: i64,
+    full: bool,
 ) -> sqlx::Result<(i64, Vec<Hit>)> {
-    let sql = search_sql(configs.len(), scope.page.is_some() || scope.lang.is_some());
+    let sql = search_sql(
+        configs.len(),
+        scope.page.is_some() || scope.lang.is_some(),
+        full,
+    );
     let query = |limit: i64, offset: i64| {
         let mut query = sqlx::query_as::<_, HitRow>(&sql)
             .bind(tsquery)
@@ -435,11 +508,17 @@ async fn run(
             .map_or(0, |row| row.total),
         None => 0,
     };
-    Ok((total, rows.into_iter().map(HitRow::into_hit).collect()))
+    let into = if full {
+        HitRow::into_hit
+    } else {
+        HitRow::into_candidate
+    };
+    Ok((total, rows.into_iter().map(into).collect()))
 }
 
-/// The hits of `ids` (in that order) as readers see them, in scope, highlighted for the words of
-/// `text`: the semantic side's hits, which the full-text search did not find.
+/// The hits of `ids` (in that order) as readers see them, in scope, as candidates highlighted
+/// for the words of `text` (answers pending, see [`complete`]): the semantic side's hits,
+/// which the full-text search did not find.
 pub async fn hits_by_ids(
     conn: &mut PgConnection,
     ids: &[Uuid],
@@ -449,7 +528,7 @@ pub async fn hits_by_ids(
 ) -> sqlx::Result<Vec<Hit>> {
     let rows: Vec<HitRow> = sqlx::query_as(
         "SELECT 0::int8 AS total, e.id, e.slug, p.slug AS page, p.lang, e.question,
-                faqd_html_text(e.answer_html) AS answer_text,
+                ''::text AS answer_text,
                 faqd_ts_config(p.lang)::text AS config,
                 querytree(plainto_tsquery(faqd_ts_config(p.lang), $2)) AS querytree,
                 v.score
@@ -466,7 +545,7 @@ pub async fn hits_by_ids(
     .bind(scores)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(HitRow::into_hit).collect())
+    Ok(rows.into_iter().map(HitRow::into_candidate).collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -498,6 +577,29 @@ impl HitRow {
             },
             question: self.question,
             score: self.score,
+            pending: None,
+        }
+    }
+
+    /// A hit whose answer is neither read nor highlighted yet.
+    fn into_candidate(self) -> Hit {
+        let lexemes = highlight::lexemes_of_querytree(&self.querytree);
+        let stemmer = highlight::stemmer_for(&self.config);
+        Hit {
+            id: self.id,
+            slug: self.slug,
+            page: self.page,
+            lang: self.lang,
+            highlight: Highlight {
+                question: highlight::highlight_all(&self.question, &lexemes, stemmer.as_ref()),
+                answer: String::new(),
+            },
+            question: self.question,
+            score: self.score,
+            pending: Some(Box::new(PendingHighlight {
+                querytree: self.querytree,
+                config: self.config,
+            })),
         }
     }
 }

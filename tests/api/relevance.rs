@@ -154,7 +154,8 @@ pub(crate) fn model_installed() -> bool {
 
 /// An app with semantic search on, once every visible entry is embedded.
 pub(crate) async fn wait_for_embeddings(app: &TestApp) {
-    for _ in 0..600 {
+    // Ten minutes: about a minute on an idle machine, far more on a busy shared one.
+    for _ in 0..3000 {
         let ready = app.get_json("/readyz").await;
         let status = &ready["semantic_search"];
         let live: i64 = sqlx::query_scalar("SELECT count(*) FROM live_entries")
