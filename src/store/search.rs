@@ -357,8 +357,7 @@ async fn search_with(
         &tsquery_text(&corrected, " & "),
         &text,
         scope,
-        offset,
-        limit,
+        (offset, limit),
         full,
     )
     .await?;
@@ -369,8 +368,7 @@ async fn search_with(
             &tsquery_text(&corrected, " | "),
             &text,
             scope,
-            offset,
-            limit,
+            (offset, limit),
             full,
         )
         .await?;
@@ -476,8 +474,7 @@ async fn run(
     tsquery: &str,
     text: &str,
     scope: &Scope<'_>,
-    offset: i64,
-    limit: i64,
+    (offset, limit): (i64, i64),
     full: bool,
 ) -> sqlx::Result<(i64, Vec<Hit>)> {
     let sql = search_sql(
