@@ -43,6 +43,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 pub enum DbError {
     #[error("invalid DATABASE_URL: {0}")]
     Url(#[source] sqlx::Error),
+    #[error("invalid FAQD_MIGRATION_DATABASE_URL: {0}")]
+    MigrationUrl(#[source] sqlx::Error),
     #[error(transparent)]
     Cluster(#[from] postgres::ClusterError),
     #[error("cannot connect to the database: {0}")]
@@ -74,7 +76,9 @@ impl Database {
             Some(url) => {
                 let options = url.parse::<PgConnectOptions>().map_err(DbError::Url)?;
                 let owner = match &settings.migration_database_url {
-                    Some(url) => url.parse::<PgConnectOptions>().map_err(DbError::Url)?,
+                    Some(url) => url
+                        .parse::<PgConnectOptions>()
+                        .map_err(DbError::MigrationUrl)?,
                     None => options.clone(),
                 };
                 (options, owner, None)

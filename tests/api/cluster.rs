@@ -241,6 +241,25 @@ async fn a_killed_postmaster_is_restarted_under_a_running_faqd() {
     let killed = postmaster_pid(&data_dir).expect("the server runs");
     kill(Pid::from_raw(killed), Signal::SIGKILL).unwrap();
 
+    // A write while the server is down: 503 with Retry-After and nothing stored, or
+    // (if the server is back already) 201 and stored — never half of it.
+    let during = format!("Was {name} written during the outage?");
+    let res = client
+        .post(format!("{}/api/v1/faqs", serve.base))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"page": "faq", "question": during, "answer": "Maybe."}))
+        .send()
+        .await
+        .unwrap();
+    let written = match res.status().as_u16() {
+        201 => true,
+        503 => {
+            assert!(res.headers().contains_key("retry-after"));
+            false
+        }
+        other => panic!("a write during the outage answered {other}"),
+    };
+
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut statuses = Vec::new();
     loop {
@@ -284,6 +303,25 @@ async fn a_killed_postmaster_is_restarted_under_a_running_faqd() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201, "{}", serve.log());
+    let page: serde_json::Value = client
+        .get(format!("{}/api/v1/pages/faq", serve.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let questions: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["question"].as_str())
+        .collect();
+    assert_eq!(
+        questions.contains(&during.as_str()),
+        written,
+        "{questions:?}"
+    );
     let log = serve.log();
     assert!(log.contains("starting it again"), "{log}");
     serve.terminate();
@@ -469,4 +507,35 @@ async fn the_private_clusters_serving_pool_is_not_a_superuser() {
         .unwrap();
     tx.rollback().await.unwrap();
     db.close().await;
+}
+
+#[tokio::test]
+async fn with_database_url_faqd_serves_as_its_role_and_migrates_as_another() {
+    if skip() {
+        return;
+    }
+    let app = crate::helpers::spawn_app().await;
+    let owner = app.database_url();
+    let mut serving = url::Url::parse(&owner).unwrap();
+    serving.set_username(faqd::db::APP_ROLE).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_faqd"))
+        .args(["token", "create", "--name", "ext", "--role", "editor"])
+        .env("DATABASE_URL", serving.as_str())
+        .env("FAQD_MIGRATION_DATABASE_URL", &owner)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(ok(&output).trim().starts_with("faqd_"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_faqd"))
+        .arg("migrate")
+        .env("DATABASE_URL", serving.as_str())
+        .env("FAQD_MIGRATION_DATABASE_URL", "not a url")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("invalid FAQD_MIGRATION_DATABASE_URL"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }
