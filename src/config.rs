@@ -14,6 +14,17 @@ pub struct DatabaseSettings {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<String>,
 
+    /// PostgreSQL URL for migrations only, when DATABASE_URL names a role that may not
+    /// change the schema (recommended: serve as a role that is not a superuser and does
+    /// not own the tables). Defaults to DATABASE_URL; ignored without it.
+    #[arg(
+        long,
+        env = "FAQD_MIGRATION_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub migration_database_url: Option<String>,
+
     /// Directory for the private PostgreSQL cluster (used when no DATABASE_URL).
     #[arg(long, env = "FAQD_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,

@@ -207,10 +207,18 @@ pub async fn seed(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<ImportReport>
     let mut conn = pool.acquire().await?;
     meta::mark_seeded(&mut conn).await?;
     // Fresh statistics after a bulk load, so that the planner picks the search
-    // indexes from the first query on (autovacuum would get there later).
-    sqlx::query("ANALYZE search_docs, search_words, entries, pages")
-        .execute(&mut *conn)
-        .await?;
+    // indexes from the first query on (autovacuum would get there later). Only the
+    // tables' owner may: a role that serves without owning them (the private
+    // cluster's `faqd_app`) skips it, and `Database::analyze` does it as the owner.
+    sqlx::query(
+        "DO $$ BEGIN
+           IF pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'entries'::regclass), 'MEMBER') THEN
+             ANALYZE search_docs, search_words, entries, pages;
+           END IF;
+         END $$",
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(reports)
 }
 

@@ -17,6 +17,9 @@ pub struct SeedArgs {
 pub async fn run(settings: &DatabaseSettings, args: &SeedArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
     let result = files::seed(&db.pool, &args.seed_dir).await;
+    if result.is_ok() {
+        db.analyze().await;
+    }
     db.close().await;
     for report in result? {
         println!("{}", files::summary(&report));

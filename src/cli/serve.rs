@@ -5,10 +5,15 @@ use crate::config::{DatabaseSettings, ServeSettings};
 use crate::files;
 
 pub async fn run(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<()> {
-    let db = super::open_database(database).await?;
+    let mut db = super::open_database(database).await?;
+    // A private cluster's server that dies under us is started again.
+    db.supervise();
     if settings.auto_seed {
         match files::seed_once(&db.pool, &settings.seed_dir).await {
             Ok(Some(reports)) => {
+                if !reports.is_empty() {
+                    db.analyze().await;
+                }
                 for report in reports {
                     tracing::info!("seeded {}", files::summary(&report));
                 }

@@ -1,8 +1,20 @@
 //! Database access: the connection pool, migrations, and the private PostgreSQL
 //! cluster used when no `DATABASE_URL` is given.
+//!
+//! # Roles
+//!
+//! In a private cluster, migrations run as the cluster's superuser (`postgres`,
+//! which owns the schema), and everything else — the serving pool, the CLI's imports
+//! and tokens — as [`APP_ROLE`], a role that is not a superuser, owns nothing and
+//! may only read and write rows ([`grant_app_role`]): SQL that reaches the serving
+//! pool cannot `COPY … TO PROGRAM`, `ALTER SYSTEM`, read server files or change
+//! the schema. With `DATABASE_URL` the operator chooses the roles: the URL's for
+//! serving and `FAQD_MIGRATION_DATABASE_URL`'s (default: the same) for migrations.
 
 pub mod postgres;
+mod supervise;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -13,6 +25,12 @@ use postgres::PrivateCluster;
 
 /// The name of faqd's database inside a private cluster.
 pub const PRIVATE_DATABASE: &str = "faqd";
+
+/// The role faqd serves as in a private cluster: no superuser, owns nothing.
+pub const APP_ROLE: &str = "faqd_app";
+
+/// The cluster's superuser, which owns the schema and runs migrations.
+const OWNER_ROLE: &str = "postgres";
 
 /// The migrations under `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -25,6 +43,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 pub enum DbError {
     #[error("invalid DATABASE_URL: {0}")]
     Url(#[source] sqlx::Error),
+    #[error("invalid FAQD_MIGRATION_DATABASE_URL: {0}")]
+    MigrationUrl(#[source] sqlx::Error),
     #[error(transparent)]
     Cluster(#[from] postgres::ClusterError),
     #[error("cannot connect to the database: {0}")]
@@ -37,24 +57,50 @@ pub enum DbError {
 
 /// An open database: the pool, and the private cluster behind it if any.
 pub struct Database {
+    /// The serving pool: [`APP_ROLE`] in a private cluster, `DATABASE_URL`'s role
+    /// otherwise.
     pub pool: PgPool,
     options: PgConnectOptions,
-    cluster: Option<PrivateCluster>,
+    /// Who migrates: the private cluster's superuser, or
+    /// `FAQD_MIGRATION_DATABASE_URL` (default `DATABASE_URL`).
+    owner: PgConnectOptions,
+    cluster: Option<Arc<PrivateCluster>>,
+    supervisor: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Database {
     /// Opens the database the settings name: `DATABASE_URL`, or else the private
     /// cluster under the data directory (started, or attached to, here).
     pub async fn open(settings: &DatabaseSettings) -> Result<Self, DbError> {
-        let (options, cluster) = match &settings.database_url {
-            Some(url) => (url.parse::<PgConnectOptions>().map_err(DbError::Url)?, None),
+        let (options, owner, cluster) = match &settings.database_url {
+            Some(url) => {
+                let options = url.parse::<PgConnectOptions>().map_err(DbError::Url)?;
+                let owner = match &settings.migration_database_url {
+                    Some(url) => url
+                        .parse::<PgConnectOptions>()
+                        .map_err(DbError::MigrationUrl)?,
+                    None => options.clone(),
+                };
+                (options, owner, None)
+            }
             None => {
+                if settings.migration_database_url.is_some() {
+                    tracing::warn!(
+                        "FAQD_MIGRATION_DATABASE_URL is ignored without DATABASE_URL: the \
+                         private cluster migrates as its own superuser"
+                    );
+                }
                 let data_dir = settings.data_dir.clone();
                 let cluster =
                     tokio::task::spawn_blocking(move || PrivateCluster::start(&data_dir)).await??;
-                create_database_if_missing(&cluster.connect_options("postgres"), PRIVATE_DATABASE)
-                    .await?;
-                (cluster.connect_options(PRIVATE_DATABASE), Some(cluster))
+                let admin = cluster.connect_options(OWNER_ROLE);
+                create_database_if_missing(&admin, PRIVATE_DATABASE).await?;
+                ensure_app_role(&admin).await?;
+                (
+                    cluster.connect_options_as(APP_ROLE, PRIVATE_DATABASE),
+                    cluster.connect_options(PRIVATE_DATABASE),
+                    Some(Arc::new(cluster)),
+                )
             }
         };
         let pool = pool_options(settings.db_max_connections)
@@ -64,14 +110,48 @@ impl Database {
         Ok(Self {
             pool,
             options,
+            owner,
             cluster,
+            supervisor: None,
         })
     }
 
-    /// Applies the pending migrations.
+    /// Applies the pending migrations, as the owner; in a private cluster, then
+    /// grants [`APP_ROLE`] what it needs on what the migrations made.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        MIGRATOR.run(&self.pool).await?;
+        let mut conn = PgConnection::connect_with(&self.owner)
+            .await
+            .map_err(DbError::Connect)?;
+        MIGRATOR.run(&mut conn).await?;
+        if self.cluster.is_some() {
+            grant_app_role(&mut conn).await.map_err(DbError::Connect)?;
+        }
+        conn.close().await.map_err(DbError::Connect)?;
         Ok(())
+    }
+
+    /// Refreshes the planner's statistics after a bulk load, as the owner (only a
+    /// table's owner may). Failures are logged: statistics are an optimisation.
+    pub async fn analyze(&self) {
+        let result = async {
+            let mut conn = PgConnection::connect_with(&self.owner).await?;
+            sqlx::query("ANALYZE search_docs, search_words, entries, pages")
+                .execute(&mut conn)
+                .await?;
+            conn.close().await
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "could not refresh the planner's statistics");
+        }
+    }
+
+    /// Watches the private cluster's server and starts it again when it dies, until
+    /// [`Database::close`]; no-op with `DATABASE_URL`. Meanwhile requests answer 503.
+    pub fn supervise(&mut self) {
+        if let (Some(cluster), None) = (&self.cluster, &self.supervisor) {
+            self.supervisor = Some(tokio::spawn(supervise::watch(Arc::clone(cluster))));
+        }
     }
 
     /// The options this database was opened with.
@@ -91,8 +171,12 @@ impl Database {
         }
     }
 
-    /// Closes the pool, then stops the private cluster if this process started it.
+    /// Closes the pool, then leaves the private cluster, which stops when no other
+    /// faqd process uses it.
     pub async fn close(self) {
+        if let Some(supervisor) = self.supervisor {
+            supervisor.abort();
+        }
         self.pool.close().await;
         if let Some(cluster) = self.cluster {
             match tokio::task::spawn_blocking(move || cluster.stop()).await {
@@ -147,4 +231,59 @@ pub async fn create_database_if_missing(
     }
     conn.close().await.map_err(DbError::Connect)?;
     Ok(())
+}
+
+/// Creates [`APP_ROLE`] on the server `admin` (a superuser) connects to, or makes
+/// sure an existing one has no special powers. It has no password: the private
+/// cluster trusts its private socket.
+pub async fn ensure_app_role(admin: &PgConnectOptions) -> Result<(), DbError> {
+    let mut conn = PgConnection::connect_with(admin)
+        .await
+        .map_err(DbError::Connect)?;
+    // Serialised by an advisory lock: two processes starting together would otherwise
+    // both try to create it.
+    let sql = format!(
+        "DO $$ BEGIN
+           PERFORM pg_advisory_xact_lock(hashtext('faqd-app-role'));
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+             CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+           ELSIF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}'
+                         AND (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls)) THEN
+             ALTER ROLE {APP_ROLE} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+           END IF;
+         END $$"
+    );
+    sqlx::raw_sql(&sql)
+        .execute(&mut conn)
+        .await
+        .map_err(DbError::Connect)?;
+    conn.close().await.map_err(DbError::Connect)?;
+    Ok(())
+}
+
+/// Grants [`APP_ROLE`] what serving needs in the database `conn` (the schema's
+/// owner) is connected to: rows of every table (the migrations' bookkeeping
+/// read-only), sequences, functions (triggers run with the caller's rights, so the
+/// tables they write — `changes`, `webhook_deliveries`, search documents — are
+/// covered by the same grants), and the same by default on whatever later
+/// migrations create. No ownership, no DDL, no `TRUNCATE`.
+pub async fn grant_app_role(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "BEGIN;
+         SELECT pg_advisory_xact_lock(hashtext('faqd-grants'));
+         DO $$ BEGIN
+           EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO {APP_ROLE}', current_database());
+         END $$;
+         GRANT USAGE ON SCHEMA public TO {APP_ROLE};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE};
+         REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations FROM {APP_ROLE};
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
+         GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {APP_ROLE};
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public
+           GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE};
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE};
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO {APP_ROLE};
+         COMMIT;"
+    );
+    sqlx::raw_sql(&sql).execute(&mut *conn).await.map(|_| ())
 }

@@ -51,6 +51,13 @@
 //!
 //! # Security
 //!
+//! Nothing under the data directory, nor in the cluster directory faqd prepares, is
+//! reached through a symbolic link: files are opened with `O_NOFOLLOW`, directories
+//! changed through descriptors opened with `O_NOFOLLOW | O_DIRECTORY`, files written
+//! as new files (`O_EXCL`) renamed into place; a planted link is an error
+//! ([`ClusterError::Symlink`]). Running as root, the data directory must be root's
+//! and closed to others' writes ([`ClusterError::UntrustedDataDir`]).
+//!
 //! The cluster uses `trust` authentication on its Unix socket: whoever can connect
 //! is the superuser. So it listens on no TCP address (`listen_addresses = ''`, and
 //! `pg_hba.conf` rejects TCP connections should someone enable them), only on a
@@ -70,7 +77,14 @@
 //! holding an exclusive lock on `<data dir>/.faqd-cluster.lock`, so two faqd
 //! processes never race to create or start the same cluster. When the server already
 //! runs (`pg_ctl status`), `start` attaches to it and [`PrivateCluster::owned`] is
-//! false: only the process that started the server stops it. `initdb` writes into a
+//! false. Every handle registers in `<data dir>/.faqd-cluster.users` (PID, process
+//! start time so that a recycled PID does not count, and a number per handle);
+//! `stop` removes its line, drops those of processes that are gone, and stops the
+//! server only when nobody is left — whoever started it. A server whose users all
+//! died is left running and reused by the next faqd.
+//! [`PrivateCluster::ensure_running`] starts a server that died again (any user may:
+//! see `db::supervise`); a postmaster that died as a zombie, which `pg_ctl status`
+//! takes for a live one, has its `postmaster.pid` removed first. `initdb` writes into a
 //! temporary directory which is renamed into place (and the rename made durable)
 //! only on success, so a half-initialised cluster is never mistaken for a good one.
 //! A stale `postmaster.pid` after a crash is cleaned up by PostgreSQL itself; a
@@ -89,13 +103,14 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write as _};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::unistd::{Uid, User};
@@ -117,6 +132,9 @@ const ATTACH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Lock file in the data directory, held while checking, creating or starting.
 const LOCK_FILE: &str = ".faqd-cluster.lock";
+/// File in the data directory listing the faqd processes using the cluster (one
+/// `pid start-time lease-id` line each); the last one to leave stops the server.
+const USERS_FILE: &str = ".faqd-cluster.users";
 /// File in the data directory naming a cluster kept elsewhere (root fallback).
 const LOCATION_FILE: &str = "postgres-location";
 /// Cluster directory inside the data directory.
@@ -330,6 +348,41 @@ pub enum ClusterError {
         path: PathBuf,
     },
 
+    /// A symbolic link where faqd reads, writes or changes owners.
+    #[error(
+        "refusing to use {path}: it is a symbolic link (or a path through one), and faqd \
+         follows no symbolic link inside its data and cluster directories, since one planted \
+         there could make it change or reveal files elsewhere. Remove the link (and check who \
+         put it there), or give faqd another data directory"
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+
+    /// Running as root with a data directory someone else controls.
+    #[error(
+        "refusing to use the data directory {path} as root: {reason}. Whoever controls it \
+         could plant links that make root change files elsewhere. Give it to root (`chown \
+         root: {path}; chmod go-w {path}`), choose another data directory, or run faqd as \
+         an ordinary user"
+    )]
+    UntrustedDataDir {
+        /// The data directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A file faqd writes as root in a directory the server user owns looks tampered with.
+    #[error("refusing to write {path}: {reason}")]
+    UnsafeFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// The socket directory in `/tmp` exists but is not ours, or not private.
     #[error(
         "socket directory {path} is not safe to use ({reason}); remove it and start faqd again"
@@ -352,12 +405,21 @@ fn with_colon(output: &str) -> String {
 }
 
 /// Shorthand for mapping an `io::Error` to [`ClusterError::Io`].
+///
+/// `ELOOP` is what opening a symbolic link with `O_NOFOLLOW` fails with: that becomes
+/// [`ClusterError::Symlink`].
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClusterError + use<> {
     let path = path.to_path_buf();
-    move |source| ClusterError::Io {
-        action,
-        path,
-        source,
+    move |source| {
+        if source.raw_os_error() == Some(nix::libc::ELOOP) {
+            ClusterError::Symlink { path }
+        } else {
+            ClusterError::Io {
+                action,
+                path,
+                source,
+            }
+        }
     }
 }
 
@@ -382,6 +444,8 @@ pub struct PrivateCluster {
     user: ServerUser,
     /// Whether this process started the server.
     owned: bool,
+    /// This handle's line in the users file.
+    lease: Lease,
 }
 
 impl PrivateCluster {
@@ -397,6 +461,7 @@ impl PrivateCluster {
         let data_dir = data_dir
             .canonicalize()
             .map_err(io_err("resolve data directory", data_dir))?;
+        check_data_dir(&data_dir)?;
         let _lock = lock_data_dir(&data_dir)?;
 
         let user = ServerUser::resolve()?;
@@ -424,6 +489,7 @@ impl PrivateCluster {
             bindir: bindir.path,
             user,
             owned: false,
+            lease: Lease::mine(),
         };
         tracing::debug!(
             bindir = %cluster.bindir.display(),
@@ -455,7 +521,38 @@ impl PrivateCluster {
                 began.elapsed()
             );
         }
+        // Still under the lock: a faqd stopping now sees us and leaves the server running.
+        update_users(&cluster.data_dir, |users| users.push(cluster.lease.clone()))?;
         Ok(cluster)
+    }
+
+    /// Options to connect as `role` (a role without a password: the socket's trust
+    /// authentication lets whoever can reach it be any role) to database `database`.
+    pub fn connect_options_as(&self, role: &str, database: &str) -> PgConnectOptions {
+        self.connect_options(database).username(role)
+    }
+
+    /// Make sure the server runs, starting it again if it died (e.g. its postmaster
+    /// was killed); true when this call started it. Blocking.
+    ///
+    /// Any faqd using the cluster may call this: under the cluster lock, the first
+    /// one to get there starts the server and the others find it running.
+    pub fn ensure_running(&self) -> Result<bool, ClusterError> {
+        let _lock = lock_data_dir(&self.data_dir)?;
+        if self.wait_until_accepting()?.is_some() {
+            return Ok(false);
+        }
+        self.run_server()?;
+        tracing::info!(
+            "restarted the private PostgreSQL server for {}",
+            self.pgdata.display()
+        );
+        Ok(true)
+    }
+
+    /// Whether the server accepts connections on its socket right now.
+    pub fn accepts_connections(&self) -> bool {
+        UnixStream::connect(self.socket_path()).is_ok()
     }
 
     /// Options to connect as the cluster's superuser to database `database`.
@@ -500,18 +597,24 @@ impl PrivateCluster {
         )
     }
 
-    /// Stop the server if this process started it (`pg_ctl stop -m fast`); no-op when
-    /// attached. Blocking.
-    ///
-    /// Processes attached to the server lose their connections; they do not restart
-    /// it.
+    /// Leave the cluster: stop the server (`pg_ctl stop -m fast`) when no other live
+    /// faqd process uses it, whoever started it; otherwise leave it running for them.
+    /// Blocking.
     pub fn stop(&self) -> Result<(), ClusterError> {
-        if !self.owned {
+        // Under the lock, so that a faqd starting concurrently either registers before
+        // we look (and the server stays) or sees the server stopped and starts it.
+        let _lock = lock_data_dir(&self.data_dir)?;
+        let others = update_users(&self.data_dir, |users| users.retain(|u| *u != self.lease))?;
+        if !others.is_empty() {
+            let pids: Vec<String> = others.iter().map(|u| u.pid.to_string()).collect();
+            tracing::info!(
+                "leaving the private PostgreSQL server for {} running: other faqd processes \
+                 use it (pid {})",
+                self.pgdata.display(),
+                pids.join(", ")
+            );
             return Ok(());
         }
-        // Under the lock, so that a faqd starting concurrently either attaches before
-        // we stop or sees the server stopped and starts it itself.
-        let _lock = lock_data_dir(&self.data_dir)?;
         if !self.is_running()? {
             return Ok(());
         }
@@ -569,21 +672,24 @@ impl PrivateCluster {
         let conf = partial.join("postgresql.conf");
         // Synced even with FAQD_PG_NOSYNC: losing these lines in a power cut would
         // leave a trust-authentication server listening on localhost.
-        OpenOptions::new()
+        // initdb ran as the server user, who could have replaced the file with a link
+        // to one of root's files: no symlink followed, and only a plain file of theirs.
+        let mut file = OpenOptions::new()
             .append(true)
+            .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&conf)
-            .and_then(|mut f| {
-                io::Write::write_all(&mut f, CONFIG.as_bytes())?;
-                f.sync_all()
-            })
+            .map_err(io_err("open", &conf))?;
+        check_plain_file(&file, &conf, self.user.uid)?;
+        file.write_all(CONFIG.as_bytes())
+            .and_then(|()| file.sync_all())
             .map_err(io_err("append faqd's settings to", &conf))?;
 
         fs::rename(&partial, &self.pgdata)
             .map_err(io_err("move the new cluster to", &self.pgdata))?;
         // Make the rename durable: after a power cut the renamed directory must not
         // reappear under its temporary name, which the next start would delete.
-        File::open(&self.cluster_dir)
-            .and_then(|dir| dir.sync_all())
+        open_dir_nofollow(&self.cluster_dir)?
+            .sync_all()
             .map_err(io_err("sync", &self.cluster_dir))?;
         tracing::info!(
             "created PostgreSQL {} cluster in {} in {:.1?}",
@@ -615,13 +721,37 @@ impl PrivateCluster {
     }
 
     /// `pg_ctl status`: exit 0 when running, 3 when not.
+    ///
+    /// A postmaster killed (e.g. `kill -9`) while its parent is a process that does
+    /// not reap orphans (some container init programs) stays a zombie, which
+    /// `pg_ctl status` and the server's own `postmaster.pid` check take for a live
+    /// server. Such a `postmaster.pid` is removed, so that the server can start again.
     fn is_running(&self) -> Result<bool, ClusterError> {
         let ran = self.pg_ctl(&["status".as_ref(), "-D".as_ref(), self.pgdata.as_os_str()])?;
         match ran.output.status.code() {
-            Some(0) => Ok(true),
-            Some(3) => Ok(false),
-            _ => ran.check().map(|_| false),
+            Some(0) => {}
+            Some(3) => return Ok(false),
+            _ => return ran.check().map(|_| false),
         }
+        let pid_file = self.pgdata.join("postmaster.pid");
+        let pid = read_nofollow(&pid_file)
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse::<i32>().ok());
+        if let Some(pid) = pid
+            && process_state(pid) == Some(ProcessState::Zombie)
+        {
+            tracing::warn!(
+                "the PostgreSQL server (pid {pid}) for {} died; removing its postmaster.pid",
+                self.pgdata.display()
+            );
+            match fs::remove_file(&pid_file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err("remove", &pid_file)(e)),
+            }
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     /// `pg_ctl start`, waiting until the server accepts connections.
@@ -668,7 +798,9 @@ impl PrivateCluster {
         // In /tmp, where anyone may have created it first: it must be a real directory
         // (not a symlink), owned by the server user and closed to others.
         match DirBuilder::new().mode(0o700).create(&self.socket_dir) {
-            Ok(()) => self.user.chown(&self.socket_dir)?,
+            Ok(()) => self
+                .user
+                .chown(&open_dir_nofollow(&self.socket_dir)?, &self.socket_dir)?,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(io_err("create socket directory", &self.socket_dir)(e)),
         }
@@ -691,7 +823,8 @@ impl PrivateCluster {
         }
         if meta.mode() & 0o077 != 0 {
             // Ours, merely too open (e.g. made by hand): tighten rather than refuse.
-            fs::set_permissions(&self.socket_dir, fs::Permissions::from_mode(0o700))
+            open_dir_nofollow(&self.socket_dir)?
+                .set_permissions(fs::Permissions::from_mode(0o700))
                 .map_err(io_err("restrict permissions of", &self.socket_dir))?;
         }
         Ok(())
@@ -704,15 +837,29 @@ impl PrivateCluster {
     /// is also true for a server still recovering, or one that was just killed and
     /// not yet reaped; attaching to either would hand out connections that fail.
     fn attach_if_running(&mut self) -> Result<bool, ClusterError> {
+        match self.wait_until_accepting()? {
+            Some(pid) => {
+                self.adopt(&pid);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// When a server runs for this cluster, wait until it accepts connections and
+    /// return its `postmaster.pid`; `None` when none runs.
+    fn wait_until_accepting(&self) -> Result<Option<PidFile>, ClusterError> {
         let deadline = Instant::now() + ATTACH_TIMEOUT;
         let mut announced = false;
         loop {
             if !self.is_running()? {
-                return Ok(false);
+                return Ok(None);
             }
-            let ready = self.read_postmaster_pid().is_some_and(|pid| pid.ready);
-            if ready && UnixStream::connect(self.socket_path()).is_ok() {
-                return Ok(true);
+            if let Some(pid) = self.postmaster_pid().filter(|pid| pid.ready) {
+                let socket = pid.socket_dir.as_ref().unwrap_or(&self.socket_dir);
+                if UnixStream::connect(socket.join(format!(".s.PGSQL.{}", pid.port))).is_ok() {
+                    return Ok(Some(pid));
+                }
             }
             if Instant::now() >= deadline {
                 return Err(ClusterError::NotResponding {
@@ -739,19 +886,29 @@ impl PrivateCluster {
     /// server actually uses (someone may have edited postgresql.conf). Keeps the
     /// computed values when the file is missing or unreadable.
     fn read_postmaster_pid(&mut self) -> Option<PidFile> {
-        let path = self.pgdata.join("postmaster.pid");
-        let pid = fs::read_to_string(&path)
-            .inspect_err(|e| tracing::debug!("could not read {}: {e}", path.display()))
-            .ok()
-            .and_then(|text| parse_postmaster_pid(&text))?;
+        let pid = self.postmaster_pid()?;
+        self.adopt(&pid);
+        Some(pid)
+    }
+
+    fn adopt(&mut self, pid: &PidFile) {
         self.port = pid.port;
         if let Some(dir) = &pid.socket_dir {
             self.socket_dir.clone_from(dir);
         }
-        Some(pid)
     }
 
-    fn socket_path(&self) -> PathBuf {
+    /// `postmaster.pid`, when it is there and readable.
+    fn postmaster_pid(&self) -> Option<PidFile> {
+        let path = self.pgdata.join("postmaster.pid");
+        read_nofollow(&path)
+            .inspect_err(|e| tracing::debug!("could not read {}: {e}", path.display()))
+            .ok()
+            .and_then(|text| parse_postmaster_pid(&text))
+    }
+
+    /// The server's Unix socket.
+    pub fn socket_path(&self) -> PathBuf {
         self.socket_dir.join(format!(".s.PGSQL.{}", self.port))
     }
 
@@ -832,10 +989,11 @@ impl ServerUser {
         }
     }
 
-    /// Give `path` to this user, when commands run as another user.
-    fn chown(&self, path: &Path) -> Result<(), ClusterError> {
+    /// Give the open file or directory `file` (at `path`, for messages) to this user,
+    /// when commands run as another user. By descriptor, so no link is followed.
+    fn chown(&self, file: &File, path: &Path) -> Result<(), ClusterError> {
         if self.switch {
-            std::os::unix::fs::chown(path, Some(self.uid), Some(self.gid))
+            std::os::unix::fs::fchown(file, Some(self.uid), Some(self.gid))
                 .map_err(io_err("change owner of", path))?;
         }
         Ok(())
@@ -868,8 +1026,15 @@ fn lock_data_dir(data_dir: &Path) -> Result<File, ClusterError> {
         .create(true)
         .truncate(false)
         .write(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
         .open(&path)
         .map_err(io_err("open lock file", &path))?;
+    if !file.metadata().map_err(io_err("inspect", &path))?.is_file() {
+        return Err(ClusterError::UnsafeFile {
+            path,
+            reason: "it is not a regular file".into(),
+        });
+    }
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
@@ -884,6 +1049,132 @@ fn lock_data_dir(data_dir: &Path) -> Result<File, ClusterError> {
     Ok(file)
 }
 
+/// Numbers this process's leases (and temporary file names) apart.
+static NEXT_LEASE: AtomicU64 = AtomicU64::new(1);
+
+/// One user of the cluster: a line of the users file.
+#[derive(Debug, Clone, PartialEq)]
+struct Lease {
+    pid: i32,
+    /// The process's start time (clock ticks after boot, `/proc/<pid>/stat` field
+    /// 22), so that a recycled PID is not taken for the user; 0 when unknown.
+    start: u64,
+    /// Tells apart several handles in one process.
+    id: u64,
+}
+
+impl Lease {
+    /// A new lease for this process.
+    fn mine() -> Lease {
+        let pid = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
+        Lease {
+            pid,
+            start: process_start(pid).unwrap_or(0),
+            id: NEXT_LEASE.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// Whether the process holding it still runs.
+    fn is_live(&self) -> bool {
+        match process_state(self.pid) {
+            Some(ProcessState::Running { start }) => self.start == 0 || start == self.start,
+            Some(ProcessState::Zombie) | None => false,
+            Some(ProcessState::Unknown) => true,
+        }
+    }
+}
+
+fn parse_users(text: &str) -> Vec<Lease> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            Some(Lease {
+                pid: fields.next()?.parse().ok()?,
+                start: fields.next()?.parse().ok()?,
+                id: fields.next()?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+fn format_users(users: &[Lease]) -> String {
+    let mut text = String::from(
+        "# faqd processes using this data directory's PostgreSQL server: pid, start time, lease\n",
+    );
+    for u in users {
+        let _ = writeln!(text, "{} {} {}", u.pid, u.start, u.id);
+    }
+    text
+}
+
+/// Read the users file of `data_dir`, drop the processes that are gone, apply
+/// `change`, write it back; returns the users left. Call it holding the cluster lock.
+fn update_users(
+    data_dir: &Path,
+    change: impl FnOnce(&mut Vec<Lease>),
+) -> Result<Vec<Lease>, ClusterError> {
+    let path = data_dir.join(USERS_FILE);
+    let mut users = match read_nofollow(&path) {
+        Ok(text) => parse_users(&text),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io_err("read", &path)(e)),
+    };
+    users.retain(Lease::is_live);
+    change(&mut users);
+    write_file(&path, &format_users(&users))?;
+    Ok(users)
+}
+
+/// What the system says about a process.
+#[derive(Debug, PartialEq)]
+enum ProcessState {
+    Running {
+        start: u64,
+    },
+    /// Dead but not reaped by its parent.
+    Zombie,
+    /// Alive, details unknown (no `/proc`).
+    Unknown,
+}
+
+/// The state of process `pid`, `None` when there is none.
+fn process_state(pid: i32) -> Option<ProcessState> {
+    if pid <= 0 {
+        return None;
+    }
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(text) => Some(parse_proc_stat(&text).unwrap_or(ProcessState::Unknown)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        // No /proc: ask the kernel whether the PID exists (EPERM: it does).
+        Err(_) => match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+            Ok(()) | Err(nix::errno::Errno::EPERM) => Some(ProcessState::Unknown),
+            Err(_) => None,
+        },
+    }
+}
+
+/// Parse `/proc/<pid>/stat`: the state is the first field after the command name in
+/// parentheses (which may itself hold spaces and parentheses), the start time the
+/// 22nd field.
+fn parse_proc_stat(text: &str) -> Option<ProcessState> {
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    if *fields.first()? == "Z" {
+        return Some(ProcessState::Zombie);
+    }
+    // Field 3 (state) is fields[0], so field 22 is fields[19].
+    Some(ProcessState::Running {
+        start: fields.get(19)?.parse().ok()?,
+    })
+}
+
+fn process_start(pid: i32) -> Option<u64> {
+    match process_state(pid)? {
+        ProcessState::Running { start } => Some(start),
+        _ => None,
+    }
+}
+
 /// Pick (and create) the cluster directory for `data_dir`; see the module docs.
 fn choose_cluster_dir(data_dir: &Path, user: &ServerUser) -> Result<PathBuf, ClusterError> {
     let local = data_dir.join(CLUSTER_SUBDIR);
@@ -893,7 +1184,7 @@ fn choose_cluster_dir(data_dir: &Path, user: &ServerUser) -> Result<PathBuf, Clu
     }
 
     // Running as root. An existing cluster stays where it is.
-    if local.join(PGDATA_SUBDIR).exists() {
+    if lexists(&local.join(PGDATA_SUBDIR))? {
         ensure_owned_dir(&local, user, 0o700)?;
         if !user.can_enter(&local, false)? {
             return Err(ClusterError::Unreachable {
@@ -911,7 +1202,7 @@ fn choose_cluster_dir(data_dir: &Path, user: &ServerUser) -> Result<PathBuf, Clu
         return Ok(local);
     }
     if let Some(recorded) = read_location_file(data_dir)?
-        && recorded.join(PGDATA_SUBDIR).exists()
+        && lexists(&recorded.join(PGDATA_SUBDIR))?
     {
         ensure_owned_dir(&recorded, user, 0o700)?;
         tracing::info!(
@@ -971,8 +1262,8 @@ fn fallback_cluster_dir(root: &Path, data_dir: &Path) -> PathBuf {
 /// Create `/var/lib/faqd` (root's, 0711: others may enter, not list it). An
 /// existing one is left as the administrator made it.
 fn ensure_fallback_root(root: &Path) -> Result<(), ClusterError> {
-    if root.is_dir() {
-        return Ok(());
+    if lexists(root)? {
+        return open_dir_nofollow(root).map(drop);
     }
     DirBuilder::new()
         .recursive(true)
@@ -980,7 +1271,8 @@ fn ensure_fallback_root(root: &Path) -> Result<(), ClusterError> {
         .create(root)
         .map_err(io_err("create directory", root))?;
     // The mode given to mkdir is masked by the umask; set it for real.
-    fs::set_permissions(root, fs::Permissions::from_mode(0o711))
+    open_dir_nofollow(root)?
+        .set_permissions(fs::Permissions::from_mode(0o711))
         .map_err(io_err("set permissions of", root))
 }
 
@@ -991,21 +1283,19 @@ fn ensure_fallback_root(root: &Path) -> Result<(), ClusterError> {
 fn ensure_owned_dir(dir: &Path, user: &ServerUser, mode: u32) -> Result<(), ClusterError> {
     match DirBuilder::new().mode(mode).create(dir) {
         Ok(()) => {
-            fs::set_permissions(dir, fs::Permissions::from_mode(mode))
+            // By descriptor, opened without following links: what we change is the
+            // directory we just made, even if someone swapped the name meanwhile.
+            let handle = open_dir_nofollow(dir)?;
+            handle
+                .set_permissions(fs::Permissions::from_mode(mode))
                 .map_err(io_err("set permissions of", dir))?;
-            return user.chown(dir);
+            return user.chown(&handle, dir);
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(io_err("create directory", dir)(e)),
     }
-    let meta = fs::metadata(dir).map_err(io_err("inspect", dir))?;
-    if !meta.is_dir() {
-        return Err(ClusterError::Io {
-            action: "use as a directory",
-            path: dir.to_path_buf(),
-            source: io::Error::other("it exists and is not a directory"),
-        });
-    }
+    let handle = open_dir_nofollow(dir)?;
+    let meta = handle.metadata().map_err(io_err("inspect", dir))?;
     if meta.uid() == user.uid {
         return Ok(());
     }
@@ -1014,7 +1304,7 @@ fn ensure_owned_dir(dir: &Path, user: &ServerUser, mode: u32) -> Result<(), Clus
         .next()
         .is_none();
     if user.switch && empty {
-        return user.chown(dir);
+        return user.chown(&handle, dir);
     }
     Err(ClusterError::WrongOwner {
         path: dir.to_path_buf(),
@@ -1024,8 +1314,130 @@ fn ensure_owned_dir(dir: &Path, user: &ServerUser, mode: u32) -> Result<(), Clus
     })
 }
 
+/// Replace `path` with a file holding `text`, atomically and without following a
+/// link: the text goes to a new file (`O_EXCL`, so nothing planted is reused) that is
+/// then renamed over `path`. A symbolic link at `path` is refused.
 fn write_file(path: &Path, text: &str) -> Result<(), ClusterError> {
-    fs::write(path, text).map_err(io_err("write", path))
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(ClusterError::Symlink {
+            path: path.to_path_buf(),
+        });
+    }
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let temp = path.with_file_name(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        NEXT_LEASE.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&temp, path));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(io_err("write", path)(e));
+    }
+    Ok(())
+}
+
+/// Read a file without following a symbolic link at its name.
+fn read_nofollow(path: &Path) -> io::Result<String> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Open a directory without following a symbolic link at its name (`O_NOFOLLOW |
+/// O_DIRECTORY`), to change it by descriptor.
+fn open_dir_nofollow(dir: &Path) -> Result<File, ClusterError> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_DIRECTORY)
+        .open(dir)
+        .map_err(|e| {
+            // With O_DIRECTORY, Linux reports a symbolic link as ENOTDIR, not ELOOP.
+            if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+                ClusterError::Symlink {
+                    path: dir.to_path_buf(),
+                }
+            } else if e.raw_os_error() == Some(nix::libc::ENOTDIR) {
+                ClusterError::Io {
+                    action: "use as a directory",
+                    path: dir.to_path_buf(),
+                    source: io::Error::other("it exists and is not a directory"),
+                }
+            } else {
+                io_err("open directory", dir)(e)
+            }
+        })
+}
+
+/// Whether something is at `path`, without following a link there; a link is an
+/// error.
+fn lexists(path: &Path) -> Result<bool, ClusterError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(ClusterError::Symlink {
+            path: path.to_path_buf(),
+        }),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_err("inspect", path)(e)),
+    }
+}
+
+/// A file root is about to write in a directory the server user owns must be a plain
+/// file of that user with one name (not a hard link to someone else's file).
+fn check_plain_file(file: &File, path: &Path, owner: u32) -> Result<(), ClusterError> {
+    let meta = file.metadata().map_err(io_err("inspect", path))?;
+    let reason = if !meta.is_file() {
+        "it is not a regular file".to_owned()
+    } else if meta.uid() != owner {
+        format!("it belongs to uid {}, not uid {owner}", meta.uid())
+    } else if meta.nlink() != 1 {
+        format!("it has {} hard links", meta.nlink())
+    } else {
+        return Ok(());
+    };
+    Err(ClusterError::UnsafeFile {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// As root, the data directory must be root's and closed to others' writes: whoever
+/// can write in it could plant links or files that root would then follow or trust.
+fn check_data_dir(data_dir: &Path) -> Result<(), ClusterError> {
+    if !Uid::effective().is_root() {
+        return Ok(());
+    }
+    let meta = fs::symlink_metadata(data_dir).map_err(io_err("inspect", data_dir))?;
+    let reason = if meta.uid() != 0 {
+        format!("it belongs to uid {}, not to root", meta.uid())
+    } else if meta.mode() & 0o002 != 0 || (meta.mode() & 0o020 != 0 && meta.gid() != 0) {
+        format!(
+            "its mode is {:o}: users other than root may write in it",
+            meta.mode() & 0o7777
+        )
+    } else {
+        return Ok(());
+    };
+    Err(ClusterError::UntrustedDataDir {
+        path: data_dir.to_path_buf(),
+        reason,
+    })
 }
 
 fn location_file_text(cluster_dir: &Path, data_dir: &Path, user: &str) -> String {
@@ -1043,7 +1455,7 @@ fn location_file_text(cluster_dir: &Path, data_dir: &Path, user: &str) -> String
 /// The cluster directory recorded in `<data dir>/postgres-location`, if any.
 fn read_location_file(data_dir: &Path) -> Result<Option<PathBuf>, ClusterError> {
     let path = data_dir.join(LOCATION_FILE);
-    match fs::read_to_string(&path) {
+    match read_nofollow(&path) {
         Ok(text) => Ok(parse_location_file(&text)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err("read", &path)(e)),
@@ -1148,7 +1560,7 @@ fn remove_partial(partial: &Path) -> Result<(), ClusterError> {
 /// cluster yet.
 fn read_pg_version(pgdata: &Path) -> Result<Option<String>, ClusterError> {
     let path = pgdata.join("PG_VERSION");
-    match fs::read_to_string(&path) {
+    match read_nofollow(&path) {
         Ok(text) => Ok(Some(text.trim().to_owned())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err("read", &path)(e)),
@@ -1390,7 +1802,10 @@ fn last_bytes(text: &str, max: usize) -> &str {
 /// The last `lines` lines of a (possibly large) log file.
 fn tail(path: &Path, lines: usize) -> io::Result<String> {
     const WINDOW: u64 = 16 * 1024;
-    let mut file = File::open(path)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)?;
     let len = file.metadata()?.len();
     file.seek(SeekFrom::Start(len.saturating_sub(WINDOW)))?;
     let mut bytes = Vec::new();
@@ -1612,6 +2027,77 @@ mod tests {
         assert_eq!(parse_location_file(&text).as_deref(), Some(cluster));
         assert_eq!(parse_location_file("# only comments\n\n"), None);
         assert_eq!(parse_location_file("relative/path\n"), None);
+    }
+
+    #[test]
+    fn update_users_refuses_a_planted_link() {
+        let s = Scratch::new("users-link");
+        let victim = s.0.join("victim");
+        fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, s.0.join(USERS_FILE)).unwrap();
+        assert!(matches!(
+            update_users(&s.0, |users| users.push(Lease::mine())),
+            Err(ClusterError::Symlink { .. })
+        ));
+        assert!(matches!(
+            write_file(&s.0.join(USERS_FILE), "x"),
+            Err(ClusterError::Symlink { .. })
+        ));
+        assert!(matches!(
+            read_location_file(&{
+                std::os::unix::fs::symlink(&victim, s.0.join(LOCATION_FILE)).unwrap();
+                s.0.clone()
+            }),
+            Err(ClusterError::Symlink { .. })
+        ));
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        let dir_link = s.0.join("dir-link");
+        std::os::unix::fs::symlink(&s.0, &dir_link).unwrap();
+        assert!(matches!(
+            open_dir_nofollow(&dir_link),
+            Err(ClusterError::Symlink { .. })
+        ));
+    }
+
+    #[test]
+    fn users_file_keeps_live_processes_only() {
+        let s = Scratch::new("users");
+        let me = Lease::mine();
+        let also_me = Lease::mine();
+        assert_ne!(me, also_me);
+        let gone = Lease {
+            pid: i32::MAX - 1,
+            start: 1,
+            id: 1,
+        };
+        let recycled = Lease {
+            start: me.start + 1,
+            ..me.clone()
+        };
+        let users = update_users(&s.0, |users| {
+            users.extend([me.clone(), also_me.clone(), gone.clone(), recycled.clone()]);
+        })
+        .unwrap();
+        assert_eq!(users.len(), 4);
+        // Read back: the dead PID and the recycled one are dropped.
+        let users = update_users(&s.0, |_| {}).unwrap();
+        assert_eq!(users, vec![me.clone(), also_me.clone()]);
+        let users = update_users(&s.0, |users| users.retain(|u| *u != me)).unwrap();
+        assert_eq!(users, vec![also_me]);
+    }
+
+    #[test]
+    fn parses_proc_stat() {
+        let text = "123 (post gres) (x)) S 1 123 123 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 1000 10";
+        assert_eq!(
+            parse_proc_stat(text),
+            Some(ProcessState::Running { start: 98765 })
+        );
+        assert_eq!(
+            parse_proc_stat("9 (postgres) Z 1 9 9"),
+            Some(ProcessState::Zombie)
+        );
+        assert_eq!(parse_proc_stat("garbage"), None);
     }
 
     #[test]

@@ -17,6 +17,8 @@ use tokio::sync::OnceCell;
 /// How to reach the test server as a superuser, and the cluster if we run one.
 struct TestServer {
     admin: PgConnectOptions,
+    /// In a private cluster the app serves as `faqd_app`, as `faqd serve` does.
+    app_role: Option<&'static str>,
     _cluster: Option<PrivateCluster>,
 }
 
@@ -27,6 +29,7 @@ static SERVER: LazyLock<Result<TestServer, String>> = LazyLock::new(|| {
             .map_err(|e| format!("invalid DATABASE_URL: {e}"))?;
         return Ok(TestServer {
             admin,
+            app_role: None,
             _cluster: None,
         });
     }
@@ -36,6 +39,7 @@ static SERVER: LazyLock<Result<TestServer, String>> = LazyLock::new(|| {
     let cluster = PrivateCluster::start(&dir).map_err(|e| e.to_string())?;
     Ok(TestServer {
         admin: cluster.connect_options("postgres"),
+        app_role: Some(db::APP_ROLE),
         _cluster: Some(cluster),
     })
 });
@@ -78,6 +82,19 @@ async fn template() -> &'static str {
                 .expect("connect to template");
             db::MIGRATOR.run(&pool).await.expect("migrate template");
             pool.close().await;
+            if server().app_role.is_some() {
+                // Grants are copied with the template into every test database.
+                db::ensure_app_role(admin)
+                    .await
+                    .expect("create the app role");
+                let mut tpl = PgConnection::connect_with(&admin.clone().database(&name))
+                    .await
+                    .expect("connect to template");
+                db::grant_app_role(&mut tpl)
+                    .await
+                    .expect("grant the app role");
+                tpl.close().await.ok();
+            }
             sqlx::query("SELECT pg_advisory_unlock(hashtext('faqd-test-template'))")
                 .execute(&mut conn)
                 .await
@@ -117,8 +134,16 @@ pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
     .expect("create the test database");
     conn.close().await.ok();
 
+    // The tests' own pool is the superuser's (fixtures); the app's is the role
+    // `faqd serve` uses.
     let pool = db::pool_options(5).connect_lazy_with(admin.clone().database(&db_name));
-    let app = Application::build(&settings, pool.clone()).expect("build the app");
+    let app_pool = match server().app_role {
+        Some(role) => {
+            db::pool_options(5).connect_lazy_with(admin.clone().database(&db_name).username(role))
+        }
+        None => pool.clone(),
+    };
+    let app = Application::build(&settings, app_pool).expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());

@@ -3,6 +3,7 @@
 mod auth;
 mod changes;
 mod cli;
+mod cluster;
 mod errors;
 mod faqs;
 mod helpers;
