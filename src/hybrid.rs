@@ -126,6 +126,7 @@ pub async fn search(
     search::complete(conn, &mut hits).await?;
     Ok(Found {
         total,
+        total_is_estimate: lexical.total_is_estimate,
         hits,
         corrected: lexical.corrected,
         last_modified: lexical.last_modified,

@@ -50,8 +50,12 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "technical coach")]
     pub corrected: Option<String>,
-    /// Every hit of the query actually run (after correction or fallback), across cursor pages.
+    /// Every hit of the query actually run (after correction or fallback), across cursor pages;
+    /// when `total_is_estimate`, a lower bound.
     pub total: i64,
+    /// More entries matched than one search ranks (2,000 by words): `total` is a lower
+    /// bound, and cursor pages end there.
+    pub total_is_estimate: bool,
     pub hits: Vec<Hit>,
     pub next_cursor: Option<String>,
 }
@@ -143,6 +147,7 @@ pub async fn search_faqs(
         query: q.chars().take(1000).collect(),
         corrected: found.corrected,
         total: found.total,
+        total_is_estimate: found.total_is_estimate,
         hits: found.hits,
         next_cursor,
     })

@@ -152,6 +152,9 @@ pub struct Scope<'a> {
 #[derive(Debug)]
 pub struct Found {
     pub total: i64,
+    /// More than [`RANK_CAP`] entries matched: `total` is that bound, and only the first
+    /// [`RANK_CAP`] matches were ranked.
+    pub total_is_estimate: bool,
     pub hits: Vec<Hit>,
     /// The terms actually searched, after correction (`None` when unchanged).
     pub corrected: Option<String>,
@@ -340,6 +343,7 @@ async fn search_with(
     if terms.terms.is_empty() || configs.is_empty() {
         return Ok(Found {
             total: 0,
+            total_is_estimate: false,
             hits: Vec::new(),
             corrected: None,
             last_modified,
@@ -374,13 +378,20 @@ async fn search_with(
         .await?;
     }
     Ok(Found {
-        total: found.0,
+        total: found.0.min(RANK_CAP),
+        total_is_estimate: found.0 > RANK_CAP,
         hits: found.1,
         // Only a correction that was run and found something is reported.
         corrected: (text != terms.normalized() && found.0 > 0).then_some(text),
         last_modified,
     })
 }
+
+/// The most matches one search ranks. A query that matches more (a common word over a large
+/// corpus) ranks the first this many that the index yields and says its total is an estimate:
+/// its cost stays bounded (about 2.5 µs a match), and such a query is too broad for its tail
+/// to matter; the semantic side of hybrid search still ranks every entry.
+pub const RANK_CAP: i64 = 2000;
 
 /// How many of the best-ranked matches are re-scored with the question's
 /// similarity to the whole query.
@@ -436,7 +447,7 @@ fn search_sql(configs: usize, scoped: bool, full: bool) -> String {
     // cut one ordering: the pool by score, then every other hit by rank (each
     // below the pool's, which only gains from similarity).
     format!(
-        "WITH matched AS MATERIALIZED ({branches}),
+        "WITH matched AS MATERIALIZED (SELECT * FROM ({branches}) b LIMIT {RANK_CAP} + 1),
          pool AS (
             SELECT entry_id, rank FROM matched ORDER BY rank DESC, entry_id LIMIT {RERANK_POOL}
          ),
