@@ -213,7 +213,8 @@ impl Application {
 /// How often expired idempotency keys are removed.
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Removes what has lapsed: idempotency keys older than a day.
+/// Removes what has lapsed: idempotency keys older than a day, finished webhook deliveries
+/// (and their attempts) older than 30 days.
 fn spawn_housekeeping(pool: sqlx::PgPool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
@@ -224,7 +225,12 @@ fn spawn_housekeeping(pool: sqlx::PgPool) {
                 break;
             }
             let swept = sqlx::query(
-                "DELETE FROM idempotency_keys WHERE created_at < clock_timestamp() - interval '24 hours'",
+                "WITH keys AS (
+                     DELETE FROM idempotency_keys
+                     WHERE created_at < clock_timestamp() - interval '24 hours'
+                 )
+                 DELETE FROM webhook_deliveries
+                 WHERE state <> 'pending' AND created_at < clock_timestamp() - interval '30 days'",
             )
             .execute(&pool)
             .await;

@@ -182,10 +182,14 @@ pub async fn serve(
             .map(ServiceResponse::map_into_boxed_body);
     };
     if is_write(req.method()) {
-        let res = next.call(req).await;
-        // Committed (or refused, which changes nothing): either way the next read rebuilds.
-        cache.signal.bump();
-        return res.map(ServiceResponse::map_into_boxed_body);
+        let res = next.call(req).await?;
+        // A write that succeeded (only tokens write) is committed by now: the writer's next
+        // read here rebuilds. Refused writes changed nothing; other instances hear by NOTIFY.
+        if res.status().is_success() && res.request().headers().contains_key(header::AUTHORIZATION)
+        {
+            cache.signal.bump();
+        }
+        return Ok(res.map_into_boxed_body());
     }
     if !is_cacheable(&req) {
         return next

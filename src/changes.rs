@@ -50,6 +50,10 @@ impl ChangeSignal {
     /// This instance committed a write: what it cached is stale.
     pub fn bump(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Wakes the webhook worker (a change was announced, or a delivery queued again).
+    pub fn wake(&self) {
         self.wake.notify_one();
     }
 
@@ -63,6 +67,7 @@ impl ChangeSignal {
             self.last_change.fetch_max(id, Ordering::AcqRel);
         }
         self.bump();
+        self.wake();
     }
 
     fn set_connected(&self, connected: bool) {
@@ -111,11 +116,39 @@ async fn listen(pool: &PgPool, signal: &ChangeSignal) -> sqlx::Result<()> {
         .last_change
         .fetch_max(newest.unwrap_or(0), Ordering::AcqRel);
     signal.set_connected(true);
+    // A connection can die silently (no FIN, no keepalive): every few seconds the newest
+    // change is read through the pool; if it stays ahead of what was announced, the listener
+    // is deaf, and is replaced.
+    let mut check = tokio::time::interval(LIVENESS_EVERY);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    check.tick().await;
+    let mut behind_since: Option<i64> = None;
     loop {
-        match listener.try_recv().await? {
-            Some(notification) => signal.announce(notification.payload()),
-            // The connection dropped: the caller reconnects (and bumps the generation).
-            None => return Ok(()),
+        tokio::select! {
+            received = listener.try_recv() => match received? {
+                Some(notification) => signal.announce(notification.payload()),
+                // The connection dropped: the caller reconnects (and bumps the generation).
+                None => return Ok(()),
+            },
+            _ = check.tick() => {
+                let newest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM changes")
+                    .fetch_one(pool)
+                    .await?;
+                let newest = newest.unwrap_or(0);
+                if newest <= signal.last_change() {
+                    behind_since = None;
+                } else if behind_since.is_some_and(|seen| newest >= seen) {
+                    // Behind at two checks in a row: notifications are not arriving.
+                    return Err(sqlx::Error::Protocol(
+                        "the change log's notifications stopped arriving".to_owned(),
+                    ));
+                } else {
+                    behind_since = Some(newest);
+                }
+            }
         }
     }
 }
+
+/// How often the listener checks that it still hears every change.
+const LIVENESS_EVERY: Duration = Duration::from_secs(5);

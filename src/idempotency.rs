@@ -6,8 +6,8 @@
 //! Keys belong to the token that sent them (an anonymous `POST` is refused by its handler
 //! anyway) and live for 24 hours. The first request claims its key in `idempotency_keys`
 //! before it runs and stores its answer when it completes; an answer of `5xx` or `429` is not
-//! kept (the request may simply be retried), and a claim left by a crashed process lapses
-//! after five minutes.
+//! kept (the request may simply be retried); a claim whose answer was never recorded (the
+//! process died mid-way) answers `409` until it expires, since its outcome is unknown.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -109,11 +109,12 @@ async fn claim(
     print: &[u8],
 ) -> Result<Claim, ApiError> {
     let mut conn = state.conn().await?;
-    // Expired keys, and claims a crashed process left, make way.
+    // Expired keys make way. A claim whose request never recorded its answer (the process
+    // died, or the client left mid-way) stays: its outcome is unknown, and running it again
+    // could do it twice; the key answers 409 until it expires.
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2
-           AND (created_at < clock_timestamp() - interval '24 hours'
-                OR (status IS NULL AND created_at < clock_timestamp() - interval '5 minutes'))",
+           AND created_at < clock_timestamp() - interval '24 hours'",
     )
     .bind(principal)
     .bind(key)
@@ -151,7 +152,9 @@ async fn claim(
     }
     let Some(status) = status else {
         return Err(ApiError::Conflict(
-            "a request with this Idempotency-Key is still being processed; retry later".to_owned(),
+            "a request with this Idempotency-Key is still being processed, or its outcome is \
+             unknown; read the resource to see whether it happened, and use a new key"
+                .to_owned(),
         ));
     };
     let status = u16::try_from(status)
@@ -192,7 +195,13 @@ pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let principal = req.extensions().get::<Principal>().map(|p| p.name.clone());
+    // Only writers' requests are keyed: a preview token's POST is refused by its handler, and
+    // answering it here first would put 413/422 before the contract's 403.
+    let principal = req
+        .extensions()
+        .get::<Principal>()
+        .filter(|p| p.role >= crate::auth::Role::Editor)
+        .map(|p| p.name.clone());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (Some(principal), Some(state), true) = (principal, state, req.method() == Method::POST)
     else {

@@ -175,7 +175,11 @@ pub async fn observe(
     let started = Instant::now();
     let id = request_id_of(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().as_str().to_owned();
+    // Any token is a method to actix: only the standard ones get their own label.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
+        _ => "OTHER".to_owned(),
+    };
     let span =
         tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
     let result = next.call(req).instrument(span.clone()).await;

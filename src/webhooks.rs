@@ -72,6 +72,13 @@ pub fn generate_secret() -> Result<String, getrandom::Error> {
     Ok(format!("whsec_{}", STANDARD.encode(bytes)))
 }
 
+/// Whether a secret can sign: a `whsec_` one must be base64 (or receivers could never verify).
+pub fn secret_is_usable(secret: &str) -> bool {
+    secret
+        .strip_prefix("whsec_")
+        .is_none_or(|b64| STANDARD.decode(b64).is_ok_and(|k| !k.is_empty()))
+}
+
 /// The HMAC key of a secret (see the module's documentation).
 fn key_of(secret: &str) -> Vec<u8> {
     secret
@@ -109,12 +116,16 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_forbidden(IpAddr::V4(v4));
+            // IPv4-mapped and IPv4-compatible forms are their IPv4 address.
+            if let Some(v4) = v6.to_ipv4() {
+                return v6.is_loopback() || is_forbidden(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let first = segments[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -122,7 +133,10 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
                 || (first & 0xffc0) == 0xfe80
                 // 6to4 and NAT64 wrap IPv4 addresses: refuse them rather than unwrap each form.
                 || first == 0x2002
-                || v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                // Teredo, NAT64 (well-known and local-use) and SIIT forms wrap IPv4 too.
+                || (first == 0x2001 && segments[1] == 0)
+                || (first == 0x64 && segments[1] == 0xff9b)
+                || segments[..6] == [0, 0, 0, 0, 0xffff, 0]
         }
     }
 }
@@ -324,7 +338,16 @@ async fn attempt(client: &reqwest::Client, policy: &Policy, due: &Due) -> Outcom
             let error = if response.status().is_success() {
                 None
             } else {
-                let text = response.text().await.unwrap_or_default();
+                // A receiver's error page is read up to a few KiB, however long it is.
+                let mut response = response;
+                let mut head = Vec::new();
+                while head.len() < 4096 {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => head.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                let text = String::from_utf8_lossy(&head);
                 let cut: String = text.chars().take(ERROR_BODY_CHARS).collect();
                 Some(format!("the receiver answered {status}: {cut}"))
             };
@@ -363,118 +386,126 @@ pub fn backoff(base: Duration, attempts: i32) -> Duration {
 }
 
 /// Claims the due deliveries, sends them concurrently, records each. Returns how many it sent.
+///
+/// A claim is a lease, not a lock held across the calls: one short statement moves the
+/// deliveries' next attempt past the time their calls can take (`FOR UPDATE SKIP LOCKED`, so
+/// that no other instance claims them meanwhile), the calls run outside any transaction, and
+/// each outcome is recorded on its own. A process that dies mid-call leaves its lease to
+/// lapse, and the delivery is sent again (at least once, never twice at the same time).
 async fn dispatch_due(
     pool: &PgPool,
     client: &reqwest::Client,
     policy: &Policy,
 ) -> sqlx::Result<usize> {
-    let mut tx = pool.begin().await?;
+    let lease = chrono::Duration::from_std(policy.timeout.saturating_mul(2))
+        .unwrap_or(chrono::Duration::MAX)
+        + chrono::Duration::seconds(30);
     let due: Vec<Due> = sqlx::query_as(
-        "SELECT d.id, d.change_id, d.attempts, d.retry_from, w.url, w.secret,
+        "WITH claimed AS (
+             UPDATE webhook_deliveries d SET next_attempt_at = clock_timestamp() + $2
+             WHERE d.id IN (
+                 SELECT d.id FROM webhook_deliveries d
+                 JOIN webhooks w ON w.id = d.webhook_id AND w.active
+                 WHERE d.state = 'pending' AND d.next_attempt_at <= clock_timestamp()
+                 ORDER BY d.next_attempt_at, d.change_id
+                 LIMIT $1
+                 FOR UPDATE OF d SKIP LOCKED)
+             RETURNING d.*
+         )
+         SELECT d.id, d.change_id, d.attempts, d.retry_from, w.url, w.secret,
                 c.kind, c.at, c.entry_id, e.slug AS entry_slug, p.slug AS page, p.lang
-         FROM webhook_deliveries d
-         JOIN webhooks w ON w.id = d.webhook_id AND w.active
+         FROM claimed d
+         JOIN webhooks w ON w.id = d.webhook_id
          JOIN changes c ON c.id = d.change_id
          JOIN pages p ON p.id = c.page_id
-         LEFT JOIN entries e ON e.id = c.entry_id
-         WHERE d.state = 'pending' AND d.next_attempt_at <= clock_timestamp()
-         ORDER BY d.next_attempt_at, d.change_id
-         LIMIT $1
-         FOR UPDATE OF d SKIP LOCKED",
+         LEFT JOIN entries e ON e.id = c.entry_id",
     )
     .bind(BATCH)
-    .fetch_all(&mut *tx)
+    .bind(lease)
+    .fetch_all(pool)
     .await?;
     if due.is_empty() {
-        tx.rollback().await?;
         return Ok(0);
     }
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, item) in due.iter().enumerate() {
+    for item in due {
         let client = client.clone();
         let policy = policy.clone();
-        let item = Due {
-            id: item.id,
-            change_id: item.change_id,
-            attempts: item.attempts,
-            retry_from: item.retry_from,
-            url: item.url.clone(),
-            secret: item.secret.clone(),
-            kind: item.kind.clone(),
-            at: item.at,
-            entry_id: item.entry_id,
-            entry_slug: item.entry_slug.clone(),
-            page: item.page.clone(),
-            lang: item.lang.clone(),
-        };
-        tasks.spawn(async move { (i, attempt(&client, &policy, &item).await) });
+        let pool = pool.clone();
+        tasks.spawn(async move {
+            let outcome = attempt(&client, &policy, &item).await;
+            record(&pool, &policy, &item, &outcome).await
+        });
     }
-    let mut outcomes: Vec<Option<Outcome>> = due.iter().map(|_| None).collect();
+    let mut sent = 0;
     while let Some(joined) = tasks.join_next().await {
-        if let Ok((i, outcome)) = joined {
-            outcomes[i] = Some(outcome);
+        match joined {
+            Ok(Ok(())) => sent += 1,
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "could not record a webhook attempt; it will be sent again");
+            }
+            Err(err) => tracing::warn!(error = %err, "a webhook delivery task failed"),
         }
     }
+    Ok(sent.max(1))
+}
+
+/// Records one attempt and schedules what follows: done, a retry, or failed.
+async fn record(pool: &PgPool, policy: &Policy, item: &Due, outcome: &Outcome) -> sqlx::Result<()> {
     let now = Utc::now();
     let horizon = chrono::Duration::from_std(policy.retry_horizon).unwrap_or(chrono::Duration::MAX);
-    for (item, outcome) in due.iter().zip(outcomes) {
-        let outcome = outcome.unwrap_or(Outcome {
-            status: None,
-            error: Some("the delivery task failed".to_owned()),
-            elapsed: Duration::ZERO,
-        });
-        let attempts = item.attempts.saturating_add(1);
-        let (state, next) = if outcome.delivered() {
-            ("delivered", now)
+    let attempts = item.attempts.saturating_add(1);
+    let (state, next) = if outcome.delivered() {
+        ("delivered", now)
+    } else {
+        let delay = chrono::Duration::from_std(backoff(policy.retry_base, attempts))
+            .unwrap_or(chrono::Duration::MAX);
+        let next = now.checked_add_signed(delay).unwrap_or(now);
+        if next > item.retry_from.checked_add_signed(horizon).unwrap_or(next) {
+            ("failed", now)
         } else {
-            let delay = chrono::Duration::from_std(backoff(policy.retry_base, attempts))
-                .unwrap_or(chrono::Duration::MAX);
-            let next = now.checked_add_signed(delay).unwrap_or(now);
-            if next > item.retry_from.checked_add_signed(horizon).unwrap_or(next) {
-                ("failed", now)
-            } else {
-                ("pending", next)
-            }
-        };
-        if !outcome.delivered() {
-            crate::metrics::webhook_failure();
-            tracing::info!(delivery = %item.id, url = %item.url, attempts, state,
-                error = outcome.error.as_deref().unwrap_or(""), "webhook delivery failed");
+            ("pending", next)
         }
-        sqlx::query(
-            "UPDATE webhook_deliveries
-             SET state = $2, attempts = $3, next_attempt_at = $4, last_status = $5,
-                 last_error = $6, delivered_at = CASE WHEN $2 = 'delivered' THEN $4 END
-             WHERE id = $1",
-        )
-        .bind(item.id)
-        .bind(state)
-        .bind(attempts)
-        .bind(next)
-        .bind(outcome.status.map(i32::from))
-        .bind(&outcome.error)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO webhook_attempts (delivery_id, status, error, duration_ms)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(item.id)
-        .bind(outcome.status.map(i32::from))
-        .bind(&outcome.error)
-        .bind(i32::try_from(outcome.elapsed.as_millis()).unwrap_or(i32::MAX))
-        .execute(&mut *tx)
-        .await?;
+    };
+    if !outcome.delivered() {
+        crate::metrics::webhook_failure();
+        tracing::info!(delivery = %item.id, url = %item.url, attempts, state,
+            error = outcome.error.as_deref().unwrap_or(""), "webhook delivery failed");
     }
-    tx.commit().await?;
-    Ok(due.len())
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE webhook_deliveries
+         SET state = $2, attempts = $3, next_attempt_at = $4, last_status = $5,
+             last_error = $6, delivered_at = CASE WHEN $2 = 'delivered' THEN $4 END
+         WHERE id = $1",
+    )
+    .bind(item.id)
+    .bind(state)
+    .bind(attempts)
+    .bind(next)
+    .bind(outcome.status.map(i32::from))
+    .bind(&outcome.error)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, status, error, duration_ms)
+         SELECT id, $2, $3, $4 FROM webhook_deliveries WHERE id = $1",
+    )
+    .bind(item.id)
+    .bind(outcome.status.map(i32::from))
+    .bind(&outcome.error)
+    .bind(i32::try_from(outcome.elapsed.as_millis()).unwrap_or(i32::MAX))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 /// How long until the next pending delivery is due (at most `cap`).
 async fn next_due_in(pool: &PgPool, cap: Duration) -> Duration {
     let next: sqlx::Result<Option<f64>> = sqlx::query_scalar(
-        "SELECT extract(epoch FROM min(next_attempt_at) - clock_timestamp())::float8
-         FROM webhook_deliveries WHERE state = 'pending'",
+        "SELECT extract(epoch FROM min(d.next_attempt_at) - clock_timestamp())::float8
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.active
+         WHERE d.state = 'pending'",
     )
     .fetch_one(pool)
     .await;
@@ -504,10 +535,11 @@ pub fn start(policy: Policy, pool: PgPool, signal: Arc<ChangeSignal>) {
             match dispatch_due(&pool, &client, &policy).await {
                 Ok(0) => {
                     failing = false;
-                    let wait = next_due_in(&pool, Duration::from_secs(1)).await;
-                    if !wait.is_zero() {
-                        let _ = tokio::time::timeout(wait, wakeup).await;
-                    }
+                    // At least a moment: a due delivery another instance holds is not ours.
+                    let wait = next_due_in(&pool, Duration::from_secs(1))
+                        .await
+                        .max(Duration::from_millis(200));
+                    let _ = tokio::time::timeout(wait, wakeup).await;
                 }
                 Ok(_) => failing = false,
                 Err(err) => {

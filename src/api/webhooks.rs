@@ -123,6 +123,7 @@ pub struct Delivery {
     /// `pending` (waiting for its next attempt), `delivered` or `failed` (retries ran out).
     #[schema(example = "delivered")]
     pub state: String,
+    /// Attempts since it was queued (or last redelivered).
     pub attempt_count: i32,
     /// When the next attempt is due (pending deliveries).
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -239,13 +240,18 @@ async fn validate(
             }
         }
     }
-    if let Some(secret) = secret
-        && (secret.trim().is_empty() || secret.chars().count() > MAX_SECRET)
-    {
-        errors.push(FieldError::new(
-            "secret",
-            format!("must be 1 to {MAX_SECRET} characters, not blank"),
-        ));
+    if let Some(secret) = secret {
+        if secret.trim().is_empty() || secret.chars().count() > MAX_SECRET {
+            errors.push(FieldError::new(
+                "secret",
+                format!("must be 1 to {MAX_SECRET} characters, not blank"),
+            ));
+        } else if !webhooks::secret_is_usable(secret) {
+            errors.push(FieldError::new(
+                "secret",
+                "a whsec_ secret must be base64 after its prefix (as Standard Webhooks reads it)",
+            ));
+        }
     }
     if let Some(description) = description
         && description.chars().count() > MAX_DESCRIPTION
@@ -634,7 +640,7 @@ pub async fn redeliver(
     let mut conn = state.conn().await?;
     let row: Option<DeliveryRow> = sqlx::query_as(&format!(
         "WITH queued AS (
-             UPDATE webhook_deliveries SET state = 'pending',
+             UPDATE webhook_deliveries SET state = 'pending', attempts = 0,
                     next_attempt_at = clock_timestamp(), retry_from = clock_timestamp()
              WHERE id = $1 AND webhook_id = $2 RETURNING *
          )
@@ -646,6 +652,6 @@ pub async fn redeliver(
     .await?;
     let row = row.ok_or_else(no_delivery)?;
     let delivery = delivery_of(&mut conn, row).await?;
-    state.changes.bump();
+    state.changes.wake();
     Ok(private_json(actix_web::http::StatusCode::ACCEPTED).json(delivery))
 }

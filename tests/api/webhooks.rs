@@ -303,6 +303,20 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
         "/api/v1/webhooks",
         &admin,
         None,
+        Some(json!({"url": "https://example.com/hook", "secret": "whsec_not base64!"})),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        422,
+        "a whsec_ secret receivers could not decode"
+    );
+    let res = send_json(
+        &app,
+        Method::POST,
+        "/api/v1/webhooks",
+        &admin,
+        None,
         Some(json!({"url": 5})),
     )
     .await;
