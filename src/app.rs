@@ -44,13 +44,15 @@ fn documented_app() -> (
     >,
     utoipa::openapi::OpenApi,
 ) {
-    App::new()
+    let (app, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
         .configure(api::health::configure)
         .configure(crate::metrics::configure)
-        .split_for_parts()
+        .split_for_parts();
+    api::add_common_responses(&mut doc);
+    (app, doc)
 }
 
 /// The OpenAPI document, exactly as `/openapi.json` serves it.

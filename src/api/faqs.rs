@@ -214,7 +214,7 @@ impl WriteQuery {
 #[utoipa::path(
     tag = "faqs",
     params(WriteQuery),
-    request_body(content = EntryBody, content_type = "application/json"),
+    request_body(content = entry_input::EntryCreateDoc, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = Entry, headers(
@@ -297,7 +297,7 @@ pub async fn create_faq(
         ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
         WriteQuery,
     ),
-    request_body(content = EntryBody, content_type = "application/json"),
+    request_body(content = entry_input::EntryReplaceDoc, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The entry as written.", body = Entry, headers(
@@ -355,8 +355,8 @@ pub async fn replace_faq(
         WriteQuery,
     ),
     request_body(content(
-        (EntryBody = "application/merge-patch+json"),
-        (EntryBody = "application/json"),
+        (entry_input::EntryPatchDoc = "application/merge-patch+json"),
+        (entry_input::EntryPatchDoc = "application/json"),
     )),
     security(("bearer" = [])),
     responses(
