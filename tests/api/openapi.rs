@@ -65,6 +65,30 @@ async fn interactive_docs_are_served_without_internet() {
     assert!(!html.contains("https://"), "no script from a CDN");
     let res = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(res.status(), 200);
+    for path in [
+        "/docs",
+        "/docs/",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-initializer.js",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(
+            res.headers()["content-security-policy"],
+            faqd::app::DOCS_CSP,
+            "{path}"
+        );
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+    let init = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/openapi.json") && !init.contains("validator.swagger.io"));
+    // The API itself carries no such policy (it serves no page).
+    let res = app.get("/api/v1/pages").await;
+    assert!(res.headers().get("content-security-policy").is_none());
 }
 
 #[tokio::test]
