@@ -79,7 +79,11 @@ pub struct EntryCreateDoc {
     #[schema(example = "faq", min_length = 1)]
     pub page: String,
     /// The page's language; needed only when the page exists in several.
-    #[schema(example = "en", nullable = false)]
+    #[schema(
+        example = "en",
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$",
+        nullable = false
+    )]
     pub lang: Option<String>,
     /// 1 to 500 characters.
     #[schema(
@@ -96,7 +100,12 @@ pub struct EntryCreateDoc {
     pub answer: String,
     /// Derived from the question when not given; unique across the service (409 when taken).
     /// A slug that parses as an entry id (32 hex digits or a UUID) is refused (422).
-    #[schema(example = "what-is-a-technical-coach", nullable = false)]
+    #[schema(
+        example = "what-is-a-technical-coach",
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
     pub slug: Option<String>,
     /// The section heading the entry sits under; omitted or `null` for none.
     #[schema(max_length = 200)]
@@ -124,7 +133,11 @@ pub struct EntryReplaceDoc {
     #[schema(example = "faq", min_length = 1, nullable = false)]
     pub page: Option<String>,
     /// The page's language; needed only when the page exists in several. Omitted: unchanged.
-    #[schema(example = "en", nullable = false)]
+    #[schema(
+        example = "en",
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$",
+        nullable = false
+    )]
     pub lang: Option<String>,
     /// 1 to 500 characters.
     #[schema(
@@ -141,7 +154,12 @@ pub struct EntryReplaceDoc {
     pub answer: String,
     /// A new slug (the old one keeps redirecting); unique (409 when taken); one that parses
     /// as an entry id is refused (422). Omitted: unchanged.
-    #[schema(example = "what-is-a-technical-coach", nullable = false)]
+    #[schema(
+        example = "what-is-a-technical-coach",
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
     pub slug: Option<String>,
     /// The section heading the entry sits under; omitted or `null` for none.
     #[schema(max_length = 200)]
@@ -169,7 +187,11 @@ pub struct EntryPatchDoc {
     #[schema(example = "faq", min_length = 1, nullable = false)]
     pub page: Option<String>,
     /// The page's language; needed only when the page exists in several.
-    #[schema(example = "en", nullable = false)]
+    #[schema(
+        example = "en",
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$",
+        nullable = false
+    )]
     pub lang: Option<String>,
     /// 1 to 500 characters.
     #[schema(
@@ -188,7 +210,12 @@ pub struct EntryPatchDoc {
     pub answer: Option<String>,
     /// A new slug (the old one keeps redirecting); unique (409 when taken); one that parses
     /// as an entry id is refused (422).
-    #[schema(example = "what-is-a-technical-coach", nullable = false)]
+    #[schema(
+        example = "what-is-a-technical-coach",
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
     pub slug: Option<String>,
     /// The section heading; `null` removes it.
     #[schema(max_length = 200)]
