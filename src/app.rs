@@ -44,13 +44,15 @@ fn documented_app() -> (
     >,
     utoipa::openapi::OpenApi,
 ) {
-    App::new()
+    let (app, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
         .configure(api::health::configure)
         .configure(crate::metrics::configure)
-        .split_for_parts()
+        .split_for_parts();
+    api::add_common_responses(&mut doc);
+    (app, doc)
 }
 
 /// The OpenAPI document, exactly as `/openapi.json` serves it.
@@ -151,7 +153,10 @@ impl Application {
                 )
                 .service(
                     SwaggerUi::new("/docs/{_:.*}")
-                        .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                        // No badge fetched from validator.swagger.io: nothing leaves the machine.
+                        .config(
+                            utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none"),
+                        ),
                 )
                 .default_service(web::to(http::fallback))
                 .wrap(from_fn(crate::idempotency::guard))
@@ -168,6 +173,7 @@ impl Application {
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Referrer-Policy", "no-referrer")),
                 )
+                .wrap(from_fn(docs_policy))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(crate::metrics::observe))
                 .wrap_fn(|mut req, srv| {
@@ -239,6 +245,31 @@ fn spawn_housekeeping(pool: sqlx::PgPool) {
             }
         }
     });
+}
+
+/// The Content-Security-Policy of the documentation page and its assets. Swagger UI is
+/// served by faqd (vendored): its page loads only its own files (the bundle, the styles and
+/// `swagger-initializer.js`, no inline script or style element), draws icons from `data:`
+/// URLs, and fetches the document and "Try it out" requests from this origin.
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-hashes' \
+    'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
+    img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Middleware: `/docs` and its assets carry [`DOCS_CSP`].
+async fn docs_policy(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
+    let mut res = next.call(req).await?;
+    if docs {
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(DOCS_CSP),
+        );
+    }
+    Ok(res)
 }
 
 /// How often search insights are written.

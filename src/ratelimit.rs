@@ -54,18 +54,30 @@ impl RateLimits {
     }
 
     fn budget_for(&self, req: &ServiceRequest) -> Option<&Budget> {
-        let path = req.path();
-        if !path.starts_with(crate::app::API_PREFIX) {
-            return None;
+        match budget_of(req.method(), req.path())? {
+            Limited::Writes => self.writes.as_ref(),
+            Limited::Search => self.search.as_ref(),
         }
-        let reading = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-        if !reading {
-            self.writes.as_ref()
-        } else if path == format!("{}/search", crate::app::API_PREFIX) {
-            self.search.as_ref()
-        } else {
-            None
-        }
+    }
+}
+
+/// The budgets a request can count against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    Writes,
+    Search,
+}
+
+/// Which budget a request to `path` with `method` counts against, if any: every write under
+/// the API prefix, and searches. The OpenAPI document declares `429` from this too.
+pub fn budget_of(method: &Method, path: &str) -> Option<Limited> {
+    let rest = path.strip_prefix(crate::app::API_PREFIX)?;
+    if !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        Some(Limited::Writes)
+    } else if rest == "/search" {
+        Some(Limited::Search)
+    } else {
+        None
     }
 }
 

@@ -54,6 +54,183 @@ pub struct EntryBody {
     pub status: Option<String>,
 }
 
+/// The statuses a write may ask for (`changed` comes only from `?stage=true`).
+#[derive(ToSchema)]
+#[schema(as = WritableStatus)]
+#[allow(dead_code)] // documentation only: the handler reads a string and checks it
+pub enum WritableStatusDoc {
+    #[schema(rename = "draft")]
+    Draft,
+    #[schema(rename = "published")]
+    Published,
+}
+
+// The request bodies as each operation documents them. The handlers all parse
+// [`EntryBody`] and check its rules in [`validate`] (a missing required field is a 422
+// there); these types only tell clients, generators and fuzzers what each operation
+// requires. A unit test keeps their fields those of `EntryBody`.
+
+/// The body of `POST /faqs`: a new entry. `page`, `question` and `answer` are required.
+#[derive(ToSchema)]
+#[schema(as = EntryCreate)]
+#[allow(dead_code)] // documentation only, see above
+pub struct EntryCreateDoc {
+    /// The slug of the page the entry joins.
+    #[schema(example = "faq", min_length = 1)]
+    pub page: String,
+    /// The page's language; needed only when the page exists in several.
+    #[schema(
+        example = "en",
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$",
+        nullable = false
+    )]
+    pub lang: Option<String>,
+    /// 1 to 500 characters.
+    #[schema(
+        example = "What is a technical coach?",
+        min_length = 1,
+        max_length = 500
+    )]
+    pub question: String,
+    /// Markdown, at most 20,000 characters.
+    #[schema(
+        example = "A technical coach is a training developer …",
+        max_length = 20000
+    )]
+    pub answer: String,
+    /// Derived from the question when not given; unique across the service (409 when taken).
+    /// A slug that parses as an entry id (32 hex digits or a UUID) is refused (422).
+    #[schema(
+        example = "what-is-a-technical-coach",
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
+    pub slug: Option<String>,
+    /// The section heading the entry sits under; omitted or `null` for none.
+    #[schema(max_length = 200)]
+    pub section: Option<String>,
+    /// 1-based place among the page's entries (the others move along); beyond the end, or
+    /// omitted, puts it last.
+    #[schema(minimum = 1, nullable = false)]
+    pub position: Option<i64>,
+    /// At most 20 tags of 1 to 50 characters.
+    #[schema(max_items = 20, nullable = false)]
+    pub tags: Option<Vec<String>>,
+    /// A new entry is published unless this says `draft` (or the write is staged).
+    #[schema(nullable = false)]
+    pub status: Option<WritableStatusDoc>,
+}
+
+/// The body of `PUT /faqs/{ref}`: every writable field. `question` and `answer` are
+/// required; an omitted `section` or `tags` becomes empty, an omitted `page`, `lang`,
+/// `slug`, `position` or `status` keeps its current value.
+#[derive(ToSchema)]
+#[schema(as = EntryReplace)]
+#[allow(dead_code)] // documentation only, see above
+pub struct EntryReplaceDoc {
+    /// The slug of the entry's page; another one moves the entry. Omitted: unchanged.
+    #[schema(example = "faq", min_length = 1, nullable = false)]
+    pub page: Option<String>,
+    /// The page's language; needed only when the page exists in several. Omitted: unchanged.
+    #[schema(
+        example = "en",
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$",
+        nullable = false
+    )]
+    pub lang: Option<String>,
+    /// 1 to 500 characters.
+    #[schema(
+        example = "What is a technical coach?",
+        min_length = 1,
+        max_length = 500
+    )]
+    pub question: String,
+    /// Markdown, at most 20,000 characters.
+    #[schema(
+        example = "A technical coach is a training developer …",
+        max_length = 20000
+    )]
+    pub answer: String,
+    /// A new slug (the old one keeps redirecting); unique (409 when taken); one that parses
+    /// as an entry id is refused (422). Omitted: unchanged.
+    #[schema(
+        example = "what-is-a-technical-coach",
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
+    pub slug: Option<String>,
+    /// The section heading the entry sits under; omitted or `null` for none.
+    #[schema(max_length = 200)]
+    pub section: Option<String>,
+    /// 1-based place among the page's entries; beyond the end puts it last. Omitted: unchanged.
+    #[schema(minimum = 1, nullable = false)]
+    pub position: Option<i64>,
+    /// At most 20 tags of 1 to 50 characters; omitted: none.
+    #[schema(max_items = 20, nullable = false)]
+    pub tags: Option<Vec<String>>,
+    /// `draft` unpublishes, `published` publishes this version. Omitted: a draft stays a
+    /// draft, a visible entry goes live at once (or is staged with `?stage=true`).
+    #[schema(nullable = false)]
+    pub status: Option<WritableStatusDoc>,
+}
+
+/// The body of `PATCH /faqs/{ref}`: a JSON Merge Patch (RFC 7396) over the writable fields.
+/// Every field is optional: an omitted one keeps its value; `null` removes `section` and
+/// `tags`. The patched entry must still have a question and an answer.
+#[derive(ToSchema)]
+#[schema(as = EntryPatch)]
+#[allow(dead_code)] // documentation only, see above
+pub struct EntryPatchDoc {
+    /// The slug of the page to move the entry to.
+    #[schema(example = "faq", min_length = 1, nullable = false)]
+    pub page: Option<String>,
+    /// The page's language; needed only when the page exists in several.
+    #[schema(
+        example = "en",
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$",
+        nullable = false
+    )]
+    pub lang: Option<String>,
+    /// 1 to 500 characters.
+    #[schema(
+        example = "What is a technical coach?",
+        min_length = 1,
+        max_length = 500,
+        nullable = false
+    )]
+    pub question: Option<String>,
+    /// Markdown, at most 20,000 characters.
+    #[schema(
+        example = "A technical coach is a training developer …",
+        max_length = 20000,
+        nullable = false
+    )]
+    pub answer: Option<String>,
+    /// A new slug (the old one keeps redirecting); unique (409 when taken); one that parses
+    /// as an entry id is refused (422).
+    #[schema(
+        example = "what-is-a-technical-coach",
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
+    pub slug: Option<String>,
+    /// The section heading; `null` removes it.
+    #[schema(max_length = 200)]
+    pub section: Option<String>,
+    /// 1-based place among the page's entries; beyond the end puts it last.
+    #[schema(minimum = 1, nullable = false)]
+    pub position: Option<i64>,
+    /// At most 20 tags of 1 to 50 characters; `null` removes them all.
+    #[schema(max_items = 20)]
+    pub tags: Option<Vec<String>>,
+    /// `draft` unpublishes; `published` publishes the patched version.
+    #[schema(nullable = false)]
+    pub status: Option<WritableStatusDoc>,
+}
+
 /// The state a write asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetStatus {
@@ -293,6 +470,39 @@ impl TargetStatus {
         match self {
             Self::Draft => EntryStatus::Draft,
             Self::Published => EntryStatus::Published,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::PartialSchema;
+    use utoipa::openapi::{RefOr, Schema};
+
+    fn fields(schema: RefOr<Schema>) -> (Vec<String>, Vec<String>) {
+        match schema {
+            RefOr::T(Schema::Object(object)) => {
+                (object.properties.keys().cloned().collect(), object.required)
+            }
+            _ => panic!("an object schema"),
+        }
+    }
+
+    #[test]
+    fn each_operation_documents_the_fields_the_handler_reads_and_its_own_required_ones() {
+        let (accepted, _) = fields(EntryBody::schema());
+        for (schema, required) in [
+            (EntryCreateDoc::schema(), vec!["page", "question", "answer"]),
+            (EntryReplaceDoc::schema(), vec!["question", "answer"]),
+            (EntryPatchDoc::schema(), vec![]),
+        ] {
+            let (properties, mut documented) = fields(schema);
+            assert_eq!(properties, accepted);
+            documented.sort();
+            let mut required: Vec<String> = required.into_iter().map(str::to_owned).collect();
+            required.sort();
+            assert_eq!(documented, required);
         }
     }
 }

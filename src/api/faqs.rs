@@ -37,7 +37,7 @@ pub struct ListFaqsQuery {
     #[param(example = "faq")]
     pub page: Option<String>,
     /// Only entries of pages in this language (BCP 47).
-    #[param(value_type = Option<String>, example = "en")]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
     /// Only entries carrying this tag.
     pub tag: Option<String>,
@@ -214,7 +214,7 @@ impl WriteQuery {
 #[utoipa::path(
     tag = "faqs",
     params(WriteQuery),
-    request_body(content = EntryBody, content_type = "application/json"),
+    request_body(content = entry_input::EntryCreateDoc, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = Entry, headers(
@@ -294,10 +294,10 @@ pub async fn create_faq(
     tag = "faqs",
     params(
         ("ref" = String, Path, description = "The entry's id or slug."),
-        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
         WriteQuery,
     ),
-    request_body(content = EntryBody, content_type = "application/json"),
+    request_body(content = entry_input::EntryReplaceDoc, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The entry as written.", body = Entry, headers(
@@ -351,12 +351,12 @@ pub async fn replace_faq(
     tag = "faqs",
     params(
         ("ref" = String, Path, description = "The entry's id or slug."),
-        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
         WriteQuery,
     ),
     request_body(content(
-        (EntryBody = "application/merge-patch+json"),
-        (EntryBody = "application/json"),
+        (entry_input::EntryPatchDoc = "application/merge-patch+json"),
+        (entry_input::EntryPatchDoc = "application/json"),
     )),
     security(("bearer" = [])),
     responses(
@@ -434,7 +434,7 @@ pub async fn patch_faq(
     tag = "faqs",
     params(
         ("ref" = String, Path, description = "The entry's id or slug."),
-        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
     ),
     security(("bearer" = [])),
     responses(

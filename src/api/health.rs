@@ -25,7 +25,11 @@ pub struct Health {
 /// Liveness: the process serves HTTP.
 #[utoipa::path(
     tag = "health",
-    responses((status = 200, description = "The process is alive.", body = Health)),
+    security(()),
+    responses(
+        (status = 200, description = "The process is alive.", body = Health),
+        (status = 401, response = crate::api::Unauthorized),
+    ),
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -40,8 +44,10 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: the database answers.
 #[utoipa::path(
     tag = "health",
+    security(()),
     responses(
         (status = 200, description = "Ready to serve: the database answers.", body = Health),
+        (status = 401, response = crate::api::Unauthorized),
         (status = 503, description = "The database is unreachable.", body = Health,
             headers(("Retry-After" = String, description = "Seconds to wait before retrying."))),
     ),

@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     tag = "faqs",
     params(
         ("ref" = String, Path, description = "The entry's id or slug."),
-        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
     ),
     security(("bearer" = [])),
     responses(
@@ -97,7 +97,7 @@ fn same_content(current: &entries::LockedEntry, status: Option<&str>) -> EntryBo
     tag = "faqs",
     params(
         ("ref" = String, Path, description = "The entry's id or slug."),
-        ("If-Match" = String, Header, description = "The deleted entry's ETag as last read (`GET /faqs?deleted=true`), or `*`."),
+        ("If-Match" = String, Header, description = "The deleted entry's ETag as last read (`GET /faqs?deleted=true`), or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
     ),
     security(("bearer" = [])),
     responses(
@@ -398,7 +398,7 @@ pub async fn get_revision(
     params(
         ("ref" = String, Path, description = "The entry's id or slug."),
         ("version" = i64, Path, description = "The version to restore."),
-        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The entry's ETag as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
         WriteQuery,
     ),
     security(("bearer" = [])),

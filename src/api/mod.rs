@@ -43,7 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         description = "A headless CMS for FAQ content: pages of questions and answers, served as JSON.\n\n\
             Errors are `application/problem+json` (RFC 9457). Anonymous reads are cacheable \
             (`ETag`, `Last-Modified`, `Cache-Control`); `If-None-Match` answers `304`.",
-        license(name = "MIT OR Apache-2.0"),
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
     ),
     servers((url = "/", description = "This faqd (paths are relative to the host that serves the document)")),
     components(
@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
             PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
-            PreconditionRequired, Unavailable, NotModified,
+            PreconditionRequired, TooManyRequests, Unavailable, NotModified,
         ),
     ),
     modifiers(&BearerAuth),
@@ -66,38 +66,86 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 pub struct ApiDoc;
 
-/// Declares a reusable error response whose body is a [`Problem`].
+/// Declares a reusable error response whose body is a [`Problem`], with the headers it carries.
 macro_rules! problem_response {
-    ($($name:ident => $description:literal),* $(,)?) => {$(
+    ($($name:ident => $description:literal $(, headers($($header:literal => $header_doc:literal),+))?);* $(;)?) => {$(
         #[doc = $description]
         pub struct $name;
 
         impl<'r> utoipa::ToResponse<'r> for $name {
             fn response() -> (&'r str, RefOr<Response>) {
                 let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
-                let response = ResponseBuilder::new()
+                #[allow(unused_mut)]
+                let mut response = ResponseBuilder::new()
                     .description($description)
-                    .content(PROBLEM_JSON, content)
-                    .build();
-                (stringify!($name), response.into())
+                    .content(PROBLEM_JSON, content);
+                $($(response = response.header($header, header($header_doc));)+)?
+                (stringify!($name), response.build().into())
             }
         }
     )*};
 }
 
+/// A response header whose value is a string.
+fn header(description: &str) -> utoipa::openapi::header::Header {
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))
+        .description(Some(description))
+        .build()
+}
+
 problem_response! {
-    BadRequest => "Malformed: a query parameter, cursor, header or JSON body that does not parse or fit the schema.",
+    BadRequest => "Malformed: a query parameter, cursor, header or JSON body that does not parse or fit the schema.";
     Unauthorized => "A token is needed, or the one sent is unknown, expired or revoked (`WWW-Authenticate: Bearer`).",
-    Forbidden => "The token's role does not allow this.",
-    NotFound => "No such resource.",
-    Conflict => "The slug is already taken.",
-    PreconditionFailed => "`If-Match` does not name the current version; nothing was changed.",
-    PayloadTooLarge => "The body is over the limit (256 KiB for JSON).",
-    UnsupportedMediaType => "The body's `Content-Type` is not one this operation takes.",
-    Unprocessable => "The body breaks rules; `errors` lists every one.",
-    PreconditionRequired => "This write needs `If-Match`.",
+        headers("WWW-Authenticate" => "`Bearer`.");
+    Forbidden => "The token's role does not allow this.";
+    NotFound => "No such resource.";
+    Conflict => "The slug is already taken.";
+    PreconditionFailed => "`If-Match` does not name the current version; nothing was changed.";
+    PayloadTooLarge => "The body is over the limit (256 KiB for JSON).";
+    UnsupportedMediaType => "The body's `Content-Type` is not one this operation takes.";
+    Unprocessable => "The body breaks rules; `errors` lists every one.";
+    PreconditionRequired => "This write needs `If-Match`.";
     MethodNotAllowed => "The resource does not answer this method; `Allow` lists those it does.",
+        headers("Allow" => "The methods this resource answers, e.g. `GET, HEAD`.");
+    TooManyRequests => "Over this client's budget (the token, else the address): writes and searches are rate-limited per minute.",
+        headers(
+            "Retry-After" => "Seconds to wait before retrying.",
+            "RateLimit-Limit" => "Requests allowed a minute in this budget.",
+            "RateLimit-Remaining" => "Requests left now: `0`.",
+            "RateLimit-Reset" => "Seconds until a request is allowed again."
+        );
     Unavailable => "The database is unavailable; retry after `Retry-After` seconds.",
+        headers("Retry-After" => "Seconds to wait before retrying.");
+}
+
+/// Adds the responses that every operation, or every rate-limited one, can give, but that
+/// no handler declares because no handler answers them: `405` (the fallback answers a
+/// wrong method on any route) and `429` (the rate limiter answers before the handler).
+/// Runs over the collected document, after the handlers have added their paths.
+pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use actix_web::http::Method;
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            (&mut item.get, Method::GET),
+            (&mut item.put, Method::PUT),
+            (&mut item.post, Method::POST),
+            (&mut item.delete, Method::DELETE),
+            (&mut item.patch, Method::PATCH),
+        ];
+        for (operation, method) in operations {
+            let Some(operation) = operation else { continue };
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("405".to_owned())
+                .or_insert_with(|| Ref::from_response_name("MethodNotAllowed").into());
+            if crate::ratelimit::budget_of(&method, path).is_some() {
+                responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| Ref::from_response_name("TooManyRequests").into());
+            }
+        }
+    }
 }
 
 /// `304 Not Modified`: the representation matches `If-None-Match` / `If-Modified-Since`.

@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct PageLangQuery {
     /// The page's language; without it, negotiated from `Accept-Language` among the
     /// page's languages, falling back to `en`, then to the page's first language.
-    #[param(value_type = Option<String>, example = "en")]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
 }
 
@@ -126,7 +126,7 @@ pub struct OrderBody {
     params(
         ("slug" = String, Path, description = "The page's slug.", example = "faq"),
         PageLangQuery,
-        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
     ),
     request_body(content = OrderBody, content_type = "application/json"),
     security(("bearer" = [])),
@@ -219,6 +219,21 @@ pub async fn reorder_page(
     page_response(&state, &target.slug, &target.lang).await
 }
 
+/// The largest magnitude of a front matter number. PostgreSQL keeps a JSON number as its
+/// exact decimal; a float within a few units of `f64::MAX` written out that way may not read
+/// back (serde_json's fast float parsing overflows), and the page could not be read again.
+const MAX_NUMBER: f64 = 1e308;
+
+/// Whether every number in `value` stays readable once stored.
+fn numbers_read_back(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.as_f64().is_none_or(|x| x.abs() <= MAX_NUMBER),
+        Value::Array(items) => items.iter().all(numbers_read_back),
+        Value::Object(map) => map.values().all(numbers_read_back),
+        _ => true,
+    }
+}
+
 /// The fields of a page editors change (JSON Merge Patch).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -227,8 +242,9 @@ pub struct PagePatch {
     pub description: Option<String>,
     /// `true` hides the page and its entries from readers.
     pub draft: Option<bool>,
-    /// Merged into the front matter (RFC 7396: `null` removes a key).
-    #[schema(value_type = Option<Object>)]
+    /// Merged into the front matter (RFC 7396: `null` removes a key; the front matter
+    /// itself cannot be removed).
+    #[schema(value_type = Object)]
     pub front_matter: Option<Value>,
 }
 
@@ -242,7 +258,7 @@ pub struct PagePatch {
     params(
         ("slug" = String, Path, description = "The page's slug.", example = "faq"),
         PageLangQuery,
-        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
     ),
     request_body(content = PagePatch, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
@@ -296,8 +312,25 @@ pub async fn patch_page(
             "must be at most 5000 characters",
         ));
     }
-    if patch.front_matter.as_ref().is_some_and(|v| !v.is_object()) {
-        errors.push(FieldError::new("front_matter", "must be an object"));
+    // `null` would remove the whole front matter (RFC 7396), which a page cannot be without:
+    // it is refused like any other non-object (a `null` inside the object removes a key).
+    if patch_value
+        .get("front_matter")
+        .is_some_and(|v| !v.is_object())
+    {
+        errors.push(FieldError::new(
+            "front_matter",
+            "must be an object (a null value inside it removes that key)",
+        ));
+    }
+    if patch_value
+        .get("front_matter")
+        .is_some_and(|v| !numbers_read_back(v))
+    {
+        errors.push(FieldError::new(
+            "front_matter",
+            format!("numbers must be between -{MAX_NUMBER:e} and {MAX_NUMBER:e}"),
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -391,7 +424,7 @@ pub async fn patch_page(
     params(
         ("slug" = String, Path, description = "The page's slug.", example = "faq"),
         PageLangQuery,
-        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`."),
+        ("If-Match" = String, Header, description = "The page's ETag (or `\"<version>\"`) as last read, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
     ),
     security(("bearer" = [])),
     responses(
@@ -433,7 +466,7 @@ pub async fn delete_page(
     params(
         ("slug" = String, Path, description = "The page's slug.", example = "faq"),
         PageLangQuery,
-        ("If-Match" = String, Header, description = "The deleted page's `\"<version>\"`, or `*`."),
+        ("If-Match" = String, Header, description = "The deleted page's `\"<version>\"`, or `*`.", pattern = "^(\\*|(W/)?\"[!#-~]*\"( *, *(W/)?\"[!#-~]*\")*)$"),
     ),
     security(("bearer" = [])),
     responses(

@@ -42,7 +42,7 @@ const JSON_TYPES: &[&str] = &["application/json"];
 pub struct ExportQuery {
     /// The page's language; without it, negotiated from `Accept-Language` among the
     /// page's languages, falling back to `en`, then to the page's first language.
-    #[param(value_type = Option<String>, example = "en")]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
 }
 
@@ -125,7 +125,7 @@ pub struct ImportQuery {
     #[param(value_type = Option<String>, example = "faq")]
     pub slug: Option<Slug>,
     /// The page's language. Default: the front matter's `language` or `lang`, else `en`.
-    #[param(value_type = Option<String>, example = "en")]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
     /// How the file marks its questions (`bold`, `h1`…`h6`, `quote`, `definition`,
     /// `shortcode`, `front-matter`, `data`). Default: detected.

@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ListPagesQuery {
     /// Only pages in this language (BCP 47).
-    #[param(value_type = Option<String>, example = "en")]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
     /// Items per response, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
@@ -95,7 +95,7 @@ pub async fn list_pages(
 pub struct GetPageQuery {
     /// The page's language; without it, negotiated from `Accept-Language` among the
     /// page's languages, falling back to `en`, then to the page's first language.
-    #[param(value_type = Option<String>, example = "en")]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
 }
 

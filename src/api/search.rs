@@ -25,12 +25,17 @@ const MAX_OFFSET: i64 = 10_000;
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// What the reader typed: any text (operators and quotes are plain text). Required.
-    #[param(required = true, example = "how many teams")]
+    #[param(
+        required = true,
+        example = "how many teams",
+        min_length = 1,
+        pattern = "\\S"
+    )]
     pub q: Option<String>,
     /// Only entries of the page with this slug.
     pub page: Option<String>,
     /// Only entries of pages in this language.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
     /// Hits per response, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]

@@ -39,7 +39,7 @@ pub struct TagsQuery {
     /// Only entries of the page with this slug.
     pub page: Option<String>,
     /// Only entries of pages in this language.
-    #[param(value_type = Option<String>, example = "en")]
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
 }
 
