@@ -56,6 +56,8 @@ pub fn parse_expiry(s: &str) -> Result<DateTime<Utc>, String> {
 /// The caller a valid token names.
 #[derive(Clone, Debug)]
 pub struct Principal {
+    /// The token's row: names of revoked tokens can be reused, ids never are.
+    pub token_id: i64,
     pub name: String,
     pub role: Role,
 }
@@ -120,6 +122,7 @@ async fn check_token(state: &AppState, token: &str) -> Result<Principal, ApiErro
     }
     tokens::touch(&mut conn, stored.id).await?;
     Ok(Principal {
+        token_id: stored.id,
         name: stored.name,
         role: stored.role,
     })

@@ -3,7 +3,7 @@
 //! is done twice; the same key with another request is a `422`; a retry while the first is
 //! still running is a `409`.
 //!
-//! Keys belong to the token that sent them (an anonymous `POST` is refused by its handler
+//! Keys belong to the token that sent them (its id: a name can be reused after a revocation) (an anonymous `POST` is refused by its handler
 //! anyway) and live for 24 hours. The first request claims its key in `idempotency_keys`
 //! before it runs and stores its answer when it completes; an answer of `5xx` or `429` is not
 //! kept (the request may simply be retried); a claim whose answer was never recorded (the
@@ -201,7 +201,7 @@ pub async fn guard(
         .extensions()
         .get::<Principal>()
         .filter(|p| p.role >= crate::auth::Role::Editor)
-        .map(|p| p.name.clone());
+        .map(|p| format!("token:{}", p.token_id));
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (Some(principal), Some(state), true) = (principal, state, req.method() == Method::POST)
     else {
