@@ -17,7 +17,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, Header, HeaderMap, IfModifiedSince, IfNoneMatch};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
@@ -41,9 +41,15 @@ const PREFIXES: [&str; 4] = [
     "/api/v1/changes",
 ];
 
+/// The route pattern of a response answered from memory, for the metrics: matching the path
+/// against every route again (regular expressions) would cost more than the whole answer.
+#[derive(Clone, Debug)]
+pub struct RouteLabel(pub Arc<str>);
+
 /// One finished response.
 struct Stored {
     generation: u64,
+    route: Option<Arc<str>>,
     status: StatusCode,
     headers: HeaderMap,
     body: web::Bytes,
@@ -205,6 +211,9 @@ pub async fn serve(
         && stored.generation == generation
     {
         crate::metrics::cache_result(true);
+        if let Some(route) = &stored.route {
+            req.extensions_mut().insert(RouteLabel(route.clone()));
+        }
         return Ok(answer(req, &stored));
     }
     crate::metrics::cache_result(false);
@@ -227,6 +236,7 @@ pub async fn serve(
     };
     let stored = Stored {
         generation,
+        route: req.match_pattern().map(Arc::from),
         status: head.status(),
         headers: head.headers().clone(),
         body,

@@ -185,9 +185,13 @@ pub async fn observe(
     let result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let mut response = result?;
-    let route = response
+    let cached_route = response
         .request()
-        .match_pattern()
+        .extensions()
+        .get::<crate::cache::RouteLabel>()
+        .map(|r| r.0.to_string());
+    let route = cached_route
+        .or_else(|| response.request().match_pattern())
         .unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
     METRICS
