@@ -14,14 +14,13 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, Header, HeaderMap, IfModifiedSince, IfNoneMatch};
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use crate::api::http::identity_tag;
 use crate::changes::ChangeSignal;
 
 /// The largest body kept (bigger ones are served, not cached).
@@ -119,36 +118,16 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// RFC 9110 §13.2.2 for a stored answer: `If-None-Match` (weak comparison, codings ignored)
-/// decides when present, else `If-Modified-Since` against `Last-Modified`.
+/// Whether the stored answer's validators match the request's conditional headers.
 fn not_modified(req: &ServiceRequest, stored: &Stored) -> bool {
-    let etag = stored
-        .headers
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok());
-    if req.headers().contains_key(header::IF_NONE_MATCH) {
-        let Some(etag) = etag.and_then(|e| e.parse::<header::EntityTag>().ok()) else {
-            return false;
-        };
-        return match IfNoneMatch::parse(req.request()) {
-            Ok(IfNoneMatch::Any) => true,
-            Ok(IfNoneMatch::Items(tags)) => tags
-                .iter()
-                .any(|t| identity_tag(t.tag()) == identity_tag(etag.tag())),
-            Err(_) => false,
-        };
-    }
-    let last_modified = stored
-        .headers
-        .get(header::LAST_MODIFIED)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<header::HttpDate>().ok());
-    match (IfModifiedSince::parse(req.request()), last_modified) {
-        (Ok(IfModifiedSince(since)), Some(at)) => {
-            std::time::SystemTime::from(at) <= std::time::SystemTime::from(since)
-        }
-        _ => false,
-    }
+    let text = |name| stored.headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(etag) = text(header::ETAG).and_then(|e| e.parse::<header::EntityTag>().ok()) else {
+        return false;
+    };
+    let last_modified = text(header::LAST_MODIFIED)
+        .and_then(|v| v.parse::<header::HttpDate>().ok())
+        .map(std::time::SystemTime::from);
+    crate::api::http::is_not_modified(req.request(), &etag, last_modified)
 }
 
 fn answer(req: ServiceRequest, stored: &Stored) -> ServiceResponse<BoxBody> {

@@ -158,27 +158,39 @@ impl Cacheable<'_> {
         }
     }
 
-    /// RFC 9110 §13.2.2: `If-None-Match` (weak comparison) decides when present;
-    /// otherwise `If-Modified-Since` against `Last-Modified`.
     fn not_modified(&self, etag: &EntityTag) -> bool {
-        if self.req.headers().contains_key(header::IF_NONE_MATCH) {
-            return match IfNoneMatch::parse(self.req) {
-                Ok(IfNoneMatch::Any) => true,
-                Ok(IfNoneMatch::Items(tags)) => tags
-                    .iter()
-                    .any(|t| identity_tag(t.tag()) == identity_tag(etag.tag())),
-                Err(_) => false,
-            };
+        is_not_modified(
+            self.req,
+            etag,
+            self.last_modified.map(std::time::SystemTime::from),
+        )
+    }
+}
+
+/// RFC 9110 §13.2.2: `If-None-Match` (weak comparison, codings ignored) decides when
+/// present; otherwise `If-Modified-Since` against `Last-Modified`. Shared by handlers and the
+/// read cache.
+pub fn is_not_modified(
+    req: &HttpRequest,
+    etag: &EntityTag,
+    last_modified: Option<std::time::SystemTime>,
+) -> bool {
+    if req.headers().contains_key(header::IF_NONE_MATCH) {
+        return match IfNoneMatch::parse(req) {
+            Ok(IfNoneMatch::Any) => true,
+            Ok(IfNoneMatch::Items(tags)) => tags
+                .iter()
+                .any(|t| identity_tag(t.tag()) == identity_tag(etag.tag())),
+            Err(_) => false,
+        };
+    }
+    match (IfModifiedSince::parse(req), last_modified) {
+        (Ok(IfModifiedSince(since)), Some(at)) => {
+            let since: std::time::SystemTime = since.into();
+            // HTTP dates have whole seconds.
+            at.duration_since(since).map_or(true, |d| d.as_secs() == 0)
         }
-        match (IfModifiedSince::parse(self.req), self.last_modified) {
-            (Ok(IfModifiedSince(since)), Some(at)) => {
-                let since: std::time::SystemTime = since.into();
-                // HTTP dates have whole seconds.
-                let at = std::time::SystemTime::from(at);
-                at.duration_since(since).map_or(true, |d| d.as_secs() == 0)
-            }
-            _ => false,
-        }
+        _ => false,
     }
 }
 
