@@ -3,7 +3,7 @@
 # search, as a ratio of nginx serving the very same bytes in the same run; a write's rate;
 # how soon a write is visible on a second instance; faqd's RSS; the import time.
 #
-# usage: bench/reads.sh                 (ENTRIES=10000, DURATION=10, CONNECTIONS=32)
+# usage: bench/reads.sh                 (ENTRIES=10000, DURATION=10, CONNECTIONS=32, ROUNDS=3)
 # needs: nginx and wrk (Debian packages: apt-get install nginx wrk), python3
 #
 # faqd and nginx both get 2 workers (this machine's cores), nginx with its access log off.
@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 ENTRIES=${ENTRIES:-10000}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-18081}
 PORT2=$((PORT + 1))
 NGINX_PORT=$((PORT + 9))
@@ -31,7 +32,7 @@ WORK=bench/work/reads
 OUT=bench/work/reads.txt
 mkdir -p "$WORK"
 log() { echo "$*" | tee -a "$OUT"; }
-log "# $(date -u +%FT%TZ) $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); $ENTRIES entries, ${DURATION}s x ${CONNECTIONS} connections"
+log "# $(date -u +%FT%TZ) $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); $ENTRIES entries, ${DURATION}s x ${CONNECTIONS} connections, median of $ROUNDS alternating rounds"
 
 export FAQD_DATA_DIR=$WORK/data FAQD_AUTO_SEED=false FAQD_EMBEDDINGS=off RUST_LOG=warn \
   FAQD_RATE_LIMIT_WRITES=0 FAQD_RATE_LIMIT_SEARCH=0 FAQD_WORKERS=2 FAQD_SEARCH_INSIGHTS=off
@@ -84,6 +85,9 @@ rm -rf "$root" && mkdir -p "$root"
 for name in "${!PATHS[@]}"; do
   curl -fs "$base${PATHS[$name]}" -o "$root/$name.json"
 done
+# The page as a browser or CDN asks for it (Accept-Encoding: gzip): faqd's gzip bytes, which
+# nginx serves as a file with the same Content-Encoding.
+curl -fs -H 'Accept-Encoding: gzip' "$base${PATHS[page]}" -o "$root/page-gzip.json"
 cat > "$WORK/nginx.conf" <<EOF
 worker_processes 2;
 pid $(realpath "$WORK")/nginx.pid;
@@ -99,23 +103,36 @@ http {
     listen 127.0.0.1:$NGINX_PORT;
     root $root;
     location / { default_type application/json; try_files \$uri.json =404; }
+    location = /page-gzip { default_type application/json; add_header Content-Encoding gzip; try_files /page-gzip.json =404; }
   }
 }
 EOF
 "$NGINX" -c "$(realpath "$WORK")/nginx.conf"
 
-run() { # url -> "rps p50 p99"
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$1" \
+run() { # url [header] -> "rps p50 p99"
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency ${2:+-H "$2"} "$1" \
     | awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}'
 }
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 log "| what | faqd req/s | nginx req/s | ratio | faqd p50 | faqd p99 | nginx p99 |"
 log "|---|---:|---:|---:|---:|---:|---:|"
-for name in entry page list search; do
-  wrk -t2 -c8 -d2s "$base${PATHS[$name]}" > /dev/null # warm
-  read -r f_rps f_p50 f_p99 <<< "$(run "$base${PATHS[$name]}")"
-  read -r n_rps _ n_p99 <<< "$(run "http://127.0.0.1:$NGINX_PORT/$name")"
-  ratio=$(python3 -c "print(f'{$f_rps / $n_rps:.2f}')")
-  log "| $name (${PATHS[$name]}) | $f_rps | $n_rps | **${ratio}×** | $f_p50 | $f_p99 | $n_p99 |"
+# Each round runs faqd then nginx seconds apart; the table gives the median of the rounds
+# (nginx alone moved by ±30 % between single runs on this shared machine).
+for name in entry page page-gzip list search; do
+  path=${PATHS[$name]:-${PATHS[page]}}
+  hdr=""
+  [ "$name" = page-gzip ] && hdr="Accept-Encoding: gzip"
+  wrk -t2 -c8 -d2s ${hdr:+-H "$hdr"} "$base$path" > /dev/null # warm
+  f_all=() n_all=() f_lat=() n_lat=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    read -r f_rps f_p50 f_p99 <<< "$(run "$base$path" "$hdr")"
+    read -r n_rps _ n_p99 <<< "$(run "http://127.0.0.1:$NGINX_PORT/$name" "$hdr")"
+    f_all+=("$f_rps") n_all+=("$n_rps") f_lat+=("$f_p50 $f_p99") n_lat+=("$n_p99")
+  done
+  f_med=$(printf '%s\n' "${f_all[@]}" | median)
+  n_med=$(printf '%s\n' "${n_all[@]}" | median)
+  ratio=$(python3 -c "print(f'{$f_med / $n_med:.2f}')")
+  log "| $name ($path${hdr:+, $hdr}) | $f_med (${f_all[*]}) | $n_med (${n_all[*]}) | **${ratio}×** | ${f_lat[-1]% *} | ${f_lat[-1]#* } | ${n_lat[-1]} |"
 done
 
 # Writes: PATCH one entry's answer over and over (If-Match: *), one connection per core.
