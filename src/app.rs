@@ -95,6 +95,10 @@ impl Application {
         );
         crate::lexicon::configure(&settings.lexicons);
         let changes = crate::changes::start(&pool);
+        let lexical = settings
+            .search_index
+            .then(|| crate::lexical::start(&pool, changes.clone()))
+            .flatten();
         spawn_housekeeping(pool.clone());
         let webhooks = settings.webhook_policy();
         if settings.webhook_delivery {
@@ -116,6 +120,7 @@ impl Application {
             insights: insights.clone(),
             search_timeout_ms: settings.search_timeout_ms,
             semantic,
+            lexical,
         };
         let doc_json = web::Bytes::from(api_doc_json());
         let cors_origins = settings.cors_origins.clone();

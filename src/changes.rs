@@ -24,6 +24,8 @@ pub struct ChangeSignal {
     connected: AtomicBool,
     last_change: AtomicI64,
     wake: Notify,
+    /// Wakes the in-memory search index (`crate::lexical`).
+    changed: Notify,
 }
 
 impl ChangeSignal {
@@ -50,6 +52,13 @@ impl ChangeSignal {
     /// This instance committed a write: what it cached is stale.
     pub fn bump(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        self.changed.notify_one();
+    }
+
+    /// Resolves at the next change seen (announced, written here, or the listener's
+    /// connection lost or back), or at once if one came since the last wait.
+    pub async fn changed(&self) {
+        self.changed.notified().await;
     }
 
     /// Wakes the webhook worker (a change was announced, or a delivery queued again).

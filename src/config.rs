@@ -127,6 +127,12 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
     pub search_timeout_ms: u32,
 
+    /// The full-text side of search from an in-memory index (`on`: built at start, kept
+    /// current from the change log) or in PostgreSQL (`off`: slower on large corpora, no
+    /// memory). Until the index is built, and whenever it lags, search runs in PostgreSQL.
+    #[arg(long, env = "FAQD_SEARCH_INDEX", default_value = "on", value_parser = parse_switch)]
+    pub search_index: bool,
+
     /// Writes (POST, PUT, PATCH, DELETE) a client (token, else address) may make a minute;
     /// `0` turns the limit off.
     #[arg(long, env = "FAQD_RATE_LIMIT_WRITES", default_value_t = 600)]
@@ -231,6 +237,7 @@ impl ServeSettings {
             embeddings_remote_model: "multilingual-e5-small".to_owned(),
             embeddings_timeout_ms: 5000,
             search_timeout_ms: 2000,
+            search_index: true,
             rate_limit_writes: 600,
             rate_limit_search: 1200,
             trusted_proxies: TrustedProxies::default(),

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::lexical::LexicalIndex;
 use crate::semantic::{SemanticIndex, SemanticScope};
 use crate::store::search::{self, Found, Hit, Scope, Terms};
 
@@ -32,9 +33,83 @@ const MIN_SIMILARITY: f32 = 0.80;
 /// Nor those further than this below the best one.
 const SPREAD: f32 = 0.06;
 
+/// Where the full-text side runs: in PostgreSQL (`store::search`), or in the in-memory index
+/// (`crate::lexical`) with the query's terms already corrected.
+pub enum Lexical<'a> {
+    Postgres(&'a mut PgConnection),
+    Memory {
+        index: &'a LexicalIndex,
+        /// The terms searched, each with whether it is an unfinished word.
+        terms: Vec<(String, bool)>,
+        /// The terms joined by spaces (what the reader's query became).
+        text: String,
+        /// `text`, when it differs from what the reader typed.
+        corrected: Option<String>,
+    },
+}
+
+impl Lexical<'_> {
+    async fn search(
+        &mut self,
+        terms: &Terms,
+        scope: &Scope<'_>,
+        (offset, limit): (i64, i64),
+        full: bool,
+    ) -> sqlx::Result<Found> {
+        match self {
+            Self::Postgres(conn) if full => search::search(conn, terms, scope, offset, limit).await,
+            Self::Postgres(conn) => search::candidates(conn, terms, scope, limit).await,
+            Self::Memory {
+                index,
+                terms,
+                text,
+                corrected,
+            } => {
+                let found = index.search(
+                    terms,
+                    text,
+                    scope,
+                    (
+                        usize::try_from(offset).unwrap_or(0),
+                        usize::try_from(limit).unwrap_or(0),
+                    ),
+                    full,
+                );
+                let corrected = corrected.clone().filter(|_| found.total > 0);
+                Ok(found.into_found(corrected))
+            }
+        }
+    }
+
+    async fn hits_by_ids(
+        &mut self,
+        ids: &[Uuid],
+        terms: &Terms,
+        scope: &Scope<'_>,
+    ) -> sqlx::Result<Vec<Hit>> {
+        match self {
+            Self::Postgres(conn) => {
+                let zeros = vec![0.0; ids.len()];
+                search::hits_by_ids(conn, ids, &zeros, &terms.normalized(), scope).await
+            }
+            Self::Memory { index, .. } => Ok(index.hits_by_ids(ids, &terms.normalized(), scope)),
+        }
+    }
+
+    async fn complete(&mut self, hits: &mut [Hit]) -> sqlx::Result<()> {
+        match self {
+            Self::Postgres(conn) => search::complete(conn, hits).await,
+            Self::Memory { index, .. } => {
+                index.complete(hits);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Searches with both rankings when `semantic` is there, else with full text only.
 pub async fn search(
-    conn: &mut PgConnection,
+    mut lexical: Lexical<'_>,
     semantic: Option<&Arc<SemanticIndex>>,
     q: &str,
     terms: &Terms,
@@ -43,7 +118,7 @@ pub async fn search(
     limit: i64,
 ) -> sqlx::Result<Found> {
     let Some(index) = semantic else {
-        return search::search(conn, terms, scope, offset, limit).await;
+        return lexical.search(terms, scope, (offset, limit), true).await;
     };
     let text = q.chars().take(1000).collect::<String>();
     let semantic_scope = SemanticScope {
@@ -52,12 +127,12 @@ pub async fn search(
     };
     // Both at once. The semantic side is empty when the query cannot be embedded (the
     // embeddings endpoint down or slow, bounded by its timeout): the search is then by words.
-    let (lexical, semantic) = futures_util::future::join(
-        search::candidates(conn, terms, scope, POOL),
+    let (words, semantic) = futures_util::future::join(
+        lexical.search(terms, scope, (0, POOL), false),
         index.search(&text, semantic_scope, POOL as usize),
     )
     .await;
-    let lexical = lexical?;
+    let words = words?;
     let best = semantic.first().map_or(0.0, |(_, s)| *s);
     let semantic: Vec<(Uuid, f32)> = semantic
         .into_iter()
@@ -66,21 +141,20 @@ pub async fn search(
 
     // Fuse.
     let mut fused: HashMap<Uuid, f64> = HashMap::new();
-    for (rank, hit) in lexical.hits.iter().enumerate() {
+    for (rank, hit) in words.hits.iter().enumerate() {
         *fused.entry(hit.id).or_default() += LEXICAL_WEIGHT / (K + rank as f64 + 1.0);
     }
     for (rank, (id, _)) in semantic.iter().enumerate() {
         *fused.entry(*id).or_default() += SEMANTIC_WEIGHT / (K + rank as f64 + 1.0);
     }
-    let mut by_id: HashMap<Uuid, Hit> = lexical.hits.into_iter().map(|h| (h.id, h)).collect();
+    let mut by_id: HashMap<Uuid, Hit> = words.hits.into_iter().map(|h| (h.id, h)).collect();
     let missing: Vec<Uuid> = fused
         .keys()
         .copied()
         .filter(|id| !by_id.contains_key(id))
         .collect();
     if !missing.is_empty() {
-        let zeros = vec![0.0; missing.len()];
-        for hit in search::hits_by_ids(conn, &missing, &zeros, &terms.normalized(), scope).await? {
+        for hit in lexical.hits_by_ids(&missing, terms, scope).await? {
             by_id.insert(hit.id, hit);
         }
     }
@@ -109,27 +183,29 @@ pub async fn search(
             })
         })
         .collect();
-    let semantic_only = ranked.len() as i64 - (lexical.total.min(POOL));
-    let total = lexical.total + semantic_only.max(0);
+    let semantic_only = ranked.len() as i64 - (words.total.min(POOL));
+    let total = words.total + semantic_only.max(0);
 
     let start = usize::try_from(offset).unwrap_or(usize::MAX);
     let end = start.saturating_add(usize::try_from(limit).unwrap_or(0));
     let mut hits: Vec<Hit> = ranked.into_iter().skip(start).take(end - start).collect();
     // Past the fused candidates: the rest of the full-text ranking.
-    let fused_len = (lexical.total.min(POOL) + semantic_only.max(0)) as usize;
-    if hits.len() < end - start && lexical.total > POOL {
+    let fused_len = (words.total.min(POOL) + semantic_only.max(0)) as usize;
+    if hits.len() < end - start && words.total > POOL {
         let from = POOL + (offset + hits.len() as i64 - fused_len as i64).max(0);
-        let more = search::search(conn, terms, scope, from, limit - hits.len() as i64).await?;
+        let more = lexical
+            .search(terms, scope, (from, limit - hits.len() as i64), true)
+            .await?;
         hits.extend(more.hits);
     }
     // Only the hits shown get their answers read and highlighted.
-    search::complete(conn, &mut hits).await?;
+    lexical.complete(&mut hits).await?;
     Ok(Found {
         total,
-        total_is_estimate: lexical.total_is_estimate,
+        total_is_estimate: words.total_is_estimate,
         hits,
-        corrected: lexical.corrected,
-        last_modified: lexical.last_modified,
+        corrected: words.corrected,
+        last_modified: words.last_modified,
     })
 }
 
@@ -200,4 +276,74 @@ fn query_languages(q: &str, candidates: &HashMap<Uuid, Hit>) -> Vec<String> {
         .filter(|(_, n)| *n == best)
         .map(|(l, _)| l)
         .collect()
+}
+
+/// The full-text side in memory, when the index holds every change committed so far: the
+/// query's terms, corrected in PostgreSQL only when one of them is unknown to the index.
+/// `None` when the index is not built or has not caught up: search in PostgreSQL then.
+pub async fn in_memory<'a>(
+    pool: &sqlx::PgPool,
+    index: &'a LexicalIndex,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    timeout_ms: u32,
+) -> sqlx::Result<Option<Lexical<'a>>> {
+    if !index.is_ready() {
+        return Ok(None);
+    }
+    let newest: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM changes")
+        .fetch_one(pool)
+        .await?;
+    if !index.caught_up(newest).await {
+        return Ok(None);
+    }
+    let expanded = terms.expanded();
+    let (configs, langs) = index.languages(scope);
+    let last = expanded.terms.len();
+    // A whole word still being typed matches longer words too (a single letter does not: it
+    // would match half the corpus).
+    let unfinished = |i: usize, term: &str| {
+        expanded.last_unfinished && i + 1 == last && term.chars().count() >= 2
+    };
+    // Short words and numbers are never corrected; known words and unfinished words that
+    // some word starts with need no correction.
+    let settled = |i: usize, term: &str| {
+        term.chars().count() < search::MIN_CORRECTABLE
+            || term.chars().all(|c| c.is_ascii_digit())
+            || index.knows(term, &configs)
+            || (unfinished(i, term) && index.has_prefix(term, &configs))
+    };
+    let unknown = expanded
+        .terms
+        .iter()
+        .enumerate()
+        .any(|(i, term)| !settled(i, term));
+    let corrected: Vec<(String, bool)> = if unknown && !configs.is_empty() {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+            .bind(format!("{}ms", timeout_ms.max(1)))
+            .execute(&mut *tx)
+            .await?;
+        let corrected = search::correct(&mut tx, &expanded, &langs).await?;
+        tx.commit().await?;
+        corrected
+    } else {
+        expanded
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, term)| (term.clone(), unfinished(i, term)))
+            .collect()
+    };
+    let text = corrected
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Some(Lexical::Memory {
+        index,
+        corrected: (text != expanded.normalized()).then(|| text.clone()),
+        terms: corrected,
+        text,
+    }))
 }

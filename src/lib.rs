@@ -35,6 +35,8 @@ pub mod hybrid;
 pub mod idempotency;
 /// Search insights: what readers search for, counted in batches.
 pub mod insights;
+/// The full-text index in memory, derived from PostgreSQL and kept current by the change log.
+pub mod lexical;
 /// Real words per language, so that typo correction leaves them alone.
 pub mod lexicon;
 /// Prometheus metrics, request ids and the request log.

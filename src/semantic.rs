@@ -619,12 +619,33 @@ fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
     (q, scale)
 }
 
-/// The dot product of two 8-bit vectors, exact in 32 bits (384 × 127² < 2³¹).
+/// The dot product of two 8-bit vectors, exact in 32 bits (384 × 127² < 2³¹): with AVX2
+/// where the processor has it (twice the lanes of the baseline SSE2 build), checked once.
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if *AVX2.get_or_init(|| std::arch::is_x86_feature_detected!("avx2")) {
+            // SAFETY: the processor has AVX2 (checked above); the function is plain Rust.
+            return unsafe { dot_i8_avx2(a, b) };
+        }
+    }
+    dot_i8_portable(a, b)
+}
+
+#[inline(always)]
+fn dot_i8_portable(a: &[i8], b: &[i8]) -> i32 {
     a.iter()
         .zip(b)
         .map(|(x, y)| i32::from(*x) * i32::from(*y))
         .sum()
+}
+
+/// [`dot_i8_portable`], compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
+    dot_i8_portable(a, b)
 }
 
 #[cfg(test)]

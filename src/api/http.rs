@@ -30,6 +30,8 @@ pub struct AppState {
     pub search_timeout_ms: u32,
     /// Semantic search, when the model is installed and it is on.
     pub semantic: Option<std::sync::Arc<crate::semantic::SemanticIndex>>,
+    /// The full-text index in memory, unless turned off.
+    pub lexical: Option<std::sync::Arc<crate::lexical::LexicalIndex>>,
     /// The change log's signal: read-cache generations, the webhook worker's wake-up.
     pub changes: std::sync::Arc<crate::changes::ChangeSignal>,
     /// How webhooks are checked and delivered.

@@ -114,24 +114,48 @@ pub async fn search_faqs(
         lang: query.lang.as_ref().map(Lang::as_str),
     };
 
-    // One transaction, so that its `statement_timeout` bounds every statement of the search
-    // and ends with it.
-    let mut tx = state.pool.begin().await?;
-    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-        .bind(format!("{}ms", state.search_timeout_ms.max(1)))
-        .execute(&mut *tx)
-        .await?;
-    let found = crate::hybrid::search(
-        &mut tx,
-        state.semantic.as_ref(),
-        q,
-        &terms,
-        &scope,
-        offset,
-        limit,
-    )
-    .await?;
-    tx.commit().await?;
+    let memory = match &state.lexical {
+        Some(index) => {
+            crate::hybrid::in_memory(&state.pool, index, &terms, &scope, state.search_timeout_ms)
+                .await?
+        }
+        None => None,
+    };
+    let found = match memory {
+        Some(lexical) => {
+            crate::hybrid::search(
+                lexical,
+                state.semantic.as_ref(),
+                q,
+                &terms,
+                &scope,
+                offset,
+                limit,
+            )
+            .await?
+        }
+        None => {
+            // One transaction, so that its `statement_timeout` bounds every statement of the
+            // search and ends with it.
+            let mut tx = state.pool.begin().await?;
+            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+                .bind(format!("{}ms", state.search_timeout_ms.max(1)))
+                .execute(&mut *tx)
+                .await?;
+            let found = crate::hybrid::search(
+                crate::hybrid::Lexical::Postgres(&mut tx),
+                state.semantic.as_ref(),
+                q,
+                &terms,
+                &scope,
+                offset,
+                limit,
+            )
+            .await?;
+            tx.commit().await?;
+            found
+        }
+    };
     if offset == 0
         && let Some(insights) = &state.insights
     {

@@ -18,7 +18,7 @@ pub const MAX_TERMS: usize = 32;
 const MAX_TERM_CHARS: usize = 64;
 
 /// Terms shorter than this (in characters) are never corrected.
-const MIN_CORRECTABLE: usize = 3;
+pub const MIN_CORRECTABLE: usize = 3;
 
 /// A query cut into terms: lowercase runs of letters and digits, whatever the
 /// input held (quotes, operators, SQL, emoji and NUL bytes are separators).
@@ -128,8 +128,15 @@ pub struct Hit {
 /// What a candidate's answer highlight needs: the query's lexemes and the stemmer's config.
 #[derive(Debug)]
 pub struct PendingHighlight {
-    querytree: String,
-    config: String,
+    pub(crate) querytree: String,
+    pub(crate) config: String,
+}
+
+impl PendingHighlight {
+    /// The lexemes as `querytree()` prints them, and the configuration's name.
+    pub fn new(querytree: String, config: String) -> Self {
+        Self { querytree, config }
+    }
 }
 
 /// HTML-escaped text with only `<mark>` added around the matched words.
@@ -169,7 +176,7 @@ pub struct Found {
 ///
 /// A word the corpus lacks is left alone when it is a real word of one of `langs` (the
 /// languages of the pages in scope): "offline" is not rewritten into "online".
-async fn correct(
+pub async fn correct(
     conn: &mut PgConnection,
     terms: &Terms,
     langs: &[String],

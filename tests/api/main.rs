@@ -23,6 +23,7 @@ mod relevance;
 mod remote_embeddings;
 mod search;
 mod search_docs;
+mod search_index;
 mod slugs;
 mod webhooks;
 mod writes;

@@ -2,7 +2,7 @@ use faqd::auth::Role;
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_seeded_app};
+use crate::helpers::{TestApp, spawn_seeded_app};
 
 /// The relevance set: queries a reader might type, each with the entry it should
 /// rank first. Kinds: keyword, paraphrase, answer-only words, typo, unfinished
@@ -621,25 +621,4 @@ async fn insights_can_be_turned_off_and_old_days_are_dropped() {
         ["recent"],
         "days past the 90-day retention are dropped"
     );
-}
-
-#[tokio::test]
-async fn a_query_matching_more_than_the_rank_cap_says_its_total_is_an_estimate() {
-    let app = spawn_app().await;
-    let mut md = String::new();
-    for i in 0..2100 {
-        md.push_str(&format!(
-            "## How does widget {i} work?\n\nThe widget number {i} spins.\n\n"
-        ));
-    }
-    md.push_str("## What is a gizmo?\n\nA gizmo is not a widget.\n");
-    app.import_markdown(&md, "widgets", "en", None).await;
-    let broad = app.get_json("/api/v1/search?q=widget&limit=5").await;
-    assert_eq!(broad["total_is_estimate"], true);
-    assert_eq!(broad["total"], 2000);
-    assert_eq!(broad["hits"].as_array().unwrap().len(), 5);
-    let narrow = app.get_json("/api/v1/search?q=gizmo").await;
-    assert_eq!(narrow["total_is_estimate"], false);
-    assert_eq!(narrow["total"], 1);
-    assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
 }

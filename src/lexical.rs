@@ -1,0 +1,1350 @@
+//! The full-text side of search, in memory: a tantivy index of what readers see, derived from
+//! PostgreSQL and kept current from the change log.
+//!
+//! PostgreSQL stays the source of truth (`search_docs`, `live_entries`, `changes`); this index
+//! is rebuilt at start and follows every committed change, so that a search ranks only the
+//! best hits (BM25 with block-max pruning) instead of every match, and needs no database work
+//! beyond one probe of the change log's newest id. Until the index has caught up with that id
+//! (at start, after a lost connection) searches run in PostgreSQL as before
+//! (`crate::store::search`), so a reader never sees an older state than the database's.
+//!
+//! Analysis mirrors PostgreSQL's text search configurations: words are runs of letters and
+//! digits, Chinese, Japanese and Korean runs become character pairs (as `faqd_cjk_grams`), and
+//! each page language has its Snowball stemmer and stop words; each configuration has its own
+//! pair of fields (question, answer), and a query is analysed by every configuration in scope,
+//! as PostgreSQL matches each page in its own language.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use sqlx::PgPool;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::changes::ChangeSignal;
+use crate::highlight::{self, Lexeme};
+use crate::store::search::{Found, Highlight, Hit, PendingHighlight, Scope};
+
+/// PostgreSQL's text search configurations (`faqd_ts_config`), with their stemmer.
+const CONFIGS: [(&str, Option<Language>); 16] = [
+    ("english", Some(Language::English)),
+    ("french", Some(Language::French)),
+    ("german", Some(Language::German)),
+    ("spanish", Some(Language::Spanish)),
+    ("italian", Some(Language::Italian)),
+    ("portuguese", Some(Language::Portuguese)),
+    ("dutch", Some(Language::Dutch)),
+    ("swedish", Some(Language::Swedish)),
+    ("danish", Some(Language::Danish)),
+    ("norwegian", Some(Language::Norwegian)),
+    ("finnish", Some(Language::Finnish)),
+    ("russian", Some(Language::Russian)),
+    ("hungarian", Some(Language::Hungarian)),
+    ("romanian", Some(Language::Romanian)),
+    ("turkish", Some(Language::Turkish)),
+    ("simple", None),
+];
+
+/// PostgreSQL's English stop words (Snowball's list, `english.stop`): tantivy's English list
+/// is Lucene's shorter one, and a question word left in ("how", "what", "does") would have
+/// to match for an all-words search to find anything.
+const ENGLISH_STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
+
+/// A question match outweighs an answer match, as weights A (1.0) and B (0.4) do in
+/// PostgreSQL's ranking.
+const QUESTION_BOOST: f32 = 2.5;
+/// The most index terms an unfinished last word expands to (the most frequent win).
+const MAX_PREFIX_TERMS: usize = 64;
+/// How many of the best hits are re-scored with their question's likeness to the query.
+const RERANK_POOL: usize = 200;
+/// A hole in the change log's ids older than this is a rolled-back transaction's.
+const GAP_PATIENCE: Duration = Duration::from_secs(10);
+/// How long a search waits for the index to catch up before searching in PostgreSQL.
+const CATCH_UP_WAIT: Duration = Duration::from_millis(1500);
+
+#[derive(Clone, Copy)]
+struct ConfigFields {
+    question: Field,
+    answer: Field,
+}
+
+#[derive(Clone)]
+struct Fields {
+    id: Field,
+    id_high: Field,
+    id_low: Field,
+    page_id: Field,
+    page: Field,
+    lang: Field,
+    answer: Field,
+    by_config: HashMap<&'static str, ConfigFields>,
+}
+
+/// The entry id's halves, as fast fields: a hit's id is read from columns, not from the
+/// compressed document store.
+const ID_HIGH: &str = "id_hi";
+const ID_LOW: &str = "id_lo";
+
+/// What a hit shows besides its answer, kept in memory: ranking reads the question of a few
+/// hundred hits per query, which the compressed document store would decompress block by block.
+#[derive(Debug)]
+struct DocMeta {
+    page_id: i64,
+    page: String,
+    lang: String,
+    config: &'static str,
+    slug: String,
+    question: String,
+}
+
+/// A page as search needs it: its slug and language for scopes, whether readers see it, and
+/// when it last changed (a search's `Last-Modified`).
+#[derive(Debug, Clone)]
+struct PageMeta {
+    slug: String,
+    lang: String,
+    live: bool,
+    updated_at: DateTime<Utc>,
+}
+
+/// Where the index stands against the change log.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Every change id up to this one is applied (or was a rolled-back transaction's).
+    contiguous: i64,
+    /// Applied ids above `contiguous`.
+    seen: BTreeSet<i64>,
+    /// When the hole just above `contiguous` was first noticed.
+    gap_since: Option<Instant>,
+}
+
+/// The in-memory full-text index of one process.
+pub struct LexicalIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    analyzers: HashMap<&'static str, TextAnalyzer>,
+    pages: RwLock<HashMap<i64, PageMeta>>,
+    /// Every indexed entry's [`DocMeta`].
+    docs: RwLock<HashMap<Uuid, Arc<DocMeta>>>,
+    progress: Mutex<Progress>,
+    /// Mirrors `progress.contiguous`, for searches to read without a lock.
+    contiguous: AtomicI64,
+    ready: AtomicBool,
+    /// Sync passes begun and finished (a search that must see a change waits for a pass
+    /// that began after it looked).
+    passes_begun: AtomicU64,
+    passes_done: AtomicU64,
+    wake: Notify,
+    done: Notify,
+}
+
+/// One document as loaded from PostgreSQL.
+#[derive(sqlx::FromRow)]
+struct DocRow {
+    entry_id: Uuid,
+    page_id: i64,
+    page: String,
+    lang: String,
+    config: String,
+    slug: String,
+    question: String,
+    answer: String,
+}
+
+const DOC_SQL: &str =
+    "SELECT d.entry_id, d.page_id, p.slug AS page, p.lang, d.config::text AS config,
+        e.slug, d.question, faqd_html_text(e.answer_html) AS answer
+ FROM search_docs d
+ JOIN live_entries e ON e.id = d.entry_id
+ JOIN pages p ON p.id = d.page_id";
+
+const PAGE_SQL: &str =
+    "SELECT id, slug, lang, deleted_at IS NULL AND NOT draft AS live, updated_at FROM pages";
+
+type PageRow = (i64, String, String, bool, DateTime<Utc>);
+
+impl LexicalIndex {
+    fn new() -> tantivy::Result<Self> {
+        let mut builder = Schema::builder();
+        let id = builder.add_text_field("id", STRING);
+        let id_high = builder.add_u64_field(ID_HIGH, FAST);
+        let id_low = builder.add_u64_field(ID_LOW, FAST);
+        let page_id = builder.add_text_field("page_id", STRING);
+        let page = builder.add_text_field("page", STRING);
+        let lang = builder.add_text_field("lang", STRING);
+        let answer = builder.add_text_field("answer", STORED);
+        let mut by_config = HashMap::new();
+        for (name, _) in CONFIGS {
+            let options = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(name)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            );
+            by_config.insert(
+                name,
+                ConfigFields {
+                    question: builder.add_text_field(&format!("q_{name}"), options.clone()),
+                    answer: builder.add_text_field(&format!("a_{name}"), options),
+                },
+            );
+        }
+        let index = Index::create_in_ram(builder.build());
+        let mut analyzers = HashMap::new();
+        for (name, language) in CONFIGS {
+            let analyzer = analyzer(name, language);
+            index.tokenizers().register(name, analyzer.clone());
+            analyzers.insert(name, analyzer);
+        }
+        // One indexing thread with the smallest arena tantivy allows: documents come a page
+        // at a time, and memory is the constraint here, not indexing speed.
+        let writer = index.writer_with_num_threads(1, 15_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            reader,
+            writer: Mutex::new(writer),
+            fields: Fields {
+                id,
+                id_high,
+                id_low,
+                page_id,
+                page,
+                lang,
+                answer,
+                by_config,
+            },
+            docs: RwLock::new(HashMap::new()),
+            analyzers,
+            pages: RwLock::new(HashMap::new()),
+            progress: Mutex::new(Progress::default()),
+            contiguous: AtomicI64::new(0),
+            ready: AtomicBool::new(false),
+            passes_begun: AtomicU64::new(0),
+            passes_done: AtomicU64::new(0),
+            wake: Notify::new(),
+            done: Notify::new(),
+        })
+    }
+
+    /// Whether the first build has finished.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Waits (briefly) until every change up to `newest` is in the index. `false` when the
+    /// index is not built yet or did not catch up in time: search in PostgreSQL then.
+    pub async fn caught_up(&self, newest: i64) -> bool {
+        if !self.is_ready() {
+            return false;
+        }
+        if self.contiguous.load(Ordering::Acquire) >= newest {
+            return true;
+        }
+        // A pass that begins from now on reads every change committed before `newest` was
+        // read: when it is done, the index holds them.
+        let ticket = self.passes_begun.load(Ordering::Acquire) + 1;
+        let deadline = tokio::time::Instant::now() + CATCH_UP_WAIT;
+        loop {
+            let done = self.done.notified();
+            tokio::pin!(done);
+            done.as_mut().enable();
+            self.wake.notify_one();
+            if self.passes_done.load(Ordering::Acquire) >= ticket
+                || self.contiguous.load(Ordering::Acquire) >= newest
+            {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, done).await.is_err() {
+                return false;
+            }
+        }
+    }
+
+    /// Builds the index from a consistent snapshot of the database.
+    async fn build(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let newest: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM changes")
+            .fetch_one(&mut *tx)
+            .await?;
+        // Transactions still open at the snapshot may commit ids below `newest` later: the
+        // recent ids present are remembered, and the holes between them are waited for.
+        let floor = (newest - 1000).max(0);
+        let recent: Vec<i64> = sqlx::query_scalar("SELECT id FROM changes WHERE id > $1")
+            .bind(floor)
+            .fetch_all(&mut *tx)
+            .await?;
+        let pages: Vec<PageRow> = sqlx::query_as(PAGE_SQL).fetch_all(&mut *tx).await?;
+        let mut docs = Vec::new();
+        {
+            let mut rows = sqlx::query_as::<_, DocRow>(DOC_SQL).fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                docs.push(row);
+            }
+        }
+        tx.commit().await?;
+        let this_pages: HashMap<i64, PageMeta> = pages.into_iter().map(page_meta).collect();
+        let count = docs.len();
+        let writer = self.lock_writer();
+        writer.delete_all_documents()?;
+        drop(writer);
+        if let Ok(mut map) = self.docs.write() {
+            map.clear();
+        }
+        self.add_docs(docs)?;
+        self.commit()?;
+        if let Ok(mut pages) = self.pages.write() {
+            *pages = this_pages;
+        }
+        {
+            let mut progress = self.lock_progress();
+            progress.contiguous = floor;
+            progress.seen = recent.into_iter().collect();
+            progress.gap_since = None;
+            advance(&mut progress);
+            self.contiguous
+                .store(progress.contiguous, Ordering::Release);
+        }
+        tracing::info!(entries = count, "search index built");
+        self.ready.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_progress(&self) -> std::sync::MutexGuard<'_, Progress> {
+        self.progress.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn add_docs(&self, docs: Vec<DocRow>) -> tantivy::Result<()> {
+        let f = &self.fields;
+        let mut metas = Vec::with_capacity(docs.len());
+        {
+            let writer = self.lock_writer();
+            for row in docs {
+                let Some((config, cf)) = f.by_config.get_key_value(row.config.as_str()) else {
+                    continue;
+                };
+                let (high, low) = row.entry_id.as_u64_pair();
+                writer.add_document(doc!(
+                    f.id => row.entry_id.to_string(),
+                    f.id_high => high,
+                    f.id_low => low,
+                    f.page_id => row.page_id.to_string(),
+                    f.page => row.page.clone(),
+                    f.lang => row.lang.clone(),
+                    f.answer => row.answer.clone(),
+                    cf.question => row.question.clone(),
+                    cf.answer => row.answer,
+                ))?;
+                metas.push((
+                    row.entry_id,
+                    Arc::new(DocMeta {
+                        page_id: row.page_id,
+                        page: row.page,
+                        lang: row.lang,
+                        config,
+                        slug: row.slug,
+                        question: row.question,
+                    }),
+                ));
+            }
+        }
+        if let Ok(mut map) = self.docs.write() {
+            map.extend(metas);
+        }
+        Ok(())
+    }
+
+    fn commit(&self) -> tantivy::Result<()> {
+        self.lock_writer().commit()?;
+        self.reader.reload()
+    }
+
+    /// One sync pass: applies every change committed since the last one.
+    async fn sync(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let begun = self.passes_begun.fetch_add(1, Ordering::AcqRel) + 1;
+        let result = self.sync_inner(pool).await;
+        self.passes_done.fetch_max(begun, Ordering::AcqRel);
+        self.done.notify_waiters();
+        result
+    }
+
+    async fn sync_inner(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let after = self.lock_progress().contiguous;
+        let rows: Vec<(i64, Option<Uuid>, i64, String)> = sqlx::query_as(
+            "SELECT id, entry_id, page_id, kind FROM changes WHERE id > $1 ORDER BY id",
+        )
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
+        let mut entries: HashSet<Uuid> = HashSet::new();
+        let mut whole_pages: HashSet<i64> = HashSet::new();
+        let mut pages: HashSet<i64> = HashSet::new();
+        let mut ids = Vec::new();
+        {
+            let progress = self.lock_progress();
+            for (id, entry, page, kind) in rows {
+                if progress.seen.contains(&id) {
+                    continue;
+                }
+                ids.push(id);
+                // Every change can move the page's Last-Modified; a change of the page itself
+                // (visibility, language, an import, a reorder) can change any of its entries.
+                pages.insert(page);
+                match entry {
+                    Some(entry) if kind.starts_with("entry.") => {
+                        entries.insert(entry);
+                    }
+                    _ => {
+                        whole_pages.insert(page);
+                    }
+                }
+            }
+        }
+        if !ids.is_empty() {
+            let page_ids: Vec<i64> = pages.into_iter().collect();
+            let entry_ids: Vec<Uuid> = entries.into_iter().collect();
+            let whole_pages: Vec<i64> = whole_pages.into_iter().collect();
+            let docs: Vec<DocRow> = sqlx::query_as(&format!(
+                "{DOC_SQL} WHERE d.entry_id = ANY($1) OR d.page_id = ANY($2)"
+            ))
+            .bind(&entry_ids)
+            .bind(&whole_pages)
+            .fetch_all(pool)
+            .await?;
+            let page_rows: Vec<PageRow> = sqlx::query_as(&format!("{PAGE_SQL} WHERE id = ANY($1)"))
+                .bind(&page_ids)
+                .fetch_all(pool)
+                .await?;
+            if let Ok(mut map) = self.docs.write() {
+                for entry in &entry_ids {
+                    map.remove(entry);
+                }
+                map.retain(|_, meta| !whole_pages.contains(&meta.page_id));
+            }
+            {
+                let writer = self.lock_writer();
+                for entry in &entry_ids {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &entry.to_string()));
+                }
+                for page in &whole_pages {
+                    writer.delete_term(Term::from_field_text(
+                        self.fields.page_id,
+                        &page.to_string(),
+                    ));
+                }
+            }
+            self.add_docs(docs)?;
+            self.commit()?;
+            if let Ok(mut pages) = self.pages.write() {
+                for id in &page_ids {
+                    pages.remove(id);
+                }
+                pages.extend(page_rows.into_iter().map(page_meta));
+            }
+        }
+        let mut progress = self.lock_progress();
+        progress.seen.extend(ids);
+        advance(&mut progress);
+        self.contiguous
+            .store(progress.contiguous, Ordering::Release);
+        Ok(())
+    }
+
+    /// The entry ids of `addresses`, from the id columns.
+    fn ids_of(&self, searcher: &tantivy::Searcher, addresses: &[DocAddress]) -> Vec<Option<Uuid>> {
+        type Columns = Option<(Column<u64>, Column<u64>)>;
+        let mut columns: HashMap<u32, Columns> = HashMap::new();
+        addresses
+            .iter()
+            .map(|address| {
+                let column = columns.entry(address.segment_ord).or_insert_with(|| {
+                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                    Some((fast.u64(ID_HIGH).ok()?, fast.u64(ID_LOW).ok()?))
+                });
+                let (high, low) = column.as_ref()?;
+                Some(Uuid::from_u64_pair(
+                    high.first(address.doc_id)?,
+                    low.first(address.doc_id)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The metadata of an indexed entry.
+    fn meta(&self, id: &Uuid) -> Option<Arc<DocMeta>> {
+        self.docs.read().ok()?.get(id).cloned()
+    }
+
+    /// The metadata of indexed entries, under one lock.
+    fn metas(&self, ids: &[Option<Uuid>]) -> Vec<Option<Arc<DocMeta>>> {
+        let Ok(docs) = self.docs.read() else {
+            return vec![None; ids.len()];
+        };
+        ids.iter()
+            .map(|id| id.as_ref().and_then(|id| docs.get(id).cloned()))
+            .collect()
+    }
+
+    /// The answer text of an indexed entry (from the document store).
+    fn answer_of(&self, searcher: &tantivy::Searcher, id: &Uuid) -> String {
+        let query = term_query(self.fields.id, &id.to_string());
+        searcher
+            .search(&query, &TopDocs::with_limit(1))
+            .ok()
+            .and_then(|top| {
+                let (_, address) = top.first()?;
+                let doc: TantivyDocument = searcher.doc(*address).ok()?;
+                doc.get_first(self.fields.answer)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The configurations and languages of the live pages in scope, and when the newest page
+    /// in scope (live or not) last changed.
+    fn scope_languages(
+        &self,
+        scope: &Scope<'_>,
+    ) -> (Vec<&'static str>, Vec<String>, Option<DateTime<Utc>>) {
+        let Ok(pages) = self.pages.read() else {
+            return (Vec::new(), Vec::new(), None);
+        };
+        let mut configs = BTreeSet::new();
+        let mut langs = BTreeSet::new();
+        let mut last_modified = None;
+        for page in pages.values() {
+            if scope.page.is_some_and(|p| p != page.slug)
+                || scope.lang.is_some_and(|l| l != page.lang)
+            {
+                continue;
+            }
+            last_modified = last_modified.max(Some(page.updated_at));
+            if page.live {
+                configs.insert(config_of(&page.lang));
+                langs.insert(page.lang.clone());
+            }
+        }
+        (
+            configs.into_iter().collect(),
+            langs.into_iter().collect(),
+            last_modified,
+        )
+    }
+
+    /// The tokens `config` makes of `text` (stemmed, stop words gone).
+    fn analyse(&self, config: &str, text: &str) -> Vec<String> {
+        let Some(analyzer) = self.analyzers.get(config) else {
+            return Vec::new();
+        };
+        let mut analyzer = analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// Whether `term` is known to the index in some configuration of `configs` (a stop word
+    /// counts as known: it is a word of the language, never a typo).
+    pub fn knows(&self, term: &str, configs: &[&'static str]) -> bool {
+        let searcher = self.reader.searcher();
+        configs.iter().any(|config| {
+            let tokens = self.analyse(config, term);
+            if tokens.is_empty() {
+                return true;
+            }
+            let Some(cf) = self.fields.by_config.get(config) else {
+                return false;
+            };
+            tokens.iter().all(|t| {
+                [cf.question, cf.answer].iter().any(|field| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(*field, t))
+                        .is_ok_and(|n| n > 0)
+                })
+            })
+        })
+    }
+
+    /// Whether some indexed word of `configs` starts with `prefix`.
+    pub fn has_prefix(&self, prefix: &str, configs: &[&'static str]) -> bool {
+        let searcher = self.reader.searcher();
+        configs.iter().any(|config| {
+            self.fields.by_config.get(config).is_some_and(|cf| {
+                !self
+                    .expand_prefix(&searcher, cf.question, prefix)
+                    .is_empty()
+                    || !self.expand_prefix(&searcher, cf.answer, prefix).is_empty()
+            })
+        })
+    }
+
+    /// Index terms of `field` that start with `prefix`, most frequent first.
+    fn expand_prefix(
+        &self,
+        searcher: &tantivy::Searcher,
+        field: Field,
+        prefix: &str,
+    ) -> Vec<String> {
+        let mut found: HashMap<Vec<u8>, u64> = HashMap::new();
+        let upper = prefix_upper_bound(prefix.as_bytes());
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(field) else {
+                continue;
+            };
+            let range = inverted.terms().range().ge(prefix.as_bytes());
+            let range = match &upper {
+                Some(upper) => range.lt(upper),
+                None => range,
+            };
+            let Ok(mut stream) = range.into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                *found.entry(stream.key().to_vec()).or_default() +=
+                    u64::from(stream.value().doc_freq);
+            }
+        }
+        let mut terms: Vec<(Vec<u8>, u64)> = found.into_iter().collect();
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        terms
+            .into_iter()
+            .take(MAX_PREFIX_TERMS)
+            .filter_map(|(t, _)| String::from_utf8(t).ok())
+            .collect()
+    }
+
+    /// The query of `terms` (each `(term, unfinished)`) over `configs`, all terms required
+    /// (`all`) or any; the lexemes each configuration searched, for highlights.
+    fn query(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &[(String, bool)],
+        configs: &[&'static str],
+        scope: &Scope<'_>,
+        all: bool,
+    ) -> (Option<Box<dyn Query>>, LexemesByConfig) {
+        let mut branches: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut lexemes = HashMap::new();
+        for config in configs {
+            let Some(cf) = self.fields.by_config.get(config) else {
+                continue;
+            };
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut config_lexemes = Vec::new();
+            for (term, unfinished) in terms {
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let tokens = self.analyse(config, term);
+                for token in &tokens {
+                    alternatives.extend(field_pair(cf, token));
+                    config_lexemes.push(Lexeme {
+                        text: token.clone(),
+                        prefix: false,
+                    });
+                }
+                if *unfinished {
+                    // An unfinished word matches the words that start with it as typed.
+                    let mut expanded: Vec<String> = self.expand_prefix(searcher, cf.question, term);
+                    for t in self.expand_prefix(searcher, cf.answer, term) {
+                        if !expanded.contains(&t) {
+                            expanded.push(t);
+                        }
+                    }
+                    expanded.truncate(MAX_PREFIX_TERMS);
+                    for token in expanded.iter().filter(|t| !tokens.contains(t)) {
+                        alternatives.extend(field_pair(cf, token));
+                    }
+                    config_lexemes.push(Lexeme {
+                        text: term.clone(),
+                        prefix: true,
+                    });
+                }
+                if alternatives.is_empty() {
+                    // A stop word of this language: it neither narrows nor ranks.
+                    continue;
+                }
+                clauses.push((
+                    if all { Occur::Must } else { Occur::Should },
+                    Box::new(BooleanQuery::new(alternatives)),
+                ));
+            }
+            lexemes.insert(*config, config_lexemes);
+            if clauses.is_empty() {
+                continue;
+            }
+            branches.push((Occur::Should, Box::new(BooleanQuery::new(clauses))));
+        }
+        if branches.is_empty() {
+            return (None, lexemes);
+        }
+        let mut top: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(branches)))];
+        if let Some(page) = scope.page {
+            top.push((Occur::Must, term_query(self.fields.page, page)));
+        }
+        if let Some(lang) = scope.lang {
+            top.push((Occur::Must, term_query(self.fields.lang, lang)));
+        }
+        (Some(Box::new(BooleanQuery::new(top))), lexemes)
+    }
+
+    /// A search over the index: all terms first; when that finds nothing, any term. Answers
+    /// are highlighted for every hit (`full`) or left pending (candidates, see
+    /// [`LexicalIndex::complete`]).
+    pub fn search(
+        &self,
+        terms: &[(String, bool)],
+        text: &str,
+        scope: &Scope<'_>,
+        (offset, limit): (usize, usize),
+        full: bool,
+    ) -> Searched {
+        let (configs, _, last_modified) = self.scope_languages(scope);
+        let searcher = self.reader.searcher();
+        let mut searched = Searched {
+            total: 0,
+            hits: Vec::new(),
+            last_modified,
+        };
+        for all in [true, false] {
+            if !all && (searched.total > 0 || terms.len() < 2) {
+                break;
+            }
+            let (Some(query), lexemes) = self.query(&searcher, terms, &configs, scope, all) else {
+                continue;
+            };
+            // The re-scored pool is the same whatever the offset, so that pages of hits cut
+            // one ordering: the pool by score, then every other hit by rank.
+            let want = (offset + limit).max(RERANK_POOL);
+            let Ok((top, total)) =
+                searcher.search(&query, &(TopDocs::with_limit(want.max(1)), Count))
+            else {
+                continue;
+            };
+            searched.total = total;
+            let best = top.first().map_or(1.0, |(s, _)| *s).max(f32::EPSILON);
+            let addresses: Vec<DocAddress> = top.iter().map(|(_, a)| *a).collect();
+            let ids = self.ids_of(&searcher, &addresses);
+            let query_grams = trigrams(text);
+            let metas = self.metas(&ids);
+            let mut scored: Vec<(f64, usize, Uuid, Arc<DocMeta>)> = top
+                .iter()
+                .zip(ids.into_iter().zip(metas))
+                .enumerate()
+                .filter_map(|(i, ((score, _), (id, meta)))| {
+                    let (id, meta) = (id?, meta?);
+                    let mut score = f64::from(*score / best);
+                    if i < RERANK_POOL {
+                        score += 0.3 * likeness(&query_grams, &meta.question);
+                    } else {
+                        score -= 10.0;
+                    }
+                    Some((score, i, id, meta))
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            searched.hits = scored
+                .into_iter()
+                .skip(offset)
+                .take(limit)
+                .map(|(score, _, id, meta)| {
+                    let lexemes = lexemes.get(meta.config).cloned().unwrap_or_default();
+                    let answer = if full {
+                        Some(self.answer_of(&searcher, &id))
+                    } else {
+                        None
+                    };
+                    hit(id, &meta, lexemes, score, answer)
+                })
+                .collect();
+        }
+        searched
+    }
+
+    /// The hits of `ids` in scope (in that order), highlighted for the words of `text`,
+    /// answers pending: the semantic side's hits that the words did not find.
+    pub fn hits_by_ids(&self, ids: &[Uuid], text: &str, scope: &Scope<'_>) -> Vec<Hit> {
+        ids.iter()
+            .filter_map(|id| {
+                let meta = self.meta(id)?;
+                if scope.page.is_some_and(|p| p != meta.page)
+                    || scope.lang.is_some_and(|l| l != meta.lang)
+                {
+                    return None;
+                }
+                let lexemes = self
+                    .analyse(meta.config, text)
+                    .into_iter()
+                    .map(|text| Lexeme {
+                        text,
+                        prefix: false,
+                    })
+                    .collect();
+                Some(hit(*id, &meta, lexemes, 0.0, None))
+            })
+            .collect()
+    }
+
+    /// Builds the answer highlights candidates left pending.
+    pub fn complete(&self, hits: &mut [Hit]) {
+        let searcher = self.reader.searcher();
+        for hit in hits.iter_mut() {
+            let Some(pending) = hit.pending.take() else {
+                continue;
+            };
+            let answer = self.answer_of(&searcher, &hit.id);
+            let lexemes = highlight::lexemes_of_querytree(&pending.querytree);
+            let stemmer = highlight::stemmer_for(&pending.config);
+            hit.highlight.answer =
+                highlight::highlight_passage(&answer, &lexemes, stemmer.as_ref());
+        }
+    }
+
+    /// The configurations and languages in scope (for typo correction's real-word check).
+    pub fn languages(&self, scope: &Scope<'_>) -> (Vec<&'static str>, Vec<String>) {
+        let (configs, langs, _) = self.scope_languages(scope);
+        (configs, langs)
+    }
+}
+
+/// The lexemes a query searched in each configuration (for highlights).
+type LexemesByConfig = HashMap<&'static str, Vec<Lexeme>>;
+
+/// What an index search found.
+pub struct Searched {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+impl Searched {
+    pub fn into_found(self, corrected: Option<String>) -> Found {
+        Found {
+            total: i64::try_from(self.total).unwrap_or(i64::MAX),
+            total_is_estimate: false,
+            hits: self.hits,
+            corrected,
+            last_modified: self.last_modified,
+        }
+    }
+}
+
+/// A hit: its question highlighted, its answer highlighted when given (else pending).
+fn hit(id: Uuid, meta: &DocMeta, lexemes: Vec<Lexeme>, score: f64, answer: Option<String>) -> Hit {
+    let stemmer = highlight::stemmer_for(meta.config);
+    let (answer, pending) = match answer {
+        Some(text) => (
+            highlight::highlight_passage(&text, &lexemes, stemmer.as_ref()),
+            None,
+        ),
+        None => (
+            String::new(),
+            Some(Box::new(PendingHighlight::new(
+                querytree_of(&lexemes),
+                meta.config.to_owned(),
+            ))),
+        ),
+    };
+    Hit {
+        id,
+        slug: meta.slug.clone(),
+        page: meta.page.clone(),
+        lang: meta.lang.clone(),
+        highlight: Highlight {
+            question: highlight::highlight_all(&meta.question, &lexemes, stemmer.as_ref()),
+            answer,
+        },
+        question: meta.question.clone(),
+        score: (score * 10_000.0).round() / 10_000.0,
+        pending,
+    }
+}
+
+/// Lexemes written as `querytree()` prints them, for a pending highlight.
+fn querytree_of(lexemes: &[Lexeme]) -> String {
+    lexemes
+        .iter()
+        .map(|l| {
+            format!(
+                "'{}'{}",
+                l.text.replace('\'', "''"),
+                if l.prefix { ":*" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+fn page_meta((id, slug, lang, live, updated_at): PageRow) -> (i64, PageMeta) {
+    (
+        id,
+        PageMeta {
+            slug,
+            lang,
+            live,
+            updated_at,
+        },
+    )
+}
+
+/// Moves `contiguous` over the ids seen just above it, and over a hole that has stayed open
+/// longer than [`GAP_PATIENCE`] (its transaction rolled back: sequences do not).
+fn advance(progress: &mut Progress) {
+    loop {
+        let next = progress.contiguous + 1;
+        if progress.seen.remove(&next) {
+            progress.contiguous = next;
+            progress.gap_since = None;
+            continue;
+        }
+        if progress.seen.is_empty() {
+            progress.gap_since = None;
+            return;
+        }
+        match progress.gap_since {
+            Some(since) if since.elapsed() >= GAP_PATIENCE => {
+                progress.contiguous = next;
+                progress.gap_since = None;
+            }
+            Some(_) => return,
+            None => {
+                progress.gap_since = Some(Instant::now());
+                return;
+            }
+        }
+    }
+}
+
+/// `faqd_ts_config`: the configuration of a page language.
+pub fn config_of(lang: &str) -> &'static str {
+    match lang
+        .split('-')
+        .next()
+        .unwrap_or(lang)
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "en" => "english",
+        "fr" => "french",
+        "de" => "german",
+        "es" => "spanish",
+        "it" => "italian",
+        "pt" => "portuguese",
+        "nl" => "dutch",
+        "sv" => "swedish",
+        "da" => "danish",
+        "no" | "nb" | "nn" => "norwegian",
+        "fi" => "finnish",
+        "ru" => "russian",
+        "hu" => "hungarian",
+        "ro" => "romanian",
+        "tr" => "turkish",
+        _ => "simple",
+    }
+}
+
+fn analyzer(name: &str, language: Option<Language>) -> TextAnalyzer {
+    let mut builder = TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(65))
+        .filter(LowerCaser)
+        .dynamic();
+    let stop = if name == "english" {
+        Some(StopWordFilter::remove(
+            ENGLISH_STOP_WORDS.iter().map(|w| (*w).to_owned()),
+        ))
+    } else {
+        language.and_then(StopWordFilter::new)
+    };
+    if let Some(stop) = stop {
+        builder = builder.filter_dynamic(stop);
+    }
+    if let Some(language) = language {
+        builder = builder.filter_dynamic(Stemmer::new(language));
+    }
+    builder.build()
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// A token in the question (boosted) or in the answer.
+fn field_pair(cf: &ConfigFields, token: &str) -> [(Occur, Box<dyn Query>); 2] {
+    [
+        (
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(cf.question, token),
+                    IndexRecordOption::WithFreqs,
+                )),
+                QUESTION_BOOST,
+            )),
+        ),
+        (
+            Occur::Should,
+            Box::new(TermQuery::new(
+                Term::from_field_text(cf.answer, token),
+                IndexRecordOption::WithFreqs,
+            )),
+        ),
+    ]
+}
+
+/// The smallest byte string above every string that starts with `prefix`.
+fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut upper = prefix.to_vec();
+    while let Some(last) = upper.pop() {
+        if last < u8::MAX {
+            upper.push(last + 1);
+            return Some(upper);
+        }
+    }
+    None
+}
+
+/// pg_trgm's trigrams of each word (lowercase, padded with two spaces before, one after),
+/// each passed to `each`.
+fn each_trigram(text: &str, mut each: impl FnMut([char; 3])) {
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut window = ['\u{0}', '\u{0}', '\u{0}'];
+        let mut filled = 2;
+        for c in word.chars().flat_map(char::to_lowercase).chain(['\u{0}']) {
+            window = [window[1], window[2], c];
+            filled += 1;
+            if filled >= 3 {
+                each(window);
+            }
+        }
+    }
+}
+
+fn trigrams(text: &str) -> HashSet<[char; 3]> {
+    let mut grams = HashSet::new();
+    each_trigram(text, |g| {
+        grams.insert(g);
+    });
+    grams
+}
+
+/// The share of the query's trigrams found in `question` (pg_trgm's `word_similarity`,
+/// measured on the whole question): sorts paraphrases that share word stems but not words.
+fn likeness(query: &HashSet<[char; 3]>, question: &str) -> f64 {
+    if query.is_empty() {
+        return 0.0;
+    }
+    let mut found: Vec<[char; 3]> = Vec::new();
+    each_trigram(question, |g| {
+        if query.contains(&g) && !found.contains(&g) {
+            found.push(g);
+        }
+    });
+    found.len() as f64 / query.len() as f64
+}
+
+/// Words: runs of letters and digits; runs of Chinese, Japanese or Korean characters become
+/// their single character (a run of one) or overlapping pairs, as `faqd_cjk_grams` indexes
+/// them in PostgreSQL and `Terms::expanded` searches them.
+#[derive(Clone, Default)]
+struct WordTokenizer {
+    tokens: Vec<Token>,
+}
+
+struct WordStream<'a> {
+    tokens: &'a mut Vec<Token>,
+    at: usize,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.tokens.clear();
+        let mut position = 0;
+        let mut push = |tokens: &mut Vec<Token>, from: usize, to: usize| {
+            tokens.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: text[from..to].to_owned(),
+                position_length: 1,
+            });
+            position += 1;
+        };
+        let mut word: Option<usize> = None;
+        let mut run: Vec<(usize, char)> = Vec::new();
+        let flush_run =
+            |run: &mut Vec<(usize, char)>,
+             tokens: &mut Vec<Token>,
+             push: &mut dyn FnMut(&mut Vec<Token>, usize, usize)| {
+                match run.len() {
+                    0 => {}
+                    1 => push(tokens, run[0].0, run[0].0 + run[0].1.len_utf8()),
+                    _ => {
+                        for pair in run.windows(2) {
+                            push(tokens, pair[0].0, pair[1].0 + pair[1].1.len_utf8());
+                        }
+                    }
+                }
+                run.clear();
+            };
+        for (i, c) in text.char_indices() {
+            if is_cjk(c) {
+                if let Some(start) = word.take() {
+                    push(&mut self.tokens, start, i);
+                }
+                run.push((i, c));
+            } else if c.is_alphanumeric() {
+                flush_run(&mut run, &mut self.tokens, &mut push);
+                word.get_or_insert(i);
+            } else {
+                flush_run(&mut run, &mut self.tokens, &mut push);
+                if let Some(start) = word.take() {
+                    push(&mut self.tokens, start, i);
+                }
+            }
+        }
+        flush_run(&mut run, &mut self.tokens, &mut push);
+        if let Some(start) = word.take() {
+            push(&mut self.tokens, start, text.len());
+        }
+        WordStream {
+            tokens: &mut self.tokens,
+            at: 0,
+        }
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.at += 1;
+        self.at <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self
+            .at
+            .saturating_sub(1)
+            .min(self.tokens.len().saturating_sub(1))]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        let at = self
+            .at
+            .saturating_sub(1)
+            .min(self.tokens.len().saturating_sub(1));
+        &mut self.tokens[at]
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
+}
+
+/// Starts the index: built in the background, then kept current from the change log's
+/// notifications (and every few seconds, should one be missed). Searches use it once built.
+pub fn start(pool: &PgPool, signal: Arc<ChangeSignal>) -> Option<Arc<LexicalIndex>> {
+    let index = match LexicalIndex::new() {
+        Ok(index) => Arc::new(index),
+        Err(err) => {
+            tracing::warn!(error = %err, "the in-memory search index could not be created; searching in PostgreSQL");
+            return None;
+        }
+    };
+    let this = index.clone();
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let mut delay = Duration::from_millis(200);
+        loop {
+            if pool.is_closed() {
+                return;
+            }
+            match this.build(&pool).await {
+                Ok(()) => break,
+                Err(err) => {
+                    tracing::warn!(error = %err, "building the search index failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+        loop {
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(err) = this.sync(&pool).await {
+                tracing::warn!(error = %err, "updating the search index failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            // The next pass: at a change (any instance's), when a search asks, or after a
+            // while anyway (a hole in the ids closes by time).
+            tokio::select! {
+                () = signal.changed() => {}
+                () = this.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+        }
+    });
+    Some(index)
+}

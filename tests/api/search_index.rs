@@ -1,0 +1,187 @@
+//! The in-memory full-text index (`faqd::lexical`): it counts every match, follows every
+//! change committed by any instance before it answers, and never holds a draft, a staged text
+//! or a hidden page; with it off, search runs in PostgreSQL and bounds its ranking.
+
+use faqd::app::Application;
+use faqd::config::ServeSettings;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, send_json, spawn_app, spawn_app_with};
+
+/// 2,100 entries about widgets and one about a gizmo.
+fn widgets() -> String {
+    let mut md = String::new();
+    for i in 0..2100 {
+        md.push_str(&format!(
+            "## How does widget {i} work?\n\nThe widget number {i} spins.\n\n"
+        ));
+    }
+    md.push_str("## What is a gizmo?\n\nA gizmo is not a widget.\n");
+    md
+}
+
+#[tokio::test]
+async fn in_memory_every_match_is_counted() {
+    let app = spawn_app().await;
+    app.import_markdown(&widgets(), "widgets", "en", None).await;
+    let broad = app.get_json("/api/v1/search?q=widget&limit=5").await;
+    assert_eq!(broad["total_is_estimate"], false);
+    assert_eq!(broad["total"], 2101);
+    assert_eq!(broad["hits"].as_array().unwrap().len(), 5);
+    let narrow = app.get_json("/api/v1/search?q=gizmo").await;
+    assert_eq!(narrow["total"], 1);
+    assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
+}
+
+#[tokio::test]
+async fn in_postgres_a_query_matching_more_than_the_rank_cap_says_its_total_is_an_estimate() {
+    let mut settings = ServeSettings::for_tests();
+    settings.search_index = false;
+    let app = spawn_app_with(settings).await;
+    app.import_markdown(&widgets(), "widgets", "en", None).await;
+    let broad = app.get_json("/api/v1/search?q=widget&limit=5").await;
+    assert_eq!(broad["total_is_estimate"], true);
+    assert_eq!(broad["total"], 2000);
+    assert_eq!(broad["hits"].as_array().unwrap().len(), 5);
+    let narrow = app.get_json("/api/v1/search?q=gizmo").await;
+    assert_eq!(narrow["total_is_estimate"], false);
+    assert_eq!(narrow["total"], 1);
+    assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
+}
+
+/// A second instance of faqd on the test's database.
+fn second_instance(app: &TestApp) -> String {
+    let other = Application::build(&ServeSettings::for_tests(), app.pool.clone()).unwrap();
+    let address = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    address
+}
+
+/// The questions a search on `base` finds for `q`.
+async fn found(app: &TestApp, base: &str, q: &str) -> Vec<String> {
+    let res = app
+        .client
+        .get(format!("{base}/api/v1/search?q={q}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["question"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_instance_finds_what_was_just_committed_and_never_what_readers_cannot_see() {
+    let app = spawn_app().await;
+    let other = second_instance(&app);
+    let here = app.address.clone();
+    app.import_markdown(
+        "## How do refunds work?\n\nWrite to billing.\n\n## Where is the office?\n\nIn Lyon.\n",
+        "help",
+        "en",
+        None,
+    )
+    .await;
+    let editor = app.editor().await;
+    // Each check runs right after the write's answer, on both instances, with no waiting:
+    // a search first makes sure its index holds every change committed before it.
+    for base in [&here, &other] {
+        assert_eq!(found(&app, base, "refunds").await, ["How do refunds work?"]);
+    }
+
+    let res = send_json(
+        &app,
+        Method::PATCH,
+        "/api/v1/faqs/how-do-refunds-work",
+        &editor,
+        Some("*"),
+        Some(json!({"answer": "Write to the cashier."})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    for base in [&here, &other] {
+        assert_eq!(found(&app, base, "cashier").await, ["How do refunds work?"]);
+        assert!(found(&app, base, "billing").await.is_empty());
+    }
+
+    // A staged change is not searchable until it is published.
+    let res = send_json(
+        &app,
+        Method::PATCH,
+        "/api/v1/faqs/how-do-refunds-work?stage=true",
+        &editor,
+        Some("*"),
+        Some(json!({"answer": "Ask the treasurer."})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    for base in [&here, &other] {
+        assert!(found(&app, base, "treasurer").await.is_empty());
+    }
+    let res = send_json(
+        &app,
+        Method::POST,
+        "/api/v1/faqs/how-do-refunds-work/publish",
+        &editor,
+        Some("*"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    for base in [&here, &other] {
+        assert_eq!(
+            found(&app, base, "treasurer").await,
+            ["How do refunds work?"]
+        );
+    }
+
+    // A draft is never found.
+    let res = send_json(
+        &app,
+        Method::POST,
+        "/api/v1/faqs",
+        &editor,
+        None,
+        Some(json!({"page": "help", "question": "Secret plans?", "answer": "Hidden.", "status": "draft"})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    for base in [&here, &other] {
+        assert!(found(&app, base, "secret").await.is_empty());
+    }
+
+    // A deleted page takes its entries with it; restored, they are back.
+    let res = send_json(
+        &app,
+        Method::DELETE,
+        "/api/v1/pages/help",
+        &editor,
+        Some("*"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    for base in [&here, &other] {
+        assert!(found(&app, base, "office").await.is_empty());
+    }
+    let res = send_json(
+        &app,
+        Method::POST,
+        "/api/v1/pages/help/restore",
+        &editor,
+        Some("*"),
+        None,
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    for base in [&here, &other] {
+        assert_eq!(found(&app, base, "office").await, ["Where is the office?"]);
+        assert!(found(&app, base, "secret").await.is_empty());
+    }
+}
