@@ -6,7 +6,9 @@
 //! Keys belong to the token that sent them (its id: a name can be reused after a revocation) (an anonymous `POST` is refused by its handler
 //! anyway) and live for 24 hours. The first request claims its key in `idempotency_keys`
 //! before it runs and stores its answer when it completes; an answer of `5xx` or `429` is not
-//! kept (the request may simply be retried); a claim whose answer was never recorded (the
+//! kept (the request may simply be retried), nor one of `413` or `415` (the body was refused
+//! unread). The key changes no answer's precedence: an oversized body or a wrong media type is
+//! answered by the handler as it would be without a key. A claim whose answer was never recorded (the
 //! process died mid-way) answers `409` until it expires, since its outcome is unknown.
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -58,27 +60,48 @@ fn key_of(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// Reads the whole body (to fingerprint it) and puts it back for the handler.
-async fn buffer_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
+/// What the guard read of a body.
+struct Body {
+    /// All of it, or (when `whole` is false) its first `MAX_BODY` bytes or more.
+    bytes: web::Bytes,
+    /// Whether `bytes` is the whole body.
+    whole: bool,
+}
+
+/// Reads the body (to fingerprint it) and puts it back for the handler, unchanged. A body over
+/// `MAX_BODY` is read no further than that: it is over every route's limit, so a handler that
+/// reads it answers 413 in its own precedence (after its 404 and 415), exactly as without a
+/// key; the rest of the stream follows the part read, for the handler to refuse.
+async fn buffer_body(req: &mut ServiceRequest) -> Result<Body, ApiError> {
     let (_, payload) = req.parts_mut();
     let mut stream = std::mem::replace(payload, Payload::None);
     let mut body = web::BytesMut::new();
+    let mut whole = true;
     while let Some(chunk) = stream.next().await {
         let chunk =
             chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::PayloadTooLarge(
-                "the body is over 1 MiB".to_owned(),
-            ));
-        }
         body.extend_from_slice(&chunk);
+        if body.len() >= MAX_BODY {
+            whole = false;
+            break;
+        }
     }
-    let body = body.freeze();
-    req.set_payload(Payload::from(body.clone()));
-    Ok(body)
+    let bytes = body.freeze();
+    if whole {
+        req.set_payload(Payload::from(bytes.clone()));
+    } else {
+        let read = bytes.clone();
+        let rest: std::pin::Pin<
+            Box<
+                dyn futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>,
+            >,
+        > = Box::pin(futures_util::stream::once(async move { Ok(read) }).chain(stream));
+        req.set_payload(Payload::from(rest));
+    }
+    Ok(Body { bytes, whole })
 }
 
-fn fingerprint(req: &ServiceRequest, body: &[u8]) -> Vec<u8> {
+fn fingerprint(req: &ServiceRequest, body: &Body) -> Vec<u8> {
     let mut hash = Sha256::new();
     hash.update(req.method().as_str());
     hash.update([0]);
@@ -90,7 +113,10 @@ fn fingerprint(req: &ServiceRequest, body: &[u8]) -> Vec<u8> {
         }
         hash.update([0]);
     }
-    hash.update(body);
+    hash.update([u8::from(body.whole)]);
+    // Of a body over the limit, its first `MAX_BODY` bytes: how many more were read with them
+    // depends on how the body arrived in chunks.
+    hash.update(&body.bytes[..body.bytes.len().min(MAX_BODY)]);
     hash.finalize().to_vec()
 }
 
@@ -190,6 +216,16 @@ async fn release(state: &AppState, principal: &str, key: &str) {
     }
 }
 
+/// Whether an answer is kept as its key's outcome. Not a `5xx` or a `429` (the request may
+/// simply be retried), nor a `413` or a `415` (the body was refused unread: nothing was done,
+/// and the key stays free for the request sent right).
+fn kept(status: StatusCode) -> bool {
+    !(status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::PAYLOAD_TOO_LARGE
+        || status == StatusCode::UNSUPPORTED_MEDIA_TYPE)
+}
+
 /// Middleware (inside authentication): keys `POST` requests that carry `Idempotency-Key`.
 pub async fn guard(
     mut req: ServiceRequest,
@@ -238,7 +274,7 @@ pub async fn guard(
         }
     };
     let status = res.status();
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+    if !kept(status) {
         release(&state, &principal, &key).await;
         return Ok(res.map_into_boxed_body());
     }

@@ -68,15 +68,47 @@ pub enum WritableStatusDoc {
 // The request bodies as each operation documents them. The handlers all parse
 // [`EntryBody`] and check its rules in [`validate`] (a missing required field is a 422
 // there); these types only tell clients, generators and fuzzers what each operation
-// requires. A unit test keeps their fields those of `EntryBody`.
+// requires. A unit test keeps their fields those of `EntryBody`. Text may hold no NUL
+// character (400), and a question or a tag must hold more than white space (422).
+
+/// A question or a tag: no NUL character, and more than white space.
+const NON_BLANK_TEXT: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
+
+/// A tag: 1 to 50 characters, not only white space.
+#[allow(dead_code)] // documentation only, see above
+pub struct TagNameDoc;
+
+impl utoipa::PartialSchema for TagNameDoc {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_TAG_CHARS))
+            .pattern(Some(NON_BLANK_TEXT))
+            .examples(["coaching"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TagNameDoc {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "TagName".into()
+    }
+}
 
 /// The body of `POST /faqs`: a new entry. `page`, `question` and `answer` are required.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = EntryCreate)]
 #[allow(dead_code)] // documentation only, see above
 pub struct EntryCreateDoc {
     /// The slug of the page the entry joins.
-    #[schema(example = "faq", min_length = 1)]
+    #[schema(
+        example = "faq",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub page: String,
     /// The page's language; needed only when the page exists in several.
     #[schema(
@@ -89,13 +121,15 @@ pub struct EntryCreateDoc {
     #[schema(
         example = "What is a technical coach?",
         min_length = 1,
-        max_length = 500
+        max_length = 500,
+        pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
     )]
     pub question: String,
     /// Markdown, at most 20,000 characters.
     #[schema(
         example = "A technical coach is a training developer …",
-        max_length = 20000
+        max_length = 20000,
+        pattern = "^[^\\u0000]*$"
     )]
     pub answer: String,
     /// Derived from the question when not given; unique across the service (409 when taken).
@@ -108,14 +142,14 @@ pub struct EntryCreateDoc {
     )]
     pub slug: Option<String>,
     /// The section heading the entry sits under; omitted or `null` for none.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = "^[^\\u0000]*$")]
     pub section: Option<String>,
     /// 1-based place among the page's entries (the others move along); beyond the end, or
     /// omitted, puts it last.
     #[schema(minimum = 1, nullable = false)]
     pub position: Option<i64>,
     /// At most 20 tags of 1 to 50 characters.
-    #[schema(max_items = 20, nullable = false)]
+    #[schema(value_type = Option<Vec<TagNameDoc>>, max_items = 20, nullable = false)]
     pub tags: Option<Vec<String>>,
     /// A new entry is published unless this says `draft` (or the write is staged).
     #[schema(nullable = false)]
@@ -126,11 +160,18 @@ pub struct EntryCreateDoc {
 /// required; an omitted `section` or `tags` becomes empty, an omitted `page`, `lang`,
 /// `slug`, `position` or `status` keeps its current value.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = EntryReplace)]
 #[allow(dead_code)] // documentation only, see above
 pub struct EntryReplaceDoc {
     /// The slug of the entry's page; another one moves the entry. Omitted: unchanged.
-    #[schema(example = "faq", min_length = 1, nullable = false)]
+    #[schema(
+        example = "faq",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
     pub page: Option<String>,
     /// The page's language; needed only when the page exists in several. Omitted: unchanged.
     #[schema(
@@ -143,13 +184,15 @@ pub struct EntryReplaceDoc {
     #[schema(
         example = "What is a technical coach?",
         min_length = 1,
-        max_length = 500
+        max_length = 500,
+        pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
     )]
     pub question: String,
     /// Markdown, at most 20,000 characters.
     #[schema(
         example = "A technical coach is a training developer …",
-        max_length = 20000
+        max_length = 20000,
+        pattern = "^[^\\u0000]*$"
     )]
     pub answer: String,
     /// A new slug (the old one keeps redirecting); unique (409 when taken); one that parses
@@ -162,13 +205,13 @@ pub struct EntryReplaceDoc {
     )]
     pub slug: Option<String>,
     /// The section heading the entry sits under; omitted or `null` for none.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = "^[^\\u0000]*$")]
     pub section: Option<String>,
     /// 1-based place among the page's entries; beyond the end puts it last. Omitted: unchanged.
     #[schema(minimum = 1, nullable = false)]
     pub position: Option<i64>,
     /// At most 20 tags of 1 to 50 characters; omitted: none.
-    #[schema(max_items = 20, nullable = false)]
+    #[schema(value_type = Option<Vec<TagNameDoc>>, max_items = 20, nullable = false)]
     pub tags: Option<Vec<String>>,
     /// `draft` unpublishes, `published` publishes this version. Omitted: a draft stays a
     /// draft, a visible entry goes live at once (or is staged with `?stage=true`).
@@ -180,11 +223,18 @@ pub struct EntryReplaceDoc {
 /// Every field is optional: an omitted one keeps its value; `null` removes `section` and
 /// `tags`. The patched entry must still have a question and an answer.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = EntryPatch)]
 #[allow(dead_code)] // documentation only, see above
 pub struct EntryPatchDoc {
     /// The slug of the page to move the entry to.
-    #[schema(example = "faq", min_length = 1, nullable = false)]
+    #[schema(
+        example = "faq",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        nullable = false
+    )]
     pub page: Option<String>,
     /// The page's language; needed only when the page exists in several.
     #[schema(
@@ -198,6 +248,7 @@ pub struct EntryPatchDoc {
         example = "What is a technical coach?",
         min_length = 1,
         max_length = 500,
+        pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
         nullable = false
     )]
     pub question: Option<String>,
@@ -205,6 +256,7 @@ pub struct EntryPatchDoc {
     #[schema(
         example = "A technical coach is a training developer …",
         max_length = 20000,
+        pattern = "^[^\\u0000]*$",
         nullable = false
     )]
     pub answer: Option<String>,
@@ -218,13 +270,13 @@ pub struct EntryPatchDoc {
     )]
     pub slug: Option<String>,
     /// The section heading; `null` removes it.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = "^[^\\u0000]*$")]
     pub section: Option<String>,
     /// 1-based place among the page's entries; beyond the end puts it last.
     #[schema(minimum = 1, nullable = false)]
     pub position: Option<i64>,
     /// At most 20 tags of 1 to 50 characters; `null` removes them all.
-    #[schema(max_items = 20)]
+    #[schema(value_type = Option<Vec<TagNameDoc>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// `draft` unpublishes; `published` publishes the patched version.
     #[schema(nullable = false)]

@@ -49,7 +49,7 @@ pub struct ExportQuery {
 /// Export a page as its file
 ///
 /// The page written back as the file it came from: Hugo Markdown (`text/markdown`), or the
-/// data file's own type (`application/yaml`, `application/toml`). An imported, unedited page
+/// data file's own type (`application/yaml`, `application/toml`, `application/json`). An imported, unedited page
 /// comes back byte for byte; an edited answer changes only its own bytes; a new entry is
 /// written in the file's own form. Anonymous readers get what they may read (published
 /// entries of a live page); editors get the current versions and drafts.
@@ -62,6 +62,7 @@ pub struct ExportQuery {
             (String = "text/markdown"),
             (String = "application/yaml"),
             (String = "application/toml"),
+            (String = "application/json"),
         ), headers(
             ("ETag" = String, description = "Validator of this file (per page, language and version)."),
             ("Content-Disposition" = String, description = "`inline` with the file's name."),
@@ -122,19 +123,50 @@ pub async fn export_page(
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The page's slug. Default: the front matter's `slug`, else the slug of its `title`.
-    #[param(value_type = Option<String>, example = "faq")]
+    #[param(value_type = Option<String>, example = "faq", max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<Slug>,
     /// The page's language. Default: the front matter's `language` or `lang`, else `en`.
     #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
     /// How the file marks its questions (`bold`, `h1`…`h6`, `quote`, `definition`,
     /// `shortcode`, `front-matter`, `data`). Default: detected.
-    #[param(value_type = Option<String>, example = "h2")]
+    #[param(value_type = Option<QuestionStyleDoc>, inline, example = "h2")]
     pub questions: Option<QuestionStyle>,
     /// Report what the import would do and change nothing.
     pub dry_run: Option<bool>,
     /// Apply the file's text to entries that editors changed too (conflicts).
     pub force: Option<bool>,
+}
+
+/// How a file marks its questions (the names `?questions=` takes).
+#[derive(utoipa::ToSchema)]
+#[schema(as = QuestionStyle)]
+#[allow(dead_code)] // documentation only: the query parses into `QuestionStyle`
+pub enum QuestionStyleDoc {
+    #[schema(rename = "bold")]
+    Bold,
+    #[schema(rename = "h1")]
+    H1,
+    #[schema(rename = "h2")]
+    H2,
+    #[schema(rename = "h3")]
+    H3,
+    #[schema(rename = "h4")]
+    H4,
+    #[schema(rename = "h5")]
+    H5,
+    #[schema(rename = "h6")]
+    H6,
+    #[schema(rename = "quote")]
+    Quote,
+    #[schema(rename = "definition")]
+    Definition,
+    #[schema(rename = "shortcode")]
+    Shortcode,
+    #[schema(rename = "front-matter")]
+    FrontMatter,
+    #[schema(rename = "data")]
+    Data,
 }
 
 /// Import a page file
@@ -150,10 +182,10 @@ pub struct ImportQuery {
     tag = "pages",
     params(ImportQuery),
     request_body(description = "The page file.", content(
-        (String = "text/markdown"),
-        (String = "application/yaml"),
-        (String = "application/toml"),
-        (String = "application/json"),
+        (String = "text/markdown", example = json!("---\ntitle: Help\n---\n\n## How do I reset my password?\n\nUse the *Forgot password* link.\n")),
+        (String = "application/yaml", example = json!("- question: How do I reset my password?\n  answer: Use the *Forgot password* link.\n")),
+        (String = "application/toml", example = json!("[[faq]]\nquestion = \"How do I reset my password?\"\nanswer = \"Use the *Forgot password* link.\"\n")),
+        (String = "application/json", example = json!("[{\"question\": \"How do I reset my password?\", \"answer\": \"Use the *Forgot password* link.\"}]")),
     )),
     security(("bearer" = [])),
     responses(

@@ -172,3 +172,161 @@ async fn publish_and_import_retries_do_nothing_twice() {
             .unwrap();
     assert_eq!(revisions, 1, "published once");
 }
+
+async fn keys_stored(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM idempotency_keys")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_key_changes_neither_the_answer_nor_the_precedence_of_413_and_415_and_stays_free() {
+    let app = spawn_app().await;
+    app.import_markdown("## One?\n\nA.\n", "help", "en", None)
+        .await;
+    let token = app.editor().await;
+    let send = |path: &str, content_type: &str, body: String, key: Option<&str>| {
+        let mut req = app
+            .with_token(Method::POST, path, &token)
+            .header("Content-Type", content_type)
+            .header("If-Match", "*")
+            .body(body);
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        req.send()
+    };
+    let two_mib = || "x".repeat(2 * 1024 * 1024);
+    let json_over_256_kib = || {
+        json!({"page": "help", "question": "Big?", "answer": "y".repeat(300 * 1024)}).to_string()
+    };
+    let small = || json!({"page": "help", "question": "Small?", "answer": "S."}).to_string();
+    // (path, content type, body, the status the contract gives: 415 before 413, 404 before both)
+    let cases: Vec<(&str, &str, String, u16)> = vec![
+        ("/api/v1/faqs", "text/plain", two_mib(), 415),
+        ("/api/v1/faqs", "application/json", two_mib(), 413),
+        ("/api/v1/faqs", "application/json", json_over_256_kib(), 413),
+        ("/api/v1/faqs", "text/plain", small(), 415),
+        (
+            "/api/v1/pages/import?slug=big",
+            "text/markdown",
+            two_mib(),
+            413,
+        ),
+        ("/api/v1/pages/import?slug=big", "image/png", two_mib(), 415),
+        (
+            "/api/v1/faqs/nope/publish",
+            "application/json",
+            two_mib(),
+            404,
+        ),
+    ];
+    let before = app.snapshot().await;
+    for (i, (path, content_type, body, expected)) in cases.into_iter().enumerate() {
+        let unkeyed = send(path, content_type, body.clone(), None).await.unwrap();
+        assert_eq!(
+            unkeyed.status(),
+            expected,
+            "{path} {content_type} without a key"
+        );
+        let key = format!("refused-{i}");
+        for attempt in 0..2 {
+            let keyed = send(path, content_type, body.clone(), Some(&key))
+                .await
+                .unwrap();
+            assert_eq!(
+                keyed.status(),
+                expected,
+                "{path} {content_type} with a key (attempt {attempt})"
+            );
+            assert_eq!(keyed.headers()["content-type"], "application/problem+json");
+            if expected != 404 {
+                assert!(
+                    keyed.headers().get("idempotent-replayed").is_none(),
+                    "a refused body is never the key's outcome"
+                );
+            }
+        }
+        if expected != 404 {
+            let stored: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE key = $1")
+                    .bind(&key)
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(stored, 0, "{path} {content_type}: the key stays free");
+        }
+    }
+    assert_eq!(app.snapshot().await, before, "nothing was written");
+
+    // The key a refused body was sent with serves the request sent right.
+    let res = post(
+        &app,
+        &token,
+        "/api/v1/faqs",
+        Some("refused-1"),
+        &json!({"page": "help", "question": "Right?", "answer": "R."}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+    assert_eq!(count(&app).await, 2);
+}
+
+#[tokio::test]
+async fn a_claim_whose_answer_was_never_recorded_is_409_until_it_expires() {
+    let app = spawn_app().await;
+    app.import_markdown("## One?\n\nA.\n", "help", "en", None)
+        .await;
+    let token = app.editor().await;
+    let body = json!({"page": "help", "question": "Two?", "answer": "B."});
+    let first = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &body).await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(count(&app).await, 2);
+    // The process died between running the request and recording its answer: the claim row is
+    // left as `claim` inserts it, with its principal, key and fingerprint and no answer.
+    let lost = sqlx::query(
+        "UPDATE idempotency_keys SET status = NULL, headers = NULL, body = NULL WHERE key = $1",
+    )
+    .bind("lost-1")
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(lost.rows_affected(), 1);
+
+    for _ in 0..2 {
+        let retry = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &body).await;
+        assert_eq!(retry.status(), 409);
+        assert_eq!(retry.headers()["content-type"], "application/problem+json");
+        assert!(retry.headers().get("idempotent-replayed").is_none());
+        let problem: Value = retry.json().await.unwrap();
+        assert_eq!(problem["status"], 409);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("outcome is unknown"),
+            "{problem}"
+        );
+        assert_eq!(count(&app).await, 2, "not run a second time");
+    }
+    // Another request with that key is still another request: 422.
+    let other = json!({"page": "help", "question": "Three?", "answer": "C."});
+    let res = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &other).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(keys_stored(&app).await, 1);
+
+    // After 24 hours the claim expires and the key serves a new request.
+    sqlx::query(
+        "UPDATE idempotency_keys SET created_at = created_at - interval '25 hours' WHERE key = $1",
+    )
+    .bind("lost-1")
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let res = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &body).await;
+    assert_eq!(res.status(), 201);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+    assert_eq!(count(&app).await, 3);
+}
