@@ -239,6 +239,8 @@ struct DocMeta {
     config: &'static str,
     slug: String,
     question: String,
+    /// The question in lowercase, for the likeness to a query.
+    question_lower: String,
 }
 
 /// A page as search needs it: its slug and language for scopes, whether readers see it, and
@@ -333,7 +335,15 @@ impl LexicalIndex {
                 },
             );
         }
-        let index = Index::create_in_ram(builder.build());
+        // Small document-store blocks: a hit's answer is read alone, and a block is
+        // decompressed whole for it.
+        let index = Index::builder()
+            .schema(builder.build())
+            .settings(tantivy::IndexSettings {
+                docstore_blocksize: 2048,
+                ..tantivy::IndexSettings::default()
+            })
+            .create_in_ram()?;
         let mut analyzers = HashMap::new();
         for (name, language) in CONFIGS {
             let analyzer = analyzer(name, language);
@@ -371,6 +381,15 @@ impl LexicalIndex {
             wake: Notify::new(),
             done: Notify::new(),
         })
+    }
+
+    /// What `/readyz` reports.
+    pub fn status(&self) -> IndexStatus {
+        IndexStatus {
+            ready: self.is_ready(),
+            entries: self.docs.read().map_or(0, |d| d.len()),
+            change: self.contiguous.load(Ordering::Acquire),
+        }
     }
 
     /// Whether the first build has finished.
@@ -496,6 +515,7 @@ impl LexicalIndex {
                         lang: row.lang,
                         config,
                         slug: row.slug,
+                        question_lower: row.question.to_lowercase(),
                         question: row.question,
                     }),
                 ));
@@ -644,14 +664,16 @@ impl LexicalIndex {
         searcher
             .search(&query, &TopDocs::with_limit(1))
             .ok()
-            .and_then(|top| {
-                let (_, address) = top.first()?;
-                let doc: TantivyDocument = searcher.doc(*address).ok()?;
-                doc.get_first(self.fields.answer)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned)
-            })
+            .and_then(|top| self.stored_answer(searcher, top.first()?.1))
             .unwrap_or_default()
+    }
+
+    /// The answer text of the document at `address`.
+    fn stored_answer(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Option<String> {
+        let doc: TantivyDocument = searcher.doc(address).ok()?;
+        doc.get_first(self.fields.answer)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
     }
 
     /// The configurations and languages of the live pages in scope, and when the newest page
@@ -890,7 +912,7 @@ impl LexicalIndex {
                     let (id, meta) = (id?, meta?);
                     let mut score = f64::from(*score / best);
                     if i < RERANK_POOL {
-                        score += 0.3 * likeness(&query_grams, &meta.question);
+                        score += 0.3 * likeness(&query_grams, &meta.question_lower);
                     } else {
                         score -= 10.0;
                     }
@@ -902,13 +924,13 @@ impl LexicalIndex {
                 .into_iter()
                 .skip(offset)
                 .take(limit)
-                .map(|(score, _, id, meta)| {
+                .map(|(score, at, id, meta)| {
                     let lexemes = lexemes.get(meta.config).cloned().unwrap_or_default();
-                    let answer = if full {
-                        Some(self.answer_of(&searcher, &id))
-                    } else {
-                        None
-                    };
+                    let answer = full.then(|| {
+                        top.get(at)
+                            .and_then(|(_, address)| self.stored_answer(&searcher, *address))
+                            .unwrap_or_default()
+                    });
                     hit(id, &meta, lexemes, score, answer)
                 })
                 .collect();
@@ -960,6 +982,17 @@ impl LexicalIndex {
         let (configs, langs, _) = self.scope_languages(scope);
         (configs, langs)
     }
+}
+
+/// What `/readyz` says of the in-memory search index.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IndexStatus {
+    /// Built: searches use it (until then they run in PostgreSQL).
+    pub ready: bool,
+    /// Entries in the index.
+    pub entries: usize,
+    /// The newest change of the change log that it holds (with every older one).
+    pub change: i64,
 }
 
 /// The lexemes a query searched in each configuration (for highlights).
@@ -1161,35 +1194,42 @@ fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// pg_trgm's trigrams of each word (lowercase, padded with two spaces before, one after),
-/// each passed to `each`.
-fn each_trigram(text: &str, mut each: impl FnMut([char; 3])) {
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let mut window = ['\u{0}', '\u{0}', '\u{0}'];
-        let mut filled = 2;
-        for c in word.chars().flat_map(char::to_lowercase).chain(['\u{0}']) {
+/// pg_trgm's trigrams of each word of `lower` (lowercase already), padded with two spaces
+/// before and one after, each passed to `each`.
+fn each_trigram(lower: &str, mut each: impl FnMut([char; 3])) {
+    let mut window = ['\u{0}'; 3];
+    let mut in_word = false;
+    for c in lower.chars() {
+        if c.is_alphanumeric() {
+            if !in_word {
+                window = ['\u{0}'; 3];
+                in_word = true;
+            }
             window = [window[1], window[2], c];
-            filled += 1;
-            if filled >= 3 {
+            if window[1] != '\u{0}' || window[2] != '\u{0}' {
                 each(window);
             }
+        } else if in_word {
+            in_word = false;
+            each([window[1], window[2], '\u{0}']);
         }
+    }
+    if in_word {
+        each([window[1], window[2], '\u{0}']);
     }
 }
 
 fn trigrams(text: &str) -> HashSet<[char; 3]> {
     let mut grams = HashSet::new();
-    each_trigram(text, |g| {
+    each_trigram(&text.to_lowercase(), |g| {
         grams.insert(g);
     });
     grams
 }
 
-/// The share of the query's trigrams found in `question` (pg_trgm's `word_similarity`,
-/// measured on the whole question): sorts paraphrases that share word stems but not words.
+/// The share of the query's trigrams found in `question` (lowercase; pg_trgm's
+/// `word_similarity`, measured on the whole question): sorts paraphrases that share word
+/// stems but not words.
 fn likeness(query: &HashSet<[char; 3]>, question: &str) -> f64 {
     if query.is_empty() {
         return 0.0;
@@ -1347,4 +1387,52 @@ pub fn start(pool: &PgPool, signal: Arc<ChangeSignal>) -> Option<Arc<LexicalInde
         }
     });
     Some(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigrams_are_pg_trgm_s() {
+        let mut grams: Vec<String> = trigrams("Cat")
+            .into_iter()
+            .map(|g| {
+                g.iter()
+                    .map(|c| if *c == '\u{0}' { ' ' } else { *c })
+                    .collect()
+            })
+            .collect();
+        grams.sort();
+        assert_eq!(grams, ["  c", " ca", "at ", "cat"]);
+        assert!((likeness(&trigrams("cat"), "the cat sat") - 1.0).abs() < 1e-9);
+        assert!(likeness(&trigrams("dog"), "the cat sat").abs() < 1e-9);
+    }
+
+    #[test]
+    fn cjk_runs_become_pairs_and_words_stay_whole() {
+        let mut analyzer = analyzer("simple", None);
+        let mut stream = analyzer.token_stream("SciPyとは 3D");
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            tokens.push(stream.token().text.clone());
+        }
+        assert_eq!(tokens, ["scipy", "とは", "3d"]);
+    }
+
+    #[test]
+    fn holes_in_the_ids_are_waited_for_then_passed() {
+        let mut progress = Progress {
+            contiguous: 10,
+            seen: [11, 13].into_iter().collect(),
+            gap_since: None,
+        };
+        advance(&mut progress);
+        assert_eq!(progress.contiguous, 11);
+        assert!(progress.gap_since.is_some(), "12 may still commit");
+        progress.gap_since = Some(Instant::now() - GAP_PATIENCE);
+        advance(&mut progress);
+        assert_eq!(progress.contiguous, 13);
+        assert!(progress.seen.is_empty());
+    }
 }

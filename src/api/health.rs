@@ -20,6 +20,10 @@ pub struct Health {
     /// Readiness only: the semantic index (absent when search is by words only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub semantic_search: Option<crate::semantic::SemanticStatus>,
+    /// Readiness only: the in-memory index of the word side of search (absent when it is
+    /// turned off and words are searched in PostgreSQL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_index: Option<crate::lexical::IndexStatus>,
 }
 
 /// Liveness: the process serves HTTP.
@@ -38,6 +42,7 @@ pub async fn healthz() -> HttpResponse {
         .json(Health {
             status: "ok",
             semantic_search: None,
+            search_index: None,
         })
 }
 
@@ -63,6 +68,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             .json(Health {
                 status: "ok",
                 semantic_search: state.semantic.as_ref().map(|s| s.status()),
+                search_index: state.lexical.as_ref().map(|s| s.status()),
             }),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
@@ -72,6 +78,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 .json(Health {
                     status: "unavailable",
                     semantic_search: None,
+                    search_index: None,
                 })
         }
     }

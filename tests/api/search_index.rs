@@ -32,6 +32,11 @@ async fn in_memory_every_match_is_counted() {
     let narrow = app.get_json("/api/v1/search?q=gizmo").await;
     assert_eq!(narrow["total"], 1);
     assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
+    // The search made the index catch up with the import: /readyz says so.
+    let ready = app.get_json("/readyz").await;
+    assert_eq!(ready["search_index"]["ready"], true, "{ready}");
+    assert_eq!(ready["search_index"]["entries"], 2101, "{ready}");
+    assert!(ready["search_index"]["change"].as_i64().unwrap() > 0, "{ready}");
 }
 
 #[tokio::test]
