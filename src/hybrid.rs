@@ -24,6 +24,10 @@ pub const POOL: i64 = 50;
 const K: f64 = 10.0;
 /// The weight of each side.
 const LEXICAL_WEIGHT: f64 = 1.0;
+/// The word side's weight when no entry holds every word of the query (the hits hold some
+/// of them, often only a product name every question shares): weaker evidence than the
+/// meaning's.
+const PARTIAL_LEXICAL_WEIGHT: f64 = 0.5;
 const SEMANTIC_WEIGHT: f64 = 1.0;
 /// The bonus of an entry in the language the query seems to be written in, as a share of a
 /// first place on one side.
@@ -141,8 +145,13 @@ pub async fn search(
 
     // Fuse.
     let mut fused: HashMap<Uuid, f64> = HashMap::new();
+    let lexical_weight = if words.partial {
+        PARTIAL_LEXICAL_WEIGHT
+    } else {
+        LEXICAL_WEIGHT
+    };
     for (rank, hit) in words.hits.iter().enumerate() {
-        *fused.entry(hit.id).or_default() += LEXICAL_WEIGHT / (K + rank as f64 + 1.0);
+        *fused.entry(hit.id).or_default() += lexical_weight / (K + rank as f64 + 1.0);
     }
     for (rank, (id, _)) in semantic.iter().enumerate() {
         *fused.entry(*id).or_default() += SEMANTIC_WEIGHT / (K + rank as f64 + 1.0);
@@ -206,6 +215,7 @@ pub async fn search(
         hits,
         corrected: words.corrected,
         last_modified: words.last_modified,
+        partial: words.partial,
     })
 }
 

@@ -880,6 +880,7 @@ impl LexicalIndex {
         let searcher = self.reader.searcher();
         let mut searched = Searched {
             total: 0,
+            partial: false,
             hits: Vec::new(),
             last_modified,
         };
@@ -899,6 +900,7 @@ impl LexicalIndex {
                 continue;
             };
             searched.total = total;
+            searched.partial = !all && total > 0;
             let best = top.first().map_or(1.0, |(s, _)| *s).max(f32::EPSILON);
             let addresses: Vec<DocAddress> = top.iter().map(|(_, a)| *a).collect();
             let ids = self.ids_of(&searcher, &addresses);
@@ -1001,6 +1003,8 @@ type LexemesByConfig = HashMap<&'static str, Vec<Lexeme>>;
 /// What an index search found.
 pub struct Searched {
     pub total: usize,
+    /// Found by any term, not by all of them.
+    pub partial: bool,
     pub hits: Vec<Hit>,
     pub last_modified: Option<DateTime<Utc>>,
 }
@@ -1013,6 +1017,7 @@ impl Searched {
             hits: self.hits,
             corrected,
             last_modified: self.last_modified,
+            partial: self.partial,
         }
     }
 }

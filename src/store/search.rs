@@ -167,6 +167,8 @@ pub struct Found {
     pub corrected: Option<String>,
     /// When the newest page in scope last changed for readers.
     pub last_modified: Option<DateTime<Utc>>,
+    /// No entry held every term: the hits hold some of them (weaker evidence).
+    pub partial: bool,
 }
 
 /// The words of the corpus a term becomes: itself when known, else the closest
@@ -354,6 +356,7 @@ async fn search_with(
             hits: Vec::new(),
             corrected: None,
             last_modified,
+            partial: false,
         });
     }
     let corrected = correct(conn, terms, &langs).await?;
@@ -372,7 +375,8 @@ async fn search_with(
         full,
     )
     .await?;
-    if found.0 == 0 && corrected.len() > 1 {
+    let partial = found.0 == 0 && corrected.len() > 1;
+    if partial {
         found = run(
             conn,
             &configs,
@@ -391,6 +395,7 @@ async fn search_with(
         // Only a correction that was run and found something is reported.
         corrected: (text != terms.normalized() && found.0 > 0).then_some(text),
         last_modified,
+        partial: partial && found.0 > 0,
     })
 }
 

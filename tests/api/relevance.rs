@@ -12,11 +12,11 @@ use crate::helpers::{TestApp, spawn_app_with};
 use crate::hugo::{CORPUS, media_type};
 
 /// The floor: the figures this search must keep (raise them as it improves).
-const FLOOR_TOP1: f64 = 0.77;
-const FLOOR_MRR5: f64 = 0.81;
+const FLOOR_TOP1: f64 = 0.79;
+const FLOOR_MRR5: f64 = 0.83;
 /// With semantic search (when the model is installed).
-const FLOOR_HYBRID_TOP1: f64 = 0.89;
-const FLOOR_HYBRID_MRR5: f64 = 0.92;
+const FLOOR_HYBRID_TOP1: f64 = 0.92;
+const FLOOR_HYBRID_MRR5: f64 = 0.95;
 
 #[derive(serde::Deserialize)]
 struct Query {
