@@ -203,6 +203,11 @@ const MAX_PREFIX_TERMS: usize = 64;
 const RERANK_POOL: usize = 200;
 /// A hole in the change log's ids older than this is a rolled-back transaction's.
 const GAP_PATIENCE: Duration = Duration::from_secs(10);
+/// How long changes are gathered before the index takes them in (a search that must see
+/// them does not wait for it: it asks for a pass at once).
+const SYNC_DELAY: Duration = Duration::from_millis(100);
+/// Documents added to the index at a time while it is built.
+const BUILD_BATCH: usize = 1000;
 /// How long a search waits for the index to catch up before searching in PostgreSQL.
 const CATCH_UP_WAIT: Duration = Duration::from_millis(1500);
 
@@ -443,23 +448,25 @@ impl LexicalIndex {
             .fetch_all(&mut *tx)
             .await?;
         let pages: Vec<PageRow> = sqlx::query_as(PAGE_SQL).fetch_all(&mut *tx).await?;
-        let mut docs = Vec::new();
+        let this_pages: HashMap<i64, PageMeta> = pages.into_iter().map(page_meta).collect();
+        self.lock_writer().delete_all_documents()?;
+        self.clear_docs();
+        // Streamed into the index a batch at a time: the corpus is never held twice.
+        let mut count = 0;
         {
             let mut rows = sqlx::query_as::<_, DocRow>(DOC_SQL).fetch(&mut *tx);
+            let mut batch = Vec::with_capacity(BUILD_BATCH);
             while let Some(row) = rows.try_next().await? {
-                docs.push(row);
+                batch.push(row);
+                if batch.len() == BUILD_BATCH {
+                    count += batch.len();
+                    self.add_docs(std::mem::take(&mut batch))?;
+                }
             }
+            count += batch.len();
+            self.add_docs(batch)?;
         }
         tx.commit().await?;
-        let this_pages: HashMap<i64, PageMeta> = pages.into_iter().map(page_meta).collect();
-        let count = docs.len();
-        let writer = self.lock_writer();
-        writer.delete_all_documents()?;
-        drop(writer);
-        if let Ok(mut map) = self.docs.write() {
-            map.clear();
-        }
-        self.add_docs(docs)?;
         self.commit()?;
         if let Ok(mut pages) = self.pages.write() {
             *pages = this_pages;
@@ -476,6 +483,12 @@ impl LexicalIndex {
         tracing::info!(entries = count, "search index built");
         self.ready.store(true, Ordering::Release);
         Ok(())
+    }
+
+    fn clear_docs(&self) {
+        if let Ok(mut map) = self.docs.write() {
+            map.clear();
+        }
     }
 
     fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -1385,8 +1398,15 @@ pub fn start(pool: &PgPool, signal: Arc<ChangeSignal>) -> Option<Arc<LexicalInde
             // The next pass: at a change (any instance's), when a search asks, or after a
             // while anyway (a hole in the ids closes by time).
             tokio::select! {
-                () = signal.changed() => {}
                 () = this.wake.notified() => {}
+                () = signal.changed() => {
+                    // More changes usually follow (an import, an editor's session): they are
+                    // gathered into one commit of the index, unless a search asks first.
+                    tokio::select! {
+                        () = this.wake.notified() => {}
+                        () = tokio::time::sleep(SYNC_DELAY) => {}
+                    }
+                }
                 () = tokio::time::sleep(Duration::from_secs(2)) => {}
             }
         }

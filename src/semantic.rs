@@ -33,6 +33,9 @@ use crate::embed::{self, EmbedError, Source};
 const BATCH: i64 = 32;
 /// How often entries readers no longer see are dropped from the index.
 const PRUNE_EVERY: Duration = Duration::from_secs(30);
+/// Stored vectors put into the in-memory index at a time.
+const PULL_BATCH: usize = 2000;
+
 /// The query cache's size, read once.
 static CACHE_CAPACITY: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
@@ -444,8 +447,11 @@ impl SemanticIndex {
     /// time). Vectors of another source are never loaded; stored vectors of another dimension
     /// are skipped (and reported once).
     async fn pull(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
+        use futures_util::TryStreamExt;
         let since = self.index.read().ok().and_then(|i| i.watermark);
-        let rows: Vec<StoredVector> = sqlx::query_as(
+        // Streamed and applied a batch at a time: the stored vectors (4 bytes a dimension)
+        // are never all in memory at once, only their 8-bit copies.
+        let mut rows = sqlx::query_as::<_, StoredVector>(
             "SELECT ee.entry_id, p.slug, p.lang, ee.embedding, ee.embedded_at
              FROM entry_embeddings ee
              JOIN entries e ON e.id = ee.entry_id
@@ -455,17 +461,45 @@ impl SemanticIndex {
         )
         .bind(&self.model)
         .bind(since)
-        .fetch_all(pool)
-        .await?;
-        if rows.is_empty() {
-            return Ok(());
-        }
+        .fetch(pool);
         let mut names: HashMap<String, Arc<str>> = HashMap::new();
+        let mut mismatch = None;
+        let mut batch = Vec::with_capacity(PULL_BATCH);
+        loop {
+            let row = rows.try_next().await?;
+            let done = row.is_none();
+            batch.extend(row);
+            if batch.len() < PULL_BATCH && !done {
+                continue;
+            }
+            self.apply(std::mem::take(&mut batch), &mut names, &mut mismatch);
+            if done {
+                break;
+            }
+        }
+        if let Some(got) = mismatch
+            && !self
+                .stored_mismatch_logged
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            let expected = self.index.read().map_or(0, |i| i.dim);
+            tracing::warn!(model = %self.model, "semantic index: stored vectors skipped: {}",
+                EmbedError::Dimension { expected, got });
+        }
+        Ok(())
+    }
+
+    /// Puts stored vectors into the in-memory index.
+    fn apply(
+        &self,
+        rows: Vec<StoredVector>,
+        names: &mut HashMap<String, Arc<str>>,
+        mismatch: &mut Option<usize>,
+    ) {
         let mut intern = |s: String| names.entry(s.clone()).or_insert_with(|| s.into()).clone();
         let Ok(mut index) = self.index.write() else {
-            return Ok(());
+            return;
         };
-        let mut mismatch = None;
         for (id, page, lang, blob, at) in rows {
             index.watermark = Some(index.watermark.map_or(at, |w| w.max(at)));
             // A source that did not tell its dimension: the stored vectors tell it.
@@ -473,7 +507,7 @@ impl SemanticIndex {
                 index.dim = blob.len() / 4;
             }
             if blob.len() != index.dim * 4 {
-                mismatch = Some(blob.len() / 4);
+                *mismatch = Some(blob.len() / 4);
                 continue;
             }
             let vector: Vec<f32> = blob
@@ -483,15 +517,6 @@ impl SemanticIndex {
             let (page, lang) = (intern(page), intern(lang));
             index.upsert(id, page, lang, &vector);
         }
-        if let Some(got) = mismatch
-            && !self
-                .stored_mismatch_logged
-                .swap(true, std::sync::atomic::Ordering::Relaxed)
-        {
-            tracing::warn!(model = %self.model, "semantic index: stored vectors skipped: {}",
-                EmbedError::Dimension { expected: index.dim, got });
-        }
-        Ok(())
     }
 
     /// Drops entries readers no longer see, and counts those waiting for an embedding.
