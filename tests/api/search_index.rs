@@ -36,7 +36,10 @@ async fn in_memory_every_match_is_counted() {
     let ready = app.get_json("/readyz").await;
     assert_eq!(ready["search_index"]["ready"], true, "{ready}");
     assert_eq!(ready["search_index"]["entries"], 2101, "{ready}");
-    assert!(ready["search_index"]["change"].as_i64().unwrap() > 0, "{ready}");
+    assert!(
+        ready["search_index"]["change"].as_i64().unwrap() > 0,
+        "{ready}"
+    );
 }
 
 #[tokio::test]
