@@ -549,7 +549,11 @@ impl LexicalIndex {
     async fn sync(&self, pool: &PgPool) -> anyhow::Result<()> {
         let begun = self.passes_begun.fetch_add(1, Ordering::AcqRel) + 1;
         let result = self.sync_inner(pool).await;
-        self.passes_done.fetch_max(begun, Ordering::AcqRel);
+        // A failed pass holds nothing new: searches waiting for it keep waiting (and search
+        // in PostgreSQL when their wait ends).
+        if result.is_ok() {
+            self.passes_done.fetch_max(begun, Ordering::AcqRel);
+        }
         self.done.notify_waiters();
         result
     }
