@@ -355,3 +355,12 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// A second instance of faqd on `app`'s database; its base URL.
+pub fn second_instance(app: &TestApp) -> String {
+    let other = Application::build(&ServeSettings::for_tests(), app.pool.clone())
+        .expect("build a second instance");
+    let address = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    address
+}

@@ -3,20 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use faqd::app::Application;
-use faqd::config::ServeSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_app};
-
-/// A second instance of faqd on the test's database.
-fn second_instance(app: &TestApp) -> String {
-    let other = Application::build(&ServeSettings::for_tests(), app.pool.clone()).unwrap();
-    let address = format!("http://127.0.0.1:{}", other.port());
-    tokio::spawn(other.run_until_stopped());
-    address
-}
+use crate::helpers::{second_instance, send_json, spawn_app};
 
 async fn read(client: &reqwest::Client, url: &str) -> (u16, Value) {
     let res = client.get(url).send().await.unwrap();

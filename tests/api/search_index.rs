@@ -2,12 +2,11 @@
 //! change committed by any instance before it answers, and never holds a draft, a staged text
 //! or a hidden page; with it off, search runs in PostgreSQL and bounds its ranking.
 
-use faqd::app::Application;
 use faqd::config::ServeSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, second_instance, send_json, spawn_app, spawn_app_with};
 
 /// 2,100 entries about widgets and one about a gizmo.
 fn widgets() -> String {
@@ -56,14 +55,6 @@ async fn in_postgres_a_query_matching_more_than_the_rank_cap_says_its_total_is_a
     assert_eq!(narrow["total_is_estimate"], false);
     assert_eq!(narrow["total"], 1);
     assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
-}
-
-/// A second instance of faqd on the test's database.
-fn second_instance(app: &TestApp) -> String {
-    let other = Application::build(&ServeSettings::for_tests(), app.pool.clone()).unwrap();
-    let address = format!("http://127.0.0.1:{}", other.port());
-    tokio::spawn(other.run_until_stopped());
-    address
 }
 
 /// The questions a search on `base` finds for `q`.
