@@ -39,7 +39,7 @@ use uuid::Uuid;
 
 use crate::changes::ChangeSignal;
 use crate::highlight::{self, Lexeme};
-use crate::store::search::{Found, Highlight, Hit, PendingHighlight, Scope};
+use crate::store::search::{Found, Highlight, Hit, PendingHighlight, Scope, is_cjk};
 
 /// PostgreSQL's text search configurations (`faqd_ts_config`), with their stemmer.
 const CONFIGS: [(&str, Option<Language>); 16] = [
@@ -661,11 +661,6 @@ impl LexicalIndex {
             .collect()
     }
 
-    /// The metadata of an indexed entry.
-    fn meta(&self, id: &Uuid) -> Option<Arc<DocMeta>> {
-        self.docs.read().ok()?.get(id).cloned()
-    }
-
     /// The metadata of indexed entries, under one lock.
     fn metas(&self, ids: &[Option<Uuid>]) -> Vec<Option<Arc<DocMeta>>> {
         let Ok(docs) = self.docs.read() else {
@@ -961,9 +956,11 @@ impl LexicalIndex {
     /// The hits of `ids` in scope (in that order), highlighted for the words of `text`,
     /// answers pending: the semantic side's hits that the words did not find.
     pub fn hits_by_ids(&self, ids: &[Uuid], text: &str, scope: &Scope<'_>) -> Vec<Hit> {
+        let wanted: Vec<Option<Uuid>> = ids.iter().copied().map(Some).collect();
         ids.iter()
-            .filter_map(|id| {
-                let meta = self.meta(id)?;
+            .zip(self.metas(&wanted))
+            .filter_map(|(id, meta)| {
+                let meta = meta?;
                 if scope.page.is_some_and(|p| p != meta.page)
                     || scope.lang.is_some_and(|l| l != meta.lang)
                 {
@@ -1369,10 +1366,6 @@ impl TokenStream for WordStream<'_> {
             .min(self.tokens.len().saturating_sub(1));
         &mut self.tokens[at]
     }
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
 }
 
 /// Starts the index: built in the background, then kept current from the change log's

@@ -100,7 +100,7 @@ impl Terms {
 }
 
 /// Hiragana, katakana, CJK ideographs and Hangul: the scripts indexed by character pairs.
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
 }
 
