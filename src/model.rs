@@ -117,6 +117,22 @@ pub struct Page {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How the page's questions were found (`front-matter` when the import took them from a
+    /// front-matter list); not part of the resource.
+    #[serde(skip)]
+    pub question_style: String,
+}
+
+impl Page {
+    /// The page as `audience` may see it: for readers, the front-matter lists that the import
+    /// turned into entries are left out (readers see those entries as `entries`, where drafts,
+    /// staged text and deleted entries never show).
+    pub fn seen_by(mut self, audience: Audience) -> Self {
+        if audience == Audience::Reader && self.question_style == "front-matter" {
+            crate::content::yaml::drop_item_lists(&mut self.front_matter.0);
+        }
+        self
+    }
 }
 
 /// A page with its entries in order: everything a frontend needs to render it.

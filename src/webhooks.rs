@@ -238,9 +238,9 @@ pub struct Event {
 pub struct EventData {
     /// The entry, for `entry.*` events.
     pub entry_id: Option<Uuid>,
-    /// Its slug at delivery time.
+    /// Its slug when the change happened.
     pub entry_slug: Option<String>,
-    /// The page's slug and language.
+    /// The page's slug and language when the change happened.
     pub page: String,
     pub lang: String,
     /// Where to read the changed resource (relative to faqd's base URL).
@@ -413,12 +413,10 @@ async fn dispatch_due(
              RETURNING d.*
          )
          SELECT d.id, d.change_id, d.attempts, d.retry_from, w.url, w.secret,
-                c.kind, c.at, c.entry_id, e.slug AS entry_slug, p.slug AS page, p.lang
+                c.kind, c.at, c.entry_id, c.entry_slug, c.page_slug AS page, c.lang
          FROM claimed d
          JOIN webhooks w ON w.id = d.webhook_id
-         JOIN changes c ON c.id = d.change_id
-         JOIN pages p ON p.id = c.page_id
-         LEFT JOIN entries e ON e.id = c.entry_id",
+         JOIN changes c ON c.id = d.change_id",
     )
     .bind(BATCH)
     .bind(lease)

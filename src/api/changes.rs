@@ -21,23 +21,38 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// One change readers can see.
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Change {
-    /// Grows with every change; the feed's order.
+    /// The change's id: unique, and growing within a transaction. The feed's order is the
+    /// cursor's (by transaction, then id), not always by id.
     pub id: i64,
     /// `entry.created`, `entry.updated`, `entry.published`, `entry.unpublished`,
-    /// `entry.deleted`, `entry.restored`, `page.imported`, `page.updated`, `page.deleted`,
+    /// `entry.deleted`, `entry.restored`, `entry.moved`, `page.imported`, `page.updated`,
+    /// `page.reordered`, `page.published`, `page.unpublished`, `page.deleted`,
     /// `page.restored`.
     #[schema(example = "entry.updated")]
     pub kind: String,
     pub at: DateTime<Utc>,
     /// The entry, for `entry.*` changes.
     pub entry_id: Option<Uuid>,
-    /// Its slug now (it may have changed since).
+    /// Its slug when the change happened.
     pub entry_slug: Option<String>,
-    /// The page's slug and language.
+    /// The page's slug and language when the change happened (for a removal, the page
+    /// readers saw the entry on; for `entry.moved`, the page it moved to).
     #[schema(example = "faq")]
     pub page: String,
     #[schema(example = "en")]
     pub lang: String,
+    /// For `entry.moved`: the page the entry left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub from_page: Option<String>,
+    /// For `entry.moved`: the language of the page the entry left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub from_lang: Option<String>,
+    /// The position after this change (the cursor's order).
+    #[serde(skip)]
+    #[sqlx(rename = "xid")]
+    pub xid: i64,
 }
 
 /// A page of the change feed.
@@ -88,30 +103,15 @@ pub async fn list_changes(
     caller: Caller,
     query: web::Query<ChangesQuery>,
 ) -> ApiResult<HttpResponse> {
-    let after: i64 = query
-        .since
-        .as_deref()
-        .map(Cursor::decode)
-        .transpose()?
-        .unwrap_or(0);
+    let after = match query.since.as_deref() {
+        Some(cursor) => FeedCursor::decode(cursor)?,
+        None => FeedCursor::default(),
+    };
     let limit = i64::from(query.limit.unwrap_or_default().get());
-    let mut conn = state.conn().await?;
-    let mut items: Vec<Change> = sqlx::query_as(
-        "SELECT c.id, c.kind, c.at, c.entry_id, e.slug AS entry_slug, p.slug AS page, p.lang
-         FROM changes c
-         JOIN pages p ON p.id = c.page_id
-         LEFT JOIN entries e ON e.id = c.entry_id
-         WHERE c.id > $1
-         ORDER BY c.id
-         LIMIT $2",
-    )
-    .bind(after)
-    .bind(limit + 1)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut items = read_feed(&state, after, limit).await?;
     let has_more = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    let last = items.last().map_or(after, |c| c.id);
+    let last = items.last().map_or(after, |c| FeedCursor(c.xid, c.id));
     let last_modified = items.last().map(|c| c.at);
     Cacheable {
         req: &req,
@@ -122,7 +122,86 @@ pub async fn list_changes(
     }
     .json(&ChangeList {
         items,
-        next_cursor: Cursor::encode(&last),
+        next_cursor: last.encode(),
         has_more,
     })
+}
+
+/// A position in the feed: the transaction id and the id of the last change read. Rows are
+/// served in `(xid, id)` order and only once every transaction that could still add a row
+/// before them has ended, so a reader that follows the cursor never skips a late commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct FeedCursor(i64, i64);
+
+impl FeedCursor {
+    fn encode(self) -> String {
+        Cursor::encode(&(self.0, self.1))
+    }
+
+    /// The cursors this feed issues; a bare id (as issued before transaction ids were kept)
+    /// continues from the start of that id's transaction.
+    fn decode(cursor: &str) -> Result<Self, crate::error::ApiError> {
+        Cursor::decode::<(i64, i64)>(cursor)
+            .map(|(xid, id)| Self(xid, id))
+            .or_else(|_| Cursor::decode::<i64>(cursor).map(|id| Self(LEGACY, id)))
+    }
+}
+
+/// The transaction id of a bare-id cursor: looked up from its change.
+const LEGACY: i64 = -1;
+
+/// How long a read waits for transactions that started before the newest visible change to
+/// end (a write in flight elsewhere holds the feed's horizon back for its duration).
+const HORIZON_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Up to `limit + 1` changes after `after`, oldest first, among those no running transaction
+/// can still precede.
+async fn read_feed(state: &AppState, after: FeedCursor, limit: i64) -> ApiResult<Vec<Change>> {
+    let after = if after.0 == LEGACY {
+        let mut conn = state.conn().await?;
+        let xid: Option<i64> =
+            sqlx::query_scalar("SELECT xid::text::bigint FROM changes WHERE id = $1")
+                .bind(after.1)
+                .fetch_optional(&mut *conn)
+                .await?;
+        FeedCursor(xid.unwrap_or(0), after.1)
+    } else {
+        after
+    };
+    let deadline = tokio::time::Instant::now() + HORIZON_WAIT;
+    loop {
+        let mut conn = state.conn().await?;
+        let rows: Vec<Change> = sqlx::query_as(
+            "SELECT c.id, c.kind, c.at, c.entry_id, c.entry_slug, c.page_slug AS page, c.lang,
+                    c.from_page_slug AS from_page, c.from_lang, c.xid::text::bigint AS xid
+             FROM changes c
+             WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
+               AND (c.xid, c.id) > ($1::text::xid8, $2)
+             ORDER BY c.xid, c.id
+             LIMIT $3",
+        )
+        .bind(after.0.to_string())
+        .bind(after.1)
+        .bind(limit + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.len() as i64 > limit || tokio::time::Instant::now() >= deadline {
+            return Ok(rows);
+        }
+        // Committed changes past the horizon: wait for the transactions before them to end.
+        let held_back: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM changes c
+                            WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot())
+                              AND (c.xid, c.id) > ($1::text::xid8, $2))",
+        )
+        .bind(after.0.to_string())
+        .bind(after.1)
+        .fetch_one(&mut *conn)
+        .await?;
+        if !held_back {
+            return Ok(rows);
+        }
+        drop(conn);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -512,6 +512,7 @@ async fn set_deleted(
     .bind(deleted)
     .execute(&mut *tx)
     .await?;
-    // The page's other languages list it among their translations no more (or again).
-    pages::bump_translations(tx, &target.slug, target.id).await
+    // The page's other languages list it among their translations no more (or again): the
+    // page trigger bumps them (`0011_visibility.sql`).
+    Ok(())
 }

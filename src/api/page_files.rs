@@ -169,6 +169,37 @@ pub enum QuestionStyleDoc {
     Data,
 }
 
+/// How long a file may take to parse before the import is refused. Real files take
+/// milliseconds; the parsers are bounded (`content::limits`), so this is a second line of defence.
+const PARSE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Parses the file on the blocking pool, within [`PARSE_TIME_LIMIT`]: the async workers that
+/// answer every reader never run the parsers, and a file that takes too long is refused.
+async fn parse_off_the_workers(
+    text: String,
+    data_ext: Option<&'static str>,
+    questions: Option<content::QuestionStyle>,
+) -> ApiResult<content::ParsedPage> {
+    let task = tokio::task::spawn_blocking(move || match data_ext {
+        Some(ext) => content::parse_data(&text, ext == "toml"),
+        None => content::parse_page(&text, questions),
+    });
+    match tokio::time::timeout(PARSE_TIME_LIMIT, task).await {
+        Ok(Ok(Ok(parsed))) => Ok(parsed),
+        Ok(Ok(Err(e))) => Err(unprocessable(e.to_string())),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the page parser failed");
+            Err(unprocessable(
+                "the file could not be read as a page: the parser stopped on it".to_owned(),
+            ))
+        }
+        Err(_) => Err(unprocessable(format!(
+            "the file took longer than {} s to read: split it, or simplify its structure",
+            PARSE_TIME_LIMIT.as_secs()
+        ))),
+    }
+}
+
 /// Import a page file
 ///
 /// Creates or updates the page from a page file (at most 1 MiB): Hugo Markdown
@@ -233,11 +264,7 @@ pub async fn import_page(
     } else {
         None
     };
-    let parsed = match data_ext {
-        Some(ext) => content::parse_data(&text, ext == "toml"),
-        None => content::parse_page(&text, query.questions),
-    }
-    .map_err(|e| unprocessable(e.to_string()))?;
+    let parsed = parse_off_the_workers(text, data_ext, query.questions).await?;
 
     let slug = match query.slug {
         Some(slug) => slug,

@@ -257,6 +257,7 @@ impl<'a> Iterator for Lines<'a> {
 }
 
 fn parse_yaml(text: &str) -> Result<Value, ImportError> {
+    super::limits::check_yaml(text).map_err(ImportError::FrontMatter)?;
     let mut yaml: serde_norway::Value = serde_norway::from_str(text)
         .map_err(|e| ImportError::FrontMatter(format!("YAML syntax error: {e}")))?;
     // Hugo's YAML reader honours `<<` merge keys; keep their meaning rather than a literal `<<` key.
@@ -345,6 +346,7 @@ fn float_to_json(f: Option<f64>, text: impl FnOnce() -> String) -> Value {
 
 fn parse_toml(source: &str, content: std::ops::Range<usize>) -> Result<Value, ImportError> {
     let text = &source[content.clone()];
+    super::limits::check_toml(text).map_err(ImportError::FrontMatter)?;
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         let message = e.message().trim_end();
         let Some(span) = e.span() else {

@@ -75,6 +75,7 @@ pub fn items(
     heading_text: impl Fn(Range<usize>) -> Option<(String, Range<usize>, u8)>,
 ) -> Vec<Item> {
     let tags = scan(source, range, code);
+    let same_name = same_name_matches(&tags);
     let mut items = Vec::new();
     let mut i = 0;
     while i < tags.len() {
@@ -83,7 +84,7 @@ pub fn items(
             i += 1;
             continue;
         }
-        let Some(j) = closing_of(&tags, i) else {
+        let Some(j) = closing_of(&tags, i, &same_name) else {
             i += 1;
             continue;
         };
@@ -142,29 +143,56 @@ fn is_item_name(name: &str) -> bool {
     ITEM_NAMES.contains(&name) || name.starts_with("faq")
 }
 
+/// How far past an opening FAQ tag [`closing_of`] looks for a closing tag of another FAQ name.
+/// A real item holds a handful of tags; the bound keeps a file of unclosed tags linear.
+const LOOKAHEAD: usize = 256;
+
+/// For every opening tag, the closing tag of the same name that closes it (nesting counted),
+/// found in one pass with a stack per name.
+fn same_name_matches(tags: &[Tag]) -> Vec<Option<usize>> {
+    let mut matches = vec![None; tags.len()];
+    let mut open: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (j, tag) in tags.iter().enumerate() {
+        let stack = open.entry(tag.name.as_str()).or_default();
+        if tag.closing {
+            if let Some(i) = stack.pop() {
+                matches[i] = Some(j);
+            }
+        } else {
+            stack.push(j);
+        }
+    }
+    matches
+}
+
 /// The index of the tag that closes the one opened at `i`: the same name's closing tag
-/// (nesting counted), else, for a FAQ item closed by another FAQ name (`{{< faq-osi >}}` …
-/// `{{</ faq-leaf >}}`), the first FAQ closing tag before the next FAQ item opens.
-fn closing_of(tags: &[Tag], i: usize) -> Option<usize> {
+/// (nesting counted, from `same_name`), else, for a FAQ item closed by another FAQ name
+/// (`{{< faq-osi >}}` … `{{</ faq-leaf >}}`), the first FAQ closing tag before the next FAQ item
+/// opens (looked for within [`LOOKAHEAD`] tags).
+fn closing_of(tags: &[Tag], i: usize, same_name: &[Option<usize>]) -> Option<usize> {
     let open = &tags[i];
+    let same = same_name.get(i).copied().flatten();
+    if !is_item_name(&open.name) {
+        return same;
+    }
     let mut depth = 0usize;
     let mut fallback = None;
-    for (j, tag) in tags.iter().enumerate().skip(i + 1) {
+    for (j, tag) in tags.iter().enumerate().skip(i + 1).take(LOOKAHEAD) {
         if tag.name == open.name {
             match (tag.closing, depth) {
                 (true, 0) => return Some(j),
                 (true, _) => depth -= 1,
                 (false, _) => depth += 1,
             }
-        } else if is_item_name(&open.name) && is_item_name(&tag.name) {
+        } else if is_item_name(&tag.name) {
             if tag.closing {
                 fallback = fallback.or(Some(j));
             } else if depth == 0 {
-                break;
+                return fallback;
             }
         }
     }
-    fallback
+    same.or(fallback)
 }
 
 /// Every shortcode tag in `source[range]` outside `code`.
@@ -173,7 +201,12 @@ fn scan(source: &str, range: Range<usize>, code: &[Range<usize>]) -> Vec<Tag> {
     let mut at = range.start;
     while let Some(found) = source.get(at..range.end).and_then(|s| s.find("{{")) {
         let start = at + found;
-        if let Some(block) = code.iter().find(|c| c.contains(&start)) {
+        // `code` is in source order: the block that may hold `start` is the last one opening
+        // at or before it (a binary search, so that many blocks and tags stay linear).
+        let before = code.partition_point(|c| c.start <= start);
+        if let Some(block) = before.checked_sub(1).and_then(|b| code.get(b))
+            && block.contains(&start)
+        {
             at = block.end.max(start + 2);
             continue;
         }
@@ -261,6 +294,11 @@ fn parse_tag(source: &str, start: usize, limit: usize) -> Option<Tag> {
                 closing: false,
                 args,
             });
+        }
+        // A tag never holds another one: `{{` here means this one was never closed (and
+        // stopping keeps a file of unclosed tags linear).
+        if bytes[pos..].starts_with(b"{{") {
+            return None;
         }
         // name=value or a positional value.
         let mut arg_name = None;

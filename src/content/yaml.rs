@@ -227,6 +227,7 @@ fn key_in(key: &str, list: &[&str]) -> bool {
 /// of `source`). A YAML syntax error is returned as a message with its line.
 pub fn items(source: &str, range: Range<usize>) -> Result<Vec<YamlItem>, String> {
     let text = source.get(range.clone()).unwrap_or_default();
+    super::limits::check_yaml(text)?;
     let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| range.start + i).collect();
     offsets.push(range.end);
     let mut builder = Builder {
@@ -394,6 +395,40 @@ fn item_of(
     })
 }
 
+/// Removes from a front matter (as JSON) every top-level key whose value holds a
+/// question/answer item by the rules of [`items`]: what an import turned into entries.
+pub fn drop_item_lists(front_matter: &mut serde_json::Value) {
+    if let serde_json::Value::Object(map) = front_matter {
+        map.retain(|_, value| !holds_item(value));
+    }
+}
+
+/// Whether `value` is or holds (at any depth, walked without recursion) a mapping with a
+/// question-like and an answer-like key.
+fn holds_item(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => {
+                let has = |keys: &[&str]| {
+                    map.iter()
+                        .any(|(k, v)| key_in(k, keys) && (v.is_string() || v.is_array()))
+                };
+                let flat = map.values().all(|v| !v.is_array() && !v.is_object());
+                if (has(QUESTION_KEYS) || (flat && has(FALLBACK_QUESTION_KEYS))) && has(ANSWER_KEYS)
+                {
+                    return true;
+                }
+                pending.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The offset of the `- ` that opens the sequence entry whose mapping starts at `start`, or
 /// `start` when the mapping is not a block sequence entry.
 fn dash_before(source: &str, start: usize) -> usize {
@@ -446,6 +481,7 @@ fn json_string(text: &str) -> String {
 /// Finds every question/answer item of a TOML data file (`[[faq]]` tables with `question` and
 /// `answer`, or `q`/`a`, optionally a `type`/`section`), with byte spans.
 pub fn items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
+    super::limits::check_toml(source)?;
     let table = toml::de::DeTable::parse(source).map_err(|e| format!("invalid TOML: {e}"))?;
     let root = toml_node(
         source,

@@ -417,10 +417,8 @@ pub async fn import_page(
         page.version
     };
 
-    // Other languages of the page list this one among their translations.
-    if created || page.deleted || page.draft != fields.draft {
-        pages::bump_translations(&mut tx, slug, page.id).await?;
-    }
+    // Other languages of the page list this one among their translations: the page trigger
+    // bumps them when it appears or leaves (`0011_visibility.sql`).
     if created || report.changed() || page.differs(&fields) {
         sqlx::query(
             "SELECT faqd_refresh_search_many(array(SELECT id FROM entries WHERE page_id = $1))",

@@ -12,7 +12,7 @@ pub type PageKey = (String, String);
 fn page_columns(audience: Audience) -> String {
     format!(
         "p.slug, p.lang, p.title, p.description, p.draft, p.front_matter, p.intro, p.version,
-         p.created_at, p.updated_at,
+         p.created_at, p.updated_at, p.question_style,
          (SELECT count(*) FROM {entries} e WHERE e.page_id = p.id) AS entry_count,
          ARRAY(SELECT t.lang FROM pages t
                WHERE t.slug = p.slug AND t.id <> p.id AND {t_visible}
@@ -41,13 +41,14 @@ pub async fn list(
         columns = page_columns(audience),
         visible = audience.pages_visible("p"),
     );
-    sqlx::query_as(&sql)
+    let pages: Vec<Page> = sqlx::query_as(&sql)
         .bind(lang)
         .bind(after.map(|k| k.0.as_str()))
         .bind(after.map(|k| k.1.as_str()))
         .bind(i64::from(limit))
         .fetch_all(conn)
-        .await
+        .await?;
+    Ok(pages.into_iter().map(|p| p.seen_by(audience)).collect())
 }
 
 /// How many pages [`list`] matches over all its cursor pages, and when the newest changed.
@@ -94,11 +95,12 @@ pub async fn get(
         columns = page_columns(audience),
         visible = audience.pages_visible("p"),
     );
-    sqlx::query_as(&sql)
+    let page: Option<Page> = sqlx::query_as(&sql)
         .bind(slug)
         .bind(lang)
         .fetch_optional(conn)
-        .await
+        .await?;
+    Ok(page.map(|p| p.seen_by(audience)))
 }
 
 /// A page's row as an import sees it (deleted pages included), locked for the
@@ -198,23 +200,6 @@ pub async fn lock_or_create(
     .fetch_one(conn)
     .await?;
     Ok((row, inserted.is_some()))
-}
-
-/// Bumps the other languages of page `slug`: their `translations` changed.
-pub async fn bump_translations(
-    conn: &mut PgConnection,
-    slug: &str,
-    except: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE pages SET version = version + 1, updated_at = now()
-         WHERE slug = $1 AND id <> $2 AND deleted_at IS NULL",
-    )
-    .bind(slug)
-    .bind(except)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Writes an import's page fields; `bump` says whether readers see a change
