@@ -69,6 +69,19 @@ pub fn api_doc_json() -> String {
     }
 }
 
+/// Forgets idle rate-limit clients every minute, so that state grows with the clients of the
+/// last minute, not with every address ever seen.
+fn spawn_rate_limit_pruner(limits: Arc<crate::ratelimit::RateLimits>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            limits.prune();
+        }
+    });
+}
+
 /// A bound, not yet running HTTP server.
 pub struct Application {
     port: u16,
@@ -93,6 +106,7 @@ impl Application {
             settings.rate_limit_writes,
             settings.rate_limit_search,
         );
+        spawn_rate_limit_pruner(rate_limits.clone());
         crate::lexicon::configure(&settings.lexicons);
         let changes = crate::changes::start(&pool);
         let lexical = settings

@@ -204,7 +204,10 @@ impl From<sqlx::Error> for ApiError {
         if let sqlx::Error::Database(db) = &err
             && matches!(db.code().as_deref(), Some("22021" | "22P05"))
         {
-            return Self::BadRequest("text must not contain NUL bytes".to_owned());
+            return Self::validation(vec![FieldError::new(
+                "body",
+                "text must not contain NUL characters (\\u0000)",
+            )]);
         }
         Self::internal(err)
     }

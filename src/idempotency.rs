@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::api::http::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::store::idempotency::Claimed;
 
 /// The request header.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -159,14 +160,14 @@ async fn claim(
         return Ok(Claim::Run);
     }
     let row: Option<StoredRow> = sqlx::query_as(
-        "SELECT fingerprint, status, headers, body, true FROM idempotency_keys
+        "SELECT fingerprint, status, headers, body, committed FROM idempotency_keys
          WHERE principal = $1 AND key = $2",
     )
     .bind(principal)
     .bind(key)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((stored_print, status, headers, body, _)) = row else {
+    let Some((stored_print, status, headers, body, committed)) = row else {
         // Deleted between the two statements (its first request failed): run this one.
         return Ok(Claim::Run);
     };
@@ -177,6 +178,13 @@ async fn claim(
         )]));
     }
     let Some(status) = status else {
+        if committed {
+            return Err(ApiError::Conflict(
+                "the request with this Idempotency-Key was carried out, but its answer was lost; \
+                 read the resource to see its state, and use a new key for a new request"
+                    .to_owned(),
+            ));
+        }
         return Err(ApiError::Conflict(
             "a request with this Idempotency-Key is still being processed, or its outcome is \
              unknown; read the resource to see whether it happened, and use a new key"
@@ -205,13 +213,8 @@ async fn claim(
     Ok(Claim::Replay(res.body(body.unwrap_or_default())))
 }
 
-async fn release(state: &AppState, principal: &str, key: &str) {
-    let result = sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
-        .bind(principal)
-        .bind(key)
-        .execute(&state.pool)
-        .await;
-    if let Err(err) = result {
+async fn release(state: &AppState, claim: &Claimed) {
+    if let Err(err) = crate::store::idempotency::release(&state.pool, claim).await {
         tracing::warn!(error = %err, "could not release an idempotency key");
     }
 }
@@ -266,16 +269,20 @@ pub async fn guard(
         Ok(Claim::Replay(res)) => return Ok(req.into_response(res)),
         Err(err) => return Ok(req.into_response(err.error_response())),
     }
-    let res = match next.call(req).await {
+    let claimed = Claimed {
+        principal: principal.clone(),
+        key: key.clone(),
+    };
+    let res = match crate::store::idempotency::within(claimed.clone(), next.call(req)).await {
         Ok(res) => res,
         Err(err) => {
-            release(&state, &principal, &key).await;
+            release(&state, &claimed).await;
             return Err(err);
         }
     };
     let status = res.status();
     if !kept(status) {
-        release(&state, &principal, &key).await;
+        release(&state, &claimed).await;
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();
@@ -283,7 +290,7 @@ pub async fn guard(
     let body = match actix_web::body::to_bytes(body).await {
         Ok(bytes) => bytes,
         Err(err) => {
-            release(&state, &principal, &key).await;
+            release(&state, &claimed).await;
             return Err(actix_web::error::ErrorInternalServerError(
                 err.into().to_string(),
             ));
@@ -306,9 +313,10 @@ pub async fn guard(
     .execute(&state.pool)
     .await;
     if let Err(err) = stored {
-        // The write itself succeeded: answer it; a retry with this key will run again.
+        // The write itself succeeded: answer it. A retry with this key is a 409 (its write
+        // committed), never a second run.
         tracing::warn!(error = %err, "could not keep an idempotent answer");
-        release(&state, &principal, &key).await;
+        release(&state, &claimed).await;
     }
     let mut rebuilt = HttpResponse::build(status);
     for (name, value) in head.headers() {

@@ -10,7 +10,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
-use actix_web::{ResponseError, web};
+use actix_web::{HttpMessage, ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -81,27 +81,86 @@ pub fn budget_of(method: &Method, path: &str) -> Option<Limited> {
     }
 }
 
-/// The client a request counts against: its bearer token (hashed), else its address (the peer,
-/// or behind a trusted proxy the address it forwarded: see [`crate::proxy`]).
+/// The most clients a budget keeps state for. Past it, idle clients are dropped first; if
+/// that is not enough, new clients share one of [`OVERFLOW_BUCKETS`] budgets by the hash of
+/// their key, so that memory stays bounded whatever the number of addresses.
+const MAX_CLIENTS: usize = 100_000;
+const OVERFLOW_BUCKETS: u8 = 64;
+
+/// The client a request counts against: its token (by the token's id, however the
+/// `Authorization` header spells it: authentication ran first), else its address (the peer, or
+/// behind a trusted proxy the address it forwarded: see [`crate::proxy`]); an IPv6 address by
+/// its /64, the block one subscriber gets, so one host cannot spread over 2^64 budgets.
 fn client_key(req: &ServiceRequest) -> [u8; 16] {
     let mut hasher = Sha256::new();
-    match req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(auth) => hasher.update(auth.as_bytes()),
-        None => {
-            let client = crate::proxy::client_ip(req.request())
-                .map(|ip| ip.to_string())
-                .unwrap_or_default();
-            hasher.update(client.as_bytes());
+    let principal = req
+        .extensions()
+        .get::<crate::auth::Principal>()
+        .map(|p| p.token_id);
+    match principal {
+        Some(token_id) => {
+            hasher.update(b"token:");
+            hasher.update(token_id.to_be_bytes());
         }
+        None => match crate::proxy::client_ip(req.request()) {
+            Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                hasher.update(b"ip6:");
+                hasher.update(&v6.octets()[..8]);
+            }
+            Some(ip) => {
+                let ip = match ip {
+                    std::net::IpAddr::V6(v6) => {
+                        v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4)
+                    }
+                    v4 => v4,
+                };
+                hasher.update(b"ip:");
+                hasher.update(ip.to_string().as_bytes());
+            }
+            None => hasher.update(b"unknown"),
+        },
     }
     let digest = hasher.finalize();
     let mut key = [0u8; 16];
     key.copy_from_slice(&digest[..16]);
     key
+}
+
+impl Budget {
+    /// The key to count `key` under: itself while the budget has room, else (for a client it
+    /// does not know yet) a shared overflow bucket.
+    fn bounded(&self, key: [u8; 16]) -> [u8; 16] {
+        if self.limiter.len() < MAX_CLIENTS {
+            return key;
+        }
+        self.limiter.retain_recent();
+        if self.limiter.len() < MAX_CLIENTS {
+            return key;
+        }
+        let mut bucket = [0xff; 16];
+        bucket[0] = key[0] % OVERFLOW_BUCKETS;
+        bucket
+    }
+}
+
+impl RateLimits {
+    /// Forgets clients whose budget is full again (they have been idle for at least a
+    /// minute), and gives the memory back. Run on a schedule by the server.
+    pub fn prune(&self) {
+        for budget in [&self.writes, &self.search].into_iter().flatten() {
+            budget.limiter.retain_recent();
+            budget.limiter.shrink_to_fit();
+        }
+    }
+
+    /// How many clients the budgets hold state for.
+    pub fn clients(&self) -> usize {
+        [&self.writes, &self.search]
+            .into_iter()
+            .flatten()
+            .map(|b| b.limiter.len())
+            .sum()
+    }
 }
 
 /// Middleware: counts writes and searches per client.
@@ -114,7 +173,7 @@ pub async fn limit(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let limit = budget.per_minute.to_string();
-    match budget.limiter.check_key(&client_key(&req)) {
+    match budget.limiter.check_key(&budget.bounded(client_key(&req))) {
         Ok(snapshot) => {
             let remaining = snapshot.remaining_burst_capacity().to_string();
             let mut res = next.call(req).await?;

@@ -69,7 +69,7 @@ pub enum WritableStatusDoc {
 // [`EntryBody`] and check its rules in [`validate`] (a missing required field is a 422
 // there); these types only tell clients, generators and fuzzers what each operation
 // requires. A unit test keeps their fields those of `EntryBody`. Text may hold no NUL
-// character (400), and a question or a tag must hold more than white space (422).
+// character, and a question or a tag must hold more than white space (422 naming the field).
 
 /// A question or a tag: no NUL character, and more than white space.
 const NON_BLANK_TEXT: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
@@ -317,6 +317,33 @@ pub async fn validate(
     current_slug: Option<&str>,
 ) -> Result<ValidEntry, ApiError> {
     let mut errors = Vec::new();
+    let nul = |text: &Option<String>| text.as_deref().is_some_and(|t| t.contains('\0'));
+    for (field, text) in [
+        ("page", &body.page),
+        ("lang", &body.lang),
+        ("question", &body.question),
+        ("answer", &body.answer),
+        ("slug", &body.slug),
+        ("section", &body.section),
+    ] {
+        if nul(text) {
+            errors.push(FieldError::new(
+                field,
+                "must not contain NUL characters (\\u0000)",
+            ));
+        }
+    }
+    for (i, tag) in body.tags.iter().flatten().enumerate() {
+        if tag.contains('\0') {
+            errors.push(FieldError::new(
+                format!("tags[{i}]"),
+                "must not contain NUL characters (\\u0000)",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let mut broken = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
     let question = match body.question.as_deref().map(str::trim) {

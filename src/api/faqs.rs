@@ -274,7 +274,7 @@ pub async fn create_faq(
     if published {
         entries::bump_pages(&mut tx, &[valid.page_id]).await?;
     }
-    tx.commit().await?;
+    crate::store::idempotency::commit(tx).await?;
 
     let entry = editor_view(&state, id).await?;
     Ok(HttpResponse::Created()
@@ -469,7 +469,7 @@ pub async fn delete_faq(
     if current.status != EntryStatus::Draft {
         entries::bump_pages(&mut tx, &[current.page_id]).await?;
     }
-    tx.commit().await?;
+    crate::store::idempotency::commit(tx).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -503,7 +503,7 @@ pub(crate) async fn update_entry(
     .await?;
     let changed = apply_update(&mut tx, &current, &valid, stage, kind, &principal.name).await?;
     if changed {
-        tx.commit().await?;
+        crate::store::idempotency::commit(tx).await?;
     } else {
         // Nothing differs: no new version.
         tx.rollback().await?;

@@ -149,7 +149,7 @@ pub async fn restore_faq(
             entries::bump_pages(&mut tx, &[page_id]).await?;
         }
     }
-    tx.commit().await?;
+    crate::store::idempotency::commit(tx).await?;
     let entry = editor_view(&state, id).await?;
     Ok(written(entry))
 }

@@ -215,7 +215,7 @@ pub async fn reorder_page(
             .await?;
         entries::bump_pages(&mut tx, &[target.id]).await?;
     }
-    tx.commit().await?;
+    crate::store::idempotency::commit(tx).await?;
     page_response(&state, &target.slug, &target.lang).await
 }
 
@@ -294,7 +294,7 @@ pub async fn patch_page(
     let precondition = write::if_match(&req)?;
     precondition.check(target.version)?;
 
-    let mut errors = Vec::new();
+    let mut errors = write::nul_errors(&patch_value);
     if patch
         .title
         .as_ref()
@@ -411,7 +411,7 @@ pub async fn patch_page(
     .bind(&raw)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    crate::store::idempotency::commit(tx).await?;
     page_response(&state, &target.slug, &target.lang).await
 }
 
@@ -452,7 +452,7 @@ pub async fn delete_page(
     let precondition = write::if_match(&req)?;
     precondition.check(target.version)?;
     set_deleted(&mut tx, &target, true).await?;
-    tx.commit().await?;
+    crate::store::idempotency::commit(tx).await?;
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .finish())
@@ -494,7 +494,7 @@ pub async fn restore_page(
     let precondition = write::if_match(&req)?;
     precondition.check(target.version)?;
     set_deleted(&mut tx, &target, false).await?;
-    tx.commit().await?;
+    crate::store::idempotency::commit(tx).await?;
     page_response(&state, &target.slug, &target.lang).await
 }
 

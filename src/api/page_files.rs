@@ -200,6 +200,24 @@ async fn parse_off_the_workers(
     }
 }
 
+/// One question and its answer in a JSON data file (documentation of the JSON form of an
+/// import; the importer also reads the short keys `q`/`a`, `title`/`content`, `name`/`text`, and
+/// items nested in titled sections, as in Markdown front matter and YAML data files).
+#[derive(utoipa::ToSchema)]
+#[schema(as = ImportItem)]
+#[allow(dead_code)] // documentation only: the handler reads the file as text
+pub struct ImportItemDoc {
+    /// The question.
+    #[schema(example = "How do I reset my password?")]
+    pub question: String,
+    /// The answer, in Markdown.
+    #[schema(example = "Use the *Forgot password* link.")]
+    pub answer: String,
+    /// The section the question sits in.
+    #[schema(nullable = false)]
+    pub section: Option<String>,
+}
+
 /// Import a page file
 ///
 /// Creates or updates the page from a page file (at most 1 MiB): Hugo Markdown
@@ -216,7 +234,7 @@ async fn parse_off_the_workers(
         (String = "text/markdown", example = json!("---\ntitle: Help\n---\n\n## How do I reset my password?\n\nUse the *Forgot password* link.\n")),
         (String = "application/yaml", example = json!("- question: How do I reset my password?\n  answer: Use the *Forgot password* link.\n")),
         (String = "application/toml", example = json!("[[faq]]\nquestion = \"How do I reset my password?\"\nanswer = \"Use the *Forgot password* link.\"\n")),
-        (String = "application/json", example = json!("[{\"question\": \"How do I reset my password?\", \"answer\": \"Use the *Forgot password* link.\"}]")),
+        (Vec<ImportItemDoc> = "application/json", example = json!([{"question": "How do I reset my password?", "answer": "Use the *Forgot password* link."}])),
     )),
     security(("bearer" = [])),
     responses(

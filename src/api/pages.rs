@@ -6,6 +6,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use sha2::Digest as _;
+
 use crate::api::http::{AppState, Cacheable, negotiate_lang, page_etag};
 use crate::auth::Caller;
 use crate::domain::{Cursor, Lang, Limit, Slug};
@@ -143,17 +145,28 @@ pub async fn get_page(
         .ok_or_else(|| no_page(&slug, Some(&lang)))?;
     let entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
     // Readers' view changes exactly when the page's version does; editors' view
-    // also shows drafts, so it is validated by its bytes.
-    let etag = (audience == Audience::Reader).then(|| page_etag(&lang, page.version));
-    let last_modified = Some(page.updated_at);
+    // also shows drafts, so it is validated by its bytes as well, with the version first so
+    // that the page's writes accept it in `If-Match` (`W/"en-3.9f2c…"`).
+    let version = page.version;
+    let body = PageWithEntries { page, entries };
+    let etag = match audience {
+        Audience::Reader => page_etag(&lang, version),
+        Audience::Editor => {
+            let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+            let digest = sha2::Sha256::digest(&bytes);
+            let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            header::EntityTag::new_weak(format!("{lang}-{version}.{hash}"))
+        }
+    };
+    let last_modified = Some(body.page.updated_at);
     let mut res = Cacheable {
         req: &req,
         state: &state,
         audience,
-        etag,
+        etag: Some(etag),
         last_modified,
     }
-    .json(&PageWithEntries { page, entries })?;
+    .json(&body)?;
     let headers = res.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(&lang) {
         headers.insert(header::CONTENT_LANGUAGE, value);

@@ -10,7 +10,7 @@ use actix_web::{HttpMessage, HttpRequest, web};
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// The largest JSON body accepted: a 20,000-character answer in any script fits.
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
@@ -54,26 +54,55 @@ pub async fn read_body(
     Ok(body.freeze())
 }
 
-/// Parses JSON syntax: 400 with the parser's position when it is not JSON, or
-/// when a string holds a NUL character (which no text column can store).
+/// Parses JSON syntax: 400 with the parser's position when it is not JSON. Text holding a
+/// NUL character (which no text column can store) is well-formed: the handler refuses it with
+/// a 422 naming the field ([`nul_errors`]), in the contract's order (after `If-Match`).
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
-    if holds_nul(&value) {
-        return Err(ApiError::BadRequest(
-            "text must not contain NUL characters (\\u0000)".to_owned(),
-        ));
-    }
-    Ok(value)
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
 }
 
-fn holds_nul(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::String(s) => s.contains('\0'),
-        serde_json::Value::Array(items) => items.iter().any(holds_nul),
-        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
-        _ => false,
+/// A 422 field error for every string (or key) in `value` that holds a NUL character, named
+/// by its path (`question`, `tags[2]`, `front_matter.title`).
+pub fn nul_errors(value: &serde_json::Value) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut pending = vec![(String::new(), value)];
+    while let Some((path, value)) = pending.pop() {
+        match value {
+            serde_json::Value::String(s) if s.contains('\0') => errors.push(FieldError::new(
+                if path.is_empty() {
+                    "body".to_owned()
+                } else {
+                    path
+                },
+                "must not contain NUL characters (\\u0000)",
+            )),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    pending.push((format!("{path}[{i}]"), item));
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (key, item) in map {
+                    let field = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    if key.contains('\0') {
+                        errors.push(FieldError::new(
+                            field.clone(),
+                            "names must not contain NUL characters (\\u0000)",
+                        ));
+                    }
+                    pending.push((field, item));
+                }
+            }
+            _ => {}
+        }
     }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors
 }
 
 /// Reads a JSON value into `T`: 400 for a wrong JSON type or an unknown field.
@@ -152,7 +181,14 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
 
 /// The version a tag names (`3`, a page's `en-3`, an entry's `3.2`); `None` for a tag we
 /// never issue.
+/// The page version a page ETag names: `"<version>"`, `"<lang>-<version>"` (readers),
+/// `W/"<lang>-<version>.<hash>"` (editors, whose view also shows drafts), any of them with the
+/// content coding a compressed answer's tag carries (`"en-3-gzip"`).
 fn version_of(tag: &str) -> Option<i64> {
+    let tag = ["-gzip", "-br", "-zstd", "-deflate"]
+        .iter()
+        .find_map(|coding| tag.strip_suffix(coding))
+        .unwrap_or(tag);
     let tag = tag.rsplit('-').next()?;
     tag.split('.').next()?.parse().ok()
 }

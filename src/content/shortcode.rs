@@ -145,7 +145,7 @@ fn is_item_name(name: &str) -> bool {
 
 /// How far past an opening FAQ tag [`closing_of`] looks for a closing tag of another FAQ name.
 /// A real item holds a handful of tags; the bound keeps a file of unclosed tags linear.
-const LOOKAHEAD: usize = 256;
+const LOOKAHEAD: usize = 32;
 
 /// For every opening tag, the closing tag of the same name that closes it (nesting counted),
 /// found in one pass with a stack per name.
@@ -229,6 +229,12 @@ fn parse_tag(source: &str, start: usize, limit: usize) -> Option<Tag> {
         return None;
     }
     let close = if delim == b'<' { ">}}" } else { "%}}" };
+    // A tag never holds another tag's `{{`: it must close before the next one. This keeps a
+    // file of unclosed tags linear (each parse stops at the next `{{`).
+    let limit = source
+        .get(start + 2..limit)
+        .and_then(|rest| rest.find("{{"))
+        .map_or(limit, |next| start + 2 + next);
     let mut pos = start + 3;
     let skip_ws = |pos: &mut usize| {
         while *pos < limit && matches!(bytes.get(*pos), Some(b' ' | b'\t' | b'\r' | b'\n')) {

@@ -441,7 +441,7 @@ pub async fn import_page(
     if mode.dry_run {
         tx.rollback().await?;
     } else {
-        tx.commit().await?;
+        crate::store::idempotency::commit(tx).await?;
     }
     Ok(report)
 }

@@ -306,8 +306,8 @@ async fn a_claim_whose_answer_was_never_recorded_is_409_until_it_expires() {
             problem["detail"]
                 .as_str()
                 .unwrap()
-                .contains("outcome is unknown"),
-            "{problem}"
+                .contains("was carried out"),
+            "the create committed (the claim says so): {problem}"
         );
         assert_eq!(count(&app).await, 2, "not run a second time");
     }
