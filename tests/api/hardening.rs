@@ -281,3 +281,132 @@ async fn a_retry_after_a_reply_lost_past_commit_creates_nothing_twice() {
     assert_eq!(count().await, 1, "nothing is created twice");
     still_serving(&app).await;
 }
+
+#[tokio::test]
+async fn the_etag_an_editor_reads_is_accepted_by_the_pages_writes() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    app.import_markdown("## One?\n\nA.\n\n## Two?\n\nB.\n", "help", "en", None)
+        .await;
+    let read = |accept_gzip: bool| {
+        let mut req = app.with_token(Method::GET, "/api/v1/pages/help", &token);
+        if accept_gzip {
+            req = req.header("Accept-Encoding", "gzip");
+        }
+        req.send()
+    };
+    // Reorder with the ETag of an editor's read (compressed, as browsers ask for it).
+    let res = read(true).await.unwrap();
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let page: serde_json::Value = read(false).await.unwrap().json().await.unwrap();
+    let mut ids: Vec<String> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.reverse();
+    let res = app
+        .with_token(Method::POST, "/api/v1/pages/help/order", &token)
+        .header("If-Match", &etag)
+        .json(&serde_json::json!({ "ids": ids }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "{etag}: {}",
+        res.text().await.unwrap_or_default()
+    );
+    // The same ETag is stale now.
+    let res = app
+        .with_token(Method::DELETE, "/api/v1/pages/help", &token)
+        .header("If-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 412);
+    // A fresh editor's read deletes the page.
+    let fresh = read(false).await.unwrap().headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .with_token(Method::DELETE, "/api/v1/pages/help", &token)
+        .header("If-Match", &fresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204, "{fresh}");
+}
+
+#[tokio::test]
+async fn a_nul_character_is_a_422_naming_the_field_after_if_match() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    app.import_markdown("## One?\n\nA.\n", "help", "en", None)
+        .await;
+    let send = |method: Method, path: &str, if_match: Option<&str>, body: &str| {
+        let mut req = app
+            .with_token(method, path, &token)
+            .header("Content-Type", "application/json")
+            .body(body.to_owned());
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        req.send()
+    };
+    let res = send(
+        Method::POST,
+        "/api/v1/faqs",
+        None,
+        r#"{"page": "help", "question": "Q\u0000?", "answer": "A.", "tags": ["ok", "b\u0000d"]}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: serde_json::Value = res.json().await.unwrap();
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["question", "tags[1]"], "{problem}");
+    // Without If-Match the 428 wins; with it, the 422 names the field.
+    let res = send(
+        Method::PATCH,
+        "/api/v1/faqs/one",
+        None,
+        r#"{"answer": "x\u0000"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 428);
+    let res = send(
+        Method::PATCH,
+        "/api/v1/faqs/one",
+        Some("*"),
+        r#"{"answer": "x\u0000"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "answer", "{problem}");
+    let res = send(
+        Method::PATCH,
+        "/api/v1/pages/help",
+        Some("*"),
+        r#"{"front_matter": {"title": "a\u0000"}}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        problem["errors"][0]["field"], "front_matter.title",
+        "{problem}"
+    );
+}
