@@ -95,6 +95,7 @@ impl Application {
     pub fn build(settings: &ServeSettings, pool: sqlx::PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let loopback = listener.local_addr()?.ip().is_loopback();
         let insights = settings
             .search_insights
             .then(|| Arc::new(Insights::new(settings.search_insights_retention_days)));
@@ -129,6 +130,7 @@ impl Application {
                 .metrics_token
                 .clone()
                 .filter(|t| !t.trim().is_empty()),
+            metrics_open: settings.metrics_public || loopback,
             pool: pool.clone(),
             cache_max_age: settings.cache_max_age,
             insights: insights.clone(),

@@ -131,7 +131,6 @@ async fn listen(pool: &PgPool, signal: &ChangeSignal) -> sqlx::Result<()> {
     let mut check = tokio::time::interval(LIVENESS_EVERY);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     check.tick().await;
-    let mut behind_since: Option<i64> = None;
     loop {
         tokio::select! {
             received = listener.try_recv() => match received? {
@@ -143,21 +142,27 @@ async fn listen(pool: &PgPool, signal: &ChangeSignal) -> sqlx::Result<()> {
                 let newest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM changes")
                     .fetch_one(pool)
                     .await?;
-                let newest = newest.unwrap_or(0);
-                if newest <= signal.last_change() {
-                    behind_since = None;
-                } else if behind_since.is_some_and(|seen| newest >= seen) {
-                    // Behind at two checks in a row: notifications are not arriving.
-                    return Err(sqlx::Error::Protocol(
-                        "the change log's notifications stopped arriving".to_owned(),
-                    ));
-                } else {
-                    behind_since = Some(newest);
+                if newest.unwrap_or(0) > signal.last_change() {
+                    // Behind: either a notification is on its way, or the connection is dead.
+                    // Ask the listening connection itself; a dead one does not answer.
+                    let probe = tokio::time::timeout(
+                        PROBE_WITHIN,
+                        sqlx::query("SELECT 1").execute(&mut listener),
+                    )
+                    .await;
+                    if !matches!(probe, Ok(Ok(_))) {
+                        return Err(sqlx::Error::Protocol(
+                            "the change log's notifications stopped arriving".to_owned(),
+                        ));
+                    }
                 }
             }
         }
     }
 }
+
+/// How long the listening connection has to answer a probe before it is declared dead.
+const PROBE_WITHIN: Duration = Duration::from_secs(1);
 
 /// How often the listener checks that it still hears every change.
 const LIVENESS_EVERY: Duration = Duration::from_secs(5);

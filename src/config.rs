@@ -184,9 +184,16 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_READ_CACHE_MB", default_value_t = 32)]
     pub read_cache_mb: u64,
 
-    /// A bearer token that `/metrics` requires (admin tokens work too); open when unset.
+    /// A bearer token that `/metrics` requires (admin tokens work too). Unset, `/metrics` is
+    /// open on a loopback address and needs an admin token on any other, unless
+    /// `--metrics-public`.
     #[arg(long, env = "FAQD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Serve `/metrics` to anyone even on a non-loopback address when no metrics token is set
+    /// (for a scraper on a private network).
+    #[arg(long, env = "FAQD_METRICS_PUBLIC", default_value_t = false)]
+    pub metrics_public: bool,
 }
 
 /// An http(s) URL, as given (`embed::remote::endpoint` says what is posted to).
@@ -252,6 +259,7 @@ impl ServeSettings {
             webhook_retry_horizon: std::time::Duration::from_secs(24 * 3600),
             webhook_timeout: std::time::Duration::from_secs(5),
             metrics_token: None,
+            metrics_public: false,
             // Every test reads through the cache: coherence is checked everywhere.
             read_cache_mb: 8,
         }

@@ -243,7 +243,15 @@ pub async fn metrics(
     state: web::Data<AppState>,
     caller: crate::auth::Caller,
 ) -> ApiResult<HttpResponse> {
-    if let Some(token) = &state.metrics_token {
+    if state.metrics_token.is_none() && !state.metrics_open {
+        if caller.require(crate::auth::Role::Admin).is_err() {
+            return Err(ApiError::Unauthorized(
+                "metrics are served to admin tokens on this address (set FAQD_METRICS_TOKEN for \
+                 a scraper, or FAQD_METRICS_PUBLIC=true)"
+                    .to_owned(),
+            ));
+        }
+    } else if let Some(token) = &state.metrics_token {
         let presented = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)

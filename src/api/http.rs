@@ -38,6 +38,10 @@ pub struct AppState {
     pub webhooks: crate::webhooks::Policy,
     /// `/metrics` needs this bearer token (or an admin token) when set.
     pub metrics_token: Option<String>,
+    /// Without a metrics token, whether `/metrics` is open to anyone: only when the server
+    /// listens on a loopback address or `FAQD_METRICS_PUBLIC=true` says so; otherwise only
+    /// admin tokens read it.
+    pub metrics_open: bool,
 }
 
 impl AppState {
