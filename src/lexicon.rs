@@ -28,6 +28,14 @@ pub fn configure(dir: &Path) {
     let _ = DIR.set(dir.to_path_buf());
 }
 
+/// Forgets what was loaded (and what was missing): the next look-up reads the folder again,
+/// as after the word lists were installed.
+pub fn reload() {
+    if let Ok(mut loaded) = LOADED.lock() {
+        *loaded = None;
+    }
+}
+
 /// Whether `word` (lowercase) is a real word of one of `langs` (BCP 47 tags).
 pub fn is_real_word(word: &str, langs: &[String]) -> bool {
     langs.iter().any(|lang| {

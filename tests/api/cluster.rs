@@ -413,12 +413,32 @@ fn symbolic_links_planted_in_the_data_directory_are_refused() {
         } else {
             &planted.victim_file
         };
-        let link = planted.data().join(name);
+        // The cluster directory is where faqd really puts it: `data/postgres`, or as root
+        // when the `postgres` user cannot enter the data directory (a clone under a mode-700
+        // folder such as `/root`), `/var/lib/faqd/<hash>`.
+        let link = if name == "postgres" {
+            faqd::db::postgres::new_cluster_dir(&planted.data()).unwrap()
+        } else {
+            planted.data().join(name)
+        };
+        let outside = !link.starts_with(planted.data());
+        if let Some(parent) = link.parent().filter(|_| outside) {
+            std::fs::create_dir_all(parent).unwrap();
+        }
         std::os::unix::fs::symlink(target, &link).unwrap();
         let stderr = planted.refused(name);
+        if outside {
+            let _ = std::fs::remove_file(&link);
+        }
+        let named = if outside {
+            link.to_string_lossy().into_owned()
+        } else {
+            name.to_owned()
+        };
         assert!(
-            stderr.contains("symbolic link") && stderr.contains(name),
-            "{name}: {stderr}"
+            stderr.contains("symbolic link") && stderr.contains(&named),
+            "{}: {stderr}",
+            link.display()
         );
         planted.assert_untouched();
     }
