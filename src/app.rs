@@ -290,7 +290,9 @@ fn spawn_insights_flusher(insights: Arc<Insights>, pool: sqlx::PgPool) {
             if pool.is_closed() {
                 break;
             }
-            if let Err(err) = insights.flush(&pool).await {
+            if let Err(err) = insights.flush(&pool).await
+                && !crate::db::shutting_down(&pool, &err)
+            {
                 tracing::warn!(error = %err, "could not write search insights; will retry");
             }
         }

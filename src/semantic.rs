@@ -570,6 +570,7 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
             }
             let step = match index.step(&pool).await {
                 Ok(step) => step,
+                Err(err) if crate::db::shutting_down(&pool, &err) => break,
                 Err(err) => {
                     tracing::warn!(error = %err, "semantic index: cannot reach the database");
                     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -583,7 +584,9 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
                 Step::Idle | Step::Failed => IDLE_PRUNE_EVERY,
             };
             if last_prune.is_none_or(|t| t.elapsed() >= every) {
-                if let Err(err) = index.prune(&pool).await {
+                if let Err(err) = index.prune(&pool).await
+                    && !crate::db::shutting_down(&pool, &err)
+                {
                     tracing::warn!(error = %err, "semantic index: prune failed");
                 }
                 last_prune = Some(Instant::now());

@@ -101,7 +101,10 @@ fn no_file_points_outside_the_repository() {
             }
         }
     }
-    assert!(found.is_empty(), "pointing outside the repository: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "pointing outside the repository: {found:#?}"
+    );
 }
 
 /// The targets of `](…)` links that are relative paths.

@@ -132,6 +132,15 @@ impl Drop for Serve {
     }
 }
 
+/// A log with no warning or error line.
+fn assert_no_warning(log: &str) {
+    let loud: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .collect();
+    assert!(loud.is_empty(), "a clean run logged {loud:#?}");
+}
+
 fn client() -> reqwest::Client {
     // No idle connections kept: a graceful stop does not wait for them.
     reqwest::Client::builder()
@@ -212,8 +221,13 @@ async fn the_cluster_outlives_the_faqd_that_started_it_and_stops_with_the_last()
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    // A clean stop is quiet: no warning (the change log's listener losing its closed pool
+    // was one), from start to exit.
+    assert_no_warning(&log);
+
     // The last one stops it.
     let log = second.terminate();
+    assert_no_warning(&log);
     assert!(
         log.contains("stopped private PostgreSQL server"),
         "the last faqd stops the server: {log}"
