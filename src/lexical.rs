@@ -1388,6 +1388,7 @@ pub fn start(pool: &PgPool, signal: Arc<ChangeSignal>) -> Option<Arc<LexicalInde
             }
             match this.build(&pool).await {
                 Ok(()) => break,
+                Err(_) if pool.is_closed() => return,
                 Err(err) => {
                     tracing::warn!(error = %err, "building the search index failed; retrying");
                     tokio::time::sleep(delay).await;
@@ -1400,6 +1401,9 @@ pub fn start(pool: &PgPool, signal: Arc<ChangeSignal>) -> Option<Arc<LexicalInde
                 return;
             }
             if let Err(err) = this.sync(&pool).await {
+                if pool.is_closed() {
+                    return;
+                }
                 tracing::warn!(error = %err, "updating the search index failed");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

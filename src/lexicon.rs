@@ -3,8 +3,8 @@
 //! real word of the reader's language into another word of the corpus ("offline" is not a typo
 //! of "online" because the FAQ lacks it).
 //!
-//! Install: `python3 -m pip install --no-deps --target data/models/pyspellchecker
-//! pyspellchecker==0.9.1`. Without it, every word unknown to the corpus may be corrected.
+//! Fetched the first time by `faqd serve` ([`crate::models`]); until then, every word unknown
+//! to the corpus may be corrected.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -26,6 +26,14 @@ type Lexicon = Option<Arc<HashSet<String>>>;
 /// Where the lexicons are installed (the pip `--target` folder). First call wins.
 pub fn configure(dir: &Path) {
     let _ = DIR.set(dir.to_path_buf());
+}
+
+/// Forgets what was loaded (and what was missing): the next look-up reads the folder again,
+/// as after the word lists were installed.
+pub fn reload() {
+    if let Ok(mut loaded) = LOADED.lock() {
+        *loaded = None;
+    }
 }
 
 /// Whether `word` (lowercase) is a real word of one of `langs` (BCP 47 tags).

@@ -43,6 +43,8 @@ pub mod lexicon;
 pub mod metrics;
 /// The resources of the public contract.
 pub mod model;
+/// The pinned models faqd fetches for itself (embedding model, word lists).
+pub mod models;
 /// The client's address behind trusted reverse proxies.
 pub mod proxy;
 /// Rate limits per client for writes and searches.

@@ -18,7 +18,7 @@
 //! shown; the worker drops it at its next prune.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -105,9 +105,23 @@ pub struct SemanticScope<'a> {
     pub lang: Option<&'a str>,
 }
 
+/// Where semantic search stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SemanticState {
+    /// Searches use meaning and words.
+    Live,
+    /// The model is being fetched (the first start on a machine): searches use words meanwhile.
+    Installing,
+    /// The model is missing and cannot be had now: `error` says what to run.
+    Unavailable,
+}
+
 /// What `/readyz` says of semantic search.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SemanticStatus {
+    /// `live`, `installing` (searching by words until the model is in place) or `unavailable`.
+    pub state: SemanticState,
     /// The embedding model: the in-process one, or `remote:` and the model asked of the
     /// embeddings endpoint.
     #[schema(example = "multilingual-e5-small-q4")]
@@ -116,7 +130,8 @@ pub struct SemanticStatus {
     pub indexed: usize,
     /// Visible entries not embedded yet.
     pub pending: i64,
-    /// Why embeddings are failing, while they are (searches are answered by words meanwhile).
+    /// Why embeddings are failing, while they are, or why the model is unavailable (searches
+    /// are answered by words meanwhile).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(
         example = "the embeddings endpoint is unreachable: Connection refused (os error 111)"
@@ -194,6 +209,7 @@ impl SemanticIndex {
 
     pub fn status(&self) -> SemanticStatus {
         SemanticStatus {
+            state: SemanticState::Live,
             model: self.model.clone(),
             indexed: self.index.read().map_or(0, |i| i.ids.len()),
             pending: self.pending.load(std::sync::atomic::Ordering::Relaxed),
@@ -554,6 +570,7 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
             }
             let step = match index.step(&pool).await {
                 Ok(step) => step,
+                Err(err) if crate::db::shutting_down(&pool, &err) => break,
                 Err(err) => {
                     tracing::warn!(error = %err, "semantic index: cannot reach the database");
                     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -567,7 +584,9 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
                 Step::Idle | Step::Failed => IDLE_PRUNE_EVERY,
             };
             if last_prune.is_none_or(|t| t.elapsed() >= every) {
-                if let Err(err) = index.prune(&pool).await {
+                if let Err(err) = index.prune(&pool).await
+                    && !crate::db::shutting_down(&pool, &err)
+                {
                     tracing::warn!(error = %err, "semantic index: prune failed");
                 }
                 last_prune = Some(Instant::now());
@@ -589,16 +608,88 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
     });
 }
 
-/// Sets up the embedding source if semantic search is on (the endpoint when
-/// `FAQD_EMBEDDINGS_URL` is set, else the installed model), saying once why search is
-/// lexical otherwise.
-pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Option<Arc<SemanticIndex>> {
+/// Semantic search as the server sees it: off, waiting for its model (being fetched, or
+/// missing), or live. Every HTTP worker shares one: the index arrives once, without a restart.
+pub struct Semantic {
+    on: bool,
+    index: OnceLock<Arc<SemanticIndex>>,
+    /// Why it is not live yet (when on): `None` while the model is being fetched.
+    unavailable: Mutex<Option<String>>,
+}
+
+impl Semantic {
+    /// Semantic search turned off: searches by words, nothing reported.
+    pub fn off() -> Self {
+        Self {
+            on: false,
+            index: OnceLock::new(),
+            unavailable: Mutex::new(None),
+        }
+    }
+
+    fn waiting(why: Option<String>) -> Self {
+        Self {
+            on: true,
+            index: OnceLock::new(),
+            unavailable: Mutex::new(why),
+        }
+    }
+
+    fn live(index: Arc<SemanticIndex>) -> Self {
+        let this = Self::waiting(None);
+        let _ = this.index.set(index);
+        this
+    }
+
+    /// The index, once live.
+    pub fn index(&self) -> Option<&Arc<SemanticIndex>> {
+        self.index.get()
+    }
+
+    /// What `/readyz` says (`None` when off).
+    pub fn status(&self) -> Option<SemanticStatus> {
+        if !self.on {
+            return None;
+        }
+        if let Some(index) = self.index.get() {
+            return Some(index.status());
+        }
+        let why = self.unavailable.lock().ok().and_then(|w| w.clone());
+        Some(SemanticStatus {
+            state: if why.is_some() {
+                SemanticState::Unavailable
+            } else {
+                SemanticState::Installing
+            },
+            model: embed::MODEL.to_owned(),
+            indexed: 0,
+            pending: 0,
+            error: why,
+        })
+    }
+
+    fn give_up(&self, why: String) {
+        tracing::warn!("semantic search is unavailable, searching by words only: {why}");
+        if let Ok(mut slot) = self.unavailable.lock() {
+            *slot = Some(why);
+        }
+    }
+}
+
+/// Sets up semantic search if it is on: the endpoint when `FAQD_EMBEDDINGS_URL` is set, else
+/// the installed model. A model (or word lists) not installed yet is fetched in the background
+/// ([`crate::models`]) unless `FAQD_MODELS_INSTALL=off`: searches use words meanwhile, and the
+/// index goes live when the model is in place. Says once why search is by words otherwise.
+pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Semantic> {
     if !settings.embeddings {
         tracing::info!("semantic search is off (FAQD_EMBEDDINGS=off): searching by words only");
-        return None;
+        return Arc::new(Semantic::off());
     }
-    let source = match &settings.embeddings_url {
-        Some(url) => match embed::remote::Remote::new(
+    let words = (!crate::models::WORD_LISTS.installed(&settings.lexicons))
+        .then(|| settings.lexicons.clone());
+    if let Some(url) = &settings.embeddings_url {
+        provision_in_background(settings, words, None, None);
+        return match embed::remote::Remote::new(
             url,
             settings.embeddings_api_key.clone(),
             settings.embeddings_remote_model.clone(),
@@ -607,27 +698,103 @@ pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Option<A
             Ok(remote) => {
                 tracing::info!(model = remote.model(), endpoint = %remote.url_for_logs(),
                     "semantic search on, embeddings from the endpoint");
-                Source::Remote(remote)
+                let index = Arc::new(SemanticIndex::new(Source::Remote(remote)));
+                spawn_worker(index.clone(), pool.clone());
+                Arc::new(Semantic::live(index))
             }
             Err(why) => {
-                tracing::warn!("semantic search is off, searching by words only: {why}");
-                return None;
+                let semantic = Semantic::waiting(None);
+                semantic.give_up(why);
+                Arc::new(semantic)
             }
-        },
-        None => match embed::shared(&settings.embeddings_model) {
-            Ok(embedder) => {
-                tracing::info!(model = embed::MODEL, dir = %settings.embeddings_model.display(), "semantic search on");
-                Source::Local(embedder)
+        };
+    }
+    let dir = &settings.embeddings_model;
+    if crate::models::EMBEDDING_MODEL.installed(dir) {
+        let semantic = Arc::new(Semantic::waiting(None));
+        go_live(&semantic, dir, pool);
+        provision_in_background(settings, words, None, None);
+        return semantic;
+    }
+    let semantic = Arc::new(Semantic::waiting(None));
+    if !settings.models_install {
+        semantic.give_up(
+            crate::models::EMBEDDING_MODEL.missing_line(dir, "FAQD_MODELS_INSTALL is off"),
+        );
+        return semantic;
+    }
+    tracing::info!(
+        dir = %dir.display(),
+        "semantic search: fetching the embedding model in the background (the first start on \
+         this machine); searching by words meanwhile"
+    );
+    provision_in_background(
+        settings,
+        words,
+        Some(dir.clone()),
+        Some((semantic.clone(), pool.clone())),
+    );
+    semantic
+}
+
+/// Loads the installed model and starts the worker: semantic search is live.
+fn go_live(semantic: &Semantic, dir: &std::path::Path, pool: &PgPool) {
+    match embed::shared(dir) {
+        Ok(embedder) => {
+            let index = Arc::new(SemanticIndex::new(Source::Local(embedder)));
+            spawn_worker(index.clone(), pool.clone());
+            if semantic.index.set(index).is_ok() {
+                tracing::info!(model = embed::MODEL, dir = %dir.display(),
+                    "semantic search is live: entries are embedded in the background");
             }
-            Err(why) => {
-                tracing::warn!("semantic search is off, searching by words only: {why}");
-                return None;
+        }
+        Err(why) => semantic.give_up(why),
+    }
+}
+
+/// Fetches what is missing — the word lists (`words`), then the model (`model`) — on a
+/// blocking thread; the word lists are read again once in place, and semantic search goes
+/// live once the model is (`live`).
+fn provision_in_background(
+    settings: &crate::config::ServeSettings,
+    words: Option<std::path::PathBuf>,
+    model: Option<std::path::PathBuf>,
+    live: Option<(Arc<Semantic>, PgPool)>,
+) {
+    if !settings.models_install || (words.is_none() && model.is_none()) {
+        return;
+    }
+    tokio::spawn(async move {
+        let fetched = tokio::task::spawn_blocking(move || {
+            if let Some(dir) = &words {
+                match crate::models::WORD_LISTS.install(dir) {
+                    Ok(()) => crate::lexicon::reload(),
+                    Err(err) => tracing::warn!(
+                        "{}; typo correction may meanwhile rewrite a real word the pages lack",
+                        crate::models::WORD_LISTS.missing_line(dir, &err.to_string())
+                    ),
+                }
             }
-        },
-    };
-    let index = Arc::new(SemanticIndex::new(source));
-    spawn_worker(index.clone(), pool.clone());
-    Some(index)
+            model.map(|dir| {
+                crate::models::EMBEDDING_MODEL
+                    .install(&dir)
+                    .map(|()| dir.clone())
+                    .map_err(|err| {
+                        crate::models::EMBEDDING_MODEL.missing_line(&dir, &err.to_string())
+                    })
+            })
+        })
+        .await;
+        let Some((semantic, pool)) = live else {
+            return;
+        };
+        match fetched {
+            Ok(Some(Ok(dir))) => go_live(&semantic, &dir, &pool),
+            Ok(Some(Err(why))) => semantic.give_up(why),
+            Ok(None) => {}
+            Err(err) => semantic.give_up(format!("the model's install stopped: {err}")),
+        }
+    });
 }
 
 /// A vector as 8-bit integers and the scale that turns them back (`v ≈ q × scale`).

@@ -17,7 +17,8 @@ pub struct Health {
     /// `ok`, or `unavailable` when a dependency is down.
     #[schema(example = "ok")]
     pub status: &'static str,
-    /// Readiness only: the semantic index (absent when search is by words only).
+    /// Readiness only: semantic search — `live`, `installing` its model, or `unavailable` —
+    /// absent when it is turned off (`FAQD_EMBEDDINGS=off`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub semantic_search: Option<crate::semantic::SemanticStatus>,
     /// Readiness only: the in-memory index of the word side of search (absent when it is
@@ -67,7 +68,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             .insert_header(("Cache-Control", "no-store"))
             .json(Health {
                 status: "ok",
-                semantic_search: state.semantic.as_ref().map(|s| s.status()),
+                semantic_search: state.semantic.status(),
                 search_index: state.lexical.as_ref().map(|s| s.status()),
             }),
         Err(err) => {

@@ -28,8 +28,8 @@ pub struct AppState {
     pub insights: Option<std::sync::Arc<crate::insights::Insights>>,
     /// Bound of one search's database work, in milliseconds.
     pub search_timeout_ms: u32,
-    /// Semantic search, when the model is installed and it is on.
-    pub semantic: Option<std::sync::Arc<crate::semantic::SemanticIndex>>,
+    /// Semantic search: off, waiting for its model, or live.
+    pub semantic: std::sync::Arc<crate::semantic::Semantic>,
     /// The full-text index in memory, unless turned off.
     pub lexical: Option<std::sync::Arc<crate::lexical::LexicalIndex>>,
     /// The change log's signal: read-cache generations, the webhook worker's wake-up.

@@ -125,7 +125,7 @@ pub async fn search_faqs(
         Some(lexical) => {
             crate::hybrid::search(
                 lexical,
-                state.semantic.as_ref(),
+                state.semantic.index(),
                 q,
                 &terms,
                 &scope,
@@ -144,7 +144,7 @@ pub async fn search_faqs(
                 .await?;
             let found = crate::hybrid::search(
                 crate::hybrid::Lexical::Postgres(&mut tx),
-                state.semantic.as_ref(),
+                state.semantic.index(),
                 q,
                 &terms,
                 &scope,

@@ -31,9 +31,12 @@ pub struct ImportArgs {
     /// Apply the file's text to entries that editors changed too (conflicts).
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub models: crate::config::ModelSettings,
 }
 
 pub async fn run(settings: &DatabaseSettings, args: &ImportArgs) -> anyhow::Result<()> {
+    let models = super::start_models(&args.models);
     let db = super::open_database(settings).await?;
     let options = ImportOptions {
         slug: args.slug.clone(),
@@ -44,6 +47,7 @@ pub async fn run(settings: &DatabaseSettings, args: &ImportArgs) -> anyhow::Resu
     };
     let result = files::import_file(&db.pool, &args.file, &options, "cli").await;
     db.close().await;
+    super::finish_models(models).await;
     let report = result?;
     println!("{}", files::summary(&report));
     for conflict in &report.conflicting {

@@ -3,6 +3,7 @@
 pub mod export;
 pub mod import;
 pub mod migrate;
+pub mod models;
 pub mod openapi;
 pub mod seed;
 pub mod serve;
@@ -47,6 +48,8 @@ pub enum Command {
     Openapi(openapi::OpenapiArgs),
     /// Mint, list and revoke API tokens.
     Token(token::TokenArgs),
+    /// Install the embedding model and the word lists, or say where they are.
+    Models(models::ModelsArgs),
 }
 
 /// Runs the command line.
@@ -60,7 +63,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Seed(args)) => seed::run(&cli.database, &args).await,
         Some(Command::Openapi(args)) => openapi::run(&args),
         Some(Command::Token(args)) => token::run(&cli.database, &args).await,
+        Some(Command::Models(args)) => models::run(&args),
     }
+}
+
+/// Starts fetching the missing models on a blocking thread, if any is missing (the first
+/// `faqd seed` or `faqd import` on a machine); [`finish_models`] waits for it.
+pub fn start_models(
+    settings: &crate::config::ModelSettings,
+) -> Option<tokio::task::JoinHandle<Vec<String>>> {
+    if !crate::models::anything_missing(settings) {
+        return None;
+    }
+    tracing::info!("fetching the embedding model and word lists (the first time on this machine)");
+    let settings = settings.clone();
+    Some(tokio::task::spawn_blocking(move || {
+        crate::models::provision_missing(&settings)
+    }))
+}
+
+/// Waits for [`start_models`]' work, saying so when it is still running.
+pub async fn finish_models(handle: Option<tokio::task::JoinHandle<Vec<String>>>) {
+    let Some(handle) = handle else {
+        return;
+    };
+    if !handle.is_finished() {
+        tracing::info!("waiting for the models to finish installing (once per machine)");
+    }
+    let _ = handle.await;
 }
 
 /// Opens the database and applies pending migrations: every command that

@@ -287,3 +287,9 @@ pub async fn grant_app_role(conn: &mut PgConnection) -> Result<(), sqlx::Error> 
     );
     sqlx::raw_sql(&sql).execute(&mut *conn).await.map(|_| ())
 }
+
+/// Whether a database error only says that this process is shutting down (its pool closed):
+/// background workers then stop without a warning, since nothing is wrong.
+pub fn shutting_down(pool: &sqlx::PgPool, err: &sqlx::Error) -> bool {
+    pool.is_closed() || matches!(err, sqlx::Error::PoolClosed)
+}

@@ -1176,6 +1176,21 @@ fn process_start(pid: i32) -> Option<u64> {
 }
 
 /// Pick (and create) the cluster directory for `data_dir`; see the module docs.
+/// Where a new private cluster for `data_dir` (an existing directory) goes, as
+/// [`PrivateCluster::start`] would choose it, without changing anything: `<data dir>/postgres`,
+/// or, as root when the server user cannot enter the data directory,
+/// `/var/lib/faqd/<hash of its canonical path>`.
+pub fn new_cluster_dir(data_dir: &Path) -> Result<PathBuf, ClusterError> {
+    let data_dir = data_dir
+        .canonicalize()
+        .map_err(io_err("resolve data directory", data_dir))?;
+    let user = ServerUser::resolve()?;
+    if !user.switch || user.can_enter(&data_dir, false)? {
+        return Ok(data_dir.join(CLUSTER_SUBDIR));
+    }
+    Ok(fallback_cluster_dir(Path::new(FALLBACK_ROOT), &data_dir))
+}
+
 fn choose_cluster_dir(data_dir: &Path, user: &ServerUser) -> Result<PathBuf, ClusterError> {
     let local = data_dir.join(CLUSTER_SUBDIR);
     if !user.switch {

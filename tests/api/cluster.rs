@@ -132,6 +132,15 @@ impl Drop for Serve {
     }
 }
 
+/// A log with no warning or error line.
+fn assert_no_warning(log: &str) {
+    let loud: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .collect();
+    assert!(loud.is_empty(), "a clean run logged {loud:#?}");
+}
+
 fn client() -> reqwest::Client {
     // No idle connections kept: a graceful stop does not wait for them.
     reqwest::Client::builder()
@@ -212,8 +221,13 @@ async fn the_cluster_outlives_the_faqd_that_started_it_and_stops_with_the_last()
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    // A clean stop is quiet: no warning (the change log's listener losing its closed pool
+    // was one), from start to exit.
+    assert_no_warning(&log);
+
     // The last one stops it.
     let log = second.terminate();
+    assert_no_warning(&log);
     assert!(
         log.contains("stopped private PostgreSQL server"),
         "the last faqd stops the server: {log}"
@@ -413,12 +427,32 @@ fn symbolic_links_planted_in_the_data_directory_are_refused() {
         } else {
             &planted.victim_file
         };
-        let link = planted.data().join(name);
+        // The cluster directory is where faqd really puts it: `data/postgres`, or as root
+        // when the `postgres` user cannot enter the data directory (a clone under a mode-700
+        // folder such as `/root`), `/var/lib/faqd/<hash>`.
+        let link = if name == "postgres" {
+            faqd::db::postgres::new_cluster_dir(&planted.data()).unwrap()
+        } else {
+            planted.data().join(name)
+        };
+        let outside = !link.starts_with(planted.data());
+        if let Some(parent) = link.parent().filter(|_| outside) {
+            std::fs::create_dir_all(parent).unwrap();
+        }
         std::os::unix::fs::symlink(target, &link).unwrap();
         let stderr = planted.refused(name);
+        if outside {
+            let _ = std::fs::remove_file(&link);
+        }
+        let named = if outside {
+            link.to_string_lossy().into_owned()
+        } else {
+            name.to_owned()
+        };
         assert!(
-            stderr.contains("symbolic link") && stderr.contains(name),
-            "{name}: {stderr}"
+            stderr.contains("symbolic link") && stderr.contains(&named),
+            "{}: {stderr}",
+            link.display()
         );
         planted.assert_untouched();
     }

