@@ -18,7 +18,10 @@
 
 use std::ops::Range;
 
-use super::import::{EntrySyntax, ParsedEntry, QuestionStyle, define, parse_page};
+use super::forms::{html, list};
+use super::import::{
+    EntrySyntax, ParsedEntry, QuestionStyle, define, ends_in_question_mark, parse_page,
+};
 use super::shortcode::{self, QuestionPlace};
 use super::yaml::{self, YamlScalar};
 
@@ -247,8 +250,18 @@ impl Templated<'_> {
                 let line_start = source[..slot.item_span.start]
                     .rfind('\n')
                     .map_or(0, |n| n + 1);
-                format!("{newline}{}", &source[line_start..slot.item_span.start])
+                // Items of a JSON list are separated by commas.
+                let comma = if source[slot.item_span.clone()].starts_with('{') {
+                    ","
+                } else {
+                    ""
+                };
+                format!(
+                    "{comma}{newline}{}",
+                    &source[line_start..slot.item_span.start]
+                )
             }
+            EntrySyntax::ListItem { .. } => newline.to_owned(),
             _ => format!("{newline}{newline}"),
         }
     }
@@ -290,11 +303,32 @@ impl Templated<'_> {
             EntrySyntax::Yaml { question: kind, .. } => {
                 self.encode_scalar(slot, &question, kind, true)
             }
+            EntrySyntax::Html(_) => html::escape(&question),
+            // A question line must still ask to be read as one; else it is written in bold.
+            EntrySyntax::ListItem { bold, .. } => {
+                if bold || !ends_in_question_mark(&question) {
+                    format!("**{}**", escape_inline(&question))
+                } else {
+                    escape_inline(&question)
+                }
+            }
         }
     }
 
     fn encode_answer(&self, slot: &ParsedEntry, answer: &str) -> String {
         match slot.syntax {
+            // Markdown stays Markdown, unable to close its item; HTML is escaped.
+            EntrySyntax::Html(html::HtmlSlot::Markdown) => html::defuse(answer),
+            EntrySyntax::Html(html::HtmlSlot::Html) => html::escape(answer),
+            EntrySyntax::ListItem { indent, .. } => {
+                let newline = newline_of(self.source);
+                let text = list::indent(answer, indent, newline);
+                if slot.answer_span.is_empty() && !answer.is_empty() {
+                    format!("{newline}{}{text}", " ".repeat(indent))
+                } else {
+                    text
+                }
+            }
             EntrySyntax::Yaml { answer: kind, .. } => self.encode_scalar(slot, answer, kind, false),
             EntrySyntax::Definition => {
                 let newline = newline_of(self.source);
@@ -335,8 +369,12 @@ fn first_used(filled: &[Option<usize>]) -> usize {
     filled.iter().position(Option::is_some).unwrap_or(0)
 }
 
-/// Whitespace and thematic breaks only: what FAQ files put between items.
+/// Whitespace and thematic breaks only: what FAQ files put between items (and one comma, as
+/// between the items of a JSON list).
 fn is_separator(text: &str) -> bool {
+    if text.matches(',').count() == 1 && text.replace(',', "").trim().is_empty() {
+        return true;
+    }
     text.lines().all(|line| {
         let line = line.trim();
         line.is_empty()
