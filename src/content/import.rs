@@ -547,6 +547,21 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         });
     }
 
+    // The chosen form counts the entries the body gave (a heading style takes every heading
+    // of its level, asking or not).
+    let form = chosen_form(style, &counts);
+    let mut counts = counts;
+    let body_entries = entries.len() - listed.len();
+    if form != "front-matter" && form != "data" {
+        match counts.iter_mut().find(|c| c.form == form) {
+            Some(count) => count.count = body_entries,
+            None if body_entries > 0 => counts.push(FormCount {
+                form: form.clone(),
+                count: body_entries,
+            }),
+            None => {}
+        }
+    }
     let string = |key: &str| {
         front_matter
             .as_ref()
@@ -563,7 +578,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         lang: string("language").or_else(|| string("lang")),
         intro: source[intro_span.clone()].to_owned(),
         intro_span,
-        form: chosen_form(style, &counts),
+        form,
         forms: counts,
         style,
         sections,
