@@ -527,3 +527,41 @@ fn a_raw_html_answer_is_sanitised_like_any_other() {
     }
     assert!(html.contains("<p>Yes.</p>"), "{html}");
 }
+
+/// The rule for articles: a front-matter FAQ list is the page's FAQ when the body is an
+/// article; a page that says it is a FAQ (`layout`/`type`) reads its body's questions too;
+/// `questions=` overrides either way.
+#[test]
+fn a_front_matter_list_on_an_article_is_the_faq_alone() {
+    let article = "---\ntitle: Billing explained\nfaq:\n  - question: Can I pay later?\n    answer: Yes.\n  - question: Refunds?\n    answer: No.\n---\n\nIntro.\n\n## Why do we bill?\n\nProse.\n\n## How it works\n\nMore prose.\n\n## What is next?\n\nThe end.\n";
+    let questions = |page: &ParsedPage| -> Vec<String> {
+        page.entries.iter().map(|e| e.question.clone()).collect()
+    };
+    let page = parse(article, "post.md");
+    assert_eq!(questions(&page), ["Can I pay later?", "Refunds?"]);
+    assert_eq!(page.form, "front-matter");
+    let seen: Vec<(&str, usize)> = page
+        .forms
+        .iter()
+        .map(|f| (f.form.as_str(), f.count))
+        .collect();
+    assert_eq!(seen, [("h2", 2), ("front-matter", 2)]);
+    assert_eq!(page.intro.lines().next(), Some("Intro."));
+
+    let faq_page = article.replace("title: Billing explained", "title: FAQ\nlayout: faq");
+    let page = parse(&faq_page, "faq.md");
+    assert_eq!(
+        questions(&page),
+        [
+            "Can I pay later?",
+            "Refunds?",
+            "Why do we bill?",
+            "How it works",
+            "What is next?"
+        ]
+    );
+    assert_eq!(page.form, "h2");
+
+    let forced = parse_file(Path::new("post.md"), article, "h2".parse().ok()).expect("h2");
+    assert_eq!(questions(&forced).len(), 5);
+}

@@ -60,12 +60,21 @@ pub fn export(page: &PageSource<'_>, entries: &[EntryText<'_>]) -> String {
         .filter(|parsed| parsed.style == page.style)
         .or_else(|| reparse(Some(page.style)));
     if let Some(parsed) = parsed {
+        // By the start of its question; else, for an entry whose bytes moved without it (a
+        // front matter list after the block was rewritten), by its question.
         let slot_of = |e: &EntryText<'_>| {
             e.question_start.and_then(|start| {
                 parsed
                     .entries
                     .iter()
                     .position(|slot| slot.question_span.start == start)
+                    .or_else(|| {
+                        parsed.entries.iter().position(|slot| {
+                            slot.question == e.question
+                                && !matches!(slot.syntax, EntrySyntax::Heading(_))
+                                && slot.question_span.end <= front_matter_end(&parsed)
+                        })
+                    })
             })
         };
         let slots: Vec<Option<usize>> = entries.iter().map(slot_of).collect();
@@ -78,6 +87,11 @@ pub fn export(page: &PageSource<'_>, entries: &[EntryText<'_>]) -> String {
         }
     }
     clean(page, entries)
+}
+
+/// Where the front matter block ends in the parsed source (0 without one).
+fn front_matter_end(parsed: &super::import::ParsedPage) -> usize {
+    parsed.front_matter.as_ref().map_or(0, |fm| fm.raw.len())
 }
 
 struct Templated<'a> {

@@ -293,7 +293,9 @@ impl Parser<'_> {
                             out.push(c.unwrap_or('\u{fffd}'));
                         }
                         _ => {
-                            return Err(self.error_at(self.pos - 2, "an unknown escape in a string"));
+                            return Err(
+                                self.error_at(self.pos - 2, "an unknown escape in a string")
+                            );
                         }
                     }
                 }
