@@ -126,6 +126,7 @@ const QUESTION_CLASSES: &[&str] = &[
     "panel-title",
     "toggle-title",
     "faq-title",
+    "card-header",
 ];
 /// Class names of an answer panel.
 const ANSWER_CLASSES: &[&str] = &[
@@ -139,6 +140,8 @@ const ANSWER_CLASSES: &[&str] = &[
     "faq-content",
     "faq-body",
     "toggle-content",
+    "collapse",
+    "card-body",
 ];
 
 fn class_has(class: &str, list: &[&str], word: &str) -> bool {
@@ -280,9 +283,19 @@ fn accordions(source: &str, elements: &[Option<Element>], details: &[Item]) -> V
                 })
             });
         last_question = None;
-        let Some(question_id) = question_id else {
+        let Some(mut question_id) = question_id else {
             continue;
         };
+        // Into the element's only child while it has one (Bootstrap 4's `.card-header` holds
+        // a heading that holds the button): edits replace the innermost text.
+        while get(question_id + 1).is_some_and(|child| {
+            child.parent == Some(question_id)
+                && get(question_id).is_some_and(|q| {
+                    blank(q.inner.start..child.outer.start) && blank(child.outer.end..q.inner.end)
+                })
+        }) {
+            question_id += 1;
+        }
         let Some(question_el) = get(question_id) else {
             continue;
         };
@@ -774,6 +787,37 @@ mod tests {
         assert!(
             source[found.accordion[0].item_span.clone()].ends_with("</div>\n    </div>\n  </div>")
         );
+    }
+
+    #[test]
+    fn bootstrap_4_card_accordions() {
+        let source = r##"<div class="accordion" id="faq">
+  <div class="card">
+    <div class="card-header" id="h1">
+      <h2 class="mb-0">
+        <button class="btn btn-link" type="button" data-toggle="collapse" data-target="#c1">
+          Is it &quot;free&quot;?
+        </button>
+      </h2>
+    </div>
+    <div id="c1" class="collapse show" data-parent="#faq">
+      <div class="card-body">
+        Yes.
+      </div>
+    </div>
+  </div>
+</div>
+"##;
+        let found = all(source);
+        assert_eq!(found.accordion.len(), 1);
+        let item = &found.accordion[0];
+        assert_eq!(item.question, "Is it \"free\"?");
+        assert_eq!(
+            &source[item.question_span.clone()],
+            "Is it &quot;free&quot;?"
+        );
+        assert_eq!(&source[item.answer_span.clone()], "        Yes.");
+        assert!(source[item.item_span.clone()].starts_with("<div class=\"card\">"));
     }
 
     #[test]
