@@ -266,6 +266,32 @@ pub fn summary(report: &ImportReport) -> String {
     )
 }
 
+/// How the import read the file: the form chosen and the others seen, with their counts
+/// (`questions: details (5); also seen: h2 (3), bold (1)`).
+pub fn forms_line(report: &ImportReport) -> String {
+    let chosen = report
+        .forms
+        .iter()
+        .find(|f| f.form == report.form)
+        .map_or(0, |f| f.count);
+    let others: Vec<String> = report
+        .forms
+        .iter()
+        .filter(|f| f.form != report.form)
+        .map(|f| format!("{} ({})", f.form, f.count))
+        .collect();
+    let mut line = format!(
+        "questions: {} ({chosen}), style `{}`",
+        report.form, report.questions
+    );
+    if !others.is_empty() {
+        line.push_str("; also seen: ");
+        line.push_str(&others.join(", "));
+        line.push_str(" (choose one with --questions)");
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

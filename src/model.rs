@@ -164,6 +164,8 @@ pub struct EntryList {
     pub total: i64,
 }
 
+pub use crate::content::forms::FormCount;
+
 /// What an import did, entry by entry (slugs).
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ImportReport {
@@ -193,6 +195,13 @@ pub struct ImportReport {
     pub conflicting: Vec<ImportConflict>,
     /// Nothing was written: this is what the import would do.
     pub dry_run: bool,
+    /// The form the questions were read in, finer than `questions`: `shortcode`, `details`,
+    /// `accordion`, `h1`…`h6`, `bold`, `quote`, `definition`, `list`, `front-matter` or `data`.
+    pub form: String,
+    /// Every form in which the file asks questions, with how many each asks (the chosen one
+    /// included), in that order of forms: what `questions=` could choose instead when the
+    /// split is wrong.
+    pub forms: Vec<FormCount>,
 }
 
 /// An entry that the file and editors both changed.

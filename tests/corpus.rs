@@ -15,6 +15,9 @@ struct Item {
     /// why), the questions faqd must find.
     #[serde(default)]
     faqd_questions: Option<Vec<String>>,
+    /// The form the import must report (`ParsedPage::form`), where the manifest says.
+    #[serde(default)]
+    faqd_form: Option<String>,
 }
 
 fn manifest() -> Vec<Item> {
@@ -253,5 +256,35 @@ fn edited_question_new_entry_deletion_and_reorder_read_back() {
         let want: Vec<String> = edited.iter().map(|(q, _, _)| normal(q)).collect();
         assert_eq!(got, want, "{}\n{exported}", item.file);
         assert_eq!(again.entries[1].answer, "A new answer.", "{}", item.file);
+    }
+}
+
+#[test]
+fn every_file_is_read_in_its_form_and_reports_the_others() {
+    for item in manifest() {
+        let page = parse(&item.file);
+        if let Some(form) = &item.faqd_form {
+            assert_eq!(&page.form, form, "{}", item.file);
+        }
+        // The chosen form is reported with the entries it gave; a front matter list adds its
+        // own.
+        let count = |form: &str| {
+            page.forms
+                .iter()
+                .find(|f| f.form == form)
+                .map_or(0, |f| f.count)
+        };
+        let listed = if page.form == "front-matter" {
+            0
+        } else {
+            count("front-matter")
+        };
+        assert_eq!(
+            count(&page.form) + listed,
+            page.entries.len(),
+            "{}: {:?}",
+            item.file,
+            page.forms
+        );
     }
 }

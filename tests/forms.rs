@@ -21,9 +21,17 @@ enum Form {
     FrontMatterList,
     YamlData,
     TomlData,
+    JsonFrontMatter,
+    TomlFrontMatter,
+    JsonData,
+    DetailsMarkdown,
+    DetailsHtml,
+    Accordion,
+    BoldList,
+    QuestionLineList,
 }
 
-const FORMS: [Form; 11] = [
+const FORMS: [Form; 19] = [
     Form::H2,
     Form::H3Sections,
     Form::Bold,
@@ -35,6 +43,14 @@ const FORMS: [Form; 11] = [
     Form::FrontMatterList,
     Form::YamlData,
     Form::TomlData,
+    Form::JsonFrontMatter,
+    Form::TomlFrontMatter,
+    Form::JsonData,
+    Form::DetailsMarkdown,
+    Form::DetailsHtml,
+    Form::Accordion,
+    Form::BoldList,
+    Form::QuestionLineList,
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -116,6 +132,7 @@ fn render(form: Form, entries: &[(String, String)], crlf: bool) -> (String, &'st
     let name = match form {
         Form::YamlData => "data/faq.yml",
         Form::TomlData => "data/faq.toml",
+        Form::JsonData => "data/faq.json",
         _ => "faq.md",
     };
     let indent = |a: &str, pad: &str| {
@@ -159,6 +176,72 @@ fn render(form: Form, entries: &[(String, String)], crlf: bool) -> (String, &'st
                     json(q),
                     json(a)
                 ));
+            }
+        }
+        Form::JsonFrontMatter => {
+            // Short keys, nested in a titled section, in an article (no FAQ layout).
+            out.push_str("{\n  \"title\": \"FAQ\",\n  \"faq\": [\n    {\n      \"title\": \"Billing\",\n      \"items\": [\n");
+            let items: Vec<String> = entries
+                .iter()
+                .map(|(q, a)| {
+                    format!(
+                        "        {{\n          \"q\": {},\n          \"a\": {}\n        }}",
+                        json(q),
+                        json(a)
+                    )
+                })
+                .collect();
+            out.push_str(&items.join(",\n"));
+            out.push_str("\n      ]\n    }\n  ]\n}\n\nAn article about billing.\n\n## Why bill?\n\nBecause.\n");
+        }
+        Form::TomlFrontMatter => {
+            out.push_str("+++\ntitle = \"FAQ\"\n");
+            for (q, a) in entries {
+                out.push_str(&format!(
+                    "\n[[faq]]\nname = {}\ntext = {}\n",
+                    json(q),
+                    json(a)
+                ));
+            }
+            out.push_str("+++\n\nProse.\n");
+        }
+        Form::JsonData => {
+            let items: Vec<String> = entries
+                .iter()
+                .map(|(q, a)| {
+                    format!(
+                        "\t{{\n\t\t\"question\": {},\n\t\t\"answer\": {}\n\t}}",
+                        json(q),
+                        json(a)
+                    )
+                })
+                .collect();
+            out.push_str(&format!("[\n{}\n]\n", items.join(",\n")));
+        }
+        Form::DetailsMarkdown | Form::DetailsHtml | Form::Accordion => {
+            out.push_str("---\ntitle: FAQ\n---\n\nSome intro.\n\n");
+            for (q, a) in entries {
+                let item = match form {
+                    Form::DetailsMarkdown => {
+                        format!("<details>\n<summary>{q}</summary>\n\n{a}\n\n</details>\n")
+                    }
+                    Form::DetailsHtml => format!("<details><summary>{q}</summary>{a}</details>\n"),
+                    _ => format!(
+                        "<div class=\"accordion-item\">\n<h2 class=\"accordion-header\"><button class=\"accordion-button\" type=\"button\">{q}</button></h2>\n<div class=\"accordion-collapse collapse\"><div class=\"accordion-body\">\n\n{a}\n\n</div></div>\n</div>\n"
+                    ),
+                };
+                out.push_str(&item);
+                out.push('\n');
+            }
+        }
+        Form::BoldList | Form::QuestionLineList => {
+            out.push_str("---\ntitle: FAQ\n---\n\nSome intro.\n\n");
+            for (i, (q, a)) in entries.iter().enumerate() {
+                let item = match form {
+                    Form::BoldList => format!("{}. **{q}**\n\n{}\n\n", i + 1, indent(a, "   ")),
+                    _ => format!("- {q}\n{}\n\n", indent(a, "  ")),
+                };
+                out.push_str(&item);
             }
         }
         _ => {
@@ -304,14 +387,18 @@ proptest! {
             "\" %}}", "{{% /details %}}", "\n", "\r\n", "\n\n", "---\n", "+++\n", "> ", ": ",
             "Q: ", "**Q:** ", "- question: ", "  answer: |\n    ", "[[faq]]\nq = \"", "\"\na = \"",
             "é", "？", "?", "word ", "`", "```\n", "\u{200b}", "\t", "<a name=\"x\"></a>", "[x]({{< ref \"y\" >}})",
+            "<details>", "<summary>", "</summary>", "</details>", "<div class=\"accordion-body\">",
+            "<button class=\"faq-question\">", "</button>", "</div>", "<div class=\"faq-answer\">",
+            "{\"faq\": [{\"q\": \"", "\", \"a\": \"", "\"}]}\n", "1. **", "- ", "   ", "<!--", "-->",
+            "&amp;", "<p>", "</p>",
         ]), 0..80),
-        forced in 0usize..12,
+        forced in 0usize..14,
     ) {
         let text: String = tokens.concat();
-        let style = ["bold", "h2", "h3", "quote", "definition", "shortcode", "front-matter", "data"]
+        let style = ["bold", "h2", "h3", "quote", "definition", "shortcode", "front-matter", "data", "list", "details"]
             .get(forced)
             .and_then(|s| s.parse().ok());
-        for name in ["faq.md", "data/faq.yml", "data/faq.toml"] {
+        for name in ["faq.md", "data/faq.yml", "data/faq.toml", "data/faq.json"] {
             if let Ok(page) = parse_file(Path::new(name), &text, style) {
                 let mut texts: Vec<(String, String)> = page
                     .entries
@@ -347,4 +434,134 @@ proptest! {
             }
         }
     }
+}
+
+/// Hostile inputs for the new readers: each is refused with a clear message, or read, within a
+/// second, never a panic.
+#[test]
+fn hostile_input_is_refused_clearly_within_a_second() {
+    let cases: Vec<(&str, String, Option<&str>)> = vec![
+        (
+            "deep HTML",
+            format!("# FAQ\n\n{}\n", "<div>".repeat(200_000)),
+            Some("nested deeper than"),
+        ),
+        (
+            "unclosed details",
+            "Intro.\n\n<details>\n<summary>Is it open?</summary>\n\nForever.\n".to_owned(),
+            Some("never closed"),
+        ),
+        (
+            "huge attribute",
+            format!(
+                "<details class=\"{}\"><summary>Q?</summary>A</details>\n",
+                "x".repeat(2 << 20)
+            ),
+            Some("longer than"),
+        ),
+        (
+            "deep JSON front matter",
+            format!(
+                "{{\"faq\": {}{}}}\n\nBody.\n",
+                "[".repeat(200_000),
+                "]".repeat(200_000)
+            ),
+            Some("nested deeper than"),
+        ),
+        (
+            "unclosed JSON front matter",
+            format!(
+                "{{\"title\": \"x\", \"faq\": [{}\n",
+                "{\"q\": \"a\"},".repeat(50_000)
+            ),
+            Some("invalid JSON"),
+        ),
+        (
+            "deep lists",
+            format!(
+                "{}\n",
+                (0..1_000)
+                    .map(|i| format!("{}- Why?\n", "  ".repeat(i)))
+                    .collect::<String>()
+            ),
+            None,
+        ),
+        (
+            "many details",
+            "<details><summary>Why?</summary>Because.</details>\n\n".repeat(20_000),
+            None,
+        ),
+    ];
+    for (what, text, refusal) in cases {
+        let started = std::time::Instant::now();
+        let result = parse_file(Path::new("faq.md"), &text, None);
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed < std::time::Duration::from_secs(1),
+            "{what}: {elapsed:?}"
+        );
+        match (result, refusal) {
+            (Err(e), Some(message)) => {
+                assert!(e.to_string().contains(message), "{what}: {e}")
+            }
+            (Ok(_), Some(message)) => panic!("{what}: read, expected `{message}`"),
+            (_, None) => {}
+        }
+    }
+    // Invalid UTF-8 never reaches the importer: the file readers refuse it by its offset.
+    let bytes = b"<details><summary>Q?</summary>\xff\xfe</details>\n".to_vec();
+    let err = String::from_utf8(bytes).expect_err("not UTF-8");
+    assert_eq!(err.utf8_error().valid_up_to(), 30);
+}
+
+/// An answer that came from raw HTML is sanitised like any other: nothing executable survives.
+#[test]
+fn a_raw_html_answer_is_sanitised_like_any_other() {
+    let text = "<details>\n<summary>Is it safe?</summary>\n<p>Yes.</p><script>alert(1)</script><img src=x onerror=\"alert(2)\"><a href=\"javascript:alert(3)\">x</a>\n</details>\n";
+    let page = parse(text, "faq.md");
+    assert_eq!(page.entries.len(), 1);
+    assert!(page.entries[0].answer.contains("<script>"));
+    let html = faqd::content::render_answer(&page.entries[0].answer);
+    for bad in ["<script", "onerror", "javascript:", "alert(1)"] {
+        assert!(!html.contains(bad), "{bad} survived: {html}");
+    }
+    assert!(html.contains("<p>Yes.</p>"), "{html}");
+}
+
+/// The rule for articles: a front-matter FAQ list is the page's FAQ when the body is an
+/// article; a page that says it is a FAQ (`layout`/`type`) reads its body's questions too;
+/// `questions=` overrides either way.
+#[test]
+fn a_front_matter_list_on_an_article_is_the_faq_alone() {
+    let article = "---\ntitle: Billing explained\nfaq:\n  - question: Can I pay later?\n    answer: Yes.\n  - question: Refunds?\n    answer: No.\n---\n\nIntro.\n\n## Why do we bill?\n\nProse.\n\n## How it works\n\nMore prose.\n\n## What is next?\n\nThe end.\n";
+    let questions = |page: &ParsedPage| -> Vec<String> {
+        page.entries.iter().map(|e| e.question.clone()).collect()
+    };
+    let page = parse(article, "post.md");
+    assert_eq!(questions(&page), ["Can I pay later?", "Refunds?"]);
+    assert_eq!(page.form, "front-matter");
+    let seen: Vec<(&str, usize)> = page
+        .forms
+        .iter()
+        .map(|f| (f.form.as_str(), f.count))
+        .collect();
+    assert_eq!(seen, [("h2", 2), ("front-matter", 2)]);
+    assert_eq!(page.intro.lines().next(), Some("Intro."));
+
+    let faq_page = article.replace("title: Billing explained", "title: FAQ\nlayout: faq");
+    let page = parse(&faq_page, "faq.md");
+    assert_eq!(
+        questions(&page),
+        [
+            "Can I pay later?",
+            "Refunds?",
+            "Why do we bill?",
+            "How it works",
+            "What is next?"
+        ]
+    );
+    assert_eq!(page.form, "h2");
+
+    let forced = parse_file(Path::new("post.md"), article, "h2".parse().ok()).expect("h2");
+    assert_eq!(questions(&forced).len(), 5);
 }

@@ -50,6 +50,7 @@ pub async fn run(settings: &DatabaseSettings, args: &ImportArgs) -> anyhow::Resu
     super::finish_models(models).await;
     let report = result?;
     println!("{}", files::summary(&report));
+    println!("{}", files::forms_line(&report));
     for conflict in &report.conflicting {
         println!(
             "conflict: {} ({}): {}; kept as editors have it (--force applies the file)",

@@ -18,7 +18,10 @@
 
 use std::ops::Range;
 
-use super::import::{EntrySyntax, ParsedEntry, QuestionStyle, define, parse_page};
+use super::forms::{html, list};
+use super::import::{
+    EntrySyntax, ParsedEntry, QuestionStyle, define, ends_in_question_mark, parse_page,
+};
 use super::shortcode::{self, QuestionPlace};
 use super::yaml::{self, YamlScalar};
 
@@ -57,12 +60,21 @@ pub fn export(page: &PageSource<'_>, entries: &[EntryText<'_>]) -> String {
         .filter(|parsed| parsed.style == page.style)
         .or_else(|| reparse(Some(page.style)));
     if let Some(parsed) = parsed {
+        // By the start of its question; else, for an entry whose bytes moved without it (a
+        // front matter list after the block was rewritten), by its question.
         let slot_of = |e: &EntryText<'_>| {
             e.question_start.and_then(|start| {
                 parsed
                     .entries
                     .iter()
                     .position(|slot| slot.question_span.start == start)
+                    .or_else(|| {
+                        parsed.entries.iter().position(|slot| {
+                            slot.question == e.question
+                                && !matches!(slot.syntax, EntrySyntax::Heading(_))
+                                && slot.question_span.end <= front_matter_end(&parsed)
+                        })
+                    })
             })
         };
         let slots: Vec<Option<usize>> = entries.iter().map(slot_of).collect();
@@ -75,6 +87,11 @@ pub fn export(page: &PageSource<'_>, entries: &[EntryText<'_>]) -> String {
         }
     }
     clean(page, entries)
+}
+
+/// Where the front matter block ends in the parsed source (0 without one).
+fn front_matter_end(parsed: &super::import::ParsedPage) -> usize {
+    parsed.front_matter.as_ref().map_or(0, |fm| fm.raw.len())
 }
 
 struct Templated<'a> {
@@ -247,8 +264,18 @@ impl Templated<'_> {
                 let line_start = source[..slot.item_span.start]
                     .rfind('\n')
                     .map_or(0, |n| n + 1);
-                format!("{newline}{}", &source[line_start..slot.item_span.start])
+                // Items of a JSON list are separated by commas.
+                let comma = if source[slot.item_span.clone()].starts_with('{') {
+                    ","
+                } else {
+                    ""
+                };
+                format!(
+                    "{comma}{newline}{}",
+                    &source[line_start..slot.item_span.start]
+                )
             }
+            EntrySyntax::ListItem { .. } => newline.to_owned(),
             _ => format!("{newline}{newline}"),
         }
     }
@@ -290,11 +317,32 @@ impl Templated<'_> {
             EntrySyntax::Yaml { question: kind, .. } => {
                 self.encode_scalar(slot, &question, kind, true)
             }
+            EntrySyntax::Html(_) => html::escape(&question),
+            // A question line must still ask to be read as one; else it is written in bold.
+            EntrySyntax::ListItem { bold, .. } => {
+                if bold || !ends_in_question_mark(&question) {
+                    format!("**{}**", escape_inline(&question))
+                } else {
+                    escape_inline(&question)
+                }
+            }
         }
     }
 
     fn encode_answer(&self, slot: &ParsedEntry, answer: &str) -> String {
         match slot.syntax {
+            // Markdown stays Markdown, unable to close its item; HTML is escaped.
+            EntrySyntax::Html(html::HtmlSlot::Markdown) => html::defuse(answer),
+            EntrySyntax::Html(html::HtmlSlot::Html) => html::escape(answer),
+            EntrySyntax::ListItem { indent, .. } => {
+                let newline = newline_of(self.source);
+                let text = list::indent(answer, indent, newline);
+                if slot.answer_span.is_empty() && !answer.is_empty() {
+                    format!("{newline}{}{text}", " ".repeat(indent))
+                } else {
+                    text
+                }
+            }
             EntrySyntax::Yaml { answer: kind, .. } => self.encode_scalar(slot, answer, kind, false),
             EntrySyntax::Definition => {
                 let newline = newline_of(self.source);
@@ -335,8 +383,12 @@ fn first_used(filled: &[Option<usize>]) -> usize {
     filled.iter().position(Option::is_some).unwrap_or(0)
 }
 
-/// Whitespace and thematic breaks only: what FAQ files put between items.
+/// Whitespace and thematic breaks only: what FAQ files put between items (and one comma, as
+/// between the items of a JSON list).
 fn is_separator(text: &str) -> bool {
+    if text.matches(',').count() == 1 && text.replace(',', "").trim().is_empty() {
+        return true;
+    }
     text.lines().all(|line| {
         let line = line.trim();
         line.is_empty()

@@ -18,14 +18,27 @@ pub enum FrontMatterFormat {
     Yaml,
     /// TOML between `+++` lines.
     Toml,
+    /// A JSON object (`{ … }`) at the top of the file, optionally after blank lines.
+    Json,
 }
 
 impl FrontMatterFormat {
-    /// `"yaml"` or `"toml"`.
+    /// `"yaml"`, `"toml"` or `"json"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Yaml => "yaml",
             Self::Toml => "toml",
+            Self::Json => "json",
+        }
+    }
+
+    /// The name kept in the `pages.front_matter_format` column, which admits `yaml` and
+    /// `toml` only: a JSON block is kept as `yaml` (JSON is YAML), and [`rewrite`] tells it by
+    /// its `{` whatever the column says.
+    pub fn stored(self) -> &'static str {
+        match self {
+            Self::Toml => "toml",
+            Self::Yaml | Self::Json => "yaml",
         }
     }
 
@@ -34,6 +47,7 @@ impl FrontMatterFormat {
         match self {
             Self::Yaml => "---",
             Self::Toml => "+++",
+            Self::Json => "",
         }
     }
 
@@ -41,6 +55,7 @@ impl FrontMatterFormat {
         match self {
             Self::Yaml => "YAML",
             Self::Toml => "TOML",
+            Self::Json => "JSON",
         }
     }
 }
@@ -53,7 +68,7 @@ impl fmt::Display for FrontMatterFormat {
 
 /// The error of [`FrontMatterFormat::from_str`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown front matter format `{0}`: expected `yaml` or `toml`")]
+#[error("unknown front matter format `{0}`: expected `yaml`, `toml` or `json`")]
 pub struct ParseFrontMatterFormatError(String);
 
 impl FromStr for FrontMatterFormat {
@@ -63,6 +78,7 @@ impl FromStr for FrontMatterFormat {
         match s.trim().to_ascii_lowercase().as_str() {
             "yaml" => Ok(Self::Yaml),
             "toml" => Ok(Self::Toml),
+            "json" => Ok(Self::Json),
             _ => Err(ParseFrontMatterFormatError(s.to_owned())),
         }
     }
@@ -92,9 +108,13 @@ impl FrontMatter {
 /// starts (`raw.len()`, or 0 without front matter).
 ///
 /// A block is recognised only when the very first line of the file is `---` or `+++` (trailing
-/// spaces allowed); it ends at the next line that is that delimiter again. A file that opens a
+/// spaces allowed); it ends at the next line that is that delimiter again. A JSON block is an
+/// object at the top of the file, optionally after blank lines, as Hugo reads it. A file that opens a
 /// block and never closes it is refused rather than read as Markdown, as Hugo does.
 pub(crate) fn split(source: &str) -> Result<(Option<FrontMatter>, usize), ImportError> {
+    if let Some(start) = super::forms::json::front_matter_start(source) {
+        return split_json(source, start);
+    }
     let mut lines = Lines::new(source);
     let Some(first) = lines.next() else {
         return Ok((None, 0));
@@ -119,7 +139,9 @@ pub(crate) fn split(source: &str) -> Result<(Option<FrontMatter>, usize), Import
         // The opening `---` is also YAML's own document marker, so the parser gets the text from
         // the very start of the file: its line numbers in errors are then the file's own.
         FrontMatterFormat::Yaml => parse_yaml(&source[..closing.start])?,
-        FrontMatterFormat::Toml => parse_toml(source, first.next..closing.start)?,
+        FrontMatterFormat::Toml | FrontMatterFormat::Json => {
+            parse_toml(source, first.next..closing.start)?
+        }
     };
     let front_matter = FrontMatter {
         format,
@@ -129,11 +151,49 @@ pub(crate) fn split(source: &str) -> Result<(Option<FrontMatter>, usize), Import
     Ok((Some(front_matter), closing.next))
 }
 
+/// A JSON front matter: the object from `start`, and the line ending after it.
+fn split_json(source: &str, start: usize) -> Result<(Option<FrontMatter>, usize), ImportError> {
+    let (end, _) = super::forms::json::parse_object(source, start)
+        .map_err(|e| ImportError::FrontMatter(format!("JSON front matter: {e}")))?;
+    let value: Value = serde_json::from_str(&source[start..end])
+        .map_err(|e| ImportError::FrontMatter(format!("JSON front matter: {e}")))?;
+    let rest = &source[end..];
+    let after = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let next = if rest[after..].starts_with("\r\n") {
+        end + after + 2
+    } else if rest[after..].starts_with('\n') {
+        end + after + 1
+    } else {
+        end
+    };
+    let front_matter = FrontMatter {
+        format: FrontMatterFormat::Json,
+        raw: source[..next].to_owned(),
+        value,
+    };
+    Ok((Some(front_matter), next))
+}
+
 /// The raw front matter block `raw` (in `format`, `yaml` or `toml`) rewritten to hold `value`,
 /// changing as few bytes as it can: a top-level scalar that changed is rewritten on its own
 /// line (`title: "New"`), a new one is added before the closing delimiter, a removed one loses
 /// its line. Anything else (a nested value, a multi-line one) re-serialises the whole block.
 pub fn rewrite(raw: &str, format: &str, value: &Value) -> String {
+    if let Some(start) = super::forms::json::front_matter_start(raw) {
+        // A JSON block is written anew, after the blank lines it had, with the indentation of
+        // its first key.
+        let newline = if raw.contains("\r\n") { "\r\n" } else { "\n" };
+        let indent = raw[start..]
+            .split('\n')
+            .nth(1)
+            .map(|line| &line[..line.len() - line.trim_start_matches([' ', '\t']).len()])
+            .filter(|pad| !pad.is_empty())
+            .unwrap_or("  ");
+        return match json_pretty(value, indent) {
+            Some(text) => format!("{}{}{newline}", &raw[..start], text.replace('\n', newline)),
+            None => raw.to_owned(),
+        };
+    }
     let format = if format == "toml" {
         FrontMatterFormat::Toml
     } else {
@@ -148,7 +208,7 @@ pub fn rewrite(raw: &str, format: &str, value: &Value) -> String {
         return reserialise(format, value, newline).unwrap_or_else(|| raw.to_owned());
     };
     let separator = match format {
-        FrontMatterFormat::Yaml => ":",
+        FrontMatterFormat::Yaml | FrontMatterFormat::Json => ":",
         FrontMatterFormat::Toml => " =",
     };
     let mut lines: Vec<String> = raw.split_inclusive('\n').map(str::to_owned).collect();
@@ -202,6 +262,9 @@ fn reserialise(format: FrontMatterFormat, value: &Value, newline: &str) -> Optio
     let body = match format {
         FrontMatterFormat::Yaml => serde_norway::to_string(value).ok()?,
         FrontMatterFormat::Toml => toml::to_string(value).ok()?,
+        FrontMatterFormat::Json => {
+            return json_pretty(value, "  ").map(|text| format!("{text}\n").replace('\n', newline));
+        }
     };
     let delimiter = format.delimiter();
     let text = format!(
@@ -210,6 +273,16 @@ fn reserialise(format: FrontMatterFormat, value: &Value, newline: &str) -> Optio
         delimiter
     );
     Some(text.replace('\n', newline))
+}
+
+/// `value` as JSON indented with `indent`.
+fn json_pretty(value: &Value, indent: &str) -> Option<String> {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut serializer).ok()?;
+    String::from_utf8(out).ok()
 }
 
 /// One line of the file: its content without the line ending, and byte offsets.
@@ -539,7 +612,8 @@ mod tests {
     fn format_parses_and_prints() {
         assert_eq!("yaml".parse(), Ok(FrontMatterFormat::Yaml));
         assert_eq!("TOML".parse(), Ok(FrontMatterFormat::Toml));
-        assert!("json".parse::<FrontMatterFormat>().is_err());
+        assert_eq!("json".parse(), Ok(FrontMatterFormat::Json));
+        assert!("xml".parse::<FrontMatterFormat>().is_err());
         assert_eq!(FrontMatterFormat::Toml.to_string(), "toml");
         assert_eq!(FrontMatterFormat::Yaml.as_str(), "yaml");
     }

@@ -38,7 +38,8 @@ use std::str::FromStr;
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::front_matter::{self, FrontMatter};
+use super::forms::{self, FormCount, html, list};
+use super::front_matter::FrontMatter;
 use super::markdown_options;
 use super::shortcode::{self, QuestionPlace};
 use super::yaml::{self, YamlScalar};
@@ -53,10 +54,12 @@ pub enum QuestionStyle {
     Heading(u8),
     /// Top-level block quotes of one line (`> How do I …?`); headings are sections.
     Quote,
-    /// Definition list terms (`How do I …?` then `: answer`); headings are sections.
+    /// Definition list terms (`How do I …?` then `: answer`) and list FAQs (items that start
+    /// with their question); headings are sections.
     Definition,
-    /// Shortcode pairs (`{{< faq "Question?" >}}…{{< /faq >}}`, `{{% details title=… %}}`);
-    /// headings outside them are sections.
+    /// Shortcode pairs (`{{< faq "Question?" >}}…{{< /faq >}}`, `{{% details title=… %}}`)
+    /// and their raw HTML counterparts (`<details><summary>…`, accordions); headings outside
+    /// them are sections.
     Shortcode,
     /// Only the front matter's list (`faq: [{question, answer}]`); the body is the intro.
     FrontMatter,
@@ -82,7 +85,7 @@ impl fmt::Display for QuestionStyle {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown question style `{0}`: expected `bold`, a heading level `h1` to `h6`, `quote`, \
-     `definition`, `shortcode`, `front-matter` or `data`"
+     `definition` (or `list`), `shortcode` (or `details`, `accordion`), `front-matter` or `data`"
 )]
 pub struct ParseQuestionStyleError(String);
 
@@ -101,8 +104,8 @@ impl FromStr for QuestionStyle {
             "h5" => Ok(Self::Heading(5)),
             "h6" => Ok(Self::Heading(6)),
             "quote" | "blockquote" => Ok(Self::Quote),
-            "definition" | "deflist" | "dl" => Ok(Self::Definition),
-            "shortcode" | "shortcodes" => Ok(Self::Shortcode),
+            "definition" | "deflist" | "dl" | "list" => Ok(Self::Definition),
+            "shortcode" | "shortcodes" | "details" | "accordion" | "html" => Ok(Self::Shortcode),
             "front-matter" | "frontmatter" | "front_matter" => Ok(Self::FrontMatter),
             "data" => Ok(Self::Data),
             _ => Err(ParseQuestionStyleError(s.to_owned())),
@@ -150,6 +153,12 @@ pub struct ParsedPage {
     pub sections: Vec<ParsedSection>,
     /// The questions and answers in source order; never empty.
     pub entries: Vec<ParsedEntry>,
+    /// The form the questions were read in, finer than `style`: `details`, `accordion`,
+    /// `list`, `shortcode`, `h2`, `front-matter`…
+    pub form: String,
+    /// Every form the file asks questions in, with its count (the chosen one included), in
+    /// the order of the contract's list; forms with no question are left out.
+    pub forms: Vec<FormCount>,
 }
 
 /// A section heading: a heading above questions (any heading in a bold-style file, a shallower
@@ -211,6 +220,12 @@ pub enum EntrySyntax {
     Definition,
     /// A shortcode pair; the answer is the Markdown between its tags.
     Shortcode(QuestionPlace),
+    /// Raw HTML (`<details>`, an accordion): the question is the text of its element, the
+    /// answer the content of its panel, read as Markdown or HTML as the slot says.
+    Html(html::HtmlSlot),
+    /// A list item that starts with its question (in bold or as a line ending in `?`); the
+    /// answer is the rest of the item, its continuation lines indented by `indent`.
+    ListItem { indent: usize, bold: bool },
     /// A YAML mapping: question and answer are scalars written in these forms.
     Yaml {
         question: YamlScalar,
@@ -230,9 +245,14 @@ pub enum ImportError {
          (`**What is a technical coach?**`); headings ending in a question mark or starting \
          with `Q:` (`## What is a technical coach?`), outside lists and quotes; FAQ shortcodes \
          (`{{{{< faq \"Question?\" >}}}}…{{{{< /faq >}}}}`, `{{{{% details title=\"Question?\" %}}}}…`); \
-         and a front matter list of `question`/`answer` items (`faq: [{{question, answer}}]`). \
+         raw HTML `<details><summary>Question?</summary>…</details>` and accordions (a question \
+         `<button>` or heading with an `accordion-body`/`…answer` panel); lists whose items start \
+         with their question (bold, or a first line ending in `?`); \
+         and a front matter list of `question`/`answer` items (`faq: [{{question, answer}}]`, YAML, \
+         TOML or JSON). \
          This file has none of them. If it marks its questions differently, choose the style \
-         with `--questions bold|h2|h3|…|shortcode|front-matter` (`questions=` on the HTTP import)"
+         with `--questions bold|h2|h3|…|list|shortcode|details|front-matter` (`questions=` on the \
+         HTTP import)"
     )]
     NoQuestions,
     /// A data file whose YAML holds no question/answer mapping.
@@ -245,6 +265,10 @@ pub enum ImportError {
     /// A data file that is not valid YAML.
     #[error("invalid data file: {0}")]
     Data(String),
+    /// Raw HTML that cannot be read safely: nested too deep, a tag too long, an item's element
+    /// never closed.
+    #[error("the file's raw HTML cannot be read: {0}")]
+    Html(String),
     /// The style the caller forced finds no question in the file.
     #[error("no question found with `--questions {0}` (`questions={0}`): {reason}", reason = forced_style_reason(*.0))]
     NoQuestionsInStyle(QuestionStyle),
@@ -288,16 +312,12 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         return parse_data(source, false);
     }
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let (front_matter, body_start) = front_matter::split(source)?;
-    // A YAML front matter list of questions (`faq: [{question, answer}]`) is always read: the
-    // body may hold more questions, or only an intro.
-    let listed = match &front_matter {
-        Some(fm) if fm.format == front_matter::FrontMatterFormat::Yaml => {
-            let yaml_end = fm.raw.trim_end().rfind('\n').unwrap_or(0);
-            yaml::items(source, 0..yaml_end).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let (front_matter, body_start) = super::front_matter::split(source)?;
+    // A front matter list of questions (`faq: [{question, answer}]`, YAML, TOML or JSON).
+    let listed = front_matter
+        .as_ref()
+        .map(|fm| forms::front_matter_items(source, fm))
+        .unwrap_or_default();
     let Scan {
         blocks,
         rules,
@@ -306,32 +326,85 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     let shortcodes = shortcode::items(source, body_start..source.len(), &code, |range| {
         heading_at(source, range)
     });
+    let body = list::scan(source, body_start);
+    let html_found = html::scan(source, &body.html);
+    let html_items: Vec<&html::Item> = match &html_found {
+        Ok(found) => found.details.iter().chain(&found.accordion).collect(),
+        Err(_) => Vec::new(),
+    };
+    let list_items: Vec<&list::ListItem> = body.lists.iter().flatten().collect();
+    let counts = form_counts(&blocks, &shortcodes, &html_found, &list_items, listed.len());
+    let body_style = choose_style(&blocks, &shortcodes, &html_items, &list_items);
+    // The rule for articles: a front matter list is the page's FAQ, and the body its intro,
+    // unless the page says it is a FAQ page (`layout`/`type`), whose body's questions are
+    // read too.
+    let article = !listed.is_empty() && !front_matter.as_ref().is_some_and(forms::says_faq);
     let style = match forced {
         Some(style) => style,
-        None => match choose_style(&blocks, &shortcodes) {
+        None if article => QuestionStyle::FrontMatter,
+        None => match body_style {
             Some(style) => style,
             None if !listed.is_empty() => QuestionStyle::FrontMatter,
-            None => return Err(ImportError::NoQuestions),
+            None => {
+                return Err(match html_found {
+                    Err(e) => ImportError::Html(e),
+                    Ok(_) => ImportError::NoQuestions,
+                });
+            }
         },
     };
+    if let (QuestionStyle::Shortcode, Err(e)) = (style, &html_found) {
+        return Err(ImportError::Html(e.clone()));
+    }
 
     // The body's questions and sections, in source order.
     enum Marker<'a> {
         Section(&'a Block, u8),
         Block(&'a Block, EntrySyntax),
         Shortcode(&'a shortcode::Item),
+        Html(&'a html::Item),
+        List(&'a list::ListItem),
     }
     let start_of = |m: &Marker| match m {
         Marker::Section(b, _) | Marker::Block(b, _) => b.span.start,
         Marker::Shortcode(item) => item.item_span.start,
+        Marker::Html(item) => item.item_span.start,
+        Marker::List(item) => item.item_span.start,
     };
     let mut markers: Vec<Marker> = Vec::new();
     match style {
         QuestionStyle::Shortcode => {
+            // Shortcode pairs and raw HTML items; one inside another belongs to its answer.
+            let mut items: Vec<(std::ops::Range<usize>, Marker)> = shortcodes
+                .iter()
+                .map(|item| (item.item_span.clone(), Marker::Shortcode(item)))
+                .chain(
+                    html_items
+                        .iter()
+                        .map(|item| (item.item_span.clone(), Marker::Html(item))),
+                )
+                .collect();
+            items.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
+            let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+            for (span, marker) in items {
+                if spans.last().is_some_and(|last| span.start < last.end) {
+                    continue;
+                }
+                spans.push(span);
+                markers.push(marker);
+            }
             let inside = |block: &Block| {
-                shortcodes
-                    .iter()
-                    .any(|item| item.item_span.contains(&block.span.start))
+                spans
+                    .binary_search_by(|span| {
+                        if span.end <= block.span.start {
+                            std::cmp::Ordering::Less
+                        } else if span.start > block.span.start {
+                            std::cmp::Ordering::Greater
+                        } else {
+                            std::cmp::Ordering::Equal
+                        }
+                    })
+                    .is_ok()
             };
             for block in blocks.iter().filter(|b| !inside(b)) {
                 if let BlockKind::Heading(level) = block.kind
@@ -340,7 +413,6 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     markers.push(Marker::Section(block, level));
                 }
             }
-            markers.extend(shortcodes.iter().map(Marker::Shortcode));
             markers.sort_by_key(|m| start_of(m));
         }
         QuestionStyle::FrontMatter | QuestionStyle::Data => {}
@@ -359,6 +431,10 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     Role::Section(level) => markers.push(Marker::Section(block, level)),
                     Role::Content => {}
                 }
+            }
+            if style == QuestionStyle::Definition && !list_items.is_empty() {
+                markers.extend(list_items.iter().map(|item| Marker::List(item)));
+                markers.sort_by_key(|m| start_of(m));
             }
             // A shallower heading that asks but has no answer of its own heads a section.
             if let QuestionStyle::Heading(q) = style {
@@ -439,6 +515,29 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 syntax: EntrySyntax::Shortcode(item.question_place),
                 label: None,
             }),
+            Marker::Html(item) => entries.push(ParsedEntry {
+                section: section.clone(),
+                question: item.question.clone(),
+                answer: source[item.answer_span.clone()].to_owned(),
+                question_span: item.question_span.clone(),
+                answer_span: item.answer_span.clone(),
+                item_span: item.item_span.clone(),
+                syntax: EntrySyntax::Html(item.slot),
+                label: None,
+            }),
+            Marker::List(item) => entries.push(ParsedEntry {
+                section: section.clone(),
+                question: item.question.clone(),
+                answer: item.answer.clone(),
+                question_span: item.question_span.clone(),
+                answer_span: item.answer_span.clone(),
+                item_span: item.item_span.clone(),
+                syntax: EntrySyntax::ListItem {
+                    indent: item.indent,
+                    bold: item.bold,
+                },
+                label: None,
+            }),
         }
     }
     if entries.is_empty() {
@@ -448,6 +547,21 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         });
     }
 
+    // The chosen form counts the entries the body gave (a heading style takes every heading
+    // of its level, asking or not).
+    let form = chosen_form(style, &counts);
+    let mut counts = counts;
+    let body_entries = entries.len() - listed.len();
+    if form != "front-matter" && form != "data" {
+        match counts.iter_mut().find(|c| c.form == form) {
+            Some(count) => count.count = body_entries,
+            None if body_entries > 0 => counts.push(FormCount {
+                form: form.clone(),
+                count: body_entries,
+            }),
+            None => {}
+        }
+    }
     let string = |key: &str| {
         front_matter
             .as_ref()
@@ -464,6 +578,8 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         lang: string("language").or_else(|| string("lang")),
         intro: source[intro_span.clone()].to_owned(),
         intro_span,
+        form,
+        forms: counts,
         style,
         sections,
         entries,
@@ -472,14 +588,82 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     })
 }
 
+/// The questions each form of the body asks, and the front matter list's.
+fn form_counts(
+    blocks: &[Block],
+    shortcodes: &[shortcode::Item],
+    html_found: &Result<html::Found, String>,
+    list_items: &[&list::ListItem],
+    listed: usize,
+) -> Vec<FormCount> {
+    let mut headings = [0usize; 6];
+    let (mut bold, mut quotes, mut terms) = (0, 0, 0);
+    for block in blocks {
+        match block.kind {
+            BlockKind::Heading(level) if block.asks() => {
+                if let Some(count) = headings.get_mut(usize::from(level) - 1) {
+                    *count += 1;
+                }
+            }
+            BlockKind::BoldParagraph if !block.is_label() => bold += 1,
+            BlockKind::LabelledParagraph => bold += 1,
+            BlockKind::Quote => quotes += 1,
+            BlockKind::Term if !block.text.is_empty() => terms += 1,
+            _ => {}
+        }
+    }
+    let (details, accordion) = match html_found {
+        Ok(found) => (found.details.len(), found.accordion.len()),
+        Err(_) => (0, 0),
+    };
+    let mut counts = vec![
+        ("shortcode".to_owned(), shortcodes.len()),
+        ("details".to_owned(), details),
+        ("accordion".to_owned(), accordion),
+    ];
+    counts.extend((1..=6).map(|level| (format!("h{level}"), headings[level - 1])));
+    counts.extend([
+        ("bold".to_owned(), bold),
+        ("quote".to_owned(), if quotes >= 2 { quotes } else { 0 }),
+        ("definition".to_owned(), terms),
+        ("list".to_owned(), list_items.len()),
+        ("front-matter".to_owned(), listed),
+    ]);
+    counts
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(form, count)| FormCount { form, count })
+        .collect()
+}
+
+/// The form a style read, among those it covers: the one with the most questions.
+fn chosen_form(style: QuestionStyle, counts: &[FormCount]) -> String {
+    let family: &[&str] = match style {
+        QuestionStyle::Shortcode => &["shortcode", "details", "accordion"],
+        QuestionStyle::Definition => &["definition", "list"],
+        _ => return style.to_string(),
+    };
+    counts
+        .iter()
+        .filter(|c| family.contains(&c.form.as_str()))
+        .max_by_key(|c| c.count)
+        .map_or_else(|| style.to_string(), |c| c.form.clone())
+}
+
 /// A Hugo data file (`data/faq.yml`): every question/answer mapping of the YAML document, with
 /// the enclosing section's title. No front matter, no intro.
 /// A TOML data file (`toml`) is read the same way: its strings are written back as TOML basic
 /// strings, whose escapes are JSON's.
 pub fn parse_data(source: &str, toml: bool) -> Result<ParsedPage, ImportError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let json_like = source.trim_start().starts_with(['{', '[']);
     let items = if toml {
         yaml::items_toml(source)
+    } else if json_like {
+        // JSON is read with its own reader (tabs, deep nesting); a flow YAML document that is
+        // not JSON falls back to the YAML reader.
+        forms::json::items(source)
+            .or_else(|json_error| yaml::items(source, 0..source.len()).map_err(|_| json_error))
     } else {
         yaml::items(source, 0..source.len())
     }
@@ -487,7 +671,7 @@ pub fn parse_data(source: &str, toml: bool) -> Result<ParsedPage, ImportError> {
     if items.is_empty() {
         return Err(ImportError::NoQuestionsInData);
     }
-    let entries = items
+    let entries: Vec<ParsedEntry> = items
         .into_iter()
         .map(|item| ParsedEntry {
             section: item.section,
@@ -514,6 +698,11 @@ pub fn parse_data(source: &str, toml: bool) -> Result<ParsedPage, ImportError> {
         intro_span: 0..0,
         style: QuestionStyle::Data,
         sections: Vec::new(),
+        form: "data".to_owned(),
+        forms: vec![FormCount {
+            form: "data".to_owned(),
+            count: entries.len(),
+        }],
         entries,
     })
 }
@@ -547,7 +736,12 @@ fn heading_at(source: &str, range: Range<usize>) -> Option<(String, Range<usize>
 }
 
 /// Applies the rule of the module documentation; `None` when the body has no question.
-fn choose_style(blocks: &[Block], shortcodes: &[shortcode::Item]) -> Option<QuestionStyle> {
+fn choose_style(
+    blocks: &[Block],
+    shortcodes: &[shortcode::Item],
+    html_items: &[&html::Item],
+    list_items: &[&list::ListItem],
+) -> Option<QuestionStyle> {
     let mut question_headings = [0usize; 6];
     let mut bold = 0usize;
     let mut bold_questions = 0usize;
@@ -575,10 +769,14 @@ fn choose_style(blocks: &[Block], shortcodes: &[shortcode::Item]) -> Option<Ques
             _ => {}
         }
     }
+    // Raw HTML items count with the shortcodes, list items with the definition terms.
     let shortcode_questions = shortcodes
         .iter()
-        .filter(|item| ends_in_question_mark(&item.question))
+        .map(|item| &item.question)
+        .chain(html_items.iter().map(|item| &item.question))
+        .filter(|question| ends_in_question_mark(question))
         .count();
+    let terms = terms + list_items.len();
     // `max_by_key` keeps the last maximum: scan from the deepest level so that the shallowest
     // level wins a tie.
     let (best_level, best_count) = (1u8..=6)
@@ -603,7 +801,7 @@ fn choose_style(blocks: &[Block], shortcodes: &[shortcode::Item]) -> Option<Ques
     }
     if bold > 0 {
         Some(QuestionStyle::Bold)
-    } else if !shortcodes.is_empty() {
+    } else if !shortcodes.is_empty() || !html_items.is_empty() {
         Some(QuestionStyle::Shortcode)
     } else {
         None

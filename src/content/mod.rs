@@ -5,6 +5,7 @@
 //! HTTP handlers call it.
 
 pub mod export;
+pub mod forms;
 pub mod front_matter;
 pub mod import;
 pub mod limits;

@@ -85,8 +85,9 @@ const CONTAINER_KEYS: &[&str] = &[
     "content",
 ];
 
+/// A YAML (or JSON, TOML) value with the byte spans of its scalars.
 #[derive(Debug)]
-enum Node {
+pub(crate) enum Node {
     Scalar {
         value: String,
         style: ScalarStyle,
@@ -271,7 +272,8 @@ fn scalar_kind(source: &str, node: &Node) -> YamlScalar {
     }
 }
 
-fn walk(source: &str, node: &Node, section: Option<&str>, found: &mut Vec<YamlItem>) {
+/// Every question/answer item under `node`, with its section.
+pub(crate) fn walk(source: &str, node: &Node, section: Option<&str>, found: &mut Vec<YamlItem>) {
     match node {
         Node::Seq(items) => {
             for item in items {

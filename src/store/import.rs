@@ -175,7 +175,7 @@ pub async fn import_page(
         draft: parsed.draft,
         front_matter: front_matter.map_or(&empty, |fm| &fm.value),
         front_matter_raw: front_matter.map(|fm| fm.raw.as_str()),
-        front_matter_format: front_matter.map(|fm| fm.format.as_str()),
+        front_matter_format: front_matter.map(|fm| fm.format.stored()),
         intro: &parsed.intro,
         source: &parsed.source,
         source_path: mode.source_path,
@@ -188,6 +188,8 @@ pub async fn import_page(
         page_created: created,
         dry_run: mode.dry_run,
         questions: style.clone(),
+        form: parsed.form.clone(),
+        forms: parsed.forms.clone(),
         ..ImportReport::default()
     };
 

@@ -85,6 +85,26 @@ async fn the_cli_imports_a_page_and_dry_runs_write_nothing() {
 }
 
 #[tokio::test]
+async fn a_cli_dry_run_prints_the_form_chosen_and_the_forms_seen() {
+    let app = spawn_app().await;
+    let dir = std::env::temp_dir().join(format!("faqd-cli-forms-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("help.md");
+    std::fs::write(
+        &file,
+        "# Help\n\n## Why here?\n\nBecause.\n\n<details><summary>Is it safe?</summary>Yes.</details>\n\n<details><summary>Is it free?</summary>Yes.</details>\n",
+    )
+    .unwrap();
+    let dry = stdout(&app.faqd(&["import", file.to_str().unwrap(), "--dry-run"]));
+    assert!(
+        dry.contains("questions: details (2), style `shortcode`; also seen: h2 (1)"),
+        "{dry}"
+    );
+    assert_eq!(app.get("/api/v1/pages/help").await.status(), 404);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn an_editor_writes_through_the_api_with_a_cli_token() {
     let app = spawn_app().await;
     app.import_file(&seed_path(), None, None).await;

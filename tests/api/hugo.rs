@@ -618,3 +618,139 @@ async fn reimporting_an_unchanged_file_writes_nothing() {
     assert_eq!(slugs(&report, "unchanged").len(), 3);
     assert_eq!(rows().await, before);
 }
+
+const DETAILS: &str = "---\ntitle: Help\n---\n\nIntro.\n\n## Why ask here?\n\nBecause.\n\n<details><summary>Is it safe?</summary>Yes, <em>very</em>.</details>\n\n<details>\n<summary>Can I pay later?</summary>\n\nYes, **later**.\n\n</details>\n\n<details><summary>Is there an app?</summary>Soon.</details>\n";
+
+#[tokio::test]
+async fn a_dry_run_names_the_form_chosen_and_the_forms_seen() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let before = app.snapshot().await;
+    let report = app
+        .import_ok(&token, "slug=help&dry_run=true", "text/markdown", DETAILS)
+        .await;
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["questions"], "shortcode", "{report}");
+    assert_eq!(report["form"], "details", "{report}");
+    assert_eq!(
+        report["forms"],
+        json!([{"form": "details", "count": 3}, {"form": "h2", "count": 1}]),
+        "{report}"
+    );
+    assert_eq!(slugs(&report, "created").len(), 3, "{report}");
+    assert_eq!(app.snapshot().await, before);
+
+    // `questions=` picks another form in one try.
+    let report = app
+        .import_ok(
+            &token,
+            "slug=help&dry_run=true&questions=h2",
+            "text/markdown",
+            DETAILS,
+        )
+        .await;
+    assert_eq!(report["form"], "h2", "{report}");
+    assert_eq!(slugs(&report, "created"), ["why-ask-here"], "{report}");
+}
+
+#[tokio::test]
+async fn an_edited_raw_html_answer_stays_in_its_details_escaped_and_readers_get_it_sanitised() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=help", "text/markdown", DETAILS)
+        .await;
+    // An HTML slot: the edit is escaped, so it cannot close its item.
+    app.patch_entry(
+        &token,
+        "is-it-safe",
+        json!({"answer": "Use <b> & </details> with care."}),
+        false,
+    )
+    .await;
+    // A Markdown slot: Markdown stays, a tag that would close the item is defused.
+    app.patch_entry(
+        &token,
+        "can-i-pay-later",
+        json!({"answer": "Yes, *later*.\n\nNot </details> yet."}),
+        false,
+    )
+    .await;
+    let exported = app.export("/api/v1/pages/help/export").await;
+    let want = DETAILS
+        .replace(
+            "Yes, <em>very</em>.",
+            "Use &lt;b&gt; &amp; &lt;/details&gt; with care.",
+        )
+        .replace("Yes, **later**.", "Yes, *later*.\n\nNot &lt;/details> yet.");
+    assert_eq!(exported, want);
+    let again = app
+        .import_ok(&token, "slug=help&dry_run=true", "text/markdown", &exported)
+        .await;
+    assert_eq!(slugs(&again, "created").len(), 0, "{again}");
+    assert_eq!(slugs(&again, "deleted").len(), 0, "{again}");
+
+    // What readers get of a raw HTML answer is sanitised like any other.
+    let hostile = DETAILS.replace(
+        "Soon.",
+        "Soon.<script>alert(1)</script><img src=x onerror=\"alert(2)\">",
+    );
+    app.import_ok(&token, "slug=help", "text/markdown", &hostile)
+        .await;
+    let entry = app.get_json("/api/v1/faqs/is-there-an-app").await;
+    let html = entry["answer_html"].as_str().expect("answer_html");
+    assert!(html.contains("Soon."), "{html}");
+    for bad in ["<script", "onerror", "alert("] {
+        assert!(!html.contains(bad), "{bad} in {html}");
+    }
+}
+
+#[tokio::test]
+async fn a_json_front_matter_page_keeps_valid_json_through_edits() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let page = "\n{\n    \"title\": \"Help\",\n    \"faq\": [\n        {\n            \"title\": \"Billing\",\n            \"items\": [\n                {\"q\": \"Can I pay later?\", \"a\": \"Yes.\"},\n                {\"q\": \"Refunds?\", \"a\": \"No.\"}\n            ]\n        }\n    ]\n}\n\nAn article about billing.\n\n## Why bill?\n\nBecause.\n";
+    let report = app
+        .import_ok(&token, "slug=billing", "text/markdown", page)
+        .await;
+    assert_eq!(report["form"], "front-matter", "{report}");
+    assert_eq!(slugs(&report, "created"), ["can-i-pay-later", "refunds"]);
+    let entry = app.get_json("/api/v1/faqs/can-i-pay-later").await;
+    assert_eq!(entry["section"], "Billing");
+    assert_eq!(app.export("/api/v1/pages/billing/export").await, page);
+
+    app.patch_entry(
+        &token,
+        "refunds",
+        json!({"answer": "Yes: \"within\" 30 days.\nAsk us."}),
+        false,
+    )
+    .await;
+    let res = app
+        .with_token(Method::PATCH, "/api/v1/pages/billing?lang=en", &token)
+        .header("If-Match", "*")
+        .header("Content-Type", "application/merge-patch+json")
+        .json(&json!({"title": "Help & billing"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    let exported = app.export("/api/v1/pages/billing/export").await;
+    // The front matter is one JSON object with the edit, then the body as it was.
+    let start = exported.find('{').expect("object");
+    let mut stream = serde_json::Deserializer::from_str(&exported[start..]).into_iter::<Value>();
+    let front: Value = stream.next().expect("a value").expect("valid JSON");
+    let rest = &exported[start + stream.byte_offset()..];
+    assert_eq!(front["title"], "Help & billing");
+    assert_eq!(
+        front["faq"][0]["items"][1]["a"],
+        "Yes: \"within\" 30 days.\nAsk us."
+    );
+    assert_eq!(
+        rest,
+        "\n\nAn article about billing.\n\n## Why bill?\n\nBecause.\n"
+    );
+    let again = app
+        .import_ok(&token, "slug=billing", "text/markdown", &exported)
+        .await;
+    assert_eq!(slugs(&again, "unchanged").len(), 2, "{again}");
+}

@@ -1,0 +1,856 @@
+//! Raw HTML FAQ items in a Markdown body: `<details><summary>Question?</summary> answer
+//! </details>` blocks, and accordions pasted from a CSS framework (Bootstrap's
+//! `.accordion-item` with an `.accordion-button` and an `.accordion-body`, or a site's own
+//! question `<button>`/`<h3>` with an answer panel `<div>` marked by class names).
+//!
+//! Only HTML that Markdown passes through is read: the byte ranges of pulldown-cmark's HTML
+//! events (blocks and inline tags), so that a tag shown in a code block or a code span is never
+//! taken for markup. A small tag scanner walks those ranges once (linear in the input) and
+//! keeps a stack of open elements, bounded at [`MAX_DEPTH`]; void elements and paragraphs
+//! closed by a following block are handled as HTML parsers do. A `<details>` or an answer panel
+//! that is never closed, or nesting past the bound, is a clear error.
+
+use std::ops::Range;
+
+/// The deepest nesting of HTML elements accepted.
+pub const MAX_DEPTH: usize = 64;
+/// The longest tag accepted (attributes included).
+pub const MAX_TAG: usize = 64 * 1024;
+
+/// Which HTML form an item was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HtmlKind {
+    /// `<details><summary>…</summary>…</details>`.
+    Details,
+    /// A question element with an answer panel marked by class names.
+    Accordion,
+}
+
+/// How the answer of an item is read by Hugo, which decides how an edit is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HtmlSlot {
+    /// A blank line separates the answer from the tags before it: Markdown.
+    Markdown,
+    /// The answer is inside the HTML block: HTML, so an edit is HTML-escaped.
+    Html,
+}
+
+/// One raw HTML question and answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub kind: HtmlKind,
+    /// From the item's opening tag to the end of its closing tag.
+    pub item_span: Range<usize>,
+    /// The question element's content, trimmed.
+    pub question_span: Range<usize>,
+    /// The question as text: tags stripped, entities decoded, whitespace runs as one space.
+    pub question: String,
+    /// The answer: the content between the question and the end of the item (details) or of
+    /// the answer panel (accordion), without surrounding blank lines.
+    pub answer_span: Range<usize>,
+    pub slot: HtmlSlot,
+}
+
+/// The raw HTML items of a body, by form.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub details: Vec<Item>,
+    pub accordion: Vec<Item>,
+}
+
+/// An element whose end tag was seen.
+#[derive(Debug, Clone)]
+struct Element {
+    name: String,
+    class: String,
+    parent: Option<usize>,
+    /// From `<` of the start tag to `>` of the end tag.
+    outer: Range<usize>,
+    /// Between the start tag and the end tag.
+    inner: Range<usize>,
+}
+
+struct Open {
+    id: usize,
+    parent: Option<usize>,
+    name: String,
+    class: String,
+    start: usize,
+    inner_start: usize,
+}
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+/// Start tags that close an open `<p>`.
+const CLOSES_P: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "details",
+    "div",
+    "dl",
+    "fieldset",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "ul",
+    "summary",
+];
+/// Class names of a question element.
+const QUESTION_CLASSES: &[&str] = &[
+    "accordion-button",
+    "accordion-header",
+    "accordion-heading",
+    "accordion-title",
+    "accordion-toggle",
+    "accordion-trigger",
+    "collapsible-header",
+    "panel-title",
+    "toggle-title",
+    "faq-title",
+    "card-header",
+];
+/// Class names of an answer panel.
+const ANSWER_CLASSES: &[&str] = &[
+    "accordion-body",
+    "accordion-collapse",
+    "accordion-content",
+    "accordion-panel",
+    "collapsible-body",
+    "panel-body",
+    "panel-collapse",
+    "faq-content",
+    "faq-body",
+    "toggle-content",
+    "collapse",
+    "card-body",
+];
+
+fn class_has(class: &str, list: &[&str], word: &str) -> bool {
+    class.split_ascii_whitespace().any(|c| {
+        let c = c.to_ascii_lowercase();
+        list.contains(&c.as_str()) || c.contains(word)
+    })
+}
+
+fn is_question_element(e: &Element) -> bool {
+    class_has(&e.class, QUESTION_CLASSES, "question")
+}
+
+fn is_answer_element(e: &Element) -> bool {
+    class_has(&e.class, ANSWER_CLASSES, "answer")
+}
+
+/// The line (1-based) of `offset`.
+fn line_of(source: &str, offset: usize) -> usize {
+    source.as_bytes()[..offset.min(source.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Reads the raw HTML items of `source` inside `html` (the byte ranges of Markdown's HTML
+/// events, in order).
+pub fn scan(source: &str, html: &[Range<usize>]) -> Result<Found, String> {
+    let elements = elements(source, html)?;
+    let mut found = Found::default();
+    // `<details>` items: the outermost ones (a details inside an answer belongs to it), whose
+    // first child is a `<summary>`.
+    let mut last_end = 0;
+    for (id, details) in elements.iter().enumerate() {
+        let Some(details) = details else { continue };
+        if details.name != "details" || details.outer.start < last_end {
+            continue;
+        }
+        let Some(Some(summary)) = elements.get(id + 1) else {
+            continue;
+        };
+        if summary.name != "summary"
+            || summary.parent != Some(id)
+            || !source[details.inner.start..summary.outer.start]
+                .trim()
+                .is_empty()
+        {
+            continue;
+        }
+        let question = text_of(&source[summary.inner.clone()]);
+        if question.is_empty() {
+            continue;
+        }
+        let (answer_span, slot) = answer_of(source, summary.outer.end..details.inner.end);
+        found.details.push(Item {
+            kind: HtmlKind::Details,
+            item_span: details.outer.clone(),
+            question_span: trim(source, summary.inner.clone()),
+            question,
+            answer_span,
+            slot,
+        });
+        last_end = details.outer.end;
+    }
+    found.accordion = accordions(source, &elements, &found.details);
+    Ok(found)
+}
+
+/// Question elements and answer panels, paired in one pass over the elements in order.
+fn accordions(source: &str, elements: &[Option<Element>], details: &[Item]) -> Vec<Item> {
+    let get = |id: usize| elements.get(id).and_then(Option::as_ref);
+    let blank = |range: Range<usize>| source.get(range).is_some_and(|t| t.trim().is_empty());
+    let is_panel = |id: usize, previous: Option<usize>| {
+        get(id).is_some_and(|e| {
+            is_answer_element(e)
+                || (class_has(&e.class, &["panel"], "\u{0}")
+                    && previous.and_then(get).is_some_and(|p| p.name == "button"))
+        })
+    };
+    let mut items = Vec::new();
+    let mut previous_end = 0;
+    let mut next_details = details.iter().peekable();
+    let mut last_question: Option<usize> = None;
+    // The last child seen of each parent (`None`: top level), to find previous siblings.
+    let mut last_child: std::collections::HashMap<Option<usize>, usize> =
+        std::collections::HashMap::new();
+    for (id, element) in elements.iter().enumerate() {
+        let Some(element) = element else { continue };
+        if element.outer.start < previous_end {
+            continue;
+        }
+        while next_details
+            .peek()
+            .is_some_and(|d| d.item_span.end <= element.outer.start)
+        {
+            next_details.next();
+        }
+        if next_details
+            .peek()
+            .is_some_and(|d| d.item_span.start <= element.outer.start)
+        {
+            continue;
+        }
+        let previous = last_child.insert(element.parent, id);
+        if is_question_element(element) {
+            last_question = Some(id);
+            continue;
+        }
+        if !is_panel(id, previous) {
+            continue;
+        }
+        // An outermost panel only: a panel inside a panel is its content.
+        let mut ancestor = element.parent;
+        let mut nested = false;
+        while let Some(a) = ancestor.and_then(get) {
+            if is_answer_element(a) {
+                nested = true;
+                break;
+            }
+            ancestor = a.parent;
+        }
+        if nested {
+            continue;
+        }
+        let outer_answer = element;
+        let question_id = last_question
+            .filter(|&q| {
+                get(q).is_some_and(|q| {
+                    q.outer.end <= outer_answer.outer.start && q.outer.start >= previous_end
+                })
+            })
+            .or_else(|| {
+                previous.filter(|&p| {
+                    get(p).is_some_and(|p| {
+                        matches!(p.name.as_str(), "button" | "h2" | "h3" | "h4" | "h5" | "h6")
+                            && blank(p.outer.end..outer_answer.outer.start)
+                    })
+                })
+            });
+        last_question = None;
+        let Some(mut question_id) = question_id else {
+            continue;
+        };
+        // Into the element's only child while it has one (Bootstrap 4's `.card-header` holds
+        // a heading that holds the button): edits replace the innermost text.
+        while get(question_id + 1).is_some_and(|child| {
+            child.parent == Some(question_id)
+                && get(question_id).is_some_and(|q| {
+                    blank(q.inner.start..child.outer.start) && blank(child.outer.end..q.inner.end)
+                })
+        }) {
+            question_id += 1;
+        }
+        let Some(question_el) = get(question_id) else {
+            continue;
+        };
+        let question = text_of(&source[question_el.inner.clone()]);
+        if question.is_empty() {
+            continue;
+        }
+        // The innermost panel of a chain of panels that open one inside the other.
+        let mut answer_id = id;
+        while let Some(next) = get(answer_id + 1).filter(|next| {
+            next.parent == Some(answer_id)
+                && is_answer_element(next)
+                && get(answer_id).is_some_and(|a| blank(a.inner.start..next.outer.start))
+        }) {
+            let _ = next;
+            answer_id += 1;
+        }
+        let Some(answer) = get(answer_id) else {
+            continue;
+        };
+        // The outermost wrapper of the question that ends before the panel.
+        let mut question_outer = question_el;
+        while let Some(parent) = question_outer.parent.and_then(get) {
+            if parent.outer.end <= outer_answer.outer.start && parent.outer.start >= previous_end {
+                question_outer = parent;
+            } else {
+                break;
+            }
+        }
+        // The item: the element made of the question wrapper and the panel alone, else the
+        // two of them.
+        let around = question_outer
+            .parent
+            .filter(|&p| outer_answer.parent == Some(p))
+            .and_then(get)
+            .filter(|p| {
+                blank(p.inner.start..question_outer.outer.start)
+                    && blank(question_outer.outer.end..outer_answer.outer.start)
+                    && blank(outer_answer.outer.end..p.inner.end)
+                    && p.outer.start >= previous_end
+            });
+        let item_span = match around {
+            Some(p) => p.outer.clone(),
+            None => question_outer.outer.start..outer_answer.outer.end,
+        };
+        let (answer_span, slot) = answer_of(source, answer.inner.clone());
+        previous_end = item_span.end;
+        items.push(Item {
+            kind: HtmlKind::Accordion,
+            item_span,
+            question_span: trim(source, question_el.inner.clone()),
+            question,
+            answer_span,
+            slot,
+        });
+    }
+    items
+}
+
+/// `range` without surrounding whitespace.
+fn trim(source: &str, range: Range<usize>) -> Range<usize> {
+    let text = &source[range.clone()];
+    let start = range.start + (text.len() - text.trim_start().len());
+    let end = range.start + text.trim_end().len();
+    start..end.max(start)
+}
+
+/// The answer inside `range`: without blank lines around it (an answer on the line of the
+/// tag before it starts at its first character; one on a line of its own keeps its
+/// indentation), and how Hugo reads it.
+fn answer_of(source: &str, range: Range<usize>) -> (Range<usize>, HtmlSlot) {
+    let text = &source[range.clone()];
+    let lead = text.len() - text.trim_start().len();
+    let end = range.start + text.trim_end().len();
+    let first = range.start + lead;
+    if first >= end {
+        return (range.start..range.start, HtmlSlot::Html);
+    }
+    let leading = &text[..lead];
+    let start = match leading.rfind('\n') {
+        Some(nl) => range.start + nl + 1,
+        None => first,
+    };
+    let blank_line = leading.matches('\n').count() >= 2;
+    let slot = if blank_line {
+        HtmlSlot::Markdown
+    } else {
+        HtmlSlot::Html
+    };
+    (start..end, slot)
+}
+
+/// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
+pub fn text_of(fragment: &str) -> String {
+    let mut out = String::with_capacity(fragment.len());
+    let mut rest = fragment;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        match rest[lt..].find('>') {
+            Some(gt) => {
+                out.push(' ');
+                rest = &rest[lt + gt + 1..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    let decoded = decode_entities(&out);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Decodes the common named entities and numeric references.
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = after.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| {
+            let name = &after[..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" | "#39" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Text safe in an HTML slot: `&`, `<` and `>` escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown that cannot end or open the item it is written into: the `<` of any `details`,
+/// `summary` or `div` tag in it escaped.
+pub fn defuse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let tag = rest[lt + 1..].trim_start_matches('/');
+        let name: String = tag
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if matches!(name.as_str(), "details" | "summary" | "div") {
+            out.push_str("&lt;");
+        } else {
+            out.push('<');
+        }
+        rest = &rest[lt + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every element of the HTML ranges by the order of its start tag, with its parent; `None`
+/// for an element never closed (and void elements, which have no content).
+fn elements(source: &str, html: &[Range<usize>]) -> Result<Vec<Option<Element>>, String> {
+    let bytes = source.as_bytes();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut done: Vec<Option<Element>> = Vec::new();
+    // Closes the open elements above `depth`; the last one by the tag at `at..end`.
+    let close = |stack: &mut Vec<Open>, done: &mut [Option<Element>], depth: usize, at, end| {
+        while stack.len() > depth {
+            if let Some(open) = stack.pop() {
+                let closed_here = stack.len() == depth;
+                if let Some(slot) = done.get_mut(open.id) {
+                    *slot = Some(Element {
+                        name: open.name,
+                        class: open.class,
+                        parent: open.parent,
+                        outer: open.start..if closed_here { end } else { at },
+                        inner: open.inner_start..at,
+                    });
+                }
+            }
+        }
+    };
+    for range in merge(html) {
+        let mut pos = range.start;
+        while pos < range.end {
+            let Some(lt) = bytes[pos..range.end].iter().position(|&b| b == b'<') else {
+                break;
+            };
+            let start = pos + lt;
+            let rest = &source[start..range.end];
+            if rest.starts_with("<!--") {
+                pos = match rest.find("-->") {
+                    Some(end) => start + end + 3,
+                    None => range.end,
+                };
+                continue;
+            }
+            let Some(tag) = read_tag(rest) else {
+                pos = start + 1;
+                continue;
+            };
+            if tag.len > MAX_TAG {
+                return Err(format!(
+                    "an HTML tag at line {} is longer than {} KiB",
+                    line_of(source, start),
+                    MAX_TAG / 1024
+                ));
+            }
+            let end = start + tag.len;
+            pos = end;
+            if tag.closing {
+                if let Some(depth) = stack.iter().rposition(|o| o.name == tag.name) {
+                    close(&mut stack, &mut done, depth, start, end);
+                }
+                continue;
+            }
+            if VOID.contains(&tag.name.as_str()) || tag.self_closing {
+                continue;
+            }
+            let top = stack.len().saturating_sub(1);
+            if CLOSES_P.contains(&tag.name.as_str()) && stack.last().is_some_and(|o| o.name == "p")
+            {
+                close(&mut stack, &mut done, top, start, start);
+            }
+            let top = stack.len().saturating_sub(1);
+            if tag.name == "li" && stack.last().is_some_and(|o| o.name == "li") {
+                close(&mut stack, &mut done, top, start, start);
+            }
+            if stack.len() >= MAX_DEPTH {
+                return Err(format!(
+                    "the HTML at line {} is nested deeper than {MAX_DEPTH} elements",
+                    line_of(source, start)
+                ));
+            }
+            stack.push(Open {
+                id: done.len(),
+                parent: stack.last().map(|o| o.id),
+                name: tag.name,
+                class: tag.class,
+                start,
+                inner_start: end,
+            });
+            done.push(None);
+        }
+    }
+    // An item's element that is never closed would swallow the rest of the page.
+    if let Some(open) = stack.iter().find(|o| {
+        o.name == "details"
+            || o.name == "summary"
+            || o.class
+                .split_ascii_whitespace()
+                .any(|w| ANSWER_CLASSES.iter().any(|c| w.eq_ignore_ascii_case(c)))
+    }) {
+        return Err(format!(
+            "the `<{}>` opened at line {} is never closed",
+            open.name,
+            line_of(source, open.start)
+        ));
+    }
+    Ok(done)
+}
+
+/// Adjacent or overlapping ranges joined: a tag may span two HTML events (lines).
+fn merge(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r.clone()),
+        }
+    }
+    out
+}
+
+struct Tag {
+    name: String,
+    class: String,
+    closing: bool,
+    self_closing: bool,
+    /// Bytes from `<` to `>` included.
+    len: usize,
+}
+
+/// The tag at the start of `text` (which starts with `<`), if it is one.
+fn read_tag(text: &str) -> Option<Tag> {
+    let bytes = text.as_bytes();
+    let mut i = 1;
+    let closing = bytes.get(1) == Some(&b'/');
+    if closing {
+        i += 1;
+    }
+    let name_start = i;
+    while bytes
+        .get(i)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    {
+        i += 1;
+    }
+    if i == name_start || !bytes[name_start].is_ascii_alphabetic() {
+        return None;
+    }
+    let name = text[name_start..i].to_ascii_lowercase();
+    let mut class = String::new();
+    // Attributes: name, optionally `=` and a quoted or bare value.
+    loop {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        match bytes.get(i)? {
+            b'>' => {
+                return Some(Tag {
+                    name,
+                    class,
+                    closing,
+                    self_closing: false,
+                    len: i + 1,
+                });
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'>') => {
+                return Some(Tag {
+                    name,
+                    class,
+                    closing,
+                    self_closing: true,
+                    len: i + 2,
+                });
+            }
+            _ => {}
+        }
+        let attr_start = i;
+        while bytes
+            .get(i)
+            .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'=' | b'>' | b'/'))
+        {
+            i += 1;
+        }
+        if i == attr_start {
+            // A stray `/`.
+            i += 1;
+            continue;
+        }
+        let attr = text[attr_start..i].to_ascii_lowercase();
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let value = match bytes.get(i)? {
+            q @ (b'"' | b'\'') => {
+                let close = text[i + 1..].find(*q as char)?;
+                let value = &text[i + 1..i + 1 + close];
+                i += close + 2;
+                value
+            }
+            _ => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'>')
+                {
+                    i += 1;
+                }
+                &text[start..i]
+            }
+        };
+        if attr == "class" {
+            class = value.to_owned();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole text as one HTML range.
+    fn whole(text: &str) -> Vec<Range<usize>> {
+        std::iter::once(0..text.len()).collect()
+    }
+
+    fn all(source: &str) -> Found {
+        match scan(source, &whole(source)) {
+            Ok(found) => found,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn details_items_with_markdown_and_html_slots() {
+        let source = "<details>\n<summary>Is it <b>free</b>?</summary>\n\nYes, **free**.\n\n</details>\n<details><summary>Why &amp; how?</summary>Because.</details>\n";
+        let found = all(source);
+        let got: Vec<(&str, &str, HtmlSlot)> = found
+            .details
+            .iter()
+            .map(|i| (i.question.as_str(), &source[i.answer_span.clone()], i.slot))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Is it free ?", "Yes, **free**.", HtmlSlot::Markdown),
+                ("Why & how?", "Because.", HtmlSlot::Html),
+            ]
+        );
+        assert!(found.accordion.is_empty());
+    }
+
+    #[test]
+    fn bootstrap_accordion_items_and_custom_panels() {
+        let source = r##"<div class="accordion" id="faq">
+  <div class="accordion-item">
+    <h2 class="accordion-header" id="h1">
+      <button class="accordion-button" type="button" data-bs-target="#c1">
+        What is it?
+      </button>
+    </h2>
+    <div id="c1" class="accordion-collapse collapse show">
+      <div class="accordion-body">
+        It is <strong>this</strong>.
+      </div>
+    </div>
+  </div>
+  <div class="accordion-item">
+    <h2 class="accordion-header"><button class="accordion-button collapsed">Second?</button></h2>
+    <div class="accordion-collapse collapse"><div class="accordion-body">Two.</div></div>
+  </div>
+</div>
+<h3 class="faq-question">Own question?</h3>
+<div class="faq-answer">Own answer.</div>
+<button class="accordion">Third?</button>
+<div class="panel"><p>Three.</p></div>
+"##;
+        let found = all(source);
+        let got: Vec<(&str, &str)> = found
+            .accordion
+            .iter()
+            .map(|i| (i.question.as_str(), &source[i.answer_span.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("What is it?", "        It is <strong>this</strong>."),
+                ("Second?", "Two."),
+                ("Own question?", "Own answer."),
+                ("Third?", "<p>Three.</p>"),
+            ]
+        );
+        assert!(
+            source[found.accordion[0].item_span.clone()]
+                .starts_with("<div class=\"accordion-item\">")
+        );
+        assert!(
+            source[found.accordion[0].item_span.clone()].ends_with("</div>\n    </div>\n  </div>")
+        );
+    }
+
+    #[test]
+    fn bootstrap_4_card_accordions() {
+        let source = r##"<div class="accordion" id="faq">
+  <div class="card">
+    <div class="card-header" id="h1">
+      <h2 class="mb-0">
+        <button class="btn btn-link" type="button" data-toggle="collapse" data-target="#c1">
+          Is it &quot;free&quot;?
+        </button>
+      </h2>
+    </div>
+    <div id="c1" class="collapse show" data-parent="#faq">
+      <div class="card-body">
+        Yes.
+      </div>
+    </div>
+  </div>
+</div>
+"##;
+        let found = all(source);
+        assert_eq!(found.accordion.len(), 1);
+        let item = &found.accordion[0];
+        assert_eq!(item.question, "Is it \"free\"?");
+        assert_eq!(
+            &source[item.question_span.clone()],
+            "Is it &quot;free&quot;?"
+        );
+        assert_eq!(&source[item.answer_span.clone()], "        Yes.");
+        assert!(source[item.item_span.clone()].starts_with("<div class=\"card\">"));
+    }
+
+    #[test]
+    fn hostile_html_is_refused_clearly_and_fast() {
+        let started = std::time::Instant::now();
+        let deep = "<div>".repeat(100_000);
+        let err = scan(&deep, &whole(&deep)).expect_err("refused");
+        assert!(err.contains("nested deeper"), "{err}");
+        let unclosed = "<details><summary>Q?</summary>\nanswer\n";
+        let err = scan(unclosed, &whole(unclosed)).expect_err("refused");
+        assert!(err.contains("never closed"), "{err}");
+        let huge = format!("<div class=\"{}\">x</div>", "a".repeat(1 << 20));
+        let err = scan(&huge, &whole(&huge)).expect_err("refused");
+        assert!(err.contains("longer than"), "{err}");
+        let unterminated = format!("<div class=\"{}", "a".repeat(1 << 20));
+        assert!(scan(&unterminated, &whole(&unterminated)).is_ok());
+        let many = "<details><summary>Q?</summary>A</details>\n".repeat(20_000);
+        assert_eq!(all(&many).details.len(), 20_000);
+        let soup = "<p><li><b><i></b></p></li>".repeat(20_000);
+        assert!(scan(&soup, &whole(&soup)).is_ok());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn defuse_and_escape_keep_an_edit_inside_its_item() {
+        assert_eq!(
+            defuse("a </details> <b>b</b> <DIV>"),
+            "a &lt;/details> <b>b</b> &lt;DIV>"
+        );
+        assert_eq!(escape("a < b & c"), "a &lt; b &amp; c");
+    }
+}
