@@ -33,11 +33,13 @@ const KEYED_HEADERS: [header::HeaderName; 3] = [
 ];
 /// Routes whose anonymous `GET`s are cached (search is not: every query is counted and
 /// ranked afresh).
-const PREFIXES: [&str; 4] = [
+const PREFIXES: [&str; 6] = [
     "/api/v1/pages",
     "/api/v1/faqs",
     "/api/v1/tags",
     "/api/v1/changes",
+    "/llms.txt",
+    "/llms-full.txt",
 ];
 
 /// The route pattern of a response answered from memory, for the metrics: matching the path

@@ -71,6 +71,10 @@ pub struct Entry {
     pub answer: String,
     /// The answer rendered (CommonMark) and sanitised: no script, no event handlers, no `javascript:`/`data:` URLs.
     pub answer_html: String,
+    /// The answer as plain text (tags dropped, one line per block), for meta descriptions and
+    /// previews.
+    #[sqlx(skip)]
+    pub answer_text: String,
     /// 1-based place among the page's entries (as this reader sees them), computed when read.
     #[schema(example = 3, minimum = 1)]
     pub position: i64,
@@ -83,9 +87,22 @@ pub struct Entry {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// Editors only: readers' votes on the entry (`POST /faqs/{ref}/feedback`).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackCounts>,
     /// Order key within the page, for cursors; not part of the resource.
     #[serde(skip)]
     pub sort_key: i64,
+}
+
+/// Readers' votes on an entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FeedbackCounts {
+    /// "Helpful" votes.
+    pub helpful: i64,
+    /// "Not helpful" votes.
+    pub not_helpful: i64,
 }
 
 /// One FAQ page (one source Markdown file, in one language).

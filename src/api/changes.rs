@@ -101,7 +101,8 @@ pub async fn list_changes(
          FROM changes c
          JOIN pages p ON p.id = c.page_id
          LEFT JOIN entries e ON e.id = c.entry_id
-         WHERE c.id > $1
+         -- Reader feedback travels the log to webhooks only: it is not content.
+         WHERE c.id > $1 AND c.kind <> 'entry.feedback'
          ORDER BY c.id
          LIMIT $2",
     )

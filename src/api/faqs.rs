@@ -19,6 +19,7 @@ use crate::model::{Audience, Entry, EntryList, EntryStatus};
 use crate::store::entries::{
     self, EntryFilter, EntryKey, EntryRef, EntryUpdate, LockedEntry, NewEntry, PublishedAfter,
 };
+use crate::store::feedback::{self, WorstKey};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_faqs)
@@ -48,11 +49,23 @@ pub struct ListFaqsQuery {
     pub status: Option<EntryStatus>,
     /// Editors only (401 without a token when true): deleted entries (restorable) instead of live ones.
     pub deleted: Option<bool>,
+    /// Editors only (401 without a token): `-not_helpful` lists the entries with the most
+    /// "not helpful" votes first (then in the usual order).
+    #[param(value_type = Option<String>, pattern = "^-not_helpful$")]
+    pub sort: Option<FaqSort>,
     /// Items per response, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<Limit>,
     /// The `next_cursor` of the previous response.
     pub cursor: Option<String>,
+}
+
+/// Orders of the entry listing besides the usual one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum FaqSort {
+    /// The most "not helpful" votes first.
+    #[serde(rename = "-not_helpful")]
+    WorstRated,
 }
 
 /// List entries
@@ -84,12 +97,13 @@ pub async fn list_faqs(
 ) -> ApiResult<HttpResponse> {
     let audience = caller.audience();
     let query = query.into_inner();
-    if (query.status.is_some() || query.deleted == Some(true)) && audience == Audience::Reader {
+    if (query.status.is_some() || query.deleted == Some(true) || query.sort.is_some())
+        && audience == Audience::Reader
+    {
         return Err(ApiError::Unauthorized(
-            "the status and deleted filters are for editors: send a token".to_owned(),
+            "the status and deleted filters and the sort are for editors: send a token".to_owned(),
         ));
     }
-    let after: Option<EntryKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
     let limit = query.limit.unwrap_or_default().get();
     let filter = EntryFilter {
         page: query.page.as_deref(),
@@ -101,16 +115,30 @@ pub async fn list_faqs(
     };
 
     let mut conn = state.conn().await?;
-    let mut items = entries::list(&mut conn, audience, &filter, after.as_ref(), limit + 1).await?;
+    let worst_rated = query.sort == Some(FaqSort::WorstRated);
+    let mut items = if worst_rated {
+        let after: Option<WorstKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+        feedback::worst_rated(&mut conn, audience, &filter, after.as_ref(), limit + 1).await?
+    } else {
+        let after: Option<EntryKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+        entries::list(&mut conn, audience, &filter, after.as_ref(), limit + 1).await?
+    };
     let (total, last_modified) = entries::count(&mut conn, audience, &filter).await?;
+    crate::api::feedback::add_counts(&mut conn, audience, &mut items).await?;
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
-        items
-            .last()
-            .map(|e| Cursor::encode(&(&e.page, &e.lang, e.sort_key, e.id)))
+        items.last().map(|e| {
+            if worst_rated {
+                let not_helpful = e.feedback.map_or(0, |f| f.not_helpful);
+                Cursor::encode(&(not_helpful, &e.page, &e.lang, e.sort_key, e.id))
+            } else {
+                Cursor::encode(&(&e.page, &e.lang, e.sort_key, e.id))
+            }
+        })
     } else {
         None
     };
+    state.present_all(&mut items);
     Cacheable {
         req: &req,
         state: &state,
@@ -157,7 +185,7 @@ pub async fn get_faq(
     let audience = caller.audience();
     let parsed = EntryRef::parse(&entry_ref).ok_or_else(|| no_entry(&entry_ref))?;
     let mut conn = state.conn().await?;
-    let Some(entry) = entries::get(&mut conn, audience, &parsed).await? else {
+    let Some(mut entry) = entries::get(&mut conn, audience, &parsed).await? else {
         if let EntryRef::Slug(slug) = &parsed
             && let Some((id, current)) = entries::slug_alias(&mut conn, slug).await?
             && entries::get(&mut conn, audience, &EntryRef::Id(id))
@@ -178,6 +206,8 @@ pub async fn get_faq(
         }
         return Err(no_entry(&entry_ref));
     };
+    state.present(&mut entry);
+    crate::api::feedback::add_counts(&mut conn, audience, std::slice::from_mut(&mut entry)).await?;
     Cacheable {
         req: &req,
         state: &state,
@@ -665,9 +695,17 @@ pub(crate) async fn current_page(conn: &mut PgConnection, page_id: i64) -> ApiRe
 
 pub(crate) async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> {
     let mut conn = state.conn().await?;
-    entries::get(&mut conn, Audience::Editor, &EntryRef::Id(id))
+    let mut entry = entries::get(&mut conn, Audience::Editor, &EntryRef::Id(id))
         .await?
-        .ok_or_else(|| no_entry(&id.to_string()))
+        .ok_or_else(|| no_entry(&id.to_string()))?;
+    state.present(&mut entry);
+    crate::api::feedback::add_counts(
+        &mut conn,
+        Audience::Editor,
+        std::slice::from_mut(&mut entry),
+    )
+    .await?;
+    Ok(entry)
 }
 
 fn entry_location(entry_ref: &str) -> String {

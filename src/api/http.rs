@@ -38,11 +38,31 @@ pub struct AppState {
     pub webhooks: crate::webhooks::Policy,
     /// `/metrics` needs this bearer token (or an admin token) when set.
     pub metrics_token: Option<String>,
+    /// How answers are presented to readers (the public base URL).
+    pub presenter: std::sync::Arc<crate::content::present::Presenter>,
+    /// The site's name (`FAQD_SITE_NAME`).
+    pub site_name: std::sync::Arc<str>,
 }
 
 impl AppState {
     pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, ApiError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Fills what an entry's representation derives from its stored answer: `answer_text`,
+    /// and `answer_html` with relative URLs resolved against the public base URL.
+    pub fn present(&self, entry: &mut crate::model::Entry) {
+        entry.answer_text = crate::content::present::plain_text(&entry.answer_html);
+        if self.presenter.base().is_some() {
+            entry.answer_html = self.presenter.answer_html(&entry.answer_html);
+        }
+    }
+
+    /// [`AppState::present`] for every entry.
+    pub fn present_all(&self, entries: &mut [crate::model::Entry]) {
+        for entry in entries {
+            self.present(entry);
+        }
     }
 }
 

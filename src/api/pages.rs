@@ -141,7 +141,9 @@ pub async fn get_page(
     let page = pages::get(&mut conn, audience, &slug, &lang)
         .await?
         .ok_or_else(|| no_page(&slug, Some(&lang)))?;
-    let entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
+    let mut entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
+    state.present_all(&mut entries);
+    crate::api::feedback::add_counts(&mut conn, audience, &mut entries).await?;
     // Readers' view changes exactly when the page's version does; editors' view
     // also shows drafts, so it is validated by its bytes.
     let etag = (audience == Audience::Reader).then(|| page_etag(&lang, page.version));

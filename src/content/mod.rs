@@ -7,6 +7,7 @@
 pub mod export;
 pub mod front_matter;
 pub mod import;
+pub mod present;
 pub mod render;
 pub mod shortcode;
 pub mod slug;

@@ -3,6 +3,7 @@
 
 pub mod entries;
 pub mod export;
+pub mod feedback;
 pub mod import;
 pub mod meta;
 pub mod pages;
