@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::entry_input::{self, CurrentPage, EntryBody, TargetStatus, ValidEntry};
-use crate::api::http::{AppState, Cacheable, entry_etag};
+use crate::api::http::{AppState, Cacheable, entry_etag, with_derived};
 use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON, Precondition};
 use crate::auth::{Caller, Principal, Role};
 use crate::domain::{Cursor, Lang, Limit};
@@ -125,6 +125,7 @@ pub async fn list_faqs(
     };
     let (total, last_modified) = entries::count(&mut conn, audience, &filter).await?;
     crate::api::feedback::add_counts(&mut conn, audience, &mut items).await?;
+    crate::api::related::add_links(&mut conn, audience, &mut items).await?;
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
         items.last().map(|e| {
@@ -153,16 +154,45 @@ pub async fn list_faqs(
     })
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetFaqQuery {
+    /// `related` adds `related`: up to 5 related published entries in the same language, as
+    /// `GET /faqs/{ref}/related` lists them (the `ETag` is then a weak one of the body).
+    #[param(pattern = "^related$", example = "related")]
+    pub include: Option<String>,
+}
+
+impl GetFaqQuery {
+    fn include_related(&self) -> Result<bool, ApiError> {
+        match self.include.as_deref() {
+            None => Ok(false),
+            Some(list) => {
+                for part in list.split(',') {
+                    if part.trim() != "related" {
+                        return Err(ApiError::BadRequest(format!(
+                            "include: '{}' is not something an entry can include (related)",
+                            crate::domain::truncate_for_message(part)
+                        )));
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+}
+
 /// Get an entry
 ///
 /// One entry by id or slug. An old slug (changed by an editor) redirects with `301`.
 #[utoipa::path(
     tag = "faqs",
-    params(("ref" = String, Path, description = "The entry's id or slug.", example = "what-is-a-technical-coach")),
+    params(("ref" = String, Path, description = "The entry's id or slug.", example = "what-is-a-technical-coach"), GetFaqQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The entry.", body = Entry, headers(
-            ("ETag" = String, description = "Strong validator: `\"<version>\"`."),
+            ("ETag" = String, description = "Strong validator: `\"<version>.<position>\"`, followed by `~<hash>` when the entry has translations (`If-Match` ignores that part); weak with `include=related`."),
             ("Last-Modified" = String, description = "When the entry last changed."),
             ("Cache-Control" = String, description = "Public and short-lived for anonymous readers; `private, no-store` with a token."),
         )),
@@ -181,8 +211,10 @@ pub async fn get_faq(
     state: web::Data<AppState>,
     caller: Caller,
     entry_ref: web::Path<String>,
+    query: web::Query<GetFaqQuery>,
 ) -> ApiResult<HttpResponse> {
     let audience = caller.audience();
+    let include_related = query.include_related()?;
     let parsed = EntryRef::parse(&entry_ref).ok_or_else(|| no_entry(&entry_ref))?;
     let mut conn = state.conn().await?;
     let Some(mut entry) = entries::get(&mut conn, audience, &parsed).await? else {
@@ -208,11 +240,22 @@ pub async fn get_faq(
     };
     state.present(&mut entry);
     crate::api::feedback::add_counts(&mut conn, audience, std::slice::from_mut(&mut entry)).await?;
+    crate::api::related::add_links(&mut conn, audience, std::slice::from_mut(&mut entry)).await?;
+    let etag = if include_related {
+        entry.related = Some(crate::api::related::related_of(&state, &mut conn, &entry).await?);
+        // The related list follows other entries: validated by the bytes.
+        None
+    } else {
+        Some(with_derived(
+            entry_etag(entry.version, entry.position),
+            &entry.translations,
+        ))
+    };
     Cacheable {
         req: &req,
         state: &state,
         audience,
-        etag: Some(entry_etag(entry.version, entry.position)),
+        etag,
         last_modified: Some(entry.updated_at),
     }
     .json(&entry)
@@ -700,6 +743,12 @@ pub(crate) async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> 
         .ok_or_else(|| no_entry(&id.to_string()))?;
     state.present(&mut entry);
     crate::api::feedback::add_counts(
+        &mut conn,
+        Audience::Editor,
+        std::slice::from_mut(&mut entry),
+    )
+    .await?;
+    crate::api::related::add_links(
         &mut conn,
         Audience::Editor,
         std::slice::from_mut(&mut entry),

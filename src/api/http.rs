@@ -131,6 +131,19 @@ pub fn page_etag(lang: &str, version: i64) -> EntityTag {
     EntityTag::new_strong(format!("{lang}-{version}"))
 }
 
+/// A strong ETag that also covers what a representation derives from other resources (an
+/// entry's `translations`): `"<tag>~<hash>"`, or `tag` itself when `derived` is empty. `If-Match`
+/// ignores the `~…` part (a write is about the resource's own state, which `tag` names).
+pub fn with_derived<T: Serialize>(tag: EntityTag, derived: &[T]) -> EntityTag {
+    if derived.is_empty() {
+        return tag;
+    }
+    let bytes = serde_json::to_vec(derived).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    EntityTag::new_strong(format!("{}~{hex}", tag.tag()))
+}
+
 /// A JSON response that honours `If-None-Match` / `If-Modified-Since` (answering
 /// 304 with no body) and carries `ETag`, `Last-Modified` and the `Cache-Control`
 /// that fits its audience. `etag: None` uses a weak tag of the body.

@@ -14,6 +14,7 @@ pub mod llms;
 pub mod page_admin;
 pub mod page_files;
 pub mod pages;
+pub mod related;
 pub mod search;
 pub mod tags;
 pub mod webhooks;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(page_admin::configure)
         .configure(faqs::configure)
         .configure(feedback::configure)
+        .configure(related::configure)
         .configure(search::configure)
         .configure(tags::configure)
         .configure(changes::configure)

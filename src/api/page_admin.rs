@@ -98,6 +98,7 @@ async fn page_response(state: &AppState, slug: &str, lang: &str) -> ApiResult<Ht
     let mut entries = entries::of_page(&mut conn, Audience::Editor, slug, lang).await?;
     state.present_all(&mut entries);
     crate::api::feedback::add_counts(&mut conn, Audience::Editor, &mut entries).await?;
+    crate::api::related::add_links(&mut conn, Audience::Editor, &mut entries).await?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(crate::api::http::page_etag(
             lang,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable, negotiate_lang, page_etag};
+use crate::api::http::{AppState, Cacheable, negotiate_lang, page_etag, with_derived};
 use crate::auth::Caller;
 use crate::domain::{Cursor, Lang, Limit, Slug};
 use crate::error::{ApiError, ApiResult};
@@ -144,9 +144,16 @@ pub async fn get_page(
     let mut entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
     state.present_all(&mut entries);
     crate::api::feedback::add_counts(&mut conn, audience, &mut entries).await?;
+    crate::api::related::add_links(&mut conn, audience, &mut entries).await?;
     // Readers' view changes exactly when the page's version does; editors' view
     // also shows drafts, so it is validated by its bytes.
-    let etag = (audience == Audience::Reader).then(|| page_etag(&lang, page.version));
+    let translations: Vec<(&str, &[crate::model::Translation])> = entries
+        .iter()
+        .map(|e| (e.slug.as_str(), e.translations.as_slice()))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    let etag = (audience == Audience::Reader)
+        .then(|| with_derived(page_etag(&lang, page.version), &translations));
     let last_modified = Some(page.updated_at);
     let mut res = Cacheable {
         req: &req,

@@ -7,6 +7,7 @@ pub mod feedback;
 pub mod import;
 pub mod meta;
 pub mod pages;
+pub mod related;
 pub mod search;
 pub mod tokens;
 

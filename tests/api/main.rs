@@ -20,6 +20,7 @@ mod page_admin;
 mod pages;
 mod proxies;
 mod read_cache;
+mod related;
 mod relevance;
 mod remote_embeddings;
 mod search;
