@@ -82,8 +82,8 @@ pub struct Answer {
 /// The page as a schema.org `FAQPage`: one `Question` with its `acceptedAnswer` per published
 /// entry, in page order, `inLanguage`, and `url` when `FAQD_PUBLIC_BASE_URL` is set. Always
 /// what anonymous readers see (a token changes only the caching headers). `<`, `>` and `&` are
-/// written as `\u003c`, `\u003e`, `\u0026`, so that the body can be pasted into a
-/// `<script type="application/ld+json">` element unchanged.
+/// written as `\u003c`, `\u003e`, `\u0026`, so that the body can be pasted into an HTML script
+/// element of type `application/ld+json` unchanged.
 #[utoipa::path(
     tag = "pages",
     operation_id = "get_page_jsonld",
