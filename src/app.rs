@@ -49,6 +49,7 @@ fn documented_app() -> (
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
         .configure(api::health::configure)
+        .configure(api::llms::configure)
         .configure(crate::metrics::configure)
         .split_for_parts();
     api::add_common_responses(&mut doc);
@@ -104,9 +105,10 @@ impl Application {
         }
         crate::lexicon::configure(&settings.lexicons);
         let semantic = crate::semantic::start(settings, &pool);
-        let rate_limits = crate::ratelimit::RateLimits::new(
+        let rate_limits = crate::ratelimit::RateLimits::with_feedback(
             settings.rate_limit_writes,
             settings.rate_limit_search,
+            settings.rate_limit_feedback,
         );
         spawn_rate_limit_pruner(rate_limits.clone());
         let changes = crate::changes::start(&pool);
@@ -137,6 +139,10 @@ impl Application {
             search_timeout_ms: settings.search_timeout_ms,
             semantic,
             lexical,
+            presenter: Arc::new(crate::content::present::Presenter::new(
+                settings.public_base_url.clone(),
+            )),
+            site_name: Arc::from(settings.site_name.trim()),
         };
         let doc_json = web::Bytes::from(api_doc_json());
         let cors_origins = settings.cors_origins.clone();

@@ -34,7 +34,13 @@ const KEYED_HEADERS: [header::HeaderName; 3] = [
 /// Routes whose anonymous `GET`s are cached (search is not: every query is counted and
 /// ranked afresh; nor is the change feed, whose answer also moves when a transaction that
 /// wrote nothing ends and lets the feed's horizon pass).
-const PREFIXES: [&str; 3] = ["/api/v1/pages", "/api/v1/faqs", "/api/v1/tags"];
+const PREFIXES: [&str; 5] = [
+    "/api/v1/pages",
+    "/api/v1/faqs",
+    "/api/v1/tags",
+    "/llms.txt",
+    "/llms-full.txt",
+];
 
 /// The route pattern of a response answered from memory, for the metrics: matching the path
 /// against every route again (regular expressions) would cost more than the whole answer.

@@ -150,6 +150,11 @@ pub struct ServeSettings {
     #[arg(long, env = "FAQD_RATE_LIMIT_SEARCH", default_value_t = 1200)]
     pub rate_limit_search: u32,
 
+    /// Feedback votes (`POST /faqs/{ref}/feedback`) a client may send a minute, in bursts of
+    /// at most 10; `0` turns the limit off.
+    #[arg(long, env = "FAQD_RATE_LIMIT_FEEDBACK", default_value_t = 10)]
+    pub rate_limit_feedback: u32,
+
     /// Reverse proxies whose `X-Forwarded-For` is believed: comma-separated addresses or
     /// networks (`127.0.0.1,10.0.0.0/8`). A request from one of them counts against the
     /// right-most address of `X-Forwarded-For` that is not a trusted proxy; empty (the
@@ -204,6 +209,24 @@ pub struct ServeSettings {
     /// (for a scraper on a private network).
     #[arg(long, env = "FAQD_METRICS_PUBLIC", default_value_t = false)]
     pub metrics_public: bool,
+    /// The public site's base URL (`https://example.com/`): relative links and images in
+    /// answers resolve against it in `answer_html`, JSON-LD and llms.txt, and JSON-LD names
+    /// each page's URL (`{base}{slug}/`, `{base}{lang}/{slug}/` outside the default language).
+    #[arg(long, env = "FAQD_PUBLIC_BASE_URL", value_parser = parse_base_url)]
+    pub public_base_url: Option<url::Url>,
+
+    /// The site's name: the title of `/llms.txt`.
+    #[arg(long, env = "FAQD_SITE_NAME", default_value = "FAQ")]
+    pub site_name: String,
+}
+
+/// An absolute http(s) URL with a host.
+fn parse_base_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("not an absolute URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http or https URL with a host".to_owned());
+    }
+    Ok(url)
 }
 
 /// What `faqd seed`, `faqd import` and `faqd models` need to know of the models: the same
@@ -290,6 +313,7 @@ impl ServeSettings {
             search_index: true,
             rate_limit_writes: 600,
             rate_limit_search: 1200,
+            rate_limit_feedback: 10,
             trusted_proxies: TrustedProxies::default(),
             lexicons: test_models_dir().join(crate::models::WORD_LISTS.folder),
             // Test receivers listen on loopback; retries come quickly.
@@ -300,6 +324,8 @@ impl ServeSettings {
             webhook_timeout: std::time::Duration::from_secs(5),
             metrics_token: None,
             metrics_public: false,
+            public_base_url: None,
+            site_name: "FAQ".to_owned(),
             // Every test reads through the cache: coherence is checked everywhere.
             read_cache_mb: 8,
         }

@@ -578,6 +578,10 @@ impl LexicalIndex {
                     continue;
                 }
                 ids.push(id);
+                // Reader feedback changes nothing searched.
+                if kind == "entry.feedback" {
+                    continue;
+                }
                 // Every change can move the page's Last-Modified; a change of the page itself
                 // (visibility, language, an import, a reorder) can change any of its entries.
                 pages.insert(page);

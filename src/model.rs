@@ -71,6 +71,10 @@ pub struct Entry {
     pub answer: String,
     /// The answer rendered (CommonMark) and sanitised: no script, no event handlers, no `javascript:`/`data:` URLs.
     pub answer_html: String,
+    /// The answer as plain text (tags dropped, one line per block), for meta descriptions and
+    /// previews.
+    #[sqlx(skip)]
+    pub answer_text: String,
     /// 1-based place among the page's entries (as this reader sees them), computed when read.
     #[schema(example = 3, minimum = 1)]
     pub position: i64,
@@ -83,9 +87,64 @@ pub struct Entry {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// The same question in the page's other languages (same page slug): linked by an
+    /// editor (`translation_of`) or at the same position. Readers see published ones only.
+    #[sqlx(skip)]
+    pub translations: Vec<Translation>,
+    /// With `?include=related`: up to 5 related published entries in the same language,
+    /// pinned ones first (see `GET /faqs/{ref}/related`).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Vec<RelatedEntry>>,
+    /// Editors only: the slugs of the entries pinned as related (`PUT /faqs/{ref}/related`).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_pins: Option<Vec<String>>,
+    /// Editors only, when set: the slug of the entry this one translates
+    /// (`PUT /faqs/{ref}/translation`).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub translation_of: Option<String>,
+    /// Editors only: readers' votes on the entry (`POST /faqs/{ref}/feedback`).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackCounts>,
     /// Order key within the page, for cursors; not part of the resource.
     #[serde(skip)]
     pub sort_key: i64,
+}
+
+/// An entry in another language of the same page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Translation {
+    #[schema(example = "fr")]
+    pub lang: String,
+    #[schema(example = "qu-est-ce-qu-un-coach-technique")]
+    pub slug: String,
+}
+
+/// A related entry, as listed under another.
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RelatedEntry {
+    pub id: uuid::Uuid,
+    #[schema(example = "how-many-teams-can-a-technical-coach-support")]
+    pub slug: String,
+    #[schema(example = "faq")]
+    pub page: String,
+    #[schema(example = "en")]
+    pub lang: String,
+    pub question: String,
+    /// Pinned by an editor (listed first).
+    pub pinned: bool,
+}
+
+/// Readers' votes on an entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FeedbackCounts {
+    /// "Helpful" votes.
+    pub helpful: i64,
+    /// "Not helpful" votes.
+    pub not_helpful: i64,
 }
 
 /// One FAQ page (one source Markdown file, in one language).

@@ -1,5 +1,5 @@
 //! Rate limits per client (the token, else the client's address): one budget for writes, one for
-//! searches. Other reads (cacheable, and cheap) are not limited. Over budget: `429` with
+//! searches, one for readers' feedback. Other reads (cacheable, and cheap) are not limited. Over budget: `429` with
 //! `Retry-After`; every limited route's answer carries the IETF draft's `RateLimit-Limit`,
 //! `RateLimit-Remaining` and `RateLimit-Reset` headers.
 
@@ -43,13 +43,24 @@ impl Budget {
 pub struct RateLimits {
     writes: Option<Budget>,
     search: Option<Budget>,
+    feedback: Option<Budget>,
 }
 
 impl RateLimits {
     pub fn new(writes_per_minute: u32, search_per_minute: u32) -> Arc<Self> {
+        Self::with_feedback(writes_per_minute, search_per_minute, 0)
+    }
+
+    /// [`RateLimits::new`] with a budget for readers' feedback too.
+    pub fn with_feedback(
+        writes_per_minute: u32,
+        search_per_minute: u32,
+        feedback_per_minute: u32,
+    ) -> Arc<Self> {
         Arc::new(Self {
             writes: Budget::new(writes_per_minute),
             search: Budget::new(search_per_minute),
+            feedback: Budget::new(feedback_per_minute),
         })
     }
 
@@ -57,6 +68,7 @@ impl RateLimits {
         match budget_of(req.method(), req.path())? {
             Limited::Writes => self.writes.as_ref(),
             Limited::Search => self.search.as_ref(),
+            Limited::Feedback => self.feedback.as_ref(),
         }
     }
 }
@@ -66,13 +78,22 @@ impl RateLimits {
 pub enum Limited {
     Writes,
     Search,
+    /// Readers' feedback: anonymous writes, on a small budget of their own.
+    Feedback,
 }
 
 /// Which budget a request to `path` with `method` counts against, if any: every write under
 /// the API prefix, and searches. The OpenAPI document declares `429` from this too.
 pub fn budget_of(method: &Method, path: &str) -> Option<Limited> {
     let rest = path.strip_prefix(crate::app::API_PREFIX)?;
-    if !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if *method == Method::POST
+        && rest
+            .strip_prefix("/faqs/")
+            .and_then(|r| r.strip_suffix("/feedback"))
+            .is_some_and(|entry| !entry.is_empty() && !entry.contains('/'))
+    {
+        Some(Limited::Feedback)
+    } else if !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         Some(Limited::Writes)
     } else if rest == "/search" {
         Some(Limited::Search)

@@ -43,6 +43,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "page.reordered",
     "page.deleted",
     "page.restored",
+    "entry.feedback",
 ];
 
 /// Deliveries claimed per step of the worker.
@@ -245,6 +246,21 @@ pub struct EventData {
     pub lang: String,
     /// Where to read the changed resource (relative to faqd's base URL).
     pub url: String,
+    /// The vote, for `entry.feedback` events (absent once an editor deleted it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackData>,
+}
+
+/// A reader's vote, in an `entry.feedback` event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackData {
+    /// The feedback's id (`GET /feedback`, `DELETE /feedback/{id}`).
+    pub id: i64,
+    pub helpful: bool,
+    /// `needs_more_information`, `inaccurate`, `hard_to_understand`, `broken_link` or `other`.
+    pub reason: Option<String>,
+    /// The reader's words (plain text).
+    pub comment: Option<String>,
 }
 
 /// A claimed delivery with what it needs.
@@ -262,6 +278,10 @@ struct Due {
     entry_slug: Option<String>,
     page: String,
     lang: String,
+    feedback_id: Option<i64>,
+    helpful: Option<bool>,
+    reason: Option<String>,
+    comment: Option<String>,
 }
 
 impl Due {
@@ -281,6 +301,15 @@ impl Due {
                 page: self.page.clone(),
                 lang: self.lang.clone(),
                 url,
+                feedback: self
+                    .feedback_id
+                    .zip(self.helpful)
+                    .map(|(id, helpful)| FeedbackData {
+                        id,
+                        helpful,
+                        reason: self.reason.clone(),
+                        comment: self.comment.clone(),
+                    }),
             },
         };
         serde_json::to_vec(&event).unwrap_or_default()
@@ -413,10 +442,12 @@ async fn dispatch_due(
              RETURNING d.*
          )
          SELECT d.id, d.change_id, d.attempts, d.retry_from, w.url, w.secret,
-                c.kind, c.at, c.entry_id, c.entry_slug, c.page_slug AS page, c.lang
+                c.kind, c.at, c.entry_id, c.entry_slug, c.page_slug AS page, c.lang,
+                f.id AS feedback_id, f.helpful, f.reason, f.comment
          FROM claimed d
          JOIN webhooks w ON w.id = d.webhook_id
-         JOIN changes c ON c.id = d.change_id",
+         JOIN changes c ON c.id = d.change_id
+         LEFT JOIN feedback f ON f.change_id = c.id",
     )
     .bind(BATCH)
     .bind(lease)

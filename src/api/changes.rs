@@ -177,6 +177,8 @@ async fn read_feed(state: &AppState, after: FeedCursor, limit: i64) -> ApiResult
              FROM changes c
              WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
                AND (c.xid, c.id) > ($1::text::xid8, $2)
+               -- Reader feedback travels the log to webhooks only: it is not content.
+               AND c.kind <> 'entry.feedback'
              ORDER BY c.xid, c.id
              LIMIT $3",
         )
@@ -192,7 +194,8 @@ async fn read_feed(state: &AppState, after: FeedCursor, limit: i64) -> ApiResult
         let held_back: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM changes c
                             WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot())
-                              AND (c.xid, c.id) > ($1::text::xid8, $2))",
+                              AND (c.xid, c.id) > ($1::text::xid8, $2)
+                              AND c.kind <> 'entry.feedback')",
         )
         .bind(after.0.to_string())
         .bind(after.1)

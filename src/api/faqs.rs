@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::entry_input::{self, CurrentPage, EntryBody, TargetStatus, ValidEntry};
-use crate::api::http::{AppState, Cacheable, entry_etag};
+use crate::api::http::{AppState, Cacheable, entry_etag, with_derived};
 use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON, Precondition};
 use crate::auth::{Caller, Principal, Role};
 use crate::domain::{Cursor, Lang, Limit};
@@ -19,6 +19,7 @@ use crate::model::{Audience, Entry, EntryList, EntryStatus};
 use crate::store::entries::{
     self, EntryFilter, EntryKey, EntryRef, EntryUpdate, LockedEntry, NewEntry, PublishedAfter,
 };
+use crate::store::feedback::{self, WorstKey};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_faqs)
@@ -48,11 +49,23 @@ pub struct ListFaqsQuery {
     pub status: Option<EntryStatus>,
     /// Editors only (401 without a token when true): deleted entries (restorable) instead of live ones.
     pub deleted: Option<bool>,
+    /// Editors only (401 without a token): `-not_helpful` lists the entries with the most
+    /// "not helpful" votes first (then in the usual order).
+    #[param(value_type = Option<String>, pattern = "^-not_helpful$")]
+    pub sort: Option<FaqSort>,
     /// Items per response, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<Limit>,
     /// The `next_cursor` of the previous response.
     pub cursor: Option<String>,
+}
+
+/// Orders of the entry listing besides the usual one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum FaqSort {
+    /// The most "not helpful" votes first.
+    #[serde(rename = "-not_helpful")]
+    WorstRated,
 }
 
 /// List entries
@@ -84,12 +97,13 @@ pub async fn list_faqs(
 ) -> ApiResult<HttpResponse> {
     let audience = caller.audience();
     let query = query.into_inner();
-    if (query.status.is_some() || query.deleted == Some(true)) && audience == Audience::Reader {
+    if (query.status.is_some() || query.deleted == Some(true) || query.sort.is_some())
+        && audience == Audience::Reader
+    {
         return Err(ApiError::Unauthorized(
-            "the status and deleted filters are for editors: send a token".to_owned(),
+            "the status and deleted filters and the sort are for editors: send a token".to_owned(),
         ));
     }
-    let after: Option<EntryKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
     let limit = query.limit.unwrap_or_default().get();
     let filter = EntryFilter {
         page: query.page.as_deref(),
@@ -101,16 +115,31 @@ pub async fn list_faqs(
     };
 
     let mut conn = state.conn().await?;
-    let mut items = entries::list(&mut conn, audience, &filter, after.as_ref(), limit + 1).await?;
+    let worst_rated = query.sort == Some(FaqSort::WorstRated);
+    let mut items = if worst_rated {
+        let after: Option<WorstKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+        feedback::worst_rated(&mut conn, audience, &filter, after.as_ref(), limit + 1).await?
+    } else {
+        let after: Option<EntryKey> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+        entries::list(&mut conn, audience, &filter, after.as_ref(), limit + 1).await?
+    };
     let (total, last_modified) = entries::count(&mut conn, audience, &filter).await?;
+    crate::api::feedback::add_counts(&mut conn, audience, &mut items).await?;
+    crate::api::related::add_links(&mut conn, audience, &mut items).await?;
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
-        items
-            .last()
-            .map(|e| Cursor::encode(&(&e.page, &e.lang, e.sort_key, e.id)))
+        items.last().map(|e| {
+            if worst_rated {
+                let not_helpful = e.feedback.map_or(0, |f| f.not_helpful);
+                Cursor::encode(&(not_helpful, &e.page, &e.lang, e.sort_key, e.id))
+            } else {
+                Cursor::encode(&(&e.page, &e.lang, e.sort_key, e.id))
+            }
+        })
     } else {
         None
     };
+    state.present_all(&mut items);
     Cacheable {
         req: &req,
         state: &state,
@@ -125,16 +154,45 @@ pub async fn list_faqs(
     })
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetFaqQuery {
+    /// `related` adds `related`: up to 5 related published entries in the same language, as
+    /// `GET /faqs/{ref}/related` lists them (the `ETag` is then a weak one of the body).
+    #[param(pattern = "^related$", example = "related")]
+    pub include: Option<String>,
+}
+
+impl GetFaqQuery {
+    fn include_related(&self) -> Result<bool, ApiError> {
+        match self.include.as_deref() {
+            None => Ok(false),
+            Some(list) => {
+                for part in list.split(',') {
+                    if part.trim() != "related" {
+                        return Err(ApiError::BadRequest(format!(
+                            "include: '{}' is not something an entry can include (related)",
+                            crate::domain::truncate_for_message(part)
+                        )));
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+}
+
 /// Get an entry
 ///
 /// One entry by id or slug. An old slug (changed by an editor) redirects with `301`.
 #[utoipa::path(
     tag = "faqs",
-    params(("ref" = String, Path, description = "The entry's id or slug.", example = "what-is-a-technical-coach")),
+    params(("ref" = String, Path, description = "The entry's id or slug.", example = "what-is-a-technical-coach"), GetFaqQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The entry.", body = Entry, headers(
-            ("ETag" = String, description = "Strong validator: `\"<version>\"`."),
+            ("ETag" = String, description = "Strong validator: `\"<version>.<position>\"`, followed by `~<hash>` when the entry has translations (`If-Match` ignores that part); weak with `include=related`."),
             ("Last-Modified" = String, description = "When the entry last changed."),
             ("Cache-Control" = String, description = "Public and short-lived for anonymous readers; `private, no-store` with a token."),
         )),
@@ -153,11 +211,13 @@ pub async fn get_faq(
     state: web::Data<AppState>,
     caller: Caller,
     entry_ref: web::Path<String>,
+    query: web::Query<GetFaqQuery>,
 ) -> ApiResult<HttpResponse> {
     let audience = caller.audience();
+    let include_related = query.include_related()?;
     let parsed = EntryRef::parse(&entry_ref).ok_or_else(|| no_entry(&entry_ref))?;
     let mut conn = state.conn().await?;
-    let Some(entry) = entries::get(&mut conn, audience, &parsed).await? else {
+    let Some(mut entry) = entries::get(&mut conn, audience, &parsed).await? else {
         if let EntryRef::Slug(slug) = &parsed
             && let Some((id, current)) = entries::slug_alias(&mut conn, slug).await?
             && entries::get(&mut conn, audience, &EntryRef::Id(id))
@@ -178,11 +238,24 @@ pub async fn get_faq(
         }
         return Err(no_entry(&entry_ref));
     };
+    state.present(&mut entry);
+    crate::api::feedback::add_counts(&mut conn, audience, std::slice::from_mut(&mut entry)).await?;
+    crate::api::related::add_links(&mut conn, audience, std::slice::from_mut(&mut entry)).await?;
+    let etag = if include_related {
+        entry.related = Some(crate::api::related::related_of(&state, &mut conn, &entry).await?);
+        // The related list follows other entries: validated by the bytes.
+        None
+    } else {
+        Some(with_derived(
+            entry_etag(entry.version, entry.position),
+            &entry.translations,
+        ))
+    };
     Cacheable {
         req: &req,
         state: &state,
         audience,
-        etag: Some(entry_etag(entry.version, entry.position)),
+        etag,
         last_modified: Some(entry.updated_at),
     }
     .json(&entry)
@@ -665,9 +738,23 @@ pub(crate) async fn current_page(conn: &mut PgConnection, page_id: i64) -> ApiRe
 
 pub(crate) async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> {
     let mut conn = state.conn().await?;
-    entries::get(&mut conn, Audience::Editor, &EntryRef::Id(id))
+    let mut entry = entries::get(&mut conn, Audience::Editor, &EntryRef::Id(id))
         .await?
-        .ok_or_else(|| no_entry(&id.to_string()))
+        .ok_or_else(|| no_entry(&id.to_string()))?;
+    state.present(&mut entry);
+    crate::api::feedback::add_counts(
+        &mut conn,
+        Audience::Editor,
+        std::slice::from_mut(&mut entry),
+    )
+    .await?;
+    crate::api::related::add_links(
+        &mut conn,
+        Audience::Editor,
+        std::slice::from_mut(&mut entry),
+    )
+    .await?;
+    Ok(entry)
 }
 
 fn entry_location(entry_ref: &str) -> String {

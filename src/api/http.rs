@@ -42,11 +42,31 @@ pub struct AppState {
     /// listens on a loopback address or `FAQD_METRICS_PUBLIC=true` says so; otherwise only
     /// admin tokens read it.
     pub metrics_open: bool,
+    /// How answers are presented to readers (the public base URL).
+    pub presenter: std::sync::Arc<crate::content::present::Presenter>,
+    /// The site's name (`FAQD_SITE_NAME`).
+    pub site_name: std::sync::Arc<str>,
 }
 
 impl AppState {
     pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, ApiError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Fills what an entry's representation derives from its stored answer: `answer_text`,
+    /// and `answer_html` with relative URLs resolved against the public base URL.
+    pub fn present(&self, entry: &mut crate::model::Entry) {
+        entry.answer_text = crate::content::present::plain_text(&entry.answer_html);
+        if self.presenter.base().is_some() {
+            entry.answer_html = self.presenter.answer_html(&entry.answer_html);
+        }
+    }
+
+    /// [`AppState::present`] for every entry.
+    pub fn present_all(&self, entries: &mut [crate::model::Entry]) {
+        for entry in entries {
+            self.present(entry);
+        }
     }
 }
 
@@ -113,6 +133,19 @@ pub fn entry_etag(version: i64, position: i64) -> EntityTag {
 /// the English page never share one.
 pub fn page_etag(lang: &str, version: i64) -> EntityTag {
     EntityTag::new_strong(format!("{lang}-{version}"))
+}
+
+/// A strong ETag that also covers what a representation derives from other resources (an
+/// entry's `translations`): `"<tag>~<hash>"`, or `tag` itself when `derived` is empty. `If-Match`
+/// ignores the `~…` part (a write is about the resource's own state, which `tag` names).
+pub fn with_derived<T: Serialize>(tag: EntityTag, derived: &[T]) -> EntityTag {
+    if derived.is_empty() {
+        return tag;
+    }
+    let bytes = serde_json::to_vec(derived).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    EntityTag::new_strong(format!("{}~{hex}", tag.tag()))
 }
 
 /// A JSON response that honours `If-None-Match` / `If-Modified-Since` (answering

@@ -5,12 +5,16 @@
 pub mod changes;
 pub mod entry_input;
 pub mod faqs;
+pub mod feedback;
 pub mod health;
 pub mod http;
+pub mod jsonld;
 pub mod lifecycle;
+pub mod llms;
 pub mod page_admin;
 pub mod page_files;
 pub mod pages;
+pub mod related;
 pub mod search;
 pub mod tags;
 pub mod webhooks;
@@ -25,10 +29,13 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 /// Registers every `/api/v1` handler.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(pages::configure)
+        .configure(jsonld::configure)
         .configure(page_files::configure)
         .configure(lifecycle::configure)
         .configure(page_admin::configure)
         .configure(faqs::configure)
+        .configure(feedback::configure)
+        .configure(related::configure)
         .configure(search::configure)
         .configure(tags::configure)
         .configure(changes::configure)
@@ -58,6 +65,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     tags(
         (name = "pages", description = "FAQ pages: one source Markdown file in one language"),
         (name = "faqs", description = "Entries: one question and its answer"),
+        (name = "feedback", description = "Readers' votes on answers (\"was this helpful?\"), for editors to act on"),
         (name = "search", description = "Ranked, typo-tolerant search over what readers see"),
         (name = "changes", description = "The change log: what readers see that changed"),
         (name = "webhooks", description = "Receivers of the change log, signed as Standard Webhooks (admins)"),

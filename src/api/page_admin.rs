@@ -95,7 +95,10 @@ async fn page_response(state: &AppState, slug: &str, lang: &str) -> ApiResult<Ht
     let page = pages::get(&mut conn, Audience::Editor, slug, lang)
         .await?
         .ok_or_else(|| no_page(slug, Some(lang)))?;
-    let entries = entries::of_page(&mut conn, Audience::Editor, slug, lang).await?;
+    let mut entries = entries::of_page(&mut conn, Audience::Editor, slug, lang).await?;
+    state.present_all(&mut entries);
+    crate::api::feedback::add_counts(&mut conn, Audience::Editor, &mut entries).await?;
+    crate::api::related::add_links(&mut conn, Audience::Editor, &mut entries).await?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(crate::api::http::page_etag(
             lang,

@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use sha2::Digest as _;
 
-use crate::api::http::{AppState, Cacheable, negotiate_lang, page_etag};
+use crate::api::http::{AppState, Cacheable, negotiate_lang, page_etag, with_derived};
 use crate::auth::Caller;
 use crate::domain::{Cursor, Lang, Limit, Slug};
 use crate::error::{ApiError, ApiResult};
@@ -143,15 +143,25 @@ pub async fn get_page(
     let page = pages::get(&mut conn, audience, &slug, &lang)
         .await?
         .ok_or_else(|| no_page(&slug, Some(&lang)))?;
-    let entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
+    let mut entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
+    state.present_all(&mut entries);
+    crate::api::feedback::add_counts(&mut conn, audience, &mut entries).await?;
+    crate::api::related::add_links(&mut conn, audience, &mut entries).await?;
     // Readers' view changes exactly when the page's version does; editors' view
     // also shows drafts, so it is validated by its bytes as well, with the version first so
     // that the page's writes accept it in `If-Match` (`W/"en-3.9f2c…"`).
+    let translations: Vec<(&str, &[crate::model::Translation])> = entries
+        .iter()
+        .map(|e| (e.slug.as_str(), e.translations.as_slice()))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    let reader_etag = (audience == Audience::Reader)
+        .then(|| with_derived(page_etag(&lang, page.version), &translations));
     let version = page.version;
     let body = PageWithEntries { page, entries };
-    let etag = match audience {
-        Audience::Reader => page_etag(&lang, version),
-        Audience::Editor => {
+    let etag = match reader_etag {
+        Some(etag) => etag,
+        None => {
             let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
             let digest = sha2::Sha256::digest(&bytes);
             let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();

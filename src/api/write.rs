@@ -170,7 +170,12 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
         )),
         Ok(IfMatch::Items(tags)) => Ok(Precondition::Tags(
             tags.iter()
-                .map(|t| crate::api::http::identity_tag(t.tag()).to_owned())
+                .map(|t| {
+                    // `~…`: what the representation derived from other resources (see
+                    // `http::with_derived`), not a version of this one.
+                    let tag = crate::api::http::identity_tag(t.tag());
+                    tag.split('~').next().unwrap_or(tag).to_owned()
+                })
                 .collect(),
         )),
         Err(_) => Err(ApiError::BadRequest(

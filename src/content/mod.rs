@@ -9,6 +9,7 @@ pub mod forms;
 pub mod front_matter;
 pub mod import;
 pub mod limits;
+pub mod present;
 pub mod render;
 pub mod shortcode;
 pub mod slug;

@@ -12,12 +12,13 @@ use super::markdown_options;
 
 /// URL schemes allowed in `href` and `src`; relative URLs pass too. Anything else
 /// (`javascript:`, `data:`, `vbscript:`, …) is removed with its attribute.
-const URL_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
+pub(crate) const URL_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
 
 /// Built once: the sanitiser's configuration never changes.
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
 
-fn sanitizer() -> ammonia::Builder<'static> {
+/// A fresh sanitiser with the configuration of [`render_answer`] (others adjust a copy).
+pub(crate) fn sanitizer() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
         .url_schemes(HashSet::from(URL_SCHEMES))

@@ -25,7 +25,7 @@ pub struct EntryFilter<'a> {
 }
 
 impl EntryFilter<'_> {
-    fn relation(&self, audience: Audience) -> &'static str {
+    pub(crate) fn relation(&self, audience: Audience) -> &'static str {
         match (audience, self.deleted) {
             (Audience::Editor, true) => "deleted_entries",
             _ => audience.entries_relation(),
@@ -35,7 +35,7 @@ impl EntryFilter<'_> {
 
 /// The audience's entries, with page, lang and 1-based position, as a CTE named
 /// `ordered`. `$1` page slug and `$2` lang narrow it (NULL: any).
-fn ordered_cte(relation: &str) -> String {
+pub(crate) fn ordered_cte(relation: &str) -> String {
     format!(
         "WITH ordered AS (
             SELECT e.id, p.slug AS page, p.lang, e.slug, e.section, e.question, e.answer,
@@ -50,7 +50,7 @@ fn ordered_cte(relation: &str) -> String {
 }
 
 /// The tag, section and status filters over `ordered`, as `$3`, `$4` and `$5`.
-const FILTERS: &str = "($3::text IS NULL OR $3 = ANY (tags))
+pub(crate) const FILTERS: &str = "($3::text IS NULL OR $3 = ANY (tags))
     AND ($4::text IS NULL OR section IS NOT DISTINCT FROM NULLIF($4, ''))
     AND ($5::text IS NULL OR status = $5)";
 

@@ -4,9 +4,11 @@
 pub mod entries;
 pub mod export;
 pub mod idempotency;
+pub mod feedback;
 pub mod import;
 pub mod meta;
 pub mod pages;
+pub mod related;
 pub mod search;
 pub mod tokens;
 

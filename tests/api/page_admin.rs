@@ -297,7 +297,8 @@ async fn an_entry_etag_covers_its_position() {
     let entry = "/api/v1/faqs/is-it-free";
     let res = app.get(entry).await;
     let old_tag = res.headers()["etag"].to_str().unwrap().to_owned();
-    assert_eq!(old_tag, "\"1.1\"");
+    // `~…`: the entry has a French translation, which its representation lists.
+    assert!(old_tag.starts_with("\"1.1~"), "{old_tag}");
     let page = app.get_json("/api/v1/pages/help?lang=en").await;
     let mut order = ids(&page);
     order.rotate_left(1);
@@ -321,7 +322,8 @@ async fn an_entry_etag_covers_its_position() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "no 304 for a stale position");
-    assert_eq!(res.headers()["etag"], "\"1.3\"");
+    let tag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(tag == "\"1.3\"" || tag.starts_with("\"1.3~"), "{tag}");
     let body: Value = res.json().await.unwrap();
     assert_eq!(
         (body["version"].as_i64(), body["position"].as_i64()),

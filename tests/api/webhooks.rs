@@ -21,7 +21,7 @@ use crate::helpers::{TestApp, send_json, spawn_app, spawn_app_with};
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
-struct Received {
+pub(crate) struct Received {
     id: String,
     timestamp: String,
     signature: String,
@@ -29,21 +29,21 @@ struct Received {
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("a JSON body")
     }
 }
 
 /// A webhook receiver on loopback: records every request; answers 503 while `down`.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     got: Arc<Mutex<Vec<Received>>>,
     down: Arc<AtomicBool>,
     _handle: actix_web::dev::ServerHandle,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let down = Arc::new(AtomicBool::new(false));
         let (g, d) = (got.clone(), down.clone());
@@ -92,7 +92,7 @@ impl Receiver {
     }
 
     /// Waits until `n` requests have come (or fails after a while).
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..200 {
             let got = self.received();
             if got.len() >= n {
