@@ -47,6 +47,8 @@ pub mod model;
 pub mod proxy;
 /// Rate limits per client for writes and searches.
 pub mod ratelimit;
+/// Search parts apart from the engines: query terms, vocabulary, suggestions, facets.
+pub mod search;
 /// Semantic retrieval: the in-memory embedding index and its worker.
 pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.

@@ -24,6 +24,7 @@ mod remote_embeddings;
 mod search;
 mod search_docs;
 mod search_index;
+mod search_words;
 mod slugs;
 mod webhooks;
 mod writes;
