@@ -15,6 +15,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::lexical::LexicalIndex;
+use crate::search::query::{self, QueryTerm};
 use crate::semantic::{SemanticIndex, SemanticScope};
 use crate::store::search::{self, Found, Hit, Scope, Terms};
 
@@ -43,8 +44,8 @@ pub enum Lexical<'a> {
     Postgres(&'a mut PgConnection),
     Memory {
         index: &'a LexicalIndex,
-        /// The terms searched, each with whether it is an unfinished word.
-        terms: Vec<(String, bool)>,
+        /// The terms searched (with their corrections).
+        terms: Vec<QueryTerm>,
         /// The terms joined by spaces (what the reader's query became).
         text: String,
         /// `text`, when it differs from what the reader typed.
@@ -289,14 +290,14 @@ fn query_languages(q: &str, candidates: &HashMap<Uuid, Hit>) -> Vec<String> {
 }
 
 /// The full-text side in memory, when the index holds every change committed so far: the
-/// query's terms, corrected in PostgreSQL only when one of them is unknown to the index.
-/// `None` when the index is not built or has not caught up: search in PostgreSQL then.
+/// query's terms, each unknown word with the words of the index a typo or two away (in
+/// memory: no database work but the probe of the change log's newest id). `None` when the
+/// index is not built or has not caught up: search in PostgreSQL then.
 pub async fn in_memory<'a>(
     pool: &sqlx::PgPool,
     index: &'a LexicalIndex,
-    terms: &Terms,
+    q: &str,
     scope: &Scope<'_>,
-    timeout_ms: u32,
 ) -> sqlx::Result<Option<Lexical<'a>>> {
     if !index.is_ready() {
         return Ok(None);
@@ -307,53 +308,28 @@ pub async fn in_memory<'a>(
     if !index.caught_up(newest).await {
         return Ok(None);
     }
-    let expanded = terms.expanded();
     let (configs, langs) = index.languages(scope);
-    let last = expanded.terms.len();
-    // A whole word still being typed matches longer words too (a single letter does not: it
-    // would match half the corpus).
-    let unfinished = |i: usize, term: &str| {
-        expanded.last_unfinished && i + 1 == last && term.chars().count() >= 2
-    };
-    // Short words and numbers are never corrected; known words and unfinished words that
-    // some word starts with need no correction.
-    let settled = |i: usize, term: &str| {
-        term.chars().count() < search::MIN_CORRECTABLE
-            || term.chars().all(|c| c.is_ascii_digit())
-            || index.knows(term, &configs)
-            || (unfinished(i, term) && index.has_prefix(term, &configs))
-    };
-    let unknown = expanded
-        .terms
-        .iter()
-        .enumerate()
-        .any(|(i, term)| !settled(i, term));
-    let corrected: Vec<(String, bool)> = if unknown && !configs.is_empty() {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-            .bind(format!("{}ms", timeout_ms.max(1)))
-            .execute(&mut *tx)
-            .await?;
-        let corrected = search::correct(&mut tx, &expanded, &langs).await?;
-        tx.commit().await?;
-        corrected
-    } else {
-        expanded
-            .terms
-            .iter()
-            .enumerate()
-            .map(|(i, term)| (term.clone(), unfinished(i, term)))
-            .collect()
-    };
-    let text = corrected
-        .iter()
-        .map(|(t, _)| t.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut terms = query::parse(q);
+    for term in &mut terms {
+        // Short words and numbers are never corrected; known words, unfinished words that
+        // some word starts with, and real words of the languages in scope ("offline" is not
+        // a typo of "online") need no correction.
+        let settled = term.text.chars().count() < search::MIN_CORRECTABLE
+            || term.text.chars().all(|c| c.is_ascii_digit())
+            || index.knows_term(term, &configs)
+            || (term.unfinished && index.has_prefix(&term.text, &configs))
+            || crate::lexicon::is_real_word(&term.text, &langs);
+        if !settled {
+            term.typos = index.corrections(&term.text, &configs);
+        }
+    }
+    let join = |f: fn(&QueryTerm) -> &str| terms.iter().map(f).collect::<Vec<_>>().join(" ");
+    let text = join(QueryTerm::searched);
+    let typed = join(|t| t.text.as_str());
     Ok(Some(Lexical::Memory {
         index,
-        corrected: (text != expanded.normalized()).then(|| text.clone()),
-        terms: corrected,
+        corrected: (text != typed).then(|| text.clone()),
+        terms,
         text,
     }))
 }

@@ -39,6 +39,8 @@ use uuid::Uuid;
 
 use crate::changes::ChangeSignal;
 use crate::highlight::{self, Lexeme};
+use crate::search::query::QueryTerm;
+use crate::search::vocabulary::Vocabulary;
 use crate::store::search::{Found, Highlight, Hit, PendingHighlight, Scope, is_cjk};
 
 /// PostgreSQL's text search configurations (`faqd_ts_config`), with their stemmer.
@@ -199,6 +201,18 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
 const QUESTION_BOOST: f32 = 2.5;
 /// The most index terms an unfinished last word expands to (the most frequent win).
 const MAX_PREFIX_TERMS: usize = 64;
+/// The most surface words an unfinished last word is looked up among (alphabetical order):
+/// their stems join the stems that start with it.
+const SURFACE_PREFIX_WORDS: usize = 256;
+/// The most words an unknown word is corrected into (fewest typos, then most frequent).
+const MAX_TYPO_WORDS: usize = 8;
+/// The weight of a word matched with one or two typos, against an exact match's 1: an exact
+/// match ranks above a corrected one.
+const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.3];
+/// The weight, in the re-scored pool, of the share of the query's words found as written
+/// (not only by stem) in the question: an exact word outranks a stem shared by an
+/// unrelated word ("bank" against "banking").
+const EXACT_WORD_WEIGHT: f64 = 0.1;
 /// How many of the best hits are re-scored with their question's likeness to the query.
 const RERANK_POOL: usize = 200;
 /// A hole in the change log's ids older than this is a rolled-back transaction's.
@@ -275,6 +289,9 @@ pub struct LexicalIndex {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     analyzers: HashMap<&'static str, TextAnalyzer>,
+    /// Words as written (lowercase, unstemmed), for [`Vocabulary`].
+    surface: TextAnalyzer,
+    vocabulary: Vocabulary,
     pages: RwLock<HashMap<i64, PageMeta>>,
     /// Every indexed entry's [`DocMeta`].
     docs: RwLock<HashMap<Uuid, Arc<DocMeta>>>,
@@ -377,6 +394,11 @@ impl LexicalIndex {
             },
             docs: RwLock::new(HashMap::new()),
             analyzers,
+            surface: TextAnalyzer::builder(WordTokenizer::default())
+                .filter(RemoveLongFilter::limit(65))
+                .filter(LowerCaser)
+                .build(),
+            vocabulary: Vocabulary::default(),
             pages: RwLock::new(HashMap::new()),
             progress: Mutex::new(Progress::default()),
             contiguous: AtomicI64::new(0),
@@ -451,6 +473,7 @@ impl LexicalIndex {
         let this_pages: HashMap<i64, PageMeta> = pages.into_iter().map(page_meta).collect();
         self.lock_writer().delete_all_documents()?;
         self.clear_docs();
+        self.vocabulary.clear();
         // Streamed into the index a batch at a time: the corpus is never held twice.
         let mut count = 0;
         {
@@ -503,12 +526,24 @@ impl LexicalIndex {
     fn add_docs(&self, docs: Vec<DocRow>) -> tantivy::Result<()> {
         let f = &self.fields;
         let mut metas = Vec::with_capacity(docs.len());
+        let mut words: HashMap<&'static str, HashSet<String>> = HashMap::new();
         {
             let writer = self.lock_writer();
+            let mut surface = self.surface.clone();
             for row in docs {
                 let Some((config, cf)) = f.by_config.get_key_value(row.config.as_str()) else {
                     continue;
                 };
+                let seen = words.entry(config).or_default();
+                for text in [&row.question, &row.answer] {
+                    let mut stream = surface.token_stream(text);
+                    while stream.advance() {
+                        let word = &stream.token().text;
+                        if !seen.contains(word) {
+                            seen.insert(word.clone());
+                        }
+                    }
+                }
                 let (high, low) = row.entry_id.as_u64_pair();
                 writer.add_document(doc!(
                     f.id => row.entry_id.to_string(),
@@ -537,6 +572,10 @@ impl LexicalIndex {
         }
         if let Ok(mut map) = self.docs.write() {
             map.extend(metas);
+        }
+        for (config, words) in words {
+            self.vocabulary
+                .add(config, words.iter().map(String::as_str));
         }
         Ok(())
     }
@@ -726,16 +765,40 @@ impl LexicalIndex {
 
     /// The tokens `config` makes of `text` (stemmed, stop words gone).
     fn analyse(&self, config: &str, text: &str) -> Vec<String> {
+        self.analyse_each(config, std::slice::from_ref(&text))
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// The tokens `config` makes of each of `texts`, the analyzer cloned once.
+    fn analyse_each<S: AsRef<str>>(&self, config: &str, texts: &[S]) -> Vec<Vec<String>> {
         let Some(analyzer) = self.analyzers.get(config) else {
-            return Vec::new();
+            return vec![Vec::new(); texts.len()];
         };
         let mut analyzer = analyzer.clone();
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
+        texts
+            .iter()
+            .map(|text| {
+                let mut stream = analyzer.token_stream(text.as_ref());
+                let mut out = Vec::new();
+                while stream.advance() {
+                    out.push(stream.token().text.clone());
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// How many documents of `cf` hold `token`, in the question or the answer.
+    fn doc_freq(searcher: &tantivy::Searcher, cf: &ConfigFields, token: &str) -> u64 {
+        [cf.question, cf.answer]
+            .iter()
+            .map(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, token))
+                    .unwrap_or(0)
+            })
+            .sum()
     }
 
     /// Whether `term` is known to the index in some configuration of `configs` (a stop word
@@ -750,37 +813,71 @@ impl LexicalIndex {
             let Some(cf) = self.fields.by_config.get(config) else {
                 return false;
             };
-            tokens.iter().all(|t| {
-                [cf.question, cf.answer].iter().any(|field| {
-                    searcher
-                        .doc_freq(&Term::from_field_text(*field, t))
-                        .is_ok_and(|n| n > 0)
-                })
-            })
+            tokens.iter().all(|t| Self::doc_freq(&searcher, cf, t) > 0)
         })
+    }
+
+    /// Whether a query term is known: the word, or every part of a compound.
+    pub fn knows_term(&self, term: &QueryTerm, configs: &[&'static str]) -> bool {
+        self.knows(&term.text, configs)
+            || (!term.parts.is_empty() && term.parts.iter().all(|p| self.knows(p, configs)))
     }
 
     /// Whether some indexed word of `configs` starts with `prefix`.
     pub fn has_prefix(&self, prefix: &str, configs: &[&'static str]) -> bool {
         let searcher = self.reader.searcher();
         configs.iter().any(|config| {
-            self.fields.by_config.get(config).is_some_and(|cf| {
-                !self
-                    .expand_prefix(&searcher, cf.question, prefix)
-                    .is_empty()
-                    || !self.expand_prefix(&searcher, cf.answer, prefix).is_empty()
-            })
+            self.fields
+                .by_config
+                .get(config)
+                .is_some_and(|cf| !self.prefix_stems(&searcher, config, cf, prefix).is_empty())
         })
     }
 
-    /// Index terms of `field` that start with `prefix`, most frequent first.
+    /// The words of the index one or two typos away from `word` (as many as its length
+    /// allows), fewest typos first, then the most frequent: only words whose stems some
+    /// document in `configs` still holds.
+    pub fn corrections(&self, word: &str, configs: &[&'static str]) -> Vec<(String, u8)> {
+        let searcher = self.reader.searcher();
+        let mut found: Vec<(String, u8, u64)> = Vec::new();
+        for config in configs {
+            let Some(cf) = self.fields.by_config.get(config) else {
+                continue;
+            };
+            let near = self.vocabulary.near(config, word);
+            let words: Vec<&str> = near.iter().map(|(w, _)| w.as_str()).collect();
+            for ((candidate, typos), stems) in near.iter().zip(self.analyse_each(config, &words)) {
+                let freq = stems
+                    .iter()
+                    .map(|s| Self::doc_freq(&searcher, cf, s))
+                    .min()
+                    .unwrap_or(0);
+                if freq > 0 {
+                    found.push((candidate.clone(), *typos, freq));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        let mut out: Vec<(String, u8)> = Vec::new();
+        for (w, typos, _) in found {
+            if out.len() == MAX_TYPO_WORDS {
+                break;
+            }
+            if !out.iter().any(|(o, _)| *o == w) {
+                out.push((w, typos));
+            }
+        }
+        out
+    }
+
+    /// Index terms of `field` that start with `prefix`, with their document counts.
     fn expand_prefix(
         &self,
         searcher: &tantivy::Searcher,
         field: Field,
         prefix: &str,
-    ) -> Vec<String> {
-        let mut found: HashMap<Vec<u8>, u64> = HashMap::new();
+    ) -> HashMap<String, u64> {
+        let mut found: HashMap<String, u64> = HashMap::new();
         let upper = prefix_upper_bound(prefix.as_bytes());
         for segment in searcher.segment_readers() {
             let Ok(inverted) = segment.inverted_index(field) else {
@@ -795,25 +892,55 @@ impl LexicalIndex {
                 continue;
             };
             while stream.advance() {
-                *found.entry(stream.key().to_vec()).or_default() +=
-                    u64::from(stream.value().doc_freq);
+                if let Ok(term) = std::str::from_utf8(stream.key()) {
+                    *found.entry(term.to_owned()).or_default() +=
+                        u64::from(stream.value().doc_freq);
+                }
             }
         }
-        let mut terms: Vec<(Vec<u8>, u64)> = found.into_iter().collect();
-        terms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        terms
-            .into_iter()
-            .take(MAX_PREFIX_TERMS)
-            .filter_map(|(t, _)| String::from_utf8(t).ok())
-            .collect()
+        found
     }
 
-    /// The query of `terms` (each `(term, unfinished)`) over `configs`, all terms required
-    /// (`all`) or any; the lexemes each configuration searched, for highlights.
+    /// The stems an unfinished word stands for in `config`, most frequent first: the index
+    /// terms that start with it, and the stems of the words as written that start with it
+    /// (`coachin` → "coaching" → `coach`, which does not start with `coachin`).
+    fn prefix_stems(
+        &self,
+        searcher: &tantivy::Searcher,
+        config: &str,
+        cf: &ConfigFields,
+        prefix: &str,
+    ) -> Vec<String> {
+        let mut freq = self.expand_prefix(searcher, cf.question, prefix);
+        for (term, n) in self.expand_prefix(searcher, cf.answer, prefix) {
+            *freq.entry(term).or_default() += n;
+        }
+        let words = self
+            .vocabulary
+            .starting_with(config, prefix, SURFACE_PREFIX_WORDS);
+        for stems in self.analyse_each(config, &words) {
+            for stem in stems {
+                if freq.contains_key(&stem) {
+                    continue;
+                }
+                let n = Self::doc_freq(searcher, cf, &stem);
+                if n > 0 {
+                    freq.insert(stem, n);
+                }
+            }
+        }
+        let mut terms: Vec<(String, u64)> = freq.into_iter().collect();
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        terms.truncate(MAX_PREFIX_TERMS);
+        terms.into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// The query of `terms` over `configs`, all terms required (`all`) or any; the lexemes
+    /// each configuration searched, for highlights.
     fn query(
         &self,
         searcher: &tantivy::Searcher,
-        terms: &[(String, bool)],
+        terms: &[QueryTerm],
         configs: &[&'static str],
         scope: &Scope<'_>,
         all: bool,
@@ -826,32 +953,62 @@ impl LexicalIndex {
             };
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             let mut config_lexemes = Vec::new();
-            for (term, unfinished) in terms {
+            let mut lexeme = |text: &str, prefix: bool| {
+                config_lexemes.push(Lexeme {
+                    text: text.to_owned(),
+                    prefix,
+                });
+            };
+            for term in terms {
                 let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                let tokens = self.analyse(config, term);
+                let tokens = self.analyse(config, &term.text);
                 for token in &tokens {
-                    alternatives.extend(field_pair(cf, token));
-                    config_lexemes.push(Lexeme {
-                        text: token.clone(),
-                        prefix: false,
-                    });
+                    alternatives.extend(field_pair(cf, token, 1.0));
+                    lexeme(token, false);
                 }
-                if *unfinished {
+                if !term.parts.is_empty() {
+                    // A compound also matches all of its parts ("e-mail": e and mail).
+                    let mut each: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    for stems in self.analyse_each(config, &term.parts) {
+                        if stems.is_empty() {
+                            continue;
+                        }
+                        let mut part: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                        for stem in &stems {
+                            part.extend(field_pair(cf, stem, 1.0));
+                            lexeme(stem, false);
+                        }
+                        each.push((Occur::Must, Box::new(BooleanQuery::new(part))));
+                    }
+                    if !each.is_empty() {
+                        alternatives.push((Occur::Should, Box::new(BooleanQuery::new(each))));
+                    }
+                }
+                if term.unfinished {
                     // An unfinished word matches the words that start with it as typed.
-                    let mut expanded: Vec<String> = self.expand_prefix(searcher, cf.question, term);
-                    for t in self.expand_prefix(searcher, cf.answer, term) {
-                        if !expanded.contains(&t) {
-                            expanded.push(t);
+                    for stem in self.prefix_stems(searcher, config, cf, &term.text) {
+                        if !tokens.contains(&stem) {
+                            alternatives.extend(field_pair(cf, &stem, 1.0));
                         }
                     }
-                    expanded.truncate(MAX_PREFIX_TERMS);
-                    for token in expanded.iter().filter(|t| !tokens.contains(t)) {
-                        alternatives.extend(field_pair(cf, token));
+                    lexeme(&term.text, true);
+                }
+                let typo_words: Vec<&str> = term.typos.iter().map(|(w, _)| w.as_str()).collect();
+                let mut typo_stems: Vec<String> = Vec::new();
+                for ((_, typos), stems) in term
+                    .typos
+                    .iter()
+                    .zip(self.analyse_each(config, &typo_words))
+                {
+                    let weight = TYPO_WEIGHTS[usize::from(*typos).min(TYPO_WEIGHTS.len() - 1)];
+                    for stem in stems {
+                        if tokens.contains(&stem) || typo_stems.contains(&stem) {
+                            continue;
+                        }
+                        alternatives.extend(field_pair(cf, &stem, weight));
+                        lexeme(&stem, false);
+                        typo_stems.push(stem);
                     }
-                    config_lexemes.push(Lexeme {
-                        text: term.clone(),
-                        prefix: true,
-                    });
                 }
                 if alternatives.is_empty() {
                     // A stop word of this language: it neither narrows nor ranks.
@@ -887,7 +1044,7 @@ impl LexicalIndex {
     /// [`LexicalIndex::complete`]).
     pub fn search(
         &self,
-        terms: &[(String, bool)],
+        terms: &[QueryTerm],
         text: &str,
         scope: &Scope<'_>,
         (offset, limit): (usize, usize),
@@ -922,6 +1079,11 @@ impl LexicalIndex {
             let addresses: Vec<DocAddress> = top.iter().map(|(_, a)| *a).collect();
             let ids = self.ids_of(&searcher, &addresses);
             let query_grams = trigrams(text);
+            let exact_words: Vec<&str> = terms
+                .iter()
+                .filter(|t| !t.unfinished)
+                .map(|t| t.text.as_str())
+                .collect();
             let metas = self.metas(&ids);
             let mut scored: Vec<(f64, usize, Uuid, Arc<DocMeta>)> = top
                 .iter()
@@ -932,6 +1094,8 @@ impl LexicalIndex {
                     let mut score = f64::from(*score / best);
                     if i < RERANK_POOL {
                         score += 0.3 * likeness(&query_grams, &meta.question_lower);
+                        score +=
+                            EXACT_WORD_WEIGHT * exact_share(&exact_words, &meta.question_lower);
                     } else {
                         score -= 10.0;
                     }
@@ -1193,27 +1357,44 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     ))
 }
 
-/// A token in the question (boosted) or in the answer.
-fn field_pair(cf: &ConfigFields, token: &str) -> [(Occur, Box<dyn Query>); 2] {
+/// A token in the question (boosted) or in the answer, weighted by `weight` (below 1 for
+/// a word matched with typos).
+fn field_pair(cf: &ConfigFields, token: &str, weight: f32) -> [(Occur, Box<dyn Query>); 2] {
+    let term = |field| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, token),
+            IndexRecordOption::WithFreqs,
+        ))
+    };
+    let answer: Box<dyn Query> = if (weight - 1.0).abs() < f32::EPSILON {
+        term(cf.answer)
+    } else {
+        Box::new(BoostQuery::new(term(cf.answer), weight))
+    };
     [
         (
             Occur::Should,
-            Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(cf.question, token),
-                    IndexRecordOption::WithFreqs,
-                )),
-                QUESTION_BOOST,
-            )),
+            Box::new(BoostQuery::new(term(cf.question), QUESTION_BOOST * weight)),
         ),
-        (
-            Occur::Should,
-            Box::new(TermQuery::new(
-                Term::from_field_text(cf.answer, token),
-                IndexRecordOption::WithFreqs,
-            )),
-        ),
+        (Occur::Should, answer),
     ]
+}
+
+/// The share of `words` (as written, lowercase) found as whole words in `question`
+/// (lowercase).
+fn exact_share(words: &[&str], question: &str) -> f64 {
+    if words.is_empty() {
+        return 0.0;
+    }
+    let found = words
+        .iter()
+        .filter(|w| {
+            question
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|q| q == **w)
+        })
+        .count();
+    found as f64 / words.len() as f64
 }
 
 /// The smallest byte string above every string that starts with `prefix`.
@@ -1343,10 +1524,48 @@ impl Tokenizer for WordTokenizer {
         if let Some(start) = word.take() {
             push(&mut self.tokens, start, text.len());
         }
+        add_compounds(text, &mut self.tokens);
         WordStream {
             tokens: &mut self.tokens,
             at: 0,
         }
+    }
+}
+
+/// Hyphenated compounds also as one joined word: "e-mail" gives `e`, `mail` and `email`, so
+/// that "email" finds it, and "e-mail" (searched as `email`) finds "email".
+fn add_compounds(text: &str, tokens: &mut Vec<Token>) {
+    let joined = |a: &Token, b: &Token| {
+        let between = text.get(a.offset_to..b.offset_from).unwrap_or("");
+        let mut chars = between.chars();
+        chars.next().is_some_and(crate::search::query::is_hyphen)
+            && chars.next().is_none()
+            && !a.text.chars().any(is_cjk)
+            && !b.text.chars().any(is_cjk)
+    };
+    let count = tokens.len();
+    let mut position = tokens.last().map_or(0, |t| t.position + 1);
+    let mut start = 0;
+    while start < count {
+        let mut end = start;
+        while end + 1 < count && joined(&tokens[end], &tokens[end + 1]) {
+            end += 1;
+        }
+        if end > start {
+            let token = Token {
+                offset_from: tokens[start].offset_from,
+                offset_to: tokens[end].offset_to,
+                position,
+                text: tokens[start..=end]
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect(),
+                position_length: 1,
+            };
+            position += 1;
+            tokens.push(token);
+        }
+        start = end + 1;
     }
 }
 

@@ -115,10 +115,7 @@ pub async fn search_faqs(
     };
 
     let memory = match &state.lexical {
-        Some(index) => {
-            crate::hybrid::in_memory(&state.pool, index, &terms, &scope, state.search_timeout_ms)
-                .await?
-        }
+        Some(index) => crate::hybrid::in_memory(&state.pool, index, q, &scope).await?,
         None => None,
     };
     let found = match memory {

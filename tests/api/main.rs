@@ -28,6 +28,7 @@ mod search;
 mod search_docs;
 mod search_index;
 mod seo;
+mod search_words;
 mod slugs;
 mod visibility;
 mod webhooks;

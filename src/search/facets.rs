@@ -1,0 +1,1 @@
+//! Facets: counts of the matches of a query per page, section, tag and language.

@@ -1,0 +1,125 @@
+//! The surface words of the in-memory index, per text search configuration: the words as
+//! written (lowercase, unstemmed, hyphenated compounds also joined), which the stemmed
+//! fields have lost. An unfinished word is expanded over them (`coachin` → "coaching" →
+//! stem `coach`), and an unknown word is looked up among them for typos.
+//!
+//! It only grows while the process runs (a rebuild of the index starts it afresh): a word
+//! of an entry since deleted stays, so every use maps its words to their stems and keeps
+//! only the stems the index still holds.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::RwLock;
+
+use super::typo;
+
+#[derive(Default)]
+struct Words {
+    all: BTreeSet<String>,
+    /// The same words by length in characters, as characters (for the typo search).
+    by_len: HashMap<usize, Vec<Vec<char>>>,
+}
+
+/// Surface words per configuration.
+#[derive(Default)]
+pub struct Vocabulary {
+    by_config: RwLock<HashMap<&'static str, Words>>,
+}
+
+impl Vocabulary {
+    /// Forgets every word (before a rebuild).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.by_config.write() {
+            map.clear();
+        }
+    }
+
+    /// Adds the words of documents in `config`.
+    pub fn add<'a>(&self, config: &'static str, words: impl IntoIterator<Item = &'a str>) {
+        let Ok(mut map) = self.by_config.write() else {
+            return;
+        };
+        let entry = map.entry(config).or_default();
+        for word in words {
+            if word.is_empty() || entry.all.contains(word) {
+                continue;
+            }
+            let chars: Vec<char> = word.chars().collect();
+            entry.by_len.entry(chars.len()).or_default().push(chars);
+            entry.all.insert(word.to_owned());
+        }
+    }
+
+    /// Up to `max` words of `config` that start with `prefix`, in alphabetical order.
+    pub fn starting_with(&self, config: &str, prefix: &str, max: usize) -> Vec<String> {
+        let Ok(map) = self.by_config.read() else {
+            return Vec::new();
+        };
+        let Some(words) = map.get(config) else {
+            return Vec::new();
+        };
+        words
+            .all
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|w| w.starts_with(prefix))
+            .take(max)
+            .cloned()
+            .collect()
+    }
+
+    /// The words of `config` within the typos `word`'s length allows (`typo::allowed`), with
+    /// their typos, fewest first; `word` itself is left out.
+    pub fn near(&self, config: &str, word: &str) -> Vec<(String, u8)> {
+        let target: Vec<char> = word.chars().collect();
+        let max = typo::allowed(target.len());
+        if max == 0 {
+            return Vec::new();
+        }
+        let Ok(map) = self.by_config.read() else {
+            return Vec::new();
+        };
+        let Some(words) = map.get(config) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        let from = target.len().saturating_sub(usize::from(max));
+        for len in from..=target.len() + usize::from(max) {
+            for candidate in words.by_len.get(&len).into_iter().flatten() {
+                if *candidate == target {
+                    continue;
+                }
+                if let Some(d) = typo::distance_within(&target, candidate, max) {
+                    found.push((candidate.iter().collect::<String>(), d));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_found_by_prefix_and_by_typos() {
+        let v = Vocabulary::default();
+        v.add(
+            "english",
+            ["coaching", "coach", "coached", "shipping", "teams"],
+        );
+        assert_eq!(
+            v.starting_with("english", "coachi", 10),
+            ["coaching".to_owned()]
+        );
+        assert_eq!(v.starting_with("english", "coach", 2).len(), 2);
+        assert!(v.starting_with("french", "coach", 2).is_empty());
+        assert_eq!(v.near("english", "shiping"), [("shipping".to_owned(), 1)]);
+        assert!(v.near("english", "team").is_empty(), "4 letters: no typo");
+        v.clear();
+        assert!(v.starting_with("english", "coach", 2).is_empty());
+    }
+}

@@ -1,0 +1,202 @@
+//! The word side of search in memory: unfinished words over the words as written, hyphenated
+//! compounds, typos by word length (Meilisearch's rule), real words never corrected, and an
+//! exact word above a stem shared with an unrelated one.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app, spawn_seeded_app};
+
+/// Waits until the in-memory index is built (searches run in PostgreSQL until then).
+pub(crate) async fn index_ready(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let ready = app.get_json("/readyz").await;
+        if ready["search_index"]["ready"] == true {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the search index was not built in time");
+}
+
+pub(crate) async fn search(app: &TestApp, q: &str) -> Value {
+    let res = app
+        .client
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", q)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200, "q={q:?}");
+    res.json().await.expect("JSON")
+}
+
+fn questions(result: &Value) -> Vec<String> {
+    result["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_unfinished_word_longer_than_its_stem_finds_the_words_it_starts() {
+    let app = spawn_seeded_app().await;
+    index_ready(&app).await;
+
+    let coachin = search(&app, "coachin").await;
+    assert!(coachin["total"].as_i64().unwrap_or(0) > 3, "{coachin}");
+    assert!(
+        questions(&coachin)
+            .iter()
+            .any(|q| q.contains("coaching") || q.contains("coach")),
+        "{coachin}"
+    );
+    assert!(coachin.get("corrected").is_none(), "a prefix is no typo");
+
+    let motivat = search(&app, "motivat").await;
+    assert_eq!(
+        questions(&motivat).first().map(String::as_str),
+        Some("My teams are not motivated, what to do?"),
+        "{motivat}"
+    );
+    // A finished word is not a prefix: "motivat " is a (corrected or missing) word.
+    let technical_coachi = search(&app, "technical coachi").await;
+    assert!(
+        questions(&technical_coachi)
+            .first()
+            .is_some_and(|q| q.to_lowercase().contains("coach")),
+        "{technical_coachi}"
+    );
+}
+
+#[tokio::test]
+async fn a_hyphenated_word_finds_its_joined_and_its_split_forms() {
+    let app = spawn_app().await;
+    app.import_markdown(
+        "## How do I change my e-mail address?\n\nWrite to support.\n\n\
+         ## Can I order a cross-connect?\n\nYes, in the portal.\n\n\
+         ## Is there an email newsletter?\n\nMonthly.\n\n\
+         ## What is a tunnel?\n\nA way to cross the hill and connect two valleys.\n",
+        "hyphens",
+        "en",
+        None,
+    )
+    .await;
+    index_ready(&app).await;
+
+    let email = questions(&search(&app, "email").await);
+    assert!(
+        email.contains(&"How do I change my e-mail address?".to_owned()),
+        "{email:?}"
+    );
+    assert!(
+        email.contains(&"Is there an email newsletter?".to_owned()),
+        "{email:?}"
+    );
+    let e_mail = questions(&search(&app, "e-mail address").await);
+    assert_eq!(
+        e_mail.first().map(String::as_str),
+        Some("How do I change my e-mail address?")
+    );
+    let e_mail = questions(&search(&app, "e-mail newsletter").await);
+    assert_eq!(
+        e_mail.first().map(String::as_str),
+        Some("Is there an email newsletter?")
+    );
+    let cross = questions(&search(&app, "crossconnect").await);
+    assert_eq!(cross, ["Can I order a cross-connect?"]);
+    let cross = questions(&search(&app, "cross-connect ").await);
+    assert_eq!(
+        cross.first().map(String::as_str),
+        Some("Can I order a cross-connect?")
+    );
+}
+
+#[tokio::test]
+async fn typos_are_tolerated_by_word_length_and_an_exact_word_ranks_first() {
+    let app = spawn_app().await;
+    app.import_markdown(
+        "## Do you ship abroad?\n\nShipping takes a week.\n\n\
+         ## Can I track my parcel?\n\nEvery parcel has a tracking number.\n\n\
+         ## What is the shipment fee?\n\nIt depends on the weight.\n\n\
+         ## Where is the documentation?\n\nOn the website.\n\n\
+         ## Is the team remote?\n\nYes.\n",
+        "shop",
+        "en",
+        None,
+    )
+    .await;
+    index_ready(&app).await;
+
+    // One typo from five letters.
+    let parcel = search(&app, "parcle tracking ").await;
+    assert_eq!(
+        questions(&parcel).first().map(String::as_str),
+        Some("Can I track my parcel?"),
+        "{parcel}"
+    );
+    assert_eq!(parcel["corrected"], "parcel tracking", "{parcel}");
+    // Two typos from nine letters.
+    let docs = search(&app, "documantaton ").await;
+    assert_eq!(
+        questions(&docs).first().map(String::as_str),
+        Some("Where is the documentation?"),
+        "{docs}"
+    );
+    // Four letters: no typo allowed ("taem" is not "team").
+    let taem = search(&app, "taem ").await;
+    assert_eq!(taem["total"], 0, "{taem}");
+    // A word of the index is never corrected, and matches exactly: "shipment" finds the
+    // shipment question first, not only the shipping ones its stem is near.
+    let shipment = search(&app, "shipment ").await;
+    assert_eq!(
+        questions(&shipment).first().map(String::as_str),
+        Some("What is the shipment fee?")
+    );
+    assert!(shipment.get("corrected").is_none(), "{shipment}");
+}
+
+/// Both questions hold the stem `bank` once: the one that holds the word as typed wins.
+#[tokio::test]
+async fn an_exact_word_outranks_a_stem_shared_with_an_unrelated_word() {
+    let app = spawn_app().await;
+    app.import_markdown(
+        "## Do you offer online banking?\n\nYes, for clubs.\n\n\
+         ## Are you open on bank holidays?\n\nNo, the office is closed.\n",
+        "bank",
+        "en",
+        None,
+    )
+    .await;
+    index_ready(&app).await;
+    let bank = search(&app, "bank ").await;
+    assert_eq!(
+        questions(&bank).first().map(String::as_str),
+        Some("Are you open on bank holidays?"),
+        "{bank}"
+    );
+    let banking = search(&app, "banking ").await;
+    assert_eq!(
+        questions(&banking).first().map(String::as_str),
+        Some("Do you offer online banking?"),
+        "{banking}"
+    );
+}
+
+#[tokio::test]
+async fn a_real_word_the_corpus_lacks_is_never_corrected_into_another() {
+    let app = spawn_app().await;
+    app.import_markdown("## Can I pay online?\n\nYes, by card.\n", "pay", "en", None)
+        .await;
+    index_ready(&app).await;
+    // "onlien" is a typo of "online"; "offline" is a word of English (when the word lists are
+    // installed) or two typos from "online" in a word of seven letters (one allowed): never
+    // rewritten into it.
+    let typo = search(&app, "onlien ").await;
+    assert_eq!(typo["corrected"], "online", "{typo}");
+    let offline = search(&app, "offline ").await;
+    assert_eq!(offline["total"], 0, "{offline}");
+    assert!(offline.get("corrected").is_none(), "{offline}");
+}
