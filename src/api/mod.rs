@@ -3,6 +3,7 @@
 //! document), and the document's shared parts.
 
 pub mod changes;
+pub mod editing;
 pub mod entry_input;
 pub mod faqs;
 pub mod health;
@@ -26,6 +27,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(pages::configure)
         .configure(page_files::configure)
+        .configure(editing::configure)
         .configure(lifecycle::configure)
         .configure(page_admin::configure)
         .configure(faqs::configure)

@@ -7,6 +7,7 @@ pub mod import;
 pub mod meta;
 pub mod pages;
 pub mod search;
+pub mod similar;
 pub mod tokens;
 
 use crate::model::Audience;
