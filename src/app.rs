@@ -28,6 +28,8 @@ const UNDOCUMENTED_ROUTES: &[(&str, Method)] = &[
     ("/openapi.json", Method::GET),
     ("/docs", Method::GET),
     ("/docs/{tail}*", Method::GET),
+    ("/admin", Method::GET),
+    ("/admin/{tail}*", Method::GET),
 ];
 
 /// The documented routes, and the OpenAPI document collected from them: one
@@ -163,6 +165,7 @@ impl Application {
                             utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none"),
                         ),
                 )
+                .configure(crate::desk::configure)
                 .default_service(web::to(http::fallback))
                 .wrap(from_fn(crate::idempotency::guard))
                 .wrap(from_fn(crate::ratelimit::limit))

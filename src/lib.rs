@@ -18,6 +18,8 @@ pub mod config;
 pub mod content;
 /// Database: connection pool, migrations, the private PostgreSQL cluster.
 pub mod db;
+/// The editors' desk at `/admin`: embedded web interface over the public API.
+pub mod desk;
 /// Validated types: slugs, languages, limits, cursors.
 pub mod domain;
 /// Sentence embeddings: multilingual-e5-small loaded at run time when installed, or an

@@ -222,3 +222,83 @@ async fn insights_count_every_search_of_a_day_not_only_the_listed_queries() {
     assert_eq!(today["searches"], 5, "{insights}");
     assert_eq!(today["searches_without_hits"], 2, "{insights}");
 }
+
+#[tokio::test]
+async fn the_desk_is_served_from_the_binary_under_a_strict_policy() {
+    let app = spawn_seeded_app().await;
+    for path in ["/admin", "/admin/"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self';") && csp.contains("style-src 'self';"),
+            "{csp}"
+        );
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{csp}"
+        );
+        let html = res.text().await.unwrap();
+        assert!(html.contains(r#"<script type="module" src="/admin/desk.js"></script>"#));
+        // No inline script or style anywhere: the policy would refuse them.
+        assert!(!html.contains("<style") && !html.contains(" style="));
+        assert_eq!(html.matches("<script").count(), 1);
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "nothing from elsewhere"
+        );
+    }
+    let mut files = 0;
+    for (file, media_type) in [
+        ("desk.js", "text/javascript; charset=utf-8"),
+        ("api.js", "text/javascript; charset=utf-8"),
+        ("ui.js", "text/javascript; charset=utf-8"),
+        ("page.js", "text/javascript; charset=utf-8"),
+        ("entry.js", "text/javascript; charset=utf-8"),
+        ("files.js", "text/javascript; charset=utf-8"),
+        ("insights.js", "text/javascript; charset=utf-8"),
+        ("desk.css", "text/css; charset=utf-8"),
+    ] {
+        let res = app.get(&format!("/admin/{file}")).await;
+        assert_eq!(res.status(), 200, "{file}");
+        assert_eq!(res.headers()["content-type"], media_type, "{file}");
+        assert!(res.headers().contains_key("content-security-policy"));
+        let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+        // The SVG namespace is a name, not an address.
+        let body = res
+            .text()
+            .await
+            .unwrap()
+            .replace("http://www.w3.org/2000/svg", "");
+        assert!(
+            !body.contains("http://") && !body.contains("https://"),
+            "{file} loads nothing from elsewhere"
+        );
+        assert!(
+            !body.contains("localStorage") && !body.contains("document.cookie"),
+            "{file}: the token stays in sessionStorage"
+        );
+        let again = app
+            .client
+            .get(app.url(&format!("/admin/{file}")))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{file}");
+        files += 1;
+    }
+    assert_eq!(files, 8);
+    let missing = app.get("/admin/nope.js").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
+    let wrong_method = app.client.post(app.url("/admin")).send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+}
