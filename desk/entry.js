@@ -4,7 +4,7 @@
 // History: every version, its diff, restore.
 
 import { ApiError, call, entryPath, entryTag, pagePath } from "./api.js";
-import { debounce, field, h, report, say, show, when } from "./ui.js";
+import { debounce, field, fromLocalInput, h, report, say, show, toLocalInput, when } from "./ui.js";
 
 const pageHref = (e) => `#/page/${encodeURIComponent(e.page)}/${encodeURIComponent(e.lang)}`;
 
@@ -17,6 +17,10 @@ function formBody(form) {
     tags,
     section: form.section.value.trim() || null,
   };
+  if (form.publishAt) {
+    body.publish_at = fromLocalInput(form.publishAt.value);
+    body.unpublish_at = fromLocalInput(form.unpublishAt.value);
+  }
   return body;
 }
 
@@ -27,6 +31,8 @@ function editorFields(entry, options = {}) {
   const preview = h("div", { class: "preview answer-html", id: "preview" });
   const tags = h("input", { type: "text", id: "tags", value: (entry.tags || []).join(", "), autocomplete: "off" });
   const section = h("input", { type: "text", id: "section", value: entry.section || "", autocomplete: "off" });
+  const publishAt = h("input", { type: "datetime-local", id: "publish-at", step: 1, value: toLocalInput(entry.publish_at) });
+  const unpublishAt = h("input", { type: "datetime-local", id: "unpublish-at", step: 1, value: toLocalInput(entry.unpublish_at) });
   if (entry.answer_html) preview.innerHTML = entry.answer_html; // sanitised by the server
 
   const renderPreview = debounce(async () => {
@@ -39,7 +45,7 @@ function editorFields(entry, options = {}) {
   }, 250);
   answer.addEventListener("input", renderPreview);
 
-  const form = { question, answer, tags, section, preview };
+  const form = { question, answer, tags, section, publishAt, unpublishAt, preview };
   const parts = [
     field("Question", question),
     options.afterQuestion || null,
@@ -51,6 +57,10 @@ function editorFields(entry, options = {}) {
     h("div", { class: "row" },
       field("Tags", tags, "Separated by commas."),
       field("Section", section, "The heading the entry sits under; empty for none.")),
+    h("fieldset", { class: "row" },
+      h("legend", {}, "Schedule (optional, your local time)"),
+      field("Publish at", publishAt),
+      field("Unpublish at", unpublishAt)),
   ];
   return { form, parts };
 }
@@ -105,6 +115,8 @@ export async function entryView(id) {
       });
       state.entry = data;
       state.etag = entryTag(data);
+      form.publishAt.value = toLocalInput(data.publish_at);
+      form.unpublishAt.value = toLocalInput(data.unpublish_at);
       conflictSlot.replaceChildren();
       drawStatus();
       drawActions();
@@ -132,7 +144,9 @@ export async function entryView(id) {
     say("Not saved: the entry changed meanwhile.", "error");
   };
   const publish = async () => {
-    // Saves the form and publishes that version in one write.
+    // Saves the form and publishes that version in one write (a scheduled publication
+    // is then done: the field is emptied).
+    form.publishAt.value = "";
     await write("Publish", { status: "published" });
   };
   const remove = async () => {
@@ -202,6 +216,8 @@ export async function newEntryView(slug, lang, initialQuestion) {
 
   const create = async (status) => {
     const body = { page: slug, lang, ...formBody(form), status };
+    if (!body.publish_at) delete body.publish_at;
+    if (!body.unpublish_at) delete body.unpublish_at;
     try {
       const { data } = await call("/faqs", { method: "POST", json: body });
       say(status === "draft" ? "Saved as a draft." : "Published.");

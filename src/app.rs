@@ -102,6 +102,7 @@ impl Application {
             .then(|| crate::lexical::start(&pool, changes.clone()))
             .flatten();
         spawn_housekeeping(pool.clone());
+        crate::schedule::start(pool.clone());
         let webhooks = settings.webhook_policy();
         if settings.webhook_delivery {
             crate::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());

@@ -49,6 +49,8 @@ pub mod model;
 pub mod proxy;
 /// Rate limits per client for writes and searches.
 pub mod ratelimit;
+/// Scheduled publishing: every instance carries out `publish_at` / `unpublish_at` on time.
+pub mod schedule;
 /// Semantic retrieval: the in-memory embedding index and its worker.
 pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.

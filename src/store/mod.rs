@@ -6,6 +6,7 @@ pub mod export;
 pub mod import;
 pub mod meta;
 pub mod pages;
+pub mod schedule;
 pub mod search;
 pub mod similar;
 pub mod tokens;

@@ -302,3 +302,295 @@ async fn the_desk_is_served_from_the_binary_under_a_strict_policy() {
     let wrong_method = app.client.post(app.url("/admin")).send().await.unwrap();
     assert_eq!(wrong_method.status(), 405);
 }
+
+/// The change feed from the start, all of it (the test pages are small).
+async fn all_changes(app: &crate::helpers::TestApp) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut since: Option<String> = None;
+    loop {
+        let path = match &since {
+            Some(cursor) => format!("/api/v1/changes?limit=100&since={cursor}"),
+            None => "/api/v1/changes?limit=100".to_owned(),
+        };
+        let page = app.get_json(&path).await;
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        if page["has_more"] != true {
+            return items;
+        }
+        since = Some(page["next_cursor"].as_str().unwrap().to_owned());
+    }
+}
+
+async fn revisions(app: &crate::helpers::TestApp, token: &str, id: &str) -> Vec<Value> {
+    let res = app
+        .with_token(Method::GET, &format!("/api/v1/faqs/{id}/revisions"), token)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_ones_do() {
+    let app = spawn_seeded_app().await;
+    let editor = app.editor().await;
+    let t0 = chrono::Utc::now();
+    let at = |minutes: i64| t0 + chrono::Duration::minutes(minutes);
+    let res = send(
+        &app,
+        Method::POST,
+        "/api/v1/faqs",
+        &editor,
+        None,
+        Some(
+            json!({"page": "faq", "question": "When does the spring programme open?",
+                    "answer": "In March.", "status": "draft", "publish_at": at(60)}),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let entry = format!("/api/v1/faqs/{id}");
+    // Shown to editors, as given.
+    let shown: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(created["publish_at"].clone()).unwrap();
+    assert_eq!(shown.timestamp_micros(), at(60).timestamp_micros());
+    assert!(created.get("unpublish_at").is_none(), "{created}");
+    let page_before = app.get_json("/api/v1/pages/faq").await["version"].clone();
+    let changes_before = all_changes(&app).await.len();
+
+    // Not yet due: nothing happens.
+    assert_eq!(faqd::schedule::run_due(&app.pool, at(59)).await.unwrap(), 0);
+    assert_eq!(app.get(&entry).await.status(), 404);
+
+    // Due: published as by POST /faqs/{ref}/publish, by the scheduler.
+    assert_eq!(faqd::schedule::run_due(&app.pool, at(61)).await.unwrap(), 1);
+    let live = app.get_json(&entry).await;
+    assert_eq!(live["status"], "published");
+    assert!(
+        live.get("publish_at").is_none(),
+        "readers never see a schedule"
+    );
+    let history = revisions(&app, &editor, &id).await;
+    assert_eq!(history[0]["kind"], "published");
+    assert_eq!(history[0]["actor"], "scheduler");
+    assert_eq!(history[0]["version"], 2);
+    let page_after = app.get_json("/api/v1/pages/faq").await["version"].clone();
+    assert!(
+        page_after.as_i64() > page_before.as_i64(),
+        "the page's version grew"
+    );
+    let changes = all_changes(&app).await;
+    let new: Vec<&Value> = changes[changes_before..].iter().collect();
+    assert!(
+        new.iter()
+            .any(|c| c["entry_id"] == id.as_str() && c["kind"] == "entry.published"),
+        "the change feed tells readers: {new:?}"
+    );
+    let editor_view: Value = app
+        .with_token(Method::GET, &entry, &editor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        editor_view.get("publish_at").is_none(),
+        "carried out, the schedule is gone"
+    );
+    // Done once: a later pass finds nothing.
+    assert_eq!(faqd::schedule::run_due(&app.pool, at(62)).await.unwrap(), 0);
+
+    // A withdrawal, set by a merge patch.
+    let res = send(
+        &app,
+        Method::PATCH,
+        &entry,
+        &editor,
+        Some("*"),
+        Some(json!({"unpublish_at": at(120)})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let patched: Value = res.json().await.unwrap();
+    assert_eq!(
+        patched["version"], 2,
+        "a schedule is not content: no new version"
+    );
+    assert!(patched["unpublish_at"].is_string(), "{patched}");
+    assert_eq!(
+        faqd::schedule::run_due(&app.pool, at(121)).await.unwrap(),
+        1
+    );
+    assert_eq!(app.get(&entry).await.status(), 404);
+    let history = revisions(&app, &editor, &id).await;
+    assert_eq!(history[0]["status"], "draft");
+    assert_eq!(history[0]["actor"], "scheduler");
+    let changes = all_changes(&app).await;
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["entry_id"] == id.as_str() && c["kind"] == "entry.unpublished"),
+        "the withdrawal is in the feed"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_carry_out_a_schedule_once() {
+    let app = spawn_seeded_app().await;
+    let editor = app.editor().await;
+    let due = chrono::Utc::now() + chrono::Duration::hours(1);
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let res = send(
+            &app,
+            Method::POST,
+            "/api/v1/faqs",
+            &editor,
+            None,
+            Some(
+                json!({"page": "faq", "question": format!("Scheduled question number {i}?"),
+                        "answer": "Soon.", "status": "draft", "publish_at": due}),
+            ),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+        let body: Value = res.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let later = due + chrono::Duration::minutes(1);
+    let (a, b) = tokio::join!(
+        faqd::schedule::run_due(&app.pool, later),
+        faqd::schedule::run_due(&app.pool, later)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 6, "each entry once, between them");
+    for id in &ids {
+        let published = revisions(&app, &editor, id)
+            .await
+            .iter()
+            .filter(|r| r["kind"] == "published")
+            .count();
+        assert_eq!(published, 1, "{id}");
+        assert_eq!(app.get(&format!("/api/v1/faqs/{id}")).await.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn the_running_scheduler_publishes_what_is_due() {
+    let app = spawn_seeded_app().await;
+    let editor = app.editor().await;
+    let res = send(
+        &app,
+        Method::POST,
+        "/api/v1/faqs",
+        &editor,
+        None,
+        Some(
+            json!({"page": "faq", "question": "Is the scheduler running?",
+                    "answer": "Yes.", "status": "draft",
+                    "publish_at": chrono::Utc::now() - chrono::Duration::seconds(1)}),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let entry = format!("/api/v1/faqs/{}", body["id"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while app.get(&entry).await.status() != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not published within 15 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn schedules_are_checked_cancelled_by_null_and_cleared_by_a_manual_publish() {
+    let app = spawn_seeded_app().await;
+    let editor = app.editor().await;
+    let soon = chrono::Utc::now() + chrono::Duration::hours(1);
+    let before = app.snapshot().await;
+    for (body, status) in [
+        (
+            json!({"page": "faq", "question": "Q?", "answer": "A.", "publish_at": "tomorrow"}),
+            400,
+        ),
+        (
+            json!({"page": "faq", "question": "Q?", "answer": "A.", "publish_at": 5}),
+            400,
+        ),
+        (
+            json!({"page": "faq", "question": "Q?", "answer": "A.",
+                   "publish_at": soon, "unpublish_at": soon - chrono::Duration::minutes(1)}),
+            422,
+        ),
+    ] {
+        let res = send(
+            &app,
+            Method::POST,
+            "/api/v1/faqs",
+            &editor,
+            None,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(res.status(), status, "{body}");
+    }
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "refused writes change nothing"
+    );
+
+    let res = send(
+        &app,
+        Method::POST,
+        "/api/v1/faqs",
+        &editor,
+        None,
+        Some(json!({"page": "faq", "question": "Scheduled twice?", "answer": "A.",
+                    "status": "draft", "publish_at": soon, "unpublish_at": soon + chrono::Duration::hours(1)})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let entry = format!("/api/v1/faqs/{}", body["id"].as_str().unwrap());
+    let res = send(
+        &app,
+        Method::PATCH,
+        &entry,
+        &editor,
+        Some("*"),
+        Some(json!({"unpublish_at": null})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["publish_at"].is_string() && body.get("unpublish_at").is_none(),
+        "{body}"
+    );
+    // Published by hand: nothing is left to publish later.
+    let res = send(
+        &app,
+        Method::POST,
+        &format!("{entry}/publish"),
+        &editor,
+        Some("*"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body.get("publish_at").is_none(), "{body}");
+    assert_eq!(
+        faqd::schedule::run_due(&app.pool, soon + chrono::Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+}
