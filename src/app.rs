@@ -28,6 +28,8 @@ const UNDOCUMENTED_ROUTES: &[(&str, Method)] = &[
     ("/openapi.json", Method::GET),
     ("/docs", Method::GET),
     ("/docs/{tail}*", Method::GET),
+    ("/admin", Method::GET),
+    ("/admin/{tail}*", Method::GET),
 ];
 
 /// The documented routes, and the OpenAPI document collected from them: one
@@ -117,6 +119,7 @@ impl Application {
             .then(|| crate::lexical::start(&pool, changes.clone()))
             .flatten();
         spawn_housekeeping(pool.clone());
+        crate::schedule::start(pool.clone());
         let webhooks = settings.webhook_policy();
         if settings.webhook_delivery {
             crate::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());
@@ -185,6 +188,7 @@ impl Application {
                             utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none"),
                         ),
                 )
+                .configure(crate::desk::configure)
                 .default_service(web::to(http::fallback))
                 .wrap(from_fn(crate::idempotency::guard))
                 .wrap(from_fn(crate::ratelimit::limit))

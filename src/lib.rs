@@ -18,6 +18,8 @@ pub mod config;
 pub mod content;
 /// Database: connection pool, migrations, the private PostgreSQL cluster.
 pub mod db;
+/// The editors' desk at `/admin`: embedded web interface over the public API.
+pub mod desk;
 /// Validated types: slugs, languages, limits, cursors.
 pub mod domain;
 /// Sentence embeddings: multilingual-e5-small loaded at run time when installed, or an
@@ -51,6 +53,8 @@ pub mod proxy;
 pub mod ratelimit;
 /// Search parts apart from the engines: query terms, vocabulary, suggestions, facets.
 pub mod search;
+/// Scheduled publishing: every instance carries out `publish_at` / `unpublish_at` on time.
+pub mod schedule;
 /// Semantic retrieval: the in-memory embedding index and its worker.
 pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.

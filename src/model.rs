@@ -109,6 +109,14 @@ pub struct Entry {
     #[sqlx(skip)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<FeedbackCounts>,
+    /// Editors only: when the entry is to go live by itself (absent when not scheduled).
+    #[sqlx(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<DateTime<Utc>>,
+    /// Editors only: when the entry is to leave readers by itself (absent when not scheduled).
+    #[sqlx(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpublish_at: Option<DateTime<Utc>>,
     /// Order key within the page, for cursors; not part of the resource.
     #[serde(skip)]
     pub sort_key: i64,

@@ -2,6 +2,7 @@
 //! is checked here against every rule at once, and a broken one is a 422 listing
 //! all of them.
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::PgConnection;
 use utoipa::ToSchema;
@@ -52,6 +53,24 @@ pub struct EntryBody {
     /// `draft` or `published` (a new entry is published unless it says draft).
     #[schema(example = "published")]
     pub status: Option<String>,
+    /// When the entry goes live by itself; `null` cancels; omitted leaves it as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    pub publish_at: Option<Option<DateTime<Utc>>>,
+    /// When the entry leaves readers by itself; `null` cancels; omitted leaves it as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    pub unpublish_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// A field that may be `null`: present (`Some`, perhaps `Some(None)`) or, by `default`,
+/// absent (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// The statuses a write may ask for (`changed` comes only from `?stage=true`).
@@ -154,6 +173,11 @@ pub struct EntryCreateDoc {
     /// A new entry is published unless this says `draft` (or the write is staged).
     #[schema(nullable = false)]
     pub status: Option<WritableStatusDoc>,
+    /// When the entry is to go live by itself (a draft or a staged change is published
+    /// then, as by `POST /faqs/{ref}/publish`).
+    pub publish_at: Option<DateTime<Utc>>,
+    /// When the entry is to leave readers by itself (as by `PATCH {"status": "draft"}`).
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 /// The body of `PUT /faqs/{ref}`: every writable field. `question` and `answer` are
@@ -217,6 +241,10 @@ pub struct EntryReplaceDoc {
     /// draft, a visible entry goes live at once (or is staged with `?stage=true`).
     #[schema(nullable = false)]
     pub status: Option<WritableStatusDoc>,
+    /// When the entry is to go live by itself; `null` cancels; omitted: unchanged.
+    pub publish_at: Option<DateTime<Utc>>,
+    /// When the entry is to leave readers by itself; `null` cancels; omitted: unchanged.
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 /// The body of `PATCH /faqs/{ref}`: a JSON Merge Patch (RFC 7396) over the writable fields.
@@ -281,6 +309,10 @@ pub struct EntryPatchDoc {
     /// `draft` unpublishes; `published` publishes the patched version.
     #[schema(nullable = false)]
     pub status: Option<WritableStatusDoc>,
+    /// When the entry is to go live by itself; `null` cancels; omitted: unchanged.
+    pub publish_at: Option<DateTime<Utc>>,
+    /// When the entry is to leave readers by itself; `null` cancels; omitted: unchanged.
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 /// The state a write asks for.
@@ -298,6 +330,9 @@ pub struct ValidEntry {
     pub content: EntryContent,
     pub position: Option<i64>,
     pub status: Option<TargetStatus>,
+    /// The schedule to set: `None` keeps it, `Some(None)` cancels.
+    pub publish_at: Option<Option<DateTime<Utc>>>,
+    pub unpublish_at: Option<Option<DateTime<Utc>>>,
 }
 
 /// Where the entry being replaced sits (for defaults on replace and patch).
@@ -463,6 +498,11 @@ pub async fn validate(
             None
         }
     };
+    if let (Some(Some(publish)), Some(Some(unpublish))) = (body.publish_at, body.unpublish_at)
+        && unpublish <= publish
+    {
+        broken("unpublish_at", "must be after publish_at".to_owned());
+    }
     let lang = match body.lang.as_deref().map(Lang::parse) {
         Some(Err(message)) => {
             broken("lang", message);
@@ -495,6 +535,8 @@ pub async fn validate(
         },
         position,
         status,
+        publish_at: body.publish_at,
+        unpublish_at: body.unpublish_at,
     })
 }
 

@@ -20,6 +20,7 @@ use crate::store::entries::{
     self, EntryFilter, EntryKey, EntryRef, EntryUpdate, LockedEntry, NewEntry, PublishedAfter,
 };
 use crate::store::feedback::{self, WorstKey};
+use crate::store::schedule;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_faqs)
@@ -347,6 +348,7 @@ pub async fn create_faq(
     if published {
         entries::bump_pages(&mut tx, &[valid.page_id]).await?;
     }
+    schedule::set(&mut tx, id, valid.publish_at, valid.unpublish_at).await?;
     crate::store::idempotency::commit(tx).await?;
 
     let entry = editor_view(&state, id).await?;
@@ -494,7 +496,17 @@ pub async fn patch_faq(
                 "tags": current.tags,
             });
             json_patch::merge(&mut doc, &patch);
-            write::parse_typed(doc)
+            let mut body: EntryBody = write::parse_typed(doc)?;
+            // A merge patch's `null` removes a key; for a schedule it cancels it.
+            for (field, slot) in [
+                ("publish_at", &mut body.publish_at),
+                ("unpublish_at", &mut body.unpublish_at),
+            ] {
+                if fields.get(field).is_some_and(serde_json::Value::is_null) {
+                    *slot = Some(None);
+                }
+            }
+            Ok(body)
         },
     )
     .await
@@ -575,7 +587,9 @@ pub(crate) async fn update_entry(
     )
     .await?;
     let changed = apply_update(&mut tx, &current, &valid, stage, kind, &principal.name).await?;
-    if changed {
+    // Set after the write, which clears a schedule it carries out by hand.
+    let scheduled = schedule::set(&mut tx, id, valid.publish_at, valid.unpublish_at).await?;
+    if changed || scheduled {
         crate::store::idempotency::commit(tx).await?;
     } else {
         // Nothing differs: no new version.
@@ -694,6 +708,13 @@ pub(crate) async fn apply_update(
     entries::update(tx, current.id, &update, kind, actor)
         .await
         .map_err(|e| on_constraint(e, "entries_slug_key", || slug_conflict(&slug)))?;
+    // A publication (or withdrawal) done now is no longer to be done later.
+    if published == PublishedAfter::NewVersion {
+        schedule::clear(tx, current.id, true).await?;
+    }
+    if status == EntryStatus::Draft && current.status != EntryStatus::Draft {
+        schedule::clear(tx, current.id, false).await?;
+    }
 
     // Readers see a change when the entry was or becomes visible and what they see
     // moved: new live content, (un)publication, slug, place or page.

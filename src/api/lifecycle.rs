@@ -75,7 +75,7 @@ pub async fn publish_faq(
 }
 
 /// The body of a write that keeps an entry's content (and place), with `status`.
-fn same_content(current: &entries::LockedEntry, status: Option<&str>) -> EntryBody {
+pub(crate) fn same_content(current: &entries::LockedEntry, status: Option<&str>) -> EntryBody {
     EntryBody {
         page: None,
         lang: None,
@@ -86,6 +86,8 @@ fn same_content(current: &entries::LockedEntry, status: Option<&str>) -> EntryBo
         position: None,
         tags: Some(current.tags.clone()),
         status: status.map(str::to_owned),
+        publish_at: None,
+        unpublish_at: None,
     }
 }
 
@@ -451,6 +453,8 @@ pub async fn restore_revision(
                 position: None,
                 tags: Some(old.tags.clone()),
                 status: None,
+                publish_at: None,
+                unpublish_at: None,
             })
         },
     )

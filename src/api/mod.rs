@@ -3,6 +3,7 @@
 //! document), and the document's shared parts.
 
 pub mod changes;
+pub mod editing;
 pub mod entry_input;
 pub mod faqs;
 pub mod feedback;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(pages::configure)
         .configure(jsonld::configure)
         .configure(page_files::configure)
+        .configure(editing::configure)
         .configure(lifecycle::configure)
         .configure(page_admin::configure)
         .configure(faqs::configure)

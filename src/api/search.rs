@@ -214,6 +214,11 @@ pub struct InsightLists {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DayInsights {
     pub day: NaiveDate,
+    /// Searches that day, all queries counted (not only those listed).
+    pub searches: i64,
+    /// Searches that day that found nothing: `searches_without_hits / searches` is the
+    /// day's zero-result rate.
+    pub searches_without_hits: i64,
     #[serde(flatten)]
     pub lists: InsightLists,
 }
@@ -300,11 +305,25 @@ pub async fn search_insights(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
+    let totals: Vec<(NaiveDate, i64, i64)> = sqlx::query_as(
+        "SELECT day, sum(searches)::bigint, sum(no_hits)::bigint FROM search_queries
+         WHERE day >= current_date - $1::int GROUP BY day",
+    )
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut by_day: Vec<DayInsights> = Vec::new();
     for (day, no_hits_list, query, searches, no_hits) in rows {
         if by_day.last().is_none_or(|d| d.day != day) {
+            let (_, day_searches, day_without_hits) = totals
+                .iter()
+                .find(|(d, _, _)| *d == day)
+                .copied()
+                .unwrap_or((day, 0, 0));
             by_day.push(DayInsights {
                 day,
+                searches: day_searches,
+                searches_without_hits: day_without_hits,
                 lists: InsightLists {
                     top: Vec::new(),
                     no_hits: Vec::new(),

@@ -47,6 +47,7 @@ pub async fn run(database: &DatabaseSettings, settings: &ServeSettings) -> anyho
     println!("faqd serving {}", db.describe());
     println!("  API      {base}/api/v1/pages");
     println!("  docs     {base}/docs/");
+    println!("  desk     {base}/admin");
     println!("  OpenAPI  {base}/openapi.json");
     let result = app.run_until_stopped().await;
     db.close().await;

@@ -36,17 +36,31 @@ impl EntryFilter<'_> {
 /// The audience's entries, with page, lang and 1-based position, as a CTE named
 /// `ordered`. `$1` page slug and `$2` lang narrow it (NULL: any).
 pub(crate) fn ordered_cte(relation: &str) -> String {
+    let (schedule, scheduled) = schedule_columns(relation);
     format!(
         "WITH ordered AS (
             SELECT e.id, p.slug AS page, p.lang, e.slug, e.section, e.question, e.answer,
                    e.answer_html, e.tags, e.status, e.version, e.created_at, e.updated_at,
-                   e.published_at, e.sort_key,
+                   e.published_at, e.sort_key{schedule},
                    row_number() OVER (PARTITION BY e.page_id ORDER BY e.sort_key, e.id) AS position
             FROM {relation} e
-            JOIN pages p ON p.id = e.page_id
+            JOIN pages p ON p.id = e.page_id{scheduled}
             WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::text IS NULL OR p.lang = $2)
          )"
     )
+}
+
+/// Editors see an entry's schedule (`publish_at`, `unpublish_at`, read from `entries` as
+/// `sched`); readers never do. The select list's addition and the join that feeds it.
+fn schedule_columns(relation: &str) -> (&'static str, &'static str) {
+    if relation == Audience::Reader.entries_relation() {
+        ("", "")
+    } else {
+        (
+            ", sched.publish_at, sched.unpublish_at",
+            "\n            JOIN entries sched ON sched.id = e.id",
+        )
+    }
 }
 
 /// The tag, section and status filters over `ordered`, as `$3`, `$4` and `$5`.
@@ -169,14 +183,16 @@ pub async fn get(
          ordered AS (
             SELECT e.id, p.slug AS page, p.lang, e.slug, e.section, e.question, e.answer,
                    e.answer_html, e.tags, e.status, e.version, e.created_at, e.updated_at,
-                   e.published_at, e.sort_key,
+                   e.published_at, e.sort_key{schedule},
                    row_number() OVER (PARTITION BY e.page_id ORDER BY e.sort_key, e.id) AS position
             FROM {entries} e
-            JOIN pages p ON p.id = e.page_id
+            JOIN pages p ON p.id = e.page_id{scheduled}
             WHERE e.page_id IN (SELECT page_id FROM target)
          )
          SELECT * FROM ordered WHERE ($1::uuid IS NULL OR id = $1) AND ($2::text IS NULL OR slug = $2)",
         entries = audience.entries_relation(),
+        schedule = schedule_columns(audience.entries_relation()).0,
+        scheduled = schedule_columns(audience.entries_relation()).1,
     );
     sqlx::query_as(&sql)
         .bind(id)

@@ -9,7 +9,9 @@ pub mod import;
 pub mod meta;
 pub mod pages;
 pub mod related;
+pub mod schedule;
 pub mod search;
+pub mod similar;
 pub mod tokens;
 
 use crate::model::Audience;

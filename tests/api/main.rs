@@ -4,6 +4,7 @@ mod auth;
 mod changes;
 mod cli;
 mod cluster;
+mod desk;
 mod errors;
 mod faqs;
 mod hardening;

@@ -1,0 +1,12 @@
+-- Scheduled publishing: when an entry is to go live or to leave readers, set by editors and
+-- carried out by whichever faqd instance claims it first (FOR UPDATE SKIP LOCKED), through
+-- the same write path as the manual publish and unpublish (new version, revision, change log).
+-- A schedule is not content: setting one writes no revision; carrying it out does, and
+-- clears it.
+ALTER TABLE entries
+    ADD COLUMN publish_at   timestamptz,
+    ADD COLUMN unpublish_at timestamptz;
+
+-- The scheduler asks "what is due?" every second: only scheduled rows are indexed.
+CREATE INDEX entries_publish_at_idx ON entries (publish_at) WHERE publish_at IS NOT NULL;
+CREATE INDEX entries_unpublish_at_idx ON entries (unpublish_at) WHERE unpublish_at IS NOT NULL;

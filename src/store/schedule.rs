@@ -1,0 +1,104 @@
+//! Scheduled publishing's SQL: an entry's `publish_at` / `unpublish_at`, what is due, and
+//! the claim of one due entry (`FOR UPDATE SKIP LOCKED`).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// What is due for one entry.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Due {
+    pub id: Uuid,
+    /// Publish (else withdraw).
+    pub publish: bool,
+}
+
+/// Entries (of live pages, not deleted) with a schedule due at `now`.
+const DUE: &str = "e.deleted_at IS NULL AND p.deleted_at IS NULL
+    AND (e.publish_at <= $1 OR e.unpublish_at <= $1)";
+
+/// Whether anything is due at `now`: a cheap look, without locks, before claiming.
+pub async fn any_due(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM entries e JOIN pages p ON p.id = e.page_id WHERE {DUE})"
+    ))
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Locks the entry whose due action is the oldest, skipping rows other transactions hold
+/// and the ids in `skip`. Of two actions due on one entry, the earlier goes first.
+pub async fn claim(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    skip: &[Uuid],
+) -> sqlx::Result<Option<Due>> {
+    sqlx::query_as(&format!(
+        "SELECT e.id,
+                (e.publish_at <= $1
+                 AND (e.unpublish_at IS NULL OR e.unpublish_at > $1 OR e.publish_at <= e.unpublish_at))
+                IS TRUE AS publish
+         FROM entries e JOIN pages p ON p.id = e.page_id
+         WHERE {DUE} AND NOT (e.id = ANY ($2))
+         ORDER BY LEAST(e.publish_at, e.unpublish_at), e.id
+         LIMIT 1
+         FOR UPDATE OF e SKIP LOCKED"
+    ))
+    .bind(now)
+    .bind(skip)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Forgets the schedule just carried out.
+pub async fn clear(conn: &mut PgConnection, id: Uuid, publish: bool) -> sqlx::Result<()> {
+    let column = if publish {
+        "publish_at"
+    } else {
+        "unpublish_at"
+    };
+    sqlx::query(&format!("UPDATE entries SET {column} = NULL WHERE id = $1"))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets an entry's schedule; `None` leaves that time as it is. True when it changed.
+pub async fn set(
+    conn: &mut PgConnection,
+    id: Uuid,
+    publish_at: Option<Option<DateTime<Utc>>>,
+    unpublish_at: Option<Option<DateTime<Utc>>>,
+) -> sqlx::Result<bool> {
+    if publish_at.is_none() && unpublish_at.is_none() {
+        return Ok(false);
+    }
+    let done = sqlx::query(
+        "UPDATE entries SET
+             publish_at = CASE WHEN $2 THEN $3 ELSE publish_at END,
+             unpublish_at = CASE WHEN $4 THEN $5 ELSE unpublish_at END
+         WHERE id = $1
+           AND (($2 AND publish_at IS DISTINCT FROM $3) OR ($4 AND unpublish_at IS DISTINCT FROM $5))",
+    )
+    .bind(id)
+    .bind(publish_at.is_some())
+    .bind(publish_at.flatten())
+    .bind(unpublish_at.is_some())
+    .bind(unpublish_at.flatten())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// An entry's schedule as stored: `(publish_at, unpublish_at)`.
+pub async fn of(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    sqlx::query_as("SELECT publish_at, unpublish_at FROM entries WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
