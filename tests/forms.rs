@@ -417,6 +417,39 @@ proptest! {
     }
 
     #[test]
+    fn no_html_or_json_soup_makes_the_new_readers_panic_or_hang(
+        tokens in prop::collection::vec(prop::sample::select(vec![
+            "<details>", "<details open>", "</details>", "<summary>", "</summary>", "Why?", "Yes.",
+            "<div class=\"accordion-item\">", "<div class=\"accordion-body\">", "<div class=\"collapse\">",
+            "<div class=\"card-header\">", "<button>", "</button>", "<h3 class=\"faq-question\">", "</h3>",
+            "<div class=\"faq-answer\">", "</div>", "<p>", "</p>", "<br>", "<!--", "-->", "<a href=\"",
+            "\"", "'", ">", "<", "&amp;", "&#x1F600;", "&#xD800;", "\n", "\n\n", "    ", "```\n", "`",
+            "{", "}", "[", "]", "\"q\": ", "\"a\": ", ",", "\\u00e9", "\\ud83d", "1. **", "**", "- ",
+        ]), 0..200),
+        json_front in any::<bool>(),
+    ) {
+        let mut text: String = tokens.concat();
+        if json_front {
+            text.insert_str(0, "{\"faq\": [");
+        }
+        let started = std::time::Instant::now();
+        for style in [None, "details".parse().ok(), "list".parse().ok(), "front-matter".parse().ok()] {
+            if let Ok(page) = parse_file(Path::new("faq.md"), &text, style) {
+                let texts: Vec<(String, String)> = page
+                    .entries
+                    .iter()
+                    .map(|e| (format!("{} <b>&", e.question), format!("{}\n\n</details> </div>", e.answer)))
+                    .collect();
+                let starts: Vec<Option<usize>> =
+                    page.entries.iter().map(|e| Some(e.question_span.start)).collect();
+                let _ = export_of(&page, "faq.md", &texts, &starts);
+            }
+        }
+        let _ = parse_file(Path::new("data/faq.json"), &text, None);
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
     fn no_input_makes_the_importer_or_the_exporter_panic(text in ".{0,400}", forced in 0usize..12) {
         let style = ["bold", "h2", "h3", "quote", "definition", "shortcode", "front-matter", "data"]
             .get(forced)
@@ -496,6 +529,7 @@ fn hostile_input_is_refused_clearly_within_a_second() {
         let started = std::time::Instant::now();
         let result = parse_file(Path::new("faq.md"), &text, None);
         let elapsed = started.elapsed();
+        eprintln!("{what}: {} KiB in {elapsed:?}", text.len() / 1024);
         assert!(
             elapsed < std::time::Duration::from_secs(1),
             "{what}: {elapsed:?}"

@@ -23,6 +23,15 @@
 //!    question mark.
 //! 5. Otherwise there is no question: [`ImportError::NoQuestions`].
 //!
+//! Raw HTML `<details>` blocks and accordions count with the shortcode pairs (style
+//! [`QuestionStyle::Shortcode`]), list FAQs with the definition terms
+//! ([`QuestionStyle::Definition`]); the finer form is [`ParsedPage::form`], and every form's
+//! count is in [`ParsedPage::forms`] (see `docs/hugo-forms.md` and [`super::forms`]).
+//!
+//! A front-matter list (YAML, TOML or JSON) is read first. On an article (the page's `layout`
+//! or `type` does not name a FAQ) it is the whole FAQ and the body is the intro; on a FAQ page
+//! the body's questions follow it. A forced style always reads the body with the list.
+//!
 //! # Answers, intro and sections
 //!
 //! An answer is the source text from its question to the next question or section heading,

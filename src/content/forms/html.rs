@@ -1,5 +1,5 @@
-//! Raw HTML FAQ items in a Markdown body: `<details><summary>Question?</summary> answer
-//! </details>` blocks, and accordions pasted from a CSS framework (Bootstrap's
+//! Raw HTML FAQ items in a Markdown body: `<details>` blocks whose `<summary>` asks the
+//! question, and accordions pasted from a CSS framework (Bootstrap's
 //! `.accordion-item` with an `.accordion-button` and an `.accordion-body`, or a site's own
 //! question `<button>`/`<h3>` with an answer panel `<div>` marked by class names).
 //!

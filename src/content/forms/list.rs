@@ -252,7 +252,7 @@ fn dedent(text: &str, indent: usize) -> String {
     out
 }
 
-/// The inverse of [`dedent`]: an answer written as an item's continuation lines.
+/// The inverse of `dedent`: an answer written as an item's continuation lines.
 pub fn indent(answer: &str, indent: usize, newline: &str) -> String {
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(answer.len() + 16);
