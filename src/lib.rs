@@ -51,10 +51,10 @@ pub mod models;
 pub mod proxy;
 /// Rate limits per client for writes and searches.
 pub mod ratelimit;
-/// Search parts apart from the engines: query terms, vocabulary, suggestions, facets.
-pub mod search;
 /// Scheduled publishing: every instance carries out `publish_at` / `unpublish_at` on time.
 pub mod schedule;
+/// Search parts apart from the engines: query terms, vocabulary, suggestions, facets.
+pub mod search;
 /// Semantic retrieval: the in-memory embedding index and its worker.
 pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.

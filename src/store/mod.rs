@@ -3,8 +3,8 @@
 
 pub mod entries;
 pub mod export;
-pub mod idempotency;
 pub mod feedback;
+pub mod idempotency;
 pub mod import;
 pub mod meta;
 pub mod pages;
