@@ -21,7 +21,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 use utoipa::ToSchema;
@@ -92,11 +91,14 @@ struct Index {
     /// `ids.len() × dim` quantised components.
     vectors: Vec<i8>,
     position: HashMap<Uuid, usize>,
-    watermark: Option<DateTime<Utc>>,
+    /// The oldest transaction running at the last pull (a transaction id): the next pull reads
+    /// the vectors written by it and every later one.
+    watermark: Option<i64>,
 }
 
-/// An embedding as stored: entry, page slug, page language, vector bytes, when.
-type StoredVector = (Uuid, String, String, Vec<u8>, DateTime<Utc>);
+/// A stored vector, and the oldest transaction running when it was read (the next pull's
+/// watermark).
+type StoredVector = (Uuid, String, String, Vec<u8>, i64);
 
 /// Where a semantic search looks.
 #[derive(Debug, Default, Clone, Copy)]
@@ -448,7 +450,8 @@ impl SemanticIndex {
              JOIN entries e ON e.id = v.id
              ON CONFLICT (entry_id) DO UPDATE
              SET version = EXCLUDED.version, model = EXCLUDED.model,
-                 embedding = EXCLUDED.embedding, embedded_at = clock_timestamp()",
+                 embedding = EXCLUDED.embedding, embedded_at = clock_timestamp(),
+                 xid = pg_current_xact_id()",
         )
         .bind(&ids)
         .bind(&versions)
@@ -468,12 +471,13 @@ impl SemanticIndex {
         // Streamed and applied a batch at a time: the stored vectors (4 bytes a dimension)
         // are never all in memory at once, only their 8-bit copies.
         let mut rows = sqlx::query_as::<_, StoredVector>(
-            "SELECT ee.entry_id, p.slug, p.lang, ee.embedding, ee.embedded_at
+            "SELECT ee.entry_id, p.slug, p.lang, ee.embedding,
+                    pg_snapshot_xmin(pg_current_snapshot())::text::int8
              FROM entry_embeddings ee
              JOIN entries e ON e.id = ee.entry_id
              JOIN pages p ON p.id = e.page_id
-             WHERE ee.model = $1 AND ($2::timestamptz IS NULL OR ee.embedded_at >= $2)
-             ORDER BY ee.embedded_at",
+             WHERE ee.model = $1 AND ($2::int8 IS NULL OR ee.xid >= $2::int8::text::xid8)
+             ORDER BY ee.xid",
         )
         .bind(&self.model)
         .bind(since)
@@ -517,6 +521,8 @@ impl SemanticIndex {
             return;
         };
         for (id, page, lang, blob, at) in rows {
+            // Every row a later pull could miss was written by a transaction not older than
+            // the oldest one running now: the next pull starts there.
             index.watermark = Some(index.watermark.map_or(at, |w| w.max(at)));
             // A source that did not tell its dimension: the stored vectors tell it.
             if index.dim == 0 && !blob.is_empty() && blob.len() % 4 == 0 {

@@ -147,6 +147,25 @@ impl FeedCursor {
     }
 }
 
+/// The feed's horizon (`horizon.h`): the oldest transaction of this database still running
+/// in the statement's snapshot, or the snapshot's `xmax` when none is. Only a transaction of
+/// this database can write `changes`, so a transaction that `pg_stat_activity` shows in
+/// another database does not hold the feed back; one it does not show (it ended meanwhile)
+/// still counts, which only delays.
+const HORIZON: &str = "WITH snap AS (SELECT pg_current_snapshot() AS s),
+     others AS (
+         SELECT backend_xid::text::bigint AS x FROM pg_stat_activity
+         WHERE backend_xid IS NOT NULL
+           AND datid IS DISTINCT FROM (SELECT oid FROM pg_database
+                                       WHERE datname = current_database())
+     ),
+     horizon AS (
+         SELECT coalesce(
+             (SELECT min(r) FROM snap, pg_snapshot_xip(snap.s) AS r
+              WHERE (r::text::bigint % 4294967296) NOT IN (SELECT x FROM others)),
+             (SELECT pg_snapshot_xmax(s) FROM snap)) AS h
+     )";
+
 /// The transaction id of a bare-id cursor: looked up from its change.
 const LEGACY: i64 = -1;
 
@@ -171,17 +190,18 @@ async fn read_feed(state: &AppState, after: FeedCursor, limit: i64) -> ApiResult
     let deadline = tokio::time::Instant::now() + HORIZON_WAIT;
     loop {
         let mut conn = state.conn().await?;
-        let rows: Vec<Change> = sqlx::query_as(
-            "SELECT c.id, c.kind, c.at, c.entry_id, c.entry_slug, c.page_slug AS page, c.lang,
+        let rows: Vec<Change> = sqlx::query_as(&format!(
+            "{HORIZON}
+             SELECT c.id, c.kind, c.at, c.entry_id, c.entry_slug, c.page_slug AS page, c.lang,
                     c.from_page_slug AS from_page, c.from_lang, c.xid::text::bigint AS xid
-             FROM changes c
-             WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
+             FROM changes c, horizon h
+             WHERE c.xid < h.h
                AND (c.xid, c.id) > ($1::text::xid8, $2)
                -- Reader feedback travels the log to webhooks only: it is not content.
                AND c.kind <> 'entry.feedback'
              ORDER BY c.xid, c.id
-             LIMIT $3",
-        )
+             LIMIT $3"
+        ))
         .bind(after.0.to_string())
         .bind(after.1)
         .bind(limit + 1)
@@ -191,12 +211,13 @@ async fn read_feed(state: &AppState, after: FeedCursor, limit: i64) -> ApiResult
             return Ok(rows);
         }
         // Committed changes past the horizon: wait for the transactions before them to end.
-        let held_back: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM changes c
-                            WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot())
+        let held_back: bool = sqlx::query_scalar(&format!(
+            "{HORIZON}
+             SELECT EXISTS (SELECT 1 FROM changes c, horizon h
+                            WHERE c.xid >= h.h
                               AND (c.xid, c.id) > ($1::text::xid8, $2)
-                              AND c.kind <> 'entry.feedback')",
-        )
+                              AND c.kind <> 'entry.feedback')"
+        ))
         .bind(after.0.to_string())
         .bind(after.1)
         .fetch_one(&mut *conn)

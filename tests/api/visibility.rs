@@ -540,3 +540,25 @@ async fn a_reader_following_the_cursor_never_skips_a_change_that_commits_late() 
         .collect();
     assert_eq!(kinds, ["page.updated", "page.reordered"], "{after}");
 }
+
+#[tokio::test]
+async fn a_long_write_in_another_database_does_not_hold_the_feed_back() {
+    let app = spawn_app().await;
+    let other = spawn_app().await;
+    let token = app.editor().await;
+    // A writing transaction in another database of the same server, left open.
+    let mut long = other.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *long)
+        .await
+        .unwrap();
+
+    import(&app, &token, "slug=help", "## One?\n\nA.\n").await;
+    let started = std::time::Instant::now();
+    let feed: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let took = started.elapsed();
+
+    assert_eq!(feed["items"].as_array().unwrap().len(), 2, "{feed}");
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+    long.rollback().await.unwrap();
+}

@@ -697,12 +697,24 @@ async fn slug_page_and_place_cannot_be_staged() {
 }
 
 #[tokio::test]
-async fn nul_characters_are_a_400_before_preconditions_and_rules() {
+async fn nul_characters_are_a_422_naming_the_field_after_preconditions() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let body = json!({"question": "a\u{0}b", "answer": "x", "slug": "is-agility-a-prerequisite"});
-    let res = send(&app, Method::PUT, COACH, &token, Some("\"9.3\""), body).await;
-    problem(res, 400).await;
+    // A stale If-Match wins over the rule (412 before 422), and changes nothing.
+    let res = send(
+        &app,
+        Method::PUT,
+        COACH,
+        &token,
+        Some("\"9.3\""),
+        body.clone(),
+    )
+    .await;
+    problem(res, 412).await;
+    let res = send(&app, Method::PUT, COACH, &token, Some("*"), body).await;
+    let problem = problem(res, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "question", "{problem}");
 }
 
 #[tokio::test]
