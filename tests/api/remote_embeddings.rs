@@ -385,3 +385,32 @@ async fn the_worker_retries_until_the_endpoint_recovers() {
     let found = search(&app, "reimbursement").await;
     assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
 }
+
+/// The duplicate warning of the editors' desk by meaning: a question none of whose words an
+/// entry holds still finds the entry it duplicates.
+#[tokio::test]
+async fn similar_questions_are_found_by_meaning_where_embeddings_exist() {
+    let fake = Fake::start(Behaviour::Answer);
+    let app = spawn_app_with(settings(format!("{}/v1", fake.address))).await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
+        .await;
+    wait_for_embeddings(&app).await;
+
+    let res = app
+        .with_token(reqwest::Method::GET, "/api/v1/faqs/similar", &token)
+        .query(&[("q", "Will I be reimbursed?")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("JSON");
+    assert_eq!(body["semantic"], true, "{body}");
+    assert_eq!(
+        body["items"][0]["question"], "Can I get a refund?",
+        "{body}"
+    );
+    assert_eq!(body["items"][0]["by"], "meaning", "{body}");
+    let similarity = body["items"][0]["similarity"].as_f64().expect("number");
+    assert!(similarity > 0.5 && similarity <= 1.0, "{body}");
+}
