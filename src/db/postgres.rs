@@ -1447,12 +1447,47 @@ fn check_data_dir(data_dir: &Path) -> Result<(), ClusterError> {
             meta.mode() & 0o7777
         )
     } else {
-        return Ok(());
+        return check_ancestors(data_dir);
     };
     Err(ClusterError::UntrustedDataDir {
         path: data_dir.to_path_buf(),
         reason,
     })
+}
+
+/// As root, every folder above the data directory must be closed to others' renames too:
+/// whoever can write in a parent (without the sticky bit, which lets only an entry's owner
+/// rename it) could swap the data directory for another between two of root's steps.
+fn check_ancestors(data_dir: &Path) -> Result<(), ClusterError> {
+    let real = fs::canonicalize(data_dir).map_err(io_err("inspect", data_dir))?;
+    for folder in real.ancestors().skip(1) {
+        let meta = fs::metadata(folder).map_err(io_err("inspect", folder))?;
+        let sticky = meta.mode() & 0o1000 != 0;
+        let reason = if meta.uid() != 0 {
+            Some(format!(
+                "the folder {} above it belongs to uid {}, not to root",
+                folder.display(),
+                meta.uid()
+            ))
+        } else if !sticky
+            && (meta.mode() & 0o002 != 0 || (meta.mode() & 0o020 != 0 && meta.gid() != 0))
+        {
+            Some(format!(
+                "the folder {} above it has mode {:o}: users other than root may rename what it holds",
+                folder.display(),
+                meta.mode() & 0o7777
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(ClusterError::UntrustedDataDir {
+                path: data_dir.to_path_buf(),
+                reason,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn location_file_text(cluster_dir: &Path, data_dir: &Path, user: &str) -> String {

@@ -479,6 +479,22 @@ fn as_root_a_data_directory_others_control_is_refused() {
         !planted.data().join("postgres").exists(),
         "nothing was created in it"
     );
+    // A parent others may write in (without the sticky bit): they could swap the data
+    // directory for another between two of root's steps.
+    std::fs::set_permissions(planted.data(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&planted.dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let stderr = planted.refused("a data directory under a folder anyone may write in");
+    assert!(stderr.contains("may rename what it holds"), "{stderr}");
+    // A parent others own.
+    std::fs::set_permissions(&planted.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::chown(&planted.dir, Some(65534), Some(65534)).unwrap();
+    let stderr = planted.refused("a data directory under a folder of uid 65534");
+    assert!(stderr.contains("above it belongs to uid 65534"), "{stderr}");
+    std::os::unix::fs::chown(&planted.dir, Some(0), Some(0)).unwrap();
+    assert!(
+        !planted.data().join("postgres").exists(),
+        "nothing was created in it"
+    );
 }
 
 #[tokio::test]
