@@ -141,7 +141,9 @@ impl Database {
     /// table (the grants that follow a migration were made). Any doubt, an error included,
     /// is a no: the migrator then checks and applies as usual.
     async fn up_to_date(&self) -> bool {
-        let applied: Result<(Vec<i64>, Vec<Vec<u8>>, bool), sqlx::Error> = sqlx::query_as(
+        // Applied versions, their checksums, and whether all is well.
+        type Applied = (Vec<i64>, Vec<Vec<u8>>, bool);
+        let applied: Result<Applied, sqlx::Error> = sqlx::query_as(
             "SELECT coalesce(array_agg(version ORDER BY version), '{}'),
                     coalesce(array_agg(checksum ORDER BY version), '{}'),
                     bool_and(success)
