@@ -100,6 +100,18 @@ pub async fn import_file(
     import_file_from(pool, path, None, options, actor, false).await
 }
 
+/// [`import_file`] for a file found under the folder `root`: remembered by its path relative
+/// to it (as `faqd export --all` writes it back).
+pub async fn import_file_under(
+    pool: &PgPool,
+    path: &Path,
+    root: Option<&Path>,
+    options: &ImportOptions,
+    actor: &str,
+) -> anyhow::Result<ImportReport> {
+    import_file_from(pool, path, root, options, actor, false).await
+}
+
 /// [`import_file`] for a file under `root` (the seed directory): remembered by its path
 /// relative to it, and marked as seeded when `seed` is set.
 async fn import_file_from(

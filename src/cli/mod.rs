@@ -38,7 +38,8 @@ pub enum Command {
     Serve(Box<ServeSettings>),
     /// Apply pending database migrations.
     Migrate,
-    /// Import one page file (created, or merged with what editors changed).
+    /// Import page files or folders of them (each page created, or merged with what editors
+    /// changed).
     Import(import::ImportArgs),
     /// Write a page, or every page, back as the file it came from.
     Export(export::ExportArgs),

@@ -105,6 +105,70 @@ async fn a_cli_dry_run_prints_the_form_chosen_and_the_forms_seen() {
 }
 
 #[tokio::test]
+async fn the_cli_imports_several_files_and_folders_in_one_run_with_a_line_each_and_a_total() {
+    let app = spawn_app().await;
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("import-many-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(dir.join("content/fr")).unwrap();
+    let page = |title: &str, q: &str| {
+        format!("---\ntitle: {title}\n---\n## {q}?\n\nYes.\n\n## And {q} again?\n\nNo.\n")
+    };
+    std::fs::write(dir.join("content/billing.md"), page("Billing", "Can I pay")).unwrap();
+    std::fs::write(
+        dir.join("content/fr/aide.fr.md"),
+        page("Aide", "Puis-je payer"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("content/notes.txt"), "not a page").unwrap();
+    let single = dir.join("shipping.md");
+    std::fs::write(&single, page("Shipping", "Do you ship")).unwrap();
+    let (folder, single) = (dir.join("content"), single.to_str().unwrap().to_owned());
+
+    let out = stdout(&app.faqd(&["import", folder.to_str().unwrap(), &single]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "a line per page and a total: {out}");
+    assert!(
+        lines[0].starts_with("billing (en)") && lines[0].contains("2 created"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("aide (fr)"),
+        "the file name gives the language: {out}"
+    );
+    assert!(lines[2].starts_with("shipping (en)"), "{out}");
+    assert!(
+        lines[3].contains("total: 3 of 3 files imported: 6 created"),
+        "{out}"
+    );
+    assert_eq!(
+        app.get_json("/api/v1/pages/aide?lang=fr").await["entry_count"],
+        2
+    );
+
+    // Again: nothing changes; a page that cannot be imported is said and counted, the others go.
+    std::fs::write(
+        dir.join("content/broken.md"),
+        "---\ntitle: x\n---\nno question here\n",
+    )
+    .unwrap();
+    let again = app.faqd(&["import", folder.to_str().unwrap()]);
+    assert!(!again.status.success(), "a file was not imported");
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(out.contains("broken.md: not imported"), "{out}");
+    assert!(
+        out.contains("total: 2 of 3 files imported: 0 created, 0 updated, 0 deleted, 4 unchanged"),
+        "{out}"
+    );
+    assert!(out.contains("1 not imported"), "{out}");
+
+    // One slug for several pages is refused before anything is written.
+    let refused = app.faqd(&["import", folder.to_str().unwrap(), "--slug", "x"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--slug names one page"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn an_editor_writes_through_the_api_with_a_cli_token() {
     let app = spawn_app().await;
     app.import_file(&seed_path(), None, None).await;

@@ -245,6 +245,8 @@ impl TestApp {
             .args(args)
             .env("DATABASE_URL", self.database_url())
             .env("RUST_LOG", "warn")
+            // The tests fetch the models themselves, into target/models, never the user's cache.
+            .env("FAQD_MODELS_INSTALL", "off")
             .output()
             .expect("run faqd")
     }
