@@ -303,6 +303,10 @@ pub struct LexicalIndex {
     /// that began after it looked).
     passes_begun: AtomicU64,
     passes_done: AtomicU64,
+    /// The change signal's generation when the newest successful pass began: every write
+    /// this process committed, and every change announced to it, before then is in the index.
+    synced_generation: AtomicU64,
+    signal: Arc<ChangeSignal>,
     wake: Notify,
     done: Notify,
 }
@@ -333,7 +337,7 @@ const PAGE_SQL: &str =
 type PageRow = (i64, String, String, bool, DateTime<Utc>);
 
 impl LexicalIndex {
-    fn new() -> tantivy::Result<Self> {
+    fn new(signal: Arc<ChangeSignal>) -> tantivy::Result<Self> {
         let mut builder = Schema::builder();
         let id = builder.add_text_field("id", STRING);
         let id_high = builder.add_u64_field(ID_HIGH, FAST);
@@ -405,6 +409,8 @@ impl LexicalIndex {
             ready: AtomicBool::new(false),
             passes_begun: AtomicU64::new(0),
             passes_done: AtomicU64::new(0),
+            synced_generation: AtomicU64::new(0),
+            signal,
             wake: Notify::new(),
             done: Notify::new(),
         })
@@ -433,8 +439,30 @@ impl LexicalIndex {
         if self.contiguous.load(Ordering::Acquire) >= newest {
             return true;
         }
-        // A pass that begins from now on reads every change committed before `newest` was
-        // read: when it is done, the index holds them.
+        self.next_pass(|| self.contiguous.load(Ordering::Acquire) >= newest)
+            .await
+    }
+
+    /// Waits (briefly) until the index holds every change this process knows of: its own
+    /// writes and the changes announced to it, with no database query of its own (another
+    /// instance's write shows once its notification arrives). `false` when the index is not
+    /// built yet or did not catch up in time.
+    pub async fn caught_up_with_signal(&self) -> bool {
+        if !self.is_ready() {
+            return false;
+        }
+        let wanted = self.signal.generation();
+        if self.synced_generation.load(Ordering::Acquire) >= wanted {
+            return true;
+        }
+        self.next_pass(|| self.synced_generation.load(Ordering::Acquire) >= wanted)
+            .await
+    }
+
+    /// Asks for a pass and waits until one that began from now on is done (or `enough`).
+    async fn next_pass(&self, enough: impl Fn() -> bool) -> bool {
+        // A pass that begins from now on reads every change committed before now: when it
+        // is done, the index holds them.
         let ticket = self.passes_begun.load(Ordering::Acquire) + 1;
         let deadline = tokio::time::Instant::now() + CATCH_UP_WAIT;
         loop {
@@ -442,9 +470,7 @@ impl LexicalIndex {
             tokio::pin!(done);
             done.as_mut().enable();
             self.wake.notify_one();
-            if self.passes_done.load(Ordering::Acquire) >= ticket
-                || self.contiguous.load(Ordering::Acquire) >= newest
-            {
+            if self.passes_done.load(Ordering::Acquire) >= ticket || enough() {
                 return true;
             }
             if tokio::time::timeout_at(deadline, done).await.is_err() {
@@ -455,6 +481,7 @@ impl LexicalIndex {
 
     /// Builds the index from a consistent snapshot of the database.
     async fn build(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let generation = self.signal.generation();
         let mut tx = pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
@@ -505,6 +532,8 @@ impl LexicalIndex {
         }
         tracing::info!(entries = count, "search index built");
         release_free_memory();
+        self.synced_generation
+            .fetch_max(generation, Ordering::AcqRel);
         self.ready.store(true, Ordering::Release);
         Ok(())
     }
@@ -587,11 +616,14 @@ impl LexicalIndex {
 
     /// One sync pass: applies every change committed since the last one.
     async fn sync(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let generation = self.signal.generation();
         let begun = self.passes_begun.fetch_add(1, Ordering::AcqRel) + 1;
         let result = self.sync_inner(pool).await;
         // A failed pass holds nothing new: searches waiting for it keep waiting (and search
         // in PostgreSQL when their wait ends).
         if result.is_ok() {
+            self.synced_generation
+                .fetch_max(generation, Ordering::AcqRel);
             self.passes_done.fetch_max(begun, Ordering::AcqRel);
         }
         self.done.notify_waiters();
@@ -1158,6 +1190,38 @@ impl LexicalIndex {
         }
     }
 
+    /// Questions readers see that complete what was typed, best first (call
+    /// [`LexicalIndex::caught_up_with_signal`] first).
+    pub fn suggest(
+        &self,
+        typed: &crate::search::suggest::Typed,
+        scope: &Scope<'_>,
+        limit: usize,
+    ) -> Option<Vec<crate::search::suggest::Suggestion>> {
+        use crate::search::suggest::{Suggestion, best};
+        let docs = self.docs.read().ok()?;
+        let ranked = docs
+            .values()
+            .filter(|meta| {
+                scope.page.is_none_or(|p| p == meta.page)
+                    && scope.lang.is_none_or(|l| l == meta.lang)
+            })
+            .filter_map(|meta| {
+                let rank = typed.rank(&meta.question_lower)?;
+                Some((
+                    rank,
+                    Suggestion {
+                        question: meta.question.clone(),
+                        slug: meta.slug.clone(),
+                        page: meta.page.clone(),
+                        lang: meta.lang.clone(),
+                    },
+                ))
+            })
+            .collect();
+        Some(best(ranked, limit))
+    }
+
     /// The configurations and languages in scope (for typo correction's real-word check).
     pub fn languages(&self, scope: &Scope<'_>) -> (Vec<&'static str>, Vec<String>) {
         let (configs, langs, _) = self.scope_languages(scope);
@@ -1590,7 +1654,7 @@ impl TokenStream for WordStream<'_> {
 /// Starts the index: built in the background, then kept current from the change log's
 /// notifications (and every few seconds, should one be missed). Searches use it once built.
 pub fn start(pool: &PgPool, signal: Arc<ChangeSignal>) -> Option<Arc<LexicalIndex>> {
-    let index = match LexicalIndex::new() {
+    let index = match LexicalIndex::new(signal.clone()) {
         Ok(index) => Arc::new(index),
         Err(err) => {
             tracing::warn!(error = %err, "the in-memory search index could not be created; searching in PostgreSQL");

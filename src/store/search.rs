@@ -568,6 +568,40 @@ pub async fn hits_by_ids(
     Ok(rows.into_iter().map(HitRow::into_candidate).collect())
 }
 
+/// Questions readers see in scope that contain `needle` (lowercase), at most `cap`: the
+/// candidates of suggestions when the in-memory index is not built.
+pub async fn suggestion_candidates(
+    conn: &mut PgConnection,
+    needle: &str,
+    scope: &Scope<'_>,
+    cap: i64,
+) -> sqlx::Result<Vec<crate::search::suggest::Suggestion>> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT e.question, e.slug, p.slug, p.lang
+         FROM live_entries e JOIN pages p ON p.id = e.page_id
+         WHERE strpos(lower(e.question), $1) > 0
+           AND ($2::text IS NULL OR p.slug = $2) AND ($3::text IS NULL OR p.lang = $3)
+         LIMIT $4",
+    )
+    .bind(needle)
+    .bind(scope.page)
+    .bind(scope.lang)
+    .bind(cap)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(question, slug, page, lang)| crate::search::suggest::Suggestion {
+                question,
+                slug,
+                page,
+                lang,
+            },
+        )
+        .collect())
+}
+
 #[derive(sqlx::FromRow)]
 struct HitRow {
     total: i64,

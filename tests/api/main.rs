@@ -26,5 +26,6 @@ mod search_docs;
 mod search_index;
 mod search_words;
 mod slugs;
+mod suggest;
 mod webhooks;
 mod writes;
