@@ -239,6 +239,8 @@ struct Fields {
     page_id: Field,
     page: Field,
     lang: Field,
+    section: Field,
+    tag: Field,
     answer: Field,
     by_config: HashMap<&'static str, ConfigFields>,
 }
@@ -260,6 +262,8 @@ struct DocMeta {
     question: String,
     /// The question in lowercase, for the likeness to a query.
     question_lower: String,
+    section: Option<String>,
+    tags: Vec<String>,
 }
 
 /// A page as search needs it: its slug and language for scopes, whether readers see it, and
@@ -322,11 +326,13 @@ struct DocRow {
     slug: String,
     question: String,
     answer: String,
+    section: Option<String>,
+    tags: Vec<String>,
 }
 
 const DOC_SQL: &str =
     "SELECT d.entry_id, d.page_id, p.slug AS page, p.lang, d.config::text AS config,
-        e.slug, d.question, faqd_html_text(e.answer_html) AS answer
+        e.slug, d.question, faqd_html_text(e.answer_html) AS answer, e.section, e.tags
  FROM search_docs d
  JOIN live_entries e ON e.id = d.entry_id
  JOIN pages p ON p.id = d.page_id";
@@ -345,6 +351,8 @@ impl LexicalIndex {
         let page_id = builder.add_text_field("page_id", STRING);
         let page = builder.add_text_field("page", STRING);
         let lang = builder.add_text_field("lang", STRING);
+        let section = builder.add_text_field("section", STRING);
+        let tag = builder.add_text_field("tag", STRING);
         let answer = builder.add_text_field("answer", STORED);
         let mut by_config = HashMap::new();
         for (name, _) in CONFIGS {
@@ -393,6 +401,8 @@ impl LexicalIndex {
                 page_id,
                 page,
                 lang,
+                section,
+                tag,
                 answer,
                 by_config,
             },
@@ -574,7 +584,7 @@ impl LexicalIndex {
                     }
                 }
                 let (high, low) = row.entry_id.as_u64_pair();
-                writer.add_document(doc!(
+                let mut document = doc!(
                     f.id => row.entry_id.to_string(),
                     f.id_high => high,
                     f.id_low => low,
@@ -584,7 +594,13 @@ impl LexicalIndex {
                     f.answer => row.answer.clone(),
                     cf.question => row.question.clone(),
                     cf.answer => row.answer,
-                ))?;
+                );
+                // No section is the empty one (`section=` finds the entries without one).
+                document.add_text(f.section, row.section.as_deref().unwrap_or(""));
+                for tag in &row.tags {
+                    document.add_text(f.tag, tag);
+                }
+                writer.add_document(document)?;
                 metas.push((
                     row.entry_id,
                     Arc::new(DocMeta {
@@ -595,6 +611,8 @@ impl LexicalIndex {
                         slug: row.slug,
                         question_lower: row.question.to_lowercase(),
                         question: row.question,
+                        section: row.section,
+                        tags: row.tags,
                     }),
                 ));
             }
@@ -1064,6 +1082,12 @@ impl LexicalIndex {
         if let Some(lang) = scope.lang {
             top.push((Occur::Must, term_query(self.fields.lang, lang)));
         }
+        if let Some(section) = scope.section {
+            top.push((Occur::Must, term_query(self.fields.section, section)));
+        }
+        if let Some(tag) = scope.tag {
+            top.push((Occur::Must, term_query(self.fields.tag, tag)));
+        }
         (Some(Box::new(BooleanQuery::new(top))), lexemes)
     }
 
@@ -1157,9 +1181,7 @@ impl LexicalIndex {
             .zip(self.metas(&wanted))
             .filter_map(|(id, meta)| {
                 let meta = meta?;
-                if scope.page.is_some_and(|p| p != meta.page)
-                    || scope.lang.is_some_and(|l| l != meta.lang)
-                {
+                if !scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags) {
                     return None;
                 }
                 let lexemes = self
@@ -1190,6 +1212,42 @@ impl LexicalIndex {
         }
     }
 
+    /// Facet counts over every entry the query of `terms` matches (all terms; any term when
+    /// that finds nothing), as [`LexicalIndex::search`] runs it.
+    pub fn facets(
+        &self,
+        terms: &[QueryTerm],
+        scope: &Scope<'_>,
+        which: &[crate::search::facets::Facet],
+    ) -> crate::search::facets::Facets {
+        use crate::search::facets::{Counted, count};
+        let (configs, _, _) = self.scope_languages(scope);
+        let searcher = self.reader.searcher();
+        let mut addresses = Vec::new();
+        for all in [true, false] {
+            if !all && (!addresses.is_empty() || terms.len() < 2) {
+                break;
+            }
+            let (Some(query), _) = self.query(&searcher, terms, &configs, scope, all) else {
+                continue;
+            };
+            if let Ok(found) = searcher.search(&query, &tantivy::collector::DocSetCollector) {
+                addresses = found.into_iter().collect();
+            }
+        }
+        let ids = self.ids_of(&searcher, &addresses);
+        let metas = self.metas(&ids);
+        count(
+            which,
+            metas.iter().flatten().map(|meta| Counted {
+                page: &meta.page,
+                section: meta.section.as_deref(),
+                tags: &meta.tags,
+                lang: &meta.lang,
+            }),
+        )
+    }
+
     /// Questions readers see that complete what was typed, best first (call
     /// [`LexicalIndex::caught_up_with_signal`] first).
     pub fn suggest(
@@ -1203,8 +1261,7 @@ impl LexicalIndex {
         let ranked = docs
             .values()
             .filter(|meta| {
-                scope.page.is_none_or(|p| p == meta.page)
-                    && scope.lang.is_none_or(|l| l == meta.lang)
+                scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags)
             })
             .filter_map(|meta| {
                 let rank = typed.rank(&meta.question_lower)?;

@@ -11,6 +11,7 @@ use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
 use crate::model::Audience;
+use crate::search::facets::{Counted, Facet, Facets};
 use crate::store::search::{Hit, Scope, Terms};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -44,6 +45,16 @@ pub struct SearchQuery {
     pub limit: Option<Limit>,
     /// The `next_cursor` of the previous response.
     pub cursor: Option<String>,
+    /// Only entries of this section.
+    #[param(example = "Billing")]
+    pub section: Option<String>,
+    /// Only entries with this tag.
+    #[param(example = "billing")]
+    pub tag: Option<String>,
+    /// Count the matches per value of these fields, among every match of the query (not
+    /// only this cursor page): any of `page`, `section`, `tag`, `lang`, separated by commas.
+    #[param(example = "tag,lang")]
+    pub facets: Option<String>,
 }
 
 /// Search results.
@@ -65,6 +76,10 @@ pub struct SearchResults {
     pub total_is_estimate: bool,
     pub hits: Vec<Hit>,
     pub next_cursor: Option<String>,
+    /// With `facets`: per field asked for, how many matches hold each value (entries found
+    /// only by meaning, not by words, are not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
 }
 
 /// Search entries
@@ -110,18 +125,30 @@ pub async fn search_faqs(
         ));
     }
     let limit = i64::from(query.limit.unwrap_or_default().get());
+    let facets_asked = match query.facets.as_deref() {
+        Some(list) => Some(Facet::parse_list(list).map_err(ApiError::BadRequest)?),
+        None => None,
+    };
     let terms = Terms::parse(q);
     let scope = Scope {
         page: query.page.as_deref(),
         lang: query.lang.as_ref().map(Lang::as_str),
+        section: query.section.as_deref(),
+        tag: query.tag.as_deref(),
     };
 
     let memory = match &state.lexical {
         Some(index) => crate::hybrid::in_memory(&state.pool, index, q, &scope).await?,
         None => None,
     };
+    let mut facets = None;
     let found = match memory {
         Some(lexical) => {
+            if let (Some(which), Some(index), Some(memory_terms)) =
+                (&facets_asked, &state.lexical, lexical.memory_terms())
+            {
+                facets = Some(index.facets(&memory_terms, &scope, which));
+            }
             crate::hybrid::search(
                 lexical,
                 state.semantic.as_ref(),
@@ -151,6 +178,18 @@ pub async fn search_faqs(
                 limit,
             )
             .await?;
+            if let Some(which) = &facets_asked {
+                let rows = crate::store::search::facet_rows(&mut tx, &terms, &scope).await?;
+                facets = Some(crate::search::facets::count(
+                    which,
+                    rows.iter().map(|r| Counted {
+                        page: &r.page,
+                        section: r.section.as_deref(),
+                        tags: &r.tags,
+                        lang: &r.lang,
+                    }),
+                ));
+            }
             tx.commit().await?;
             found
         }
@@ -178,6 +217,7 @@ pub async fn search_faqs(
         total_is_estimate: found.total_is_estimate,
         hits: found.hits,
         next_cursor,
+        facets,
     })
 }
 
@@ -263,6 +303,7 @@ pub async fn suggest_questions(
     let scope = Scope {
         page: query.page.as_deref(),
         lang: query.lang.as_ref().map(Lang::as_str),
+        ..Scope::default()
     };
     let from_memory = match &state.lexical {
         Some(index) if index.caught_up_with_signal().await => index.suggest(&typed, &scope, limit),

@@ -5,6 +5,7 @@ mod changes;
 mod cli;
 mod cluster;
 mod errors;
+mod facets;
 mod faqs;
 mod helpers;
 mod hugo;
