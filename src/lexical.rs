@@ -1258,25 +1258,25 @@ impl LexicalIndex {
     ) -> Option<Vec<crate::search::suggest::Suggestion>> {
         use crate::search::suggest::{Suggestion, best};
         let docs = self.docs.read().ok()?;
-        let ranked = docs
+        // Ranked by reference; only the suggestions kept are copied.
+        let ranked: Vec<(_, &DocMeta)> = docs
             .values()
             .filter(|meta| {
                 scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags)
             })
-            .filter_map(|meta| {
-                let rank = typed.rank(&meta.question_lower)?;
-                Some((
-                    rank,
-                    Suggestion {
-                        question: meta.question.clone(),
-                        slug: meta.slug.clone(),
-                        page: meta.page.clone(),
-                        lang: meta.lang.clone(),
-                    },
-                ))
-            })
+            .filter_map(|meta| Some((typed.rank(&meta.question_lower)?, meta.as_ref())))
             .collect();
-        Some(best(ranked, limit))
+        Some(
+            best(ranked, limit, |m| (m.question.as_str(), m.slug.as_str()))
+                .into_iter()
+                .map(|meta| Suggestion {
+                    question: meta.question.clone(),
+                    slug: meta.slug.clone(),
+                    page: meta.page.clone(),
+                    lang: meta.lang.clone(),
+                })
+                .collect(),
+        )
     }
 
     /// The configurations and languages in scope (for typo correction's real-word check).

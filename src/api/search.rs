@@ -325,7 +325,9 @@ pub async fn suggest_questions(
                 .into_iter()
                 .filter_map(|s| Some((typed.rank(&s.question.to_lowercase())?, s)))
                 .collect();
-            best(ranked, limit)
+            best(ranked, limit, |s: &crate::search::suggest::Suggestion| {
+                (s.question.clone(), s.slug.clone())
+            })
         }
     };
     Cacheable {

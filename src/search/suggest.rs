@@ -137,12 +137,10 @@ impl Typed {
     }
 }
 
-/// The best `limit` of `ranked`, best first (ties by question, then slug).
-pub fn best(mut ranked: Vec<(Rank, Suggestion)>, limit: usize) -> Vec<Suggestion> {
-    let order = |a: &(Rank, Suggestion), b: &(Rank, Suggestion)| -> Ordering {
-        a.0.cmp(&b.0)
-            .then_with(|| a.1.question.cmp(&b.1.question))
-            .then_with(|| a.1.slug.cmp(&b.1.slug))
+/// The best `limit` of `ranked`, best first; ties by `key` (the question, then the slug).
+pub fn best<T, K: Ord>(mut ranked: Vec<(Rank, T)>, limit: usize, key: impl Fn(&T) -> K) -> Vec<T> {
+    let order = |a: &(Rank, T), b: &(Rank, T)| -> Ordering {
+        a.0.cmp(&b.0).then_with(|| key(&a.1).cmp(&key(&b.1)))
     };
     if limit == 0 {
         return Vec::new();
