@@ -87,10 +87,13 @@ impl Typed {
         if self.needle().is_some_and(|n| !question.contains(n)) {
             return None;
         }
-        let words: Vec<&str> = question
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
+        // The question's words, walked afresh for each typed word: no allocation per question
+        // (most of a corpus is ranked for a two-letter prefix).
+        let words = || {
+            question
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+        };
         let mut missing = 0u16;
         let mut first: Option<usize> = None;
         let mut note = |at: usize| {
@@ -105,7 +108,7 @@ impl Typed {
                 note(0);
                 continue;
             }
-            match words.iter().position(|w| w == typed) {
+            match words().position(|w| w == typed) {
                 Some(at) => note(at),
                 None if typed.chars().count() <= SKIPPABLE_CHARS => missing += 1,
                 None => return None,
@@ -115,17 +118,15 @@ impl Typed {
             if last.chars().any(is_cjk) {
                 note(0);
             } else {
-                note(words.iter().position(|w| w.starts_with(last.as_str()))?);
+                note(words().position(|w| w.starts_with(last.as_str()))?);
             }
         }
         // Something typed must be there: short words alone are no match.
         first?;
-        let begins = self.words.len() <= words.len()
-            && self.words.iter().zip(&words).all(|(t, w)| t == w)
+        let mut start = words();
+        let begins = self.words.iter().all(|t| start.next() == Some(t.as_str()))
             && match &self.last {
-                Some(last) => words
-                    .get(self.words.len())
-                    .is_some_and(|w| w.starts_with(last.as_str())),
+                Some(last) => start.next().is_some_and(|w| w.starts_with(last.as_str())),
                 None => true,
             };
         Some(Rank {
