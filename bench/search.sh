@@ -11,7 +11,8 @@
 # seed itself), import them with `faqd seed` into a private cluster under
 # bench/work/SIZE, serve, and drive GET /api/v1/search with wrk (Debian package
 # `wrk`) through bench/search.lua, which rotates over the 150 distinct queries of
-# bench/queries.txt, at 8 and 32 concurrent connections. Then EXPLAIN ANALYZE of
+# bench/queries.txt, at 8 and 32 concurrent connections; then GET /api/v1/search/suggest
+# through bench/suggest.lua (every prefix of those queries) at 8. Then EXPLAIN ANALYZE of
 # the main query. Results go to bench/work/results.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -108,6 +109,9 @@ for n in "${SIZES[@]}"; do
     result=$(wrk -t2 -c"$c" -d"${DURATION}s" --timeout 5s -s bench/search.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
     echo "size $n clients $c: ${result#RESULT }" | tee -a "$OUT"
   done
+  # As-you-type suggestions (GET /search/suggest), every prefix of the queries.
+  result=$(wrk -t2 -c8 -d"${DURATION}s" --timeout 5s -s bench/suggest.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
+  echo "size $n suggest clients 8: ${result#RESULT }" | tee -a "$OUT"
   echo "size $n: faqd RSS $(ps -o rss= -p "$server" | awk '{printf "%.0f MB", $1/1024}')" | tee -a "$OUT"
   sock=$(realpath "$dir/data/postgres/sock")
   if [ -n "$sock" ] && [ -d "$sock" ]; then

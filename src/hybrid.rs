@@ -54,6 +54,14 @@ pub enum Lexical<'a> {
 }
 
 impl Lexical<'_> {
+    /// The terms the in-memory side searches (`None` in PostgreSQL).
+    pub fn memory_terms(&self) -> Option<Vec<QueryTerm>> {
+        match self {
+            Self::Memory { terms, .. } => Some(terms.clone()),
+            Self::Postgres(_) => None,
+        }
+    }
+
     async fn search(
         &mut self,
         terms: &Terms,

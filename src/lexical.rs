@@ -239,6 +239,8 @@ struct Fields {
     page_id: Field,
     page: Field,
     lang: Field,
+    section: Field,
+    tag: Field,
     answer: Field,
     by_config: HashMap<&'static str, ConfigFields>,
 }
@@ -260,6 +262,8 @@ struct DocMeta {
     question: String,
     /// The question in lowercase, for the likeness to a query.
     question_lower: String,
+    section: Option<String>,
+    tags: Vec<String>,
 }
 
 /// A page as search needs it: its slug and language for scopes, whether readers see it, and
@@ -303,6 +307,10 @@ pub struct LexicalIndex {
     /// that began after it looked).
     passes_begun: AtomicU64,
     passes_done: AtomicU64,
+    /// The change signal's generation when the newest successful pass began: every write
+    /// this process committed, and every change announced to it, before then is in the index.
+    synced_generation: AtomicU64,
+    signal: Arc<ChangeSignal>,
     wake: Notify,
     done: Notify,
 }
@@ -318,11 +326,13 @@ struct DocRow {
     slug: String,
     question: String,
     answer: String,
+    section: Option<String>,
+    tags: Vec<String>,
 }
 
 const DOC_SQL: &str =
     "SELECT d.entry_id, d.page_id, p.slug AS page, p.lang, d.config::text AS config,
-        e.slug, d.question, faqd_html_text(e.answer_html) AS answer
+        e.slug, d.question, faqd_html_text(e.answer_html) AS answer, e.section, e.tags
  FROM search_docs d
  JOIN live_entries e ON e.id = d.entry_id
  JOIN pages p ON p.id = d.page_id";
@@ -333,7 +343,7 @@ const PAGE_SQL: &str =
 type PageRow = (i64, String, String, bool, DateTime<Utc>);
 
 impl LexicalIndex {
-    fn new() -> tantivy::Result<Self> {
+    fn new(signal: Arc<ChangeSignal>) -> tantivy::Result<Self> {
         let mut builder = Schema::builder();
         let id = builder.add_text_field("id", STRING);
         let id_high = builder.add_u64_field(ID_HIGH, FAST);
@@ -341,6 +351,8 @@ impl LexicalIndex {
         let page_id = builder.add_text_field("page_id", STRING);
         let page = builder.add_text_field("page", STRING);
         let lang = builder.add_text_field("lang", STRING);
+        let section = builder.add_text_field("section", STRING);
+        let tag = builder.add_text_field("tag", STRING);
         let answer = builder.add_text_field("answer", STORED);
         let mut by_config = HashMap::new();
         for (name, _) in CONFIGS {
@@ -389,6 +401,8 @@ impl LexicalIndex {
                 page_id,
                 page,
                 lang,
+                section,
+                tag,
                 answer,
                 by_config,
             },
@@ -405,6 +419,8 @@ impl LexicalIndex {
             ready: AtomicBool::new(false),
             passes_begun: AtomicU64::new(0),
             passes_done: AtomicU64::new(0),
+            synced_generation: AtomicU64::new(0),
+            signal,
             wake: Notify::new(),
             done: Notify::new(),
         })
@@ -433,8 +449,30 @@ impl LexicalIndex {
         if self.contiguous.load(Ordering::Acquire) >= newest {
             return true;
         }
-        // A pass that begins from now on reads every change committed before `newest` was
-        // read: when it is done, the index holds them.
+        self.next_pass(|| self.contiguous.load(Ordering::Acquire) >= newest)
+            .await
+    }
+
+    /// Waits (briefly) until the index holds every change this process knows of: its own
+    /// writes and the changes announced to it, with no database query of its own (another
+    /// instance's write shows once its notification arrives). `false` when the index is not
+    /// built yet or did not catch up in time.
+    pub async fn caught_up_with_signal(&self) -> bool {
+        if !self.is_ready() {
+            return false;
+        }
+        let wanted = self.signal.generation();
+        if self.synced_generation.load(Ordering::Acquire) >= wanted {
+            return true;
+        }
+        self.next_pass(|| self.synced_generation.load(Ordering::Acquire) >= wanted)
+            .await
+    }
+
+    /// Asks for a pass and waits until one that began from now on is done (or `enough`).
+    async fn next_pass(&self, enough: impl Fn() -> bool) -> bool {
+        // A pass that begins from now on reads every change committed before now: when it
+        // is done, the index holds them.
         let ticket = self.passes_begun.load(Ordering::Acquire) + 1;
         let deadline = tokio::time::Instant::now() + CATCH_UP_WAIT;
         loop {
@@ -442,9 +480,7 @@ impl LexicalIndex {
             tokio::pin!(done);
             done.as_mut().enable();
             self.wake.notify_one();
-            if self.passes_done.load(Ordering::Acquire) >= ticket
-                || self.contiguous.load(Ordering::Acquire) >= newest
-            {
+            if self.passes_done.load(Ordering::Acquire) >= ticket || enough() {
                 return true;
             }
             if tokio::time::timeout_at(deadline, done).await.is_err() {
@@ -455,6 +491,7 @@ impl LexicalIndex {
 
     /// Builds the index from a consistent snapshot of the database.
     async fn build(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let generation = self.signal.generation();
         let mut tx = pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
@@ -505,6 +542,8 @@ impl LexicalIndex {
         }
         tracing::info!(entries = count, "search index built");
         release_free_memory();
+        self.synced_generation
+            .fetch_max(generation, Ordering::AcqRel);
         self.ready.store(true, Ordering::Release);
         Ok(())
     }
@@ -545,7 +584,7 @@ impl LexicalIndex {
                     }
                 }
                 let (high, low) = row.entry_id.as_u64_pair();
-                writer.add_document(doc!(
+                let mut document = doc!(
                     f.id => row.entry_id.to_string(),
                     f.id_high => high,
                     f.id_low => low,
@@ -555,7 +594,13 @@ impl LexicalIndex {
                     f.answer => row.answer.clone(),
                     cf.question => row.question.clone(),
                     cf.answer => row.answer,
-                ))?;
+                );
+                // No section is the empty one (`section=` finds the entries without one).
+                document.add_text(f.section, row.section.as_deref().unwrap_or(""));
+                for tag in &row.tags {
+                    document.add_text(f.tag, tag);
+                }
+                writer.add_document(document)?;
                 metas.push((
                     row.entry_id,
                     Arc::new(DocMeta {
@@ -566,6 +611,8 @@ impl LexicalIndex {
                         slug: row.slug,
                         question_lower: row.question.to_lowercase(),
                         question: row.question,
+                        section: row.section,
+                        tags: row.tags,
                     }),
                 ));
             }
@@ -587,11 +634,14 @@ impl LexicalIndex {
 
     /// One sync pass: applies every change committed since the last one.
     async fn sync(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let generation = self.signal.generation();
         let begun = self.passes_begun.fetch_add(1, Ordering::AcqRel) + 1;
         let result = self.sync_inner(pool).await;
         // A failed pass holds nothing new: searches waiting for it keep waiting (and search
         // in PostgreSQL when their wait ends).
         if result.is_ok() {
+            self.synced_generation
+                .fetch_max(generation, Ordering::AcqRel);
             self.passes_done.fetch_max(begun, Ordering::AcqRel);
         }
         self.done.notify_waiters();
@@ -1036,6 +1086,12 @@ impl LexicalIndex {
         if let Some(lang) = scope.lang {
             top.push((Occur::Must, term_query(self.fields.lang, lang)));
         }
+        if let Some(section) = scope.section {
+            top.push((Occur::Must, term_query(self.fields.section, section)));
+        }
+        if let Some(tag) = scope.tag {
+            top.push((Occur::Must, term_query(self.fields.tag, tag)));
+        }
         (Some(Box::new(BooleanQuery::new(top))), lexemes)
     }
 
@@ -1129,9 +1185,7 @@ impl LexicalIndex {
             .zip(self.metas(&wanted))
             .filter_map(|(id, meta)| {
                 let meta = meta?;
-                if scope.page.is_some_and(|p| p != meta.page)
-                    || scope.lang.is_some_and(|l| l != meta.lang)
-                {
+                if !scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags) {
                     return None;
                 }
                 let lexemes = self
@@ -1160,6 +1214,73 @@ impl LexicalIndex {
             hit.highlight.answer =
                 highlight::highlight_passage(&answer, &lexemes, stemmer.as_ref());
         }
+    }
+
+    /// Facet counts over every entry the query of `terms` matches (all terms; any term when
+    /// that finds nothing), as [`LexicalIndex::search`] runs it.
+    pub fn facets(
+        &self,
+        terms: &[QueryTerm],
+        scope: &Scope<'_>,
+        which: &[crate::search::facets::Facet],
+    ) -> crate::search::facets::Facets {
+        use crate::search::facets::{Counted, count};
+        let (configs, _, _) = self.scope_languages(scope);
+        let searcher = self.reader.searcher();
+        let mut addresses = Vec::new();
+        for all in [true, false] {
+            if !all && (!addresses.is_empty() || terms.len() < 2) {
+                break;
+            }
+            let (Some(query), _) = self.query(&searcher, terms, &configs, scope, all) else {
+                continue;
+            };
+            if let Ok(found) = searcher.search(&query, &tantivy::collector::DocSetCollector) {
+                addresses = found.into_iter().collect();
+            }
+        }
+        let ids = self.ids_of(&searcher, &addresses);
+        let metas = self.metas(&ids);
+        count(
+            which,
+            metas.iter().flatten().map(|meta| Counted {
+                page: &meta.page,
+                section: meta.section.as_deref(),
+                tags: &meta.tags,
+                lang: &meta.lang,
+            }),
+        )
+    }
+
+    /// Questions readers see that complete what was typed, best first (call
+    /// [`LexicalIndex::caught_up_with_signal`] first).
+    pub fn suggest(
+        &self,
+        typed: &crate::search::suggest::Typed,
+        scope: &Scope<'_>,
+        limit: usize,
+    ) -> Option<Vec<crate::search::suggest::Suggestion>> {
+        use crate::search::suggest::{Suggestion, best};
+        let docs = self.docs.read().ok()?;
+        // Ranked by reference; only the suggestions kept are copied.
+        let ranked: Vec<(_, &DocMeta)> = docs
+            .values()
+            .filter(|meta| {
+                scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags)
+            })
+            .filter_map(|meta| Some((typed.rank(&meta.question_lower)?, meta.as_ref())))
+            .collect();
+        Some(
+            best(ranked, limit, |m| (m.question.as_str(), m.slug.as_str()))
+                .into_iter()
+                .map(|meta| Suggestion {
+                    question: meta.question.clone(),
+                    slug: meta.slug.clone(),
+                    page: meta.page.clone(),
+                    lang: meta.lang.clone(),
+                })
+                .collect(),
+        )
     }
 
     /// The configurations and languages in scope (for typo correction's real-word check).
@@ -1594,7 +1715,7 @@ impl TokenStream for WordStream<'_> {
 /// Starts the index: built in the background, then kept current from the change log's
 /// notifications (and every few seconds, should one be missed). Searches use it once built.
 pub fn start(pool: &PgPool, signal: Arc<ChangeSignal>) -> Option<Arc<LexicalIndex>> {
-    let index = match LexicalIndex::new() {
+    let index = match LexicalIndex::new(signal.clone()) {
         Ok(index) => Arc::new(index),
         Err(err) => {
             tracing::warn!(error = %err, "the in-memory search index could not be created; searching in PostgreSQL");

@@ -11,10 +11,13 @@ use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
 use crate::model::Audience;
+use crate::search::facets::{Counted, Facet, Facets};
 use crate::store::search::{Hit, Scope, Terms};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(search_insights).service(search_faqs);
+    cfg.service(search_insights)
+        .service(suggest_questions)
+        .service(search_faqs);
 }
 
 /// Deepest offset a cursor may reach: search is for finding, not for crawling.
@@ -42,6 +45,16 @@ pub struct SearchQuery {
     pub limit: Option<Limit>,
     /// The `next_cursor` of the previous response.
     pub cursor: Option<String>,
+    /// Only entries of this section.
+    #[param(example = "Billing")]
+    pub section: Option<String>,
+    /// Only entries with this tag.
+    #[param(example = "billing")]
+    pub tag: Option<String>,
+    /// Count the matches per value of these fields, among every match of the query (not
+    /// only this cursor page): any of `page`, `section`, `tag`, `lang`, separated by commas.
+    #[param(example = "tag,lang")]
+    pub facets: Option<String>,
 }
 
 /// Search results.
@@ -63,6 +76,10 @@ pub struct SearchResults {
     pub total_is_estimate: bool,
     pub hits: Vec<Hit>,
     pub next_cursor: Option<String>,
+    /// With `facets`: per field asked for, how many matches hold each value (entries found
+    /// only by meaning, not by words, are not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
 }
 
 /// Search entries
@@ -108,18 +125,30 @@ pub async fn search_faqs(
         ));
     }
     let limit = i64::from(query.limit.unwrap_or_default().get());
+    let facets_asked = match query.facets.as_deref() {
+        Some(list) => Some(Facet::parse_list(list).map_err(ApiError::BadRequest)?),
+        None => None,
+    };
     let terms = Terms::parse(q);
     let scope = Scope {
         page: query.page.as_deref(),
         lang: query.lang.as_ref().map(Lang::as_str),
+        section: query.section.as_deref(),
+        tag: query.tag.as_deref(),
     };
 
     let memory = match &state.lexical {
         Some(index) => crate::hybrid::in_memory(&state.pool, index, q, &scope).await?,
         None => None,
     };
+    let mut facets = None;
     let found = match memory {
         Some(lexical) => {
+            if let (Some(which), Some(index), Some(memory_terms)) =
+                (&facets_asked, &state.lexical, lexical.memory_terms())
+            {
+                facets = Some(index.facets(&memory_terms, &scope, which));
+            }
             crate::hybrid::search(
                 lexical,
                 state.semantic.index(),
@@ -149,6 +178,18 @@ pub async fn search_faqs(
                 limit,
             )
             .await?;
+            if let Some(which) = &facets_asked {
+                let rows = crate::store::search::facet_rows(&mut tx, &terms, &scope).await?;
+                facets = Some(crate::search::facets::count(
+                    which,
+                    rows.iter().map(|r| Counted {
+                        page: &r.page,
+                        section: r.section.as_deref(),
+                        tags: &r.tags,
+                        lang: &r.lang,
+                    }),
+                ));
+            }
             tx.commit().await?;
             found
         }
@@ -176,7 +217,127 @@ pub async fn search_faqs(
         total_is_estimate: found.total_is_estimate,
         hits: found.hits,
         next_cursor,
+        facets,
     })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestQuery {
+    /// The letters typed so far: the last word, unless a space or punctuation follows it, is
+    /// still being typed. Required.
+    #[param(
+        required = true,
+        example = "how many te",
+        min_length = 1,
+        pattern = "\\S"
+    )]
+    pub q: Option<String>,
+    /// Suggestions, 1 to 10.
+    #[param(minimum = 1, maximum = 10, default = 5)]
+    pub limit: Option<u32>,
+    /// Only entries of the page with this slug.
+    pub page: Option<String>,
+    /// Only entries of pages in this language.
+    #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
+    pub lang: Option<Lang>,
+}
+
+/// Questions that complete what was typed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suggestions {
+    /// Best first: questions that begin with what was typed, then the others.
+    pub suggestions: Vec<crate::search::suggest::Suggestion>,
+}
+
+/// The most suggestions one response holds.
+const MAX_SUGGESTIONS: u32 = 10;
+/// The most candidate questions read from PostgreSQL while the in-memory index is not built.
+const SUGGEST_CANDIDATES: i64 = 5000;
+
+/// Suggest questions
+///
+/// Question completions for a search box, as one types: every finished word is a word of
+/// the question and the unfinished last word starts one of its words; questions that begin
+/// with what was typed come first. Only what readers see is suggested. Answered from
+/// memory (a change shows within a fraction of a second).
+#[utoipa::path(
+    tag = "search",
+    params(SuggestQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Suggested questions.", body = Suggestions, headers(
+            ("ETag" = String, description = "Weak validator of this representation."),
+            ("Cache-Control" = String, description = "Public and short-lived for anonymous readers."),
+        )),
+        (status = 304, response = crate::api::NotModified),
+        (status = 400, response = crate::api::BadRequest),
+        (status = 401, response = crate::api::Unauthorized),
+        (status = 503, response = crate::api::Unavailable),
+    ),
+)]
+#[get("/search/suggest")]
+pub async fn suggest_questions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<SuggestQuery>,
+) -> ApiResult<HttpResponse> {
+    use crate::search::suggest::{Typed, best};
+    let query = query.into_inner();
+    let q = query.q.as_deref().unwrap_or_default();
+    let typed = Typed::parse(q);
+    if typed.is_empty() {
+        return Err(ApiError::BadRequest(
+            "q must hold a letter or a digit".to_owned(),
+        ));
+    }
+    let limit = query.limit.unwrap_or(5);
+    if !(1..=MAX_SUGGESTIONS).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be from 1 to {MAX_SUGGESTIONS}"
+        )));
+    }
+    let limit = limit as usize;
+    let scope = Scope {
+        page: query.page.as_deref(),
+        lang: query.lang.as_ref().map(Lang::as_str),
+        ..Scope::default()
+    };
+    let from_memory = match &state.lexical {
+        Some(index) if index.caught_up_with_signal().await => index.suggest(&typed, &scope, limit),
+        _ => None,
+    };
+    let suggestions = match from_memory {
+        Some(found) => found,
+        None => {
+            let mut conn = state.conn().await?;
+            let needle = typed.needle().unwrap_or_default();
+            let rows = crate::store::search::suggestion_candidates(
+                &mut conn,
+                needle,
+                &scope,
+                SUGGEST_CANDIDATES,
+            )
+            .await?;
+            let ranked = rows
+                .into_iter()
+                .filter_map(|s| Some((typed.rank(&s.question.to_lowercase())?, s)))
+                .collect();
+            best(ranked, limit, |s: &crate::search::suggest::Suggestion| {
+                (s.question.clone(), s.slug.clone())
+            })
+        }
+    };
+    Cacheable {
+        req: &req,
+        state: &state,
+        audience: caller.audience(),
+        etag: None,
+        last_modified: None,
+    }
+    .json(&Suggestions { suggestions })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -153,6 +153,25 @@ pub struct Highlight {
 pub struct Scope<'a> {
     pub page: Option<&'a str>,
     pub lang: Option<&'a str>,
+    /// Only entries of this section.
+    pub section: Option<&'a str>,
+    /// Only entries with this tag.
+    pub tag: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    /// Whether anything narrows the search.
+    pub fn is_narrowed(&self) -> bool {
+        self.page.is_some() || self.lang.is_some() || self.section.is_some() || self.tag.is_some()
+    }
+
+    /// Whether an entry of this page, language, section and tags is in scope.
+    pub fn admits(&self, page: &str, lang: &str, section: Option<&str>, tags: &[String]) -> bool {
+        self.page.is_none_or(|p| p == page)
+            && self.lang.is_none_or(|l| l == lang)
+            && self.section.is_none_or(|s| s == section.unwrap_or(""))
+            && self.tag.is_none_or(|t| tags.iter().any(|x| x == t))
+    }
 }
 
 /// What a search found.
@@ -421,11 +440,19 @@ const RERANK_POOL: i64 = 200;
 ///
 /// This part is the matches and their rank, as `(entry_id, rank)` rows.
 fn matched_sql(configs: usize, scoped: bool) -> String {
+    // The section and the tag are bound after the configurations.
+    let (section, tag) = (7 + configs, 8 + configs);
     let scope = if scoped {
-        "AND d.page_id IN (SELECT id FROM pages WHERE deleted_at IS NULL
-             AND ($3::text IS NULL OR slug = $3) AND ($4::text IS NULL OR lang = $4))"
+        format!(
+            "AND d.page_id IN (SELECT id FROM pages WHERE deleted_at IS NULL
+             AND ($3::text IS NULL OR slug = $3) AND ($4::text IS NULL OR lang = $4))
+             AND (${section}::text IS NULL
+                  OR d.entry_id IN (SELECT id FROM live_entries WHERE coalesce(section, '') = ${section}))
+             AND (${tag}::text IS NULL
+                  OR d.entry_id IN (SELECT id FROM live_entries WHERE ${tag} = ANY (tags)))"
+        )
     } else {
-        ""
+        String::new()
     };
     let branches: Vec<String> = (0..configs)
         .map(|i| {
@@ -500,11 +527,7 @@ async fn run(
     (offset, limit): (i64, i64),
     full: bool,
 ) -> sqlx::Result<(i64, Vec<Hit>)> {
-    let sql = search_sql(
-        configs.len(),
-        scope.page.is_some() || scope.lang.is_some(),
-        full,
-    );
+    let sql = search_sql(configs.len(), scope.is_narrowed(), full);
     let query = |limit: i64, offset: i64| {
         let mut query = sqlx::query_as::<_, HitRow>(&sql)
             .bind(tsquery)
@@ -515,6 +538,9 @@ async fn run(
             .bind(offset);
         for config in configs {
             query = query.bind(config);
+        }
+        if scope.is_narrowed() {
+            query = query.bind(scope.section).bind(scope.tag);
         }
         query
     };
@@ -556,6 +582,7 @@ pub async fn hits_by_ids(
          JOIN live_entries e ON e.id = v.id
          JOIN pages p ON p.id = e.page_id
          WHERE ($3::text IS NULL OR p.slug = $3) AND ($4::text IS NULL OR p.lang = $4)
+           AND ($6::text IS NULL OR coalesce(e.section, '') = $6) AND ($7::text IS NULL OR $7 = ANY (e.tags))
          ORDER BY v.ord",
     )
     .bind(ids)
@@ -563,9 +590,96 @@ pub async fn hits_by_ids(
     .bind(scope.page)
     .bind(scope.lang)
     .bind(scores)
+    .bind(scope.section)
+    .bind(scope.tag)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(HitRow::into_candidate).collect())
+}
+
+/// What every entry the search of `terms` matches counts for in facets, in PostgreSQL:
+/// the query that [`search`] runs (all terms; any term when that finds nothing), at most
+/// [`RANK_CAP`] matches.
+pub async fn facet_rows(
+    conn: &mut PgConnection,
+    terms: &Terms,
+    scope: &Scope<'_>,
+) -> sqlx::Result<Vec<FacetRow>> {
+    let (configs, langs, _) = configs(conn, scope).await?;
+    let terms = &terms.expanded();
+    if terms.terms.is_empty() || configs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let corrected = correct(conn, terms, &langs).await?;
+    let sql = format!(
+        "WITH matched AS MATERIALIZED (SELECT * FROM ({}) b LIMIT {RANK_CAP})
+         SELECT p.slug AS page, e.section, e.tags, p.lang
+         FROM matched m JOIN live_entries e ON e.id = m.entry_id JOIN pages p ON p.id = e.page_id",
+        matched_sql(configs.len(), scope.is_narrowed())
+    );
+    for op in [" & ", " | "] {
+        let mut query = sqlx::query_as::<_, FacetRow>(&sql)
+            .bind(tsquery_text(&corrected, op))
+            .bind("")
+            .bind(scope.page)
+            .bind(scope.lang)
+            .bind(0_i64)
+            .bind(0_i64);
+        for config in &configs {
+            query = query.bind(config);
+        }
+        if scope.is_narrowed() {
+            query = query.bind(scope.section).bind(scope.tag);
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        if !rows.is_empty() || corrected.len() < 2 {
+            return Ok(rows);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// An entry as facets count it.
+#[derive(sqlx::FromRow)]
+pub struct FacetRow {
+    pub page: String,
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    pub lang: String,
+}
+
+/// Questions readers see in scope that contain `needle` (lowercase), at most `cap`: the
+/// candidates of suggestions when the in-memory index is not built.
+pub async fn suggestion_candidates(
+    conn: &mut PgConnection,
+    needle: &str,
+    scope: &Scope<'_>,
+    cap: i64,
+) -> sqlx::Result<Vec<crate::search::suggest::Suggestion>> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT e.question, e.slug, p.slug, p.lang
+         FROM live_entries e JOIN pages p ON p.id = e.page_id
+         WHERE strpos(lower(e.question), $1) > 0
+           AND ($2::text IS NULL OR p.slug = $2) AND ($3::text IS NULL OR p.lang = $3)
+         LIMIT $4",
+    )
+    .bind(needle)
+    .bind(scope.page)
+    .bind(scope.lang)
+    .bind(cap)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(question, slug, page, lang)| crate::search::suggest::Suggestion {
+                question,
+                slug,
+                page,
+                lang,
+            },
+        )
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]

@@ -213,6 +213,7 @@ async fn measure(semantic: bool) -> (f64, f64) {
 
     let mut page_of: HashMap<String, String> = HashMap::new();
     let mut corpus = Vec::new();
+    let mut langs = Vec::new();
     for (n, item) in manifest.iter().enumerate() {
         let file = item["file"].as_str().expect("file");
         let lang = item["lang"].as_str().expect("lang");
@@ -232,8 +233,31 @@ async fn measure(semantic: bool) -> (f64, f64) {
                 normal(&e.question),
                 format!("{}\n{}", e.question, e.answer),
             ));
+            langs.push(lang.to_owned());
         }
         page_of.insert(file.to_owned(), slug);
+    }
+    // `RELEVANCE_DUMP=FILE`: the entries and queries as JSON, for the engines measured outside
+    // (`tests/relevance/lunr.js`).
+    if let Some(path) = std::env::var_os("RELEVANCE_DUMP") {
+        let entries: Vec<Value> = corpus
+            .iter()
+            .zip(&langs)
+            .map(|((page, question, text), lang)| {
+                serde_json::json!({"page": page, "question": question, "text": text, "lang": lang})
+            })
+            .collect();
+        let asked: Vec<Value> = queries
+            .iter()
+            .map(|q| {
+                serde_json::json!({"q": q.q, "page": page_of[&q.file], "expect": normal(&q.expect), "kind": q.kind})
+            })
+            .collect();
+        std::fs::write(
+            path,
+            serde_json::json!({"entries": entries, "queries": asked}).to_string(),
+        )
+        .expect("dump");
     }
     let bm25 = Bm25::new(corpus);
     if semantic {
