@@ -27,6 +27,15 @@ async fn anonymous_channels(
         "/api/v1/faqs?page=secret&limit=100",
         "/api/v1/tags",
         "/api/v1/changes?limit=100",
+        "/api/v1/pages/help/jsonld",
+        "/api/v1/pages/fm/jsonld",
+        "/api/v1/pages/secret/jsonld",
+        "/llms.txt",
+        "/llms-full.txt",
+        "/api/v1/faqs/is-this-public/related",
+        "/api/v1/faqs/is-staging-public",
+        "/api/v1/faqs/is-staging-public/related",
+        "/api/v1/faqs/is-anything-public?include=related",
     ]
     .iter()
     .map(|p| (*p).to_owned())
@@ -36,6 +45,10 @@ async fn anonymous_channels(
     }
     for q in search {
         paths.push(format!("/api/v1/search?q={q}"));
+        paths.push(format!("/api/v1/search?q={q}&facets=page,section,tag,lang"));
+        let prefix: String = q.chars().take(6).collect();
+        paths.push(format!("/api/v1/search/suggest?q={prefix}"));
+        paths.push(format!("/api/v1/search/suggest?q={q}"));
     }
     let mut seen = Vec::new();
     for path in paths {
