@@ -114,50 +114,7 @@ pub async fn search_faqs(
         lang: query.lang.as_ref().map(Lang::as_str),
     };
 
-    let memory = match &state.lexical {
-        Some(index) => crate::hybrid::in_memory(&state.pool, index, q, &scope).await?,
-        None => None,
-    };
-    let found = match memory {
-        Some(lexical) => {
-            crate::hybrid::search(
-                lexical,
-                state.semantic.index(),
-                q,
-                &terms,
-                &scope,
-                offset,
-                limit,
-            )
-            .await?
-        }
-        None => {
-            // One transaction, so that its `statement_timeout` bounds every statement of the
-            // search and ends with it.
-            let mut tx = state.pool.begin().await?;
-            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-                .bind(format!("{}ms", state.search_timeout_ms.max(1)))
-                .execute(&mut *tx)
-                .await?;
-            let found = crate::hybrid::search(
-                crate::hybrid::Lexical::Postgres(&mut tx),
-                state.semantic.index(),
-                q,
-                &terms,
-                &scope,
-                offset,
-                limit,
-            )
-            .await?;
-            tx.commit().await?;
-            found
-        }
-    };
-    if offset == 0
-        && let Some(insights) = &state.insights
-    {
-        insights.record(&terms.normalized(), found.total);
-    }
+    let found = find(&state, q, &terms, &scope, offset, limit).await?;
     let next = offset + found.hits.len() as i64;
     let next_cursor = (next < found.total && next <= MAX_OFFSET).then(|| Cursor::encode(&next));
     // Results are what readers see, whoever asks.
@@ -177,6 +134,64 @@ pub async fn search_faqs(
         hits: found.hits,
         next_cursor,
     })
+}
+
+/// Runs a search over what readers see (`GET /search` and the MCP `search_faq` tool): the
+/// in-memory index when it is ready, else PostgreSQL under the search timeout, fused with the
+/// semantic index; a first page is counted in the search insights.
+pub async fn find(
+    state: &AppState,
+    q: &str,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    offset: i64,
+    limit: i64,
+) -> ApiResult<crate::store::search::Found> {
+    let memory = match &state.lexical {
+        Some(index) => crate::hybrid::in_memory(&state.pool, index, q, scope).await?,
+        None => None,
+    };
+    let found = match memory {
+        Some(lexical) => {
+            crate::hybrid::search(
+                lexical,
+                state.semantic.index(),
+                q,
+                terms,
+                scope,
+                offset,
+                limit,
+            )
+            .await?
+        }
+        None => {
+            // One transaction, so that its `statement_timeout` bounds every statement of the
+            // search and ends with it.
+            let mut tx = state.pool.begin().await?;
+            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+                .bind(format!("{}ms", state.search_timeout_ms.max(1)))
+                .execute(&mut *tx)
+                .await?;
+            let found = crate::hybrid::search(
+                crate::hybrid::Lexical::Postgres(&mut tx),
+                state.semantic.index(),
+                q,
+                terms,
+                scope,
+                offset,
+                limit,
+            )
+            .await?;
+            tx.commit().await?;
+            found
+        }
+    };
+    if offset == 0
+        && let Some(insights) = &state.insights
+    {
+        insights.record(&terms.normalized(), found.total);
+    }
+    Ok(found)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
