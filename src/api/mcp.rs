@@ -12,7 +12,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
+use std::borrow::Cow;
+
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::http::AppState;
@@ -76,16 +80,140 @@ impl McpEndpoint {
     }
 }
 
-/// A JSON-RPC 2.0 message of the Model Context Protocol: a request (`id`, `method`,
-/// `params`), a notification (no `id`) or a response; see the protocol's specification.
-#[derive(ToSchema)]
-#[schema(value_type = Object, example = json!({
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "tools/call",
-    "params": {"name": "search_faq", "arguments": {"query": "how many teams"}}
-}))]
-pub struct JsonRpcMessage(#[allow(dead_code)] Value);
+/// A JSON-RPC 2.0 request (with `id`) or notification (without) of the Model Context
+/// Protocol.
+pub struct JsonRpcRequest;
+
+impl utoipa::PartialSchema for JsonRpcRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some(
+                "A JSON-RPC 2.0 request (with `id`) or notification (without) of the Model \
+                 Context Protocol: `initialize`, `tools/list`, `tools/call`, `resources/list`, \
+                 `resources/read`, `ping`, `notifications/initialized` …",
+            ))
+            .property(
+                "jsonrpc",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["2.0"])),
+            )
+            .property("id", request_id())
+            .property(
+                "method",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples([json!("tools/call")]),
+            )
+            .property(
+                "params",
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .description(Some("The method's parameters.")),
+            )
+            .required("jsonrpc")
+            .required("method")
+            .examples([json!({
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {"name": "search_faq", "arguments": {"query": "how many teams"}}
+            })])
+            .into()
+    }
+}
+
+impl ToSchema for JsonRpcRequest {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("JsonRpcRequest")
+    }
+}
+
+/// A JSON-RPC 2.0 response: a `result`, or an `error` (`code`, `message`).
+pub struct JsonRpcResponse;
+
+impl utoipa::PartialSchema for JsonRpcResponse {
+    fn schema() -> RefOr<Schema> {
+        let error = ObjectBuilder::new()
+            .property(
+                "code",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .examples([json!(-32602)]),
+            )
+            .property("message", ObjectBuilder::new().schema_type(Type::String))
+            .property("data", ObjectBuilder::new())
+            .required("code")
+            .required("message");
+        let id = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([
+                Type::String,
+                Type::Integer,
+                Type::Null,
+            ]))
+            .description(Some(
+                "The request's id; `null` when the body did not parse.",
+            ));
+        ObjectBuilder::new()
+            .description(Some(
+                "A JSON-RPC 2.0 response: the method's `result`, or an `error`.",
+            ))
+            .property(
+                "jsonrpc",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["2.0"])),
+            )
+            .property("id", id)
+            .property(
+                "result",
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .description(Some("The method's result.")),
+            )
+            .property("error", error)
+            .required("jsonrpc")
+            .examples([json!({
+                "jsonrpc": "2.0",
+                "id": 1,
+                "result": {"content": [{"type": "text", "text": "{…}"}], "structuredContent": {}}
+            })])
+            .into()
+    }
+}
+
+impl ToSchema for JsonRpcResponse {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("JsonRpcResponse")
+    }
+}
+
+/// A request id: a string or a whole number.
+fn request_id() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
+        .minimum(Some(0))
+        .maximum(Some(9_007_199_254_740_991_i64))
+        .description(Some("Absent in a notification."))
+}
+
+/// Whether `Accept` lets the answer be JSON (absent, `*/*`, `application/*` or
+/// `application/json`). Such a client gets JSON even when it does not name
+/// `text/event-stream`, which the transport asks clients to send: faqd never answers with a
+/// stream.
+fn accepts_json(req: &HttpRequest) -> bool {
+    let Some(accept) = req.headers().get(header::ACCEPT) else {
+        return true;
+    };
+    accept.to_str().is_ok_and(|accept| {
+        accept.split(',').any(|item| {
+            let essence = item.split(';').next().unwrap_or_default().trim();
+            ["application/json", "application/*", "*/*"]
+                .iter()
+                .any(|m| essence.eq_ignore_ascii_case(m))
+        })
+    })
+}
 
 /// A JSON-RPC error with no request to answer (the body did not parse): HTTP 400, as the
 /// transport allows, with the error in the body.
@@ -132,33 +260,33 @@ fn bad_message(bytes: &[u8]) -> Option<HttpResponse> {
 /// The MCP server
 ///
 /// The Model Context Protocol over streamable HTTP, for AI agents: one JSON-RPC message per
-/// request, answered with `application/json` (the client must accept `application/json`
-/// and `text/event-stream`). Stateless: no session id; versions 2024-11-05 to 2026-07-28
-/// are negotiated (with `initialize`, or per request as 2026-07-28 does). Tools for anyone:
-/// `search_faq`, `get_page`, `get_entry`, `list_pages`, `related_questions`; resources: each
-/// published page as Markdown. With an editor's bearer token also `draft_answer` (a draft
-/// or a staged change, never a publication), `unanswered_questions`, `feedback_summary`.
-/// Anonymous answers hold only what readers see. Counts against the search rate limit. A
-/// browser `Origin` not among the CORS origins is refused (403). `GET /mcp` answers `405`
-/// (no server-initiated stream).
+/// request, answered with `application/json` (clients send `Accept: application/json,
+/// text/event-stream`; one that rules out JSON gets `406`). Stateless: no session id;
+/// versions 2024-11-05 to 2026-07-28 are negotiated (with `initialize`, or per request as
+/// 2026-07-28 does). Tools for anyone: `search_faq`, `get_page`, `get_entry`, `list_pages`,
+/// `related_questions`; resources: each published page as Markdown. With an editor's bearer
+/// token also `draft_answer` (a draft or a staged change, never a publication),
+/// `unanswered_questions`, `feedback_summary`. Anonymous answers hold only what readers see.
+/// Counts against the search rate limit. A browser `Origin` not among the CORS origins is
+/// refused (403). `GET /mcp` answers `405` (no server-initiated stream).
 #[utoipa::path(
     tag = "mcp",
     operation_id = "post_mcp",
     params(
-        ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated protocol version (after `initialize`), e.g. `2025-11-25`."),
+        ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated protocol version (after `initialize`), e.g. `2025-11-25`.", pattern = "^(2024-11-05|2025-03-26|2025-06-18|2025-11-25|2026-07-28)$"),
     ),
-    request_body(content = JsonRpcMessage, content_type = "application/json"),
+    request_body(content = JsonRpcRequest, content_type = "application/json"),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The JSON-RPC response: a result, or a JSON-RPC error (unknown tool, bad arguments).", body = JsonRpcMessage),
+        (status = 200, description = "The JSON-RPC response: a result, or a JSON-RPC error (unknown tool, bad arguments).", body = JsonRpcResponse),
         (status = 202, description = "A notification or a response was accepted (no body)."),
         (status = 400, description = "Not JSON (`-32700`) or not a JSON-RPC message (`-32600`): a JSON-RPC error; a header the transport refuses: problem+json.", content(
-            (JsonRpcMessage = "application/json"),
+            (JsonRpcResponse = "application/json"),
             (Problem = "application/problem+json"),
         )),
         (status = 401, response = crate::api::Unauthorized),
         (status = 403, response = crate::api::Forbidden),
-        (status = 406, description = "The client does not accept both `application/json` and `text/event-stream`.", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "`Accept` rules out `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = crate::api::PayloadTooLarge),
         (status = 415, response = crate::api::UnsupportedMediaType),
     ),
@@ -179,8 +307,14 @@ pub async fn post_mcp(
     let mut builder = http::Request::builder()
         .method(http::Method::POST)
         .uri(req.uri().to_string());
+    let json_ok = accepts_json(&req);
     for (name, value) in req.headers() {
-        builder = builder.header(name.as_str(), value.as_bytes());
+        if !(json_ok && name == header::ACCEPT) {
+            builder = builder.header(name.as_str(), value.as_bytes());
+        }
+    }
+    if json_ok {
+        builder = builder.header("accept", "application/json, text/event-stream");
     }
     let mut request = builder
         .body(Full::new(bytes))

@@ -520,7 +520,7 @@ async fn mcp_bad_bodies_are_jsonrpc_errors_or_problems_never_500() {
         .client
         .post(app.url("/mcp"))
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "application/json")
+        .header(header::ACCEPT, "text/html")
         .body(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string())
         .send()
         .await
@@ -530,6 +530,21 @@ async fn mcp_bad_bodies_are_jsonrpc_errors_or_problems_never_500() {
         res.headers()[header::CONTENT_TYPE],
         "application/problem+json"
     );
+
+    // A client that accepts JSON gets JSON, whether or not it names the event stream.
+    for accept in [Some("application/json"), Some("*/*"), None] {
+        let mut req = app
+            .client
+            .post(app.url("/mcp"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string());
+        if let Some(accept) = accept {
+            req = req.header(header::ACCEPT, accept);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200, "Accept: {accept:?}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    }
 
     // No server-initiated stream: GET is 405, as the transport specifies.
     let res = app.get("/mcp").await;
