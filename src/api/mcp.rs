@@ -244,7 +244,7 @@ fn bad_message(bytes: &[u8]) -> Option<HttpResponse> {
     let e = serde_json::from_slice::<rmcp::model::ClientJsonRpcMessage>(bytes).err()?;
     let id = value
         .get("id")
-        .filter(|id| id.is_string() || id.is_number())
+        .filter(|id| id.is_string() || id.is_i64() || id.is_u64())
         .cloned()
         .unwrap_or(Value::Null);
     Some(jsonrpc_error(
@@ -268,13 +268,11 @@ fn bad_message(bytes: &[u8]) -> Option<HttpResponse> {
 /// token also `draft_answer` (a draft or a staged change, never a publication),
 /// `unanswered_questions`, `feedback_summary`. Anonymous answers hold only what readers see.
 /// Counts against the search rate limit. A browser `Origin` not among the CORS origins is
-/// refused (403). `GET /mcp` answers `405` (no server-initiated stream).
+/// refused (403). `GET /mcp` answers `405` (no server-initiated stream). After an
+/// `initialize`, clients send the negotiated version in `MCP-Protocol-Version`.
 #[utoipa::path(
     tag = "mcp",
     operation_id = "post_mcp",
-    params(
-        ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated protocol version (after `initialize`), e.g. `2025-11-25`.", pattern = "^(2024-11-05|2025-03-26|2025-06-18|2025-11-25|2026-07-28)$"),
-    ),
     request_body(content = JsonRpcRequest, content_type = "application/json"),
     security((), ("bearer" = [])),
     responses(
@@ -348,6 +346,9 @@ mod tests {
         assert_eq!(code(b"{not json"), Some(400));
         assert_eq!(code(br#"{"hello": "world"}"#), Some(400));
         assert_eq!(code(br#"[1, 2]"#), Some(400));
+        // The id is echoed only when it is one a request may have (a string or a whole number).
+        let reply = bad_message(br#"{"id": 2.5e-42, "jsonrpc": "2.0"}"#);
+        assert_eq!(reply.map(|res| res.status().as_u16()), Some(400));
         assert_eq!(
             code(br#"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#),
             None
