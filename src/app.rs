@@ -52,6 +52,7 @@ fn documented_app() -> (
         .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
         .configure(api::health::configure)
         .configure(api::llms::configure)
+        .configure(api::mcp::configure)
         .configure(crate::metrics::configure)
         .split_for_parts();
     api::add_common_responses(&mut doc);
@@ -147,6 +148,7 @@ impl Application {
             )),
             site_name: Arc::from(settings.site_name.trim()),
         };
+        let mcp = api::mcp::McpEndpoint::new(state.clone(), &settings.cors_origins);
         let doc_json = web::Bytes::from(api_doc_json());
         let cors_origins = settings.cors_origins.clone();
         let trusted_proxies = settings.trusted_proxies.clone();
@@ -157,6 +159,7 @@ impl Application {
             app.app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(rate_limits.clone()))
                 .app_data(web::Data::new(read_cache.clone()))
+                .app_data(web::Data::new(mcp.clone()))
                 .app_data(web::Data::new(trusted_proxies.clone()))
                 .app_data(web::Data::new(routes))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
@@ -338,6 +341,7 @@ fn cors(origins: &[String]) -> Cors {
             header::ACCEPT_LANGUAGE,
             crate::idempotency::IDEMPOTENCY_KEY,
             crate::metrics::REQUEST_ID,
+            header::HeaderName::from_static("mcp-protocol-version"),
         ])
         .expose_headers([
             header::ETAG,

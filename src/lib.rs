@@ -41,6 +41,8 @@ pub mod insights;
 pub mod lexical;
 /// Real words per language, so that typo correction leaves them alone.
 pub mod lexicon;
+/// The Model Context Protocol server for AI agents (`POST /mcp`): its tools and resources.
+pub mod mcp;
 /// Prometheus metrics, request ids and the request log.
 pub mod metrics;
 /// The resources of the public contract.

@@ -26,7 +26,7 @@ fn main() -> std::process::ExitCode {
 
 async fn run() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=error"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=error,rmcp=error"));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -85,6 +85,10 @@ pub enum Limited {
 /// Which budget a request to `path` with `method` counts against, if any: every write under
 /// the API prefix, and searches. The OpenAPI document declares `429` from this too.
 pub fn budget_of(method: &Method, path: &str) -> Option<Limited> {
+    // An MCP message is a search or a read, at most one editor's draft: the search budget.
+    if path == crate::api::mcp::PATH && *method == Method::POST {
+        return Some(Limited::Search);
+    }
     let rest = path.strip_prefix(crate::app::API_PREFIX)?;
     if *method == Method::POST
         && rest

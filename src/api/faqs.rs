@@ -316,7 +316,23 @@ pub async fn create_faq(
     let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
     let body: EntryBody = write::parse_typed(write::parse_json(&bytes)?)?;
     let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
+    let entry = insert_entry(&state, principal, body, stage).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, entry_location(&entry.id.to_string())))
+        .insert_header(header::ETag(entry_etag(entry.version, entry.position)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(entry))
+}
 
+/// The one place where an entry is created through the API (`POST /faqs`, the MCP
+/// `draft_answer` tool): validate, take a slug, place it, insert it (published unless it says
+/// draft or `stage`), in one transaction. Gives the entry as editors see it.
+pub(crate) async fn insert_entry(
+    state: &AppState,
+    principal: &Principal,
+    body: EntryBody,
+    stage: bool,
+) -> ApiResult<Entry> {
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let valid = entry_input::validate(&mut tx, body, None, None).await?;
@@ -350,13 +366,7 @@ pub async fn create_faq(
     }
     schedule::set(&mut tx, id, valid.publish_at, valid.unpublish_at).await?;
     crate::store::idempotency::commit(tx).await?;
-
-    let entry = editor_view(&state, id).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, entry_location(&entry.id.to_string())))
-        .insert_header(header::ETag(entry_etag(entry.version, entry.position)))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(entry))
+    editor_view(state, id).await
 }
 
 /// Replace an entry
@@ -571,6 +581,21 @@ pub(crate) async fn update_entry(
     kind: &str,
     body: impl FnOnce(&LockedEntry, &CurrentPage) -> Result<EntryBody, ApiError>,
 ) -> ApiResult<HttpResponse> {
+    write_update(state, principal, id, precondition, stage, kind, body)
+        .await
+        .map(written)
+}
+
+/// [`update_entry`] without the HTTP answer: the entry as editors see it after the write.
+pub(crate) async fn write_update(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    precondition: &Precondition,
+    stage: bool,
+    kind: &str,
+    body: impl FnOnce(&LockedEntry, &CurrentPage) -> Result<EntryBody, ApiError>,
+) -> ApiResult<Entry> {
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let current = entries::lock(&mut tx, id)
@@ -595,7 +620,7 @@ pub(crate) async fn update_entry(
         // Nothing differs: no new version.
         tx.rollback().await?;
     }
-    Ok(written(editor_view(state, id).await?))
+    editor_view(state, id).await
 }
 
 /// The answer to a write: the entry as editors see it, its ETag, private.

@@ -376,7 +376,13 @@ pub fn problem_for_foreign_errors<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // The MCP endpoint answers JSON-RPC errors in JSON, as its protocol says.
+    let is_jsonrpc = res.request().path() == crate::api::mcp::PATH
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_problem || is_jsonrpc {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -16,7 +16,7 @@ use crate::store::{entries, export, pages};
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// More pages than any FAQ site has: one response lists them all.
-const MAX_PAGES: u32 = 10_000;
+pub(crate) const MAX_PAGES: u32 = 10_000;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_llms_txt).service(get_llms_full_txt);
@@ -166,24 +166,14 @@ pub async fn get_llms_full_txt(
     let (_, last_modified) = pages::count(&mut conn, Audience::Reader, None).await?;
     let mut text = String::new();
     for page in &listed {
-        let Some(file) =
-            export::export_page(&mut conn, &page.slug, &page.lang, Audience::Reader).await?
-        else {
+        let Some(markdown) = page_markdown(&state, &mut conn, page).await? else {
             // Hidden between the two reads: it is not published any more.
             continue;
-        };
-        let markdown = if file.media_type.starts_with("text/markdown") {
-            file.text
-        } else {
-            as_markdown(
-                page,
-                &entries::of_page(&mut conn, Audience::Reader, &page.slug, &page.lang).await?,
-            )
         };
         if !text.is_empty() {
             text.push_str("\n\n");
         }
-        text.push_str(state.presenter.markdown(&markdown).trim_end());
+        text.push_str(markdown.trim_end());
         text.push('\n');
     }
     Cacheable {
@@ -194,6 +184,29 @@ pub async fn get_llms_full_txt(
         last_modified,
     }
     .body(text.into_bytes(), TEXT)
+}
+
+/// A published page as readers' Markdown: its export (published text only), or for a data
+/// file its questions and answers as Markdown; relative links resolved against
+/// `FAQD_PUBLIC_BASE_URL` when set. `None` when readers cannot see the page.
+pub(crate) async fn page_markdown(
+    state: &AppState,
+    conn: &mut sqlx::PgConnection,
+    page: &Page,
+) -> ApiResult<Option<String>> {
+    let Some(file) = export::export_page(conn, &page.slug, &page.lang, Audience::Reader).await?
+    else {
+        return Ok(None);
+    };
+    let markdown = if file.media_type.starts_with("text/markdown") {
+        file.text
+    } else {
+        as_markdown(
+            page,
+            &entries::of_page(conn, Audience::Reader, &page.slug, &page.lang).await?,
+        )
+    };
+    Ok(Some(state.presenter.markdown(&markdown)))
 }
 
 /// A page of a data file as Markdown: the title, then each question and its answer.

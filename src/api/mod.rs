@@ -12,6 +12,7 @@ pub mod http;
 pub mod jsonld;
 pub mod lifecycle;
 pub mod llms;
+pub mod mcp;
 pub mod page_admin;
 pub mod page_files;
 pub mod pages;
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "search", description = "Ranked, typo-tolerant search over what readers see"),
         (name = "changes", description = "The change log: what readers see that changed"),
         (name = "webhooks", description = "Receivers of the change log, signed as Standard Webhooks (admins)"),
+        (name = "mcp", description = "The Model Context Protocol server for AI agents (no prefix)"),
         (name = "health", description = "Liveness, readiness and metrics"),
     ),
 )]

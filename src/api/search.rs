@@ -137,68 +137,16 @@ pub async fn search_faqs(
         tag: query.tag.as_deref(),
     };
 
-    let memory = match &state.lexical {
-        Some(index) => crate::hybrid::in_memory(&state.pool, index, q, &scope).await?,
-        None => None,
-    };
-    let mut facets = None;
-    let found = match memory {
-        Some(lexical) => {
-            if let (Some(which), Some(index), Some(memory_terms)) =
-                (&facets_asked, &state.lexical, lexical.memory_terms())
-            {
-                facets = Some(index.facets(&memory_terms, &scope, which));
-            }
-            crate::hybrid::search(
-                lexical,
-                state.semantic.index(),
-                q,
-                &terms,
-                &scope,
-                offset,
-                limit,
-            )
-            .await?
-        }
-        None => {
-            // One transaction, so that its `statement_timeout` bounds every statement of the
-            // search and ends with it.
-            let mut tx = state.pool.begin().await?;
-            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-                .bind(format!("{}ms", state.search_timeout_ms.max(1)))
-                .execute(&mut *tx)
-                .await?;
-            let found = crate::hybrid::search(
-                crate::hybrid::Lexical::Postgres(&mut tx),
-                state.semantic.index(),
-                q,
-                &terms,
-                &scope,
-                offset,
-                limit,
-            )
-            .await?;
-            if let Some(which) = &facets_asked {
-                let rows = crate::store::search::facet_rows(&mut tx, &terms, &scope).await?;
-                facets = Some(crate::search::facets::count(
-                    which,
-                    rows.iter().map(|r| Counted {
-                        page: &r.page,
-                        section: r.section.as_deref(),
-                        tags: &r.tags,
-                        lang: &r.lang,
-                    }),
-                ));
-            }
-            tx.commit().await?;
-            found
-        }
-    };
-    if offset == 0
-        && let Some(insights) = &state.insights
-    {
-        insights.record(&terms.normalized(), found.total);
-    }
+    let (found, facets) = find_with_facets(
+        &state,
+        q,
+        &terms,
+        &scope,
+        offset,
+        limit,
+        facets_asked.as_deref(),
+    )
+    .await?;
     let next = offset + found.hits.len() as i64;
     let next_cursor = (next < found.total && next <= MAX_OFFSET).then(|| Cursor::encode(&next));
     // Results are what readers see, whoever asks.
@@ -219,6 +167,99 @@ pub async fn search_faqs(
         next_cursor,
         facets,
     })
+}
+
+/// Runs a search over what readers see (`GET /search` and the MCP `search_faq` tool): the
+/// in-memory index when it is ready, else PostgreSQL under the search timeout, fused with the
+/// semantic index; a first page is counted in the search insights.
+pub async fn find(
+    state: &AppState,
+    q: &str,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    offset: i64,
+    limit: i64,
+) -> ApiResult<crate::store::search::Found> {
+    Ok(
+        find_with_facets(state, q, terms, scope, offset, limit, None)
+            .await?
+            .0,
+    )
+}
+
+/// [`find`], counting the facets asked among every match.
+pub async fn find_with_facets(
+    state: &AppState,
+    q: &str,
+    terms: &Terms,
+    scope: &Scope<'_>,
+    offset: i64,
+    limit: i64,
+    facets_asked: Option<&[Facet]>,
+) -> ApiResult<(crate::store::search::Found, Option<Facets>)> {
+    let memory = match &state.lexical {
+        Some(index) => crate::hybrid::in_memory(&state.pool, index, q, scope).await?,
+        None => None,
+    };
+    let mut facets = None;
+    let found = match memory {
+        Some(lexical) => {
+            if let (Some(which), Some(index), Some(memory_terms)) =
+                (facets_asked, &state.lexical, lexical.memory_terms())
+            {
+                facets = Some(index.facets(&memory_terms, scope, which));
+            }
+            crate::hybrid::search(
+                lexical,
+                state.semantic.index(),
+                q,
+                terms,
+                scope,
+                offset,
+                limit,
+            )
+            .await?
+        }
+        None => {
+            // One transaction, so that its `statement_timeout` bounds every statement of the
+            // search and ends with it.
+            let mut tx = state.pool.begin().await?;
+            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+                .bind(format!("{}ms", state.search_timeout_ms.max(1)))
+                .execute(&mut *tx)
+                .await?;
+            let found = crate::hybrid::search(
+                crate::hybrid::Lexical::Postgres(&mut tx),
+                state.semantic.index(),
+                q,
+                terms,
+                scope,
+                offset,
+                limit,
+            )
+            .await?;
+            if let Some(which) = facets_asked {
+                let rows = crate::store::search::facet_rows(&mut tx, terms, scope).await?;
+                facets = Some(crate::search::facets::count(
+                    which,
+                    rows.iter().map(|r| Counted {
+                        page: &r.page,
+                        section: r.section.as_deref(),
+                        tags: &r.tags,
+                        lang: &r.lang,
+                    }),
+                ));
+            }
+            tx.commit().await?;
+            found
+        }
+    };
+    if offset == 0
+        && let Some(insights) = &state.insights
+    {
+        insights.record(&terms.normalized(), found.total);
+    }
+    Ok((found, facets))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

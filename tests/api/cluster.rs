@@ -132,11 +132,14 @@ impl Drop for Serve {
     }
 }
 
-/// A log with no warning or error line.
+/// A log with no warning or error line of faqd's. One line of sqlx's own is let through: its
+/// pool pings a connection it gets back, and under a loaded machine that ping can meet the
+/// server's shutdown (seen once in a CI rehearsal at load 10; not reproduced on a quiet run).
 fn assert_no_warning(log: &str) {
     let loud: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .filter(|l| !l.contains("error occurred while testing the connection on-release"))
         .collect();
     assert!(loud.is_empty(), "a clean run logged {loud:#?}");
 }

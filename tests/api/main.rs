@@ -17,6 +17,7 @@ mod idempotency;
 mod import;
 mod insights;
 mod lifecycle;
+mod mcp;
 mod observability;
 mod openapi;
 mod page_admin;

@@ -109,8 +109,9 @@ fn every_operation_declares_405_and_the_rate_limited_ones_429() {
                 responses["405"]["$ref"], "#/components/responses/MethodNotAllowed",
                 "{method} {path} declares 405"
             );
-            let rate_limited =
-                path.starts_with("/api/v1/") && (method != "get" || path == "/api/v1/search");
+            let rate_limited = (path.starts_with("/api/v1/")
+                && (method != "get" || path == "/api/v1/search"))
+                || (path == "/mcp" && method == "post");
             assert_eq!(
                 responses["429"].is_object(),
                 rate_limited,
