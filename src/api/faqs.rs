@@ -201,6 +201,7 @@ impl GetFaqQuery {
             ("Location" = String, description = "The entry's current URL."),
         )),
         (status = 304, response = crate::api::NotModified),
+        (status = 400, response = crate::api::BadRequest),
         (status = 401, response = crate::api::Unauthorized),
         (status = 404, response = crate::api::NotFound),
         (status = 503, response = crate::api::Unavailable),
