@@ -301,11 +301,6 @@ fn parse_tag(source: &str, start: usize, limit: usize) -> Option<Tag> {
                 args,
             });
         }
-        // A tag never holds another one: `{{` here means this one was never closed (and
-        // stopping keeps a file of unclosed tags linear).
-        if bytes[pos..].starts_with(b"{{") {
-            return None;
-        }
         // name=value or a positional value.
         let mut arg_name = None;
         let word_start = pos;
