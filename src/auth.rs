@@ -18,9 +18,9 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::api::http::AppState;
 use crate::error::ApiError;
 use crate::model::Audience;
+use crate::state::AppState;
 use crate::store::tokens;
 pub use crate::store::tokens::Role;
 

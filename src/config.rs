@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
 
-use crate::proxy::TrustedProxies;
+use crate::http::client_ip::TrustedProxies;
 
 /// Where the data lives.
 #[derive(Args, Clone, Debug)]

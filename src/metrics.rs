@@ -21,8 +21,8 @@ use prometheus_client::registry::Registry;
 use tracing::Instrument as _;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// The response header (and accepted request header) carrying the request id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -188,7 +188,7 @@ pub async fn observe(
     let cached_route = response
         .request()
         .extensions()
-        .get::<crate::cache::RouteLabel>()
+        .get::<crate::http::middleware::read_cache::RouteLabel>()
         .map(|r| r.0.to_string());
     let route = cached_route
         .or_else(|| response.request().match_pattern())

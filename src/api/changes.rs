@@ -9,10 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::http::{AppState, Cacheable};
 use crate::auth::Caller;
 use crate::domain::{Cursor, Limit};
 use crate::error::ApiResult;
+use crate::http::conditional::Cacheable;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_changes);

@@ -18,12 +18,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::faqs::no_entry;
-use crate::api::http::AppState;
-use crate::api::write::{self, JSON, MAX_JSON_BYTES};
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body;
+use crate::http::body::{JSON, MAX_JSON_BYTES};
 use crate::model::{Audience, Entry};
+use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
 use crate::store::feedback::{self, Feedback, FeedbackFilter, FeedbackKey, NewFeedback};
 
@@ -146,7 +147,7 @@ static DAILY_KEY: Mutex<Option<(NaiveDate, [u8; 32])>> = Mutex::new(None);
 /// another client's: HMAC-SHA256 under today's key of the client's address and the entry
 /// (its first 16 bytes). `None` (no deduplication) without an address or randomness.
 fn voter(req: &HttpRequest, entry: Uuid) -> Option<[u8; 16]> {
-    let ip = crate::proxy::client_ip(req)?;
+    let ip = crate::http::client_ip::client_ip(req)?;
     let today = Utc::now().date_naive();
     let key = {
         let mut held = DAILY_KEY.lock().ok()?;
@@ -208,11 +209,11 @@ pub async fn post_feedback(
         .await?
         .ok_or_else(|| no_entry(&entry_ref))?;
     drop(conn);
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
-    // Not `write::parse_json`: a NUL in the comment is a broken rule of that field (422).
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    // Not `body::parse_json`: a NUL in the comment is a broken rule of that field (422).
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
-    let body: FeedbackBody = write::parse_typed(value)?;
+    let body: FeedbackBody = body::parse_typed(value)?;
     let (reason, comment) = check(&body)?;
     let new = NewFeedback {
         entry_id: entry.id,

@@ -6,10 +6,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable};
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::http::conditional::Cacheable;
 use crate::model::{Audience, Page};
+use crate::state::AppState;
 use crate::store::{entries, export, pages};
 
 /// The media type of both files: Markdown, served as text so that browsers show it.
@@ -26,7 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn export_url(page: &Page) -> String {
     format!(
         "{}/pages/{}/export?lang={}",
-        crate::app::API_PREFIX,
+        crate::http::API_PREFIX,
         page.slug,
         page.lang
     )

@@ -3,24 +3,15 @@
 //! document), and the document's shared parts.
 
 pub mod changes;
-pub mod editing;
-pub mod entry_input;
 pub mod faqs;
 pub mod feedback;
 pub mod health;
-pub mod http;
-pub mod jsonld;
-pub mod lifecycle;
 pub mod llms;
 pub mod mcp;
-pub mod page_admin;
-pub mod page_files;
 pub mod pages;
-pub mod related;
 pub mod search;
 pub mod tags;
 pub mod webhooks;
-pub mod write;
 
 use utoipa::OpenApi;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
@@ -31,14 +22,14 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 /// Registers every `/api/v1` handler.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(pages::configure)
-        .configure(jsonld::configure)
-        .configure(page_files::configure)
-        .configure(editing::configure)
-        .configure(lifecycle::configure)
-        .configure(page_admin::configure)
+        .configure(pages::jsonld::configure)
+        .configure(pages::files::configure)
+        .configure(faqs::editing::configure)
+        .configure(faqs::lifecycle::configure)
+        .configure(pages::admin::configure)
         .configure(faqs::configure)
         .configure(feedback::configure)
-        .configure(related::configure)
+        .configure(faqs::related::configure)
         .configure(search::configure)
         .configure(tags::configure)
         .configure(changes::configure)
@@ -151,7 +142,7 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             responses
                 .entry("405".to_owned())
                 .or_insert_with(|| Ref::from_response_name("MethodNotAllowed").into());
-            if crate::ratelimit::budget_of(&method, path).is_some() {
+            if crate::http::middleware::ratelimit::budget_of(&method, path).is_some() {
                 responses
                     .entry("429".to_owned())
                     .or_insert_with(|| Ref::from_response_name("TooManyRequests").into());

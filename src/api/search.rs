@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable};
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
+use crate::http::conditional::Cacheable;
 use crate::model::Audience;
 use crate::search::facets::{Counted, Facet, Facets};
+use crate::state::AppState;
 use crate::store::search::{Hit, Scope, Terms};
 
 pub fn configure(cfg: &mut ServiceConfig) {

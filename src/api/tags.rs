@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable};
 use crate::auth::Caller;
 use crate::domain::Lang;
 use crate::error::ApiResult;
+use crate::http::conditional::Cacheable;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_tags);

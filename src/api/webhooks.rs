@@ -11,11 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::http::AppState;
-use crate::api::write::{self, JSON, MERGE_PATCH_JSON};
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body;
+use crate::http::body::{JSON, MERGE_PATCH_JSON};
+use crate::state::AppState;
 use crate::webhooks::{self, EVENT_KINDS};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -329,8 +330,8 @@ pub async fn create_webhook(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Admin)?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_BODY).await?;
-    let body: NewWebhook = write::parse_typed(write::parse_json(&bytes)?)?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_BODY).await?;
+    let body: NewWebhook = body::parse_typed(body::parse_json(&bytes)?)?;
     let events = body.events.unwrap_or_else(|| vec!["*".to_owned()]);
     validate(
         &state,
@@ -443,8 +444,8 @@ pub async fn patch_webhook(
     caller.require(Role::Admin)?;
     let id = parse_id(&id)?;
     fetch(&state, id).await?;
-    let bytes = write::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_BODY).await?;
-    let patch: WebhookPatch = write::parse_typed(write::parse_json(&bytes)?)?;
+    let bytes = body::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_BODY).await?;
+    let patch: WebhookPatch = body::parse_typed(body::parse_json(&bytes)?)?;
     validate(
         &state,
         patch.url.as_deref(),

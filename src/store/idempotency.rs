@@ -1,6 +1,6 @@
 //! The `Idempotency-Key` claim of the request being served, and the commit that records it:
 //! a handler's writing transaction marks the claim as carried out before it commits, so that the
-//! write and the record of it are one. The guard (`crate::idempotency`) then releases a key only
+//! write and the record of it are one. The guard (`crate::http::middleware::idempotency`) then releases a key only
 //! when nothing was committed.
 
 use std::future::Future;

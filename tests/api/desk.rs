@@ -375,11 +375,21 @@ async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_one
     let changes_before = all_changes(&app).await.len();
 
     // Not yet due: nothing happens.
-    assert_eq!(faqd::schedule::run_due(&app.pool, at(59)).await.unwrap(), 0);
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, at(59))
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(app.get(&entry).await.status(), 404);
 
     // Due: published as by POST /faqs/{ref}/publish, by the scheduler.
-    assert_eq!(faqd::schedule::run_due(&app.pool, at(61)).await.unwrap(), 1);
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, at(61))
+            .await
+            .unwrap(),
+        1
+    );
     let live = app.get_json(&entry).await;
     assert_eq!(live["status"], "published");
     assert!(
@@ -415,7 +425,12 @@ async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_one
         "carried out, the schedule is gone"
     );
     // Done once: a later pass finds nothing.
-    assert_eq!(faqd::schedule::run_due(&app.pool, at(62)).await.unwrap(), 0);
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, at(62))
+            .await
+            .unwrap(),
+        0
+    );
 
     // A withdrawal, set by a merge patch.
     let res = send(
@@ -435,7 +450,9 @@ async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_one
     );
     assert!(patched["unpublish_at"].is_string(), "{patched}");
     assert_eq!(
-        faqd::schedule::run_due(&app.pool, at(121)).await.unwrap(),
+        faqd::server::schedule::run_due(&app.pool, at(121))
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(app.get(&entry).await.status(), 404);
@@ -476,8 +493,8 @@ async fn two_instances_carry_out_a_schedule_once() {
     }
     let later = due + chrono::Duration::minutes(1);
     let (a, b) = tokio::join!(
-        faqd::schedule::run_due(&app.pool, later),
-        faqd::schedule::run_due(&app.pool, later)
+        faqd::server::schedule::run_due(&app.pool, later),
+        faqd::server::schedule::run_due(&app.pool, later)
     );
     assert_eq!(a.unwrap() + b.unwrap(), 6, "each entry once, between them");
     for id in &ids {
@@ -600,7 +617,7 @@ async fn schedules_are_checked_cancelled_by_null_and_cleared_by_a_manual_publish
     let body: Value = res.json().await.unwrap();
     assert!(body.get("publish_at").is_none(), "{body}");
     assert_eq!(
-        faqd::schedule::run_due(&app.pool, soon + chrono::Duration::days(1))
+        faqd::server::schedule::run_due(&app.pool, soon + chrono::Duration::days(1))
             .await
             .unwrap(),
         0

@@ -109,7 +109,7 @@ async fn an_unreachable_database_is_a_503_with_retry_after_and_the_service_stays
         .socket("/nonexistent-faqd-socket-dir")
         .database("faqd");
     let pool = faqd::db::pool_options(2).connect_lazy_with(options);
-    let app = faqd::app::Application::build(&faqd::config::ServeSettings::for_tests(), pool)
+    let app = faqd::server::Application::build(&faqd::config::ServeSettings::for_tests(), pool)
         .expect("build the app");
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();

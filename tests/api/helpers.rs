@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use faqd::app::Application;
 use faqd::config::ServeSettings;
 use faqd::content::{self, QuestionStyle};
 use faqd::db::{self, postgres::PrivateCluster};
 use faqd::model::ImportReport;
+use faqd::server::Application;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::OnceCell;

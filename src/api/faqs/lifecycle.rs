@@ -10,14 +10,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::entry_input::EntryBody;
+use crate::api::faqs::input::EntryBody;
 use crate::api::faqs::{WriteQuery, editor_view, existing, no_entry, update_entry, written};
-use crate::api::http::AppState;
-use crate::api::write;
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
 use crate::error::{ApiError, ApiResult};
+use crate::http::conditional;
 use crate::model::{Entry, EntryStatus};
+use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -61,7 +61,7 @@ pub async fn publish_faq(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let id = existing(&state, &entry_ref).await?;
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     update_entry(
         &state,
         principal,
@@ -124,7 +124,7 @@ pub async fn restore_faq(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let id = any_entry(&state, &entry_ref).await?;
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let row: Option<(i64, bool, String, i64)> = sqlx::query_as(
@@ -434,7 +434,7 @@ pub async fn restore_revision(
             .ok_or_else(|| no_revision(&entry_ref, version))?
     };
     let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     update_entry(
         &state,
         principal,

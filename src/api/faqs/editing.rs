@@ -7,13 +7,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::http::AppState;
-use crate::api::write::{self, JSON, MAX_JSON_BYTES};
 use crate::auth::{Caller, Role};
 use crate::domain::Lang;
 use crate::error::{ApiError, ApiResult};
+use crate::http::body;
+use crate::http::body::{JSON, MAX_JSON_BYTES};
 use crate::model::EntryStatus;
 use crate::semantic::SemanticScope;
+use crate::state::AppState;
 use crate::store::similar::{self, SimilarRow};
 
 /// Registered before `/faqs/{ref}`, so that `similar` is never taken for an entry's slug.
@@ -242,8 +243,8 @@ pub async fn render_markdown(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Editor)?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
-    let body: RenderRequest = write::parse_typed(write::parse_json(&bytes)?)?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: RenderRequest = body::parse_typed(body::parse_json(&bytes)?)?;
     if body.markdown.chars().count() > MAX_RENDER_CHARS {
         return Err(ApiError::validation(vec![crate::error::FieldError::new(
             "markdown",

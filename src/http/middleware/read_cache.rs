@@ -129,7 +129,7 @@ fn not_modified(req: &ServiceRequest, stored: &Stored) -> bool {
     let last_modified = text(header::LAST_MODIFIED)
         .and_then(|v| v.parse::<header::HttpDate>().ok())
         .map(std::time::SystemTime::from);
-    crate::api::http::is_not_modified(req.request(), &etag, last_modified)
+    crate::http::conditional::is_not_modified(req.request(), &etag, last_modified)
 }
 
 fn answer(req: ServiceRequest, stored: &Stored) -> ServiceResponse<BoxBody> {

@@ -12,7 +12,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::api::faqs::{apply_update, current_page};
-use crate::api::{entry_input, lifecycle};
+use crate::api::faqs::{input as entry_input, lifecycle};
 use crate::error::ApiError;
 use crate::store::{entries, schedule};
 

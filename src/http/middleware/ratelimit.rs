@@ -89,7 +89,7 @@ pub fn budget_of(method: &Method, path: &str) -> Option<Limited> {
     if path == crate::api::mcp::PATH && *method == Method::POST {
         return Some(Limited::Search);
     }
-    let rest = path.strip_prefix(crate::app::API_PREFIX)?;
+    let rest = path.strip_prefix(crate::http::API_PREFIX)?;
     if *method == Method::POST
         && rest
             .strip_prefix("/faqs/")
@@ -114,7 +114,7 @@ const OVERFLOW_BUCKETS: u8 = 64;
 
 /// The client a request counts against: its token (by the token's id, however the
 /// `Authorization` header spells it: authentication ran first), else its address (the peer, or
-/// behind a trusted proxy the address it forwarded: see [`crate::proxy`]); an IPv6 address by
+/// behind a trusted proxy the address it forwarded: see [`crate::http::client_ip`]); an IPv6 address by
 /// its /64, the block one subscriber gets, so one host cannot spread over 2^64 budgets.
 fn client_key(req: &ServiceRequest) -> [u8; 16] {
     let mut hasher = Sha256::new();
@@ -127,7 +127,7 @@ fn client_key(req: &ServiceRequest) -> [u8; 16] {
             hasher.update(b"token:");
             hasher.update(token_id.to_be_bytes());
         }
-        None => match crate::proxy::client_ip(req.request()) {
+        None => match crate::http::client_ip::client_ip(req.request()) {
             Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
                 hasher.update(b"ip6:");
                 hasher.update(&v6.octets()[..8]);

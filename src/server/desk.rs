@@ -7,8 +7,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::api::http::{is_not_modified, weak_etag_of};
 use crate::error::ApiError;
+use crate::http::conditional::{is_not_modified, weak_etag_of};
 
 /// The desk's policy: nothing but its own files; the API on this origin; icons as `data:`.
 /// Answers in the preview are the server's sanitised HTML: an image elsewhere is not loaded.
@@ -20,21 +20,21 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 /// Every file of the desk: name under `/admin/`, bytes, media type.
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("desk.js", include_str!("../desk/desk.js"), JS),
-    ("api.js", include_str!("../desk/api.js"), JS),
-    ("ui.js", include_str!("../desk/ui.js"), JS),
-    ("page.js", include_str!("../desk/page.js"), JS),
-    ("entry.js", include_str!("../desk/entry.js"), JS),
-    ("files.js", include_str!("../desk/files.js"), JS),
-    ("insights.js", include_str!("../desk/insights.js"), JS),
+    ("desk.js", include_str!("../../desk/desk.js"), JS),
+    ("api.js", include_str!("../../desk/api.js"), JS),
+    ("ui.js", include_str!("../../desk/ui.js"), JS),
+    ("page.js", include_str!("../../desk/page.js"), JS),
+    ("entry.js", include_str!("../../desk/entry.js"), JS),
+    ("files.js", include_str!("../../desk/files.js"), JS),
+    ("insights.js", include_str!("../../desk/insights.js"), JS),
     (
         "desk.css",
-        include_str!("../desk/desk.css"),
+        include_str!("../../desk/desk.css"),
         "text/css; charset=utf-8",
     ),
 ];
 
-const INDEX: &str = include_str!("../desk/index.html");
+const INDEX: &str = include_str!("../../desk/index.html");
 
 /// `/admin`, `/admin/` and `/admin/{file}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {

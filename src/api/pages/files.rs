@@ -8,13 +8,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable};
 use crate::api::pages::{no_page, page_lang};
 use crate::auth::{Caller, Role};
 use crate::content::{self, QuestionStyle};
 use crate::domain::{Lang, Slug};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::conditional::Cacheable;
 use crate::model::{Audience, ImportReport};
+use crate::state::AppState;
 use crate::store::import::{ImportFailure, ImportMode};
 use crate::store::{export, import};
 
@@ -257,7 +258,7 @@ pub async fn import_page(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let accepted: Vec<&str> = [MARKDOWN_TYPES, YAML_TYPES, TOML_TYPES, JSON_TYPES].concat();
-    let bytes = crate::api::write::read_body(&req, payload, &accepted, MAX_FILE_BYTES).await?;
+    let bytes = crate::http::body::read_body(&req, payload, &accepted, MAX_FILE_BYTES).await?;
     let query = web::Query::<ImportQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;

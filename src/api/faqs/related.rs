@@ -16,12 +16,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::faqs::{current_page, editor_view, existing, no_entry, written};
-use crate::api::http::{AppState, Cacheable};
-use crate::api::write::{self, JSON, MAX_JSON_BYTES};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body;
+use crate::http::body::{JSON, MAX_JSON_BYTES};
+use crate::http::conditional;
+use crate::http::conditional::Cacheable;
 use crate::model::{Audience, Entry, EntryStatus, RelatedEntry};
 use crate::semantic::SemanticScope;
+use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
 use crate::store::related;
 
@@ -217,7 +220,7 @@ async fn write_links(
     id: Uuid,
     asked: LinkWrite,
 ) -> ApiResult<HttpResponse> {
-    let precondition = write::if_match(req)?;
+    let precondition = conditional::if_match(req)?;
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let current = entries::lock(&mut tx, id)
@@ -335,8 +338,8 @@ pub async fn put_related(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let id = existing(&state, &entry_ref).await?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
-    let body: PinsBody = write::parse_typed(write::parse_json(&bytes)?)?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: PinsBody = body::parse_typed(body::parse_json(&bytes)?)?;
     write_links(
         &state,
         &req,
@@ -386,8 +389,8 @@ pub async fn put_translation(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let id = existing(&state, &entry_ref).await?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
-    let body: TranslationBody = write::parse_typed(write::parse_json(&bytes)?)?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: TranslationBody = body::parse_typed(body::parse_json(&bytes)?)?;
     write_links(
         &state,
         &req,

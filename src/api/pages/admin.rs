@@ -10,13 +10,16 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::http::{AppState, negotiate_lang};
 use crate::api::pages::no_page;
-use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON};
 use crate::auth::{Caller, Role};
 use crate::domain::{Lang, Slug};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body;
+use crate::http::body::{JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON};
+use crate::http::conditional;
+use crate::http::negotiate::negotiate_lang;
 use crate::model::{Audience, PageWithEntries};
+use crate::state::AppState;
 use crate::store::{entries, pages};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -98,9 +101,9 @@ async fn page_response(state: &AppState, slug: &str, lang: &str) -> ApiResult<Ht
     let mut entries = entries::of_page(&mut conn, Audience::Editor, slug, lang).await?;
     state.present_all(&mut entries);
     crate::api::feedback::add_counts(&mut conn, Audience::Editor, &mut entries).await?;
-    crate::api::related::add_links(&mut conn, Audience::Editor, &mut entries).await?;
+    crate::api::faqs::related::add_links(&mut conn, Audience::Editor, &mut entries).await?;
     Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(crate::api::http::page_etag(
+        .insert_header(header::ETag(crate::http::conditional::page_etag(
             lang,
             page.version,
         )))
@@ -159,9 +162,9 @@ pub async fn reorder_page(
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let target = lock_page(&mut tx, &req, &slug, false).await?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
-    let body: OrderBody = write::parse_typed(write::parse_json(&bytes)?)?;
-    let precondition = write::if_match(&req)?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: OrderBody = body::parse_typed(body::parse_json(&bytes)?)?;
+    let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
 
     let current: Vec<Uuid> = sqlx::query_scalar(
@@ -291,13 +294,13 @@ pub async fn patch_page(
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let target = lock_page(&mut tx, &req, &slug, false).await?;
-    let bytes = write::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_JSON_BYTES).await?;
-    let patch_value = write::parse_json(&bytes)?;
-    let patch: PagePatch = write::parse_typed(patch_value.clone())?;
-    let precondition = write::if_match(&req)?;
+    let bytes = body::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_JSON_BYTES).await?;
+    let patch_value = body::parse_json(&bytes)?;
+    let patch: PagePatch = body::parse_typed(patch_value.clone())?;
+    let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
 
-    let mut errors = write::nul_errors(&patch_value);
+    let mut errors = body::nul_errors(&patch_value);
     if patch
         .title
         .as_ref()
@@ -452,7 +455,7 @@ pub async fn delete_page(
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let target = lock_page(&mut tx, &req, &slug, false).await?;
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
     set_deleted(&mut tx, &target, true).await?;
     crate::store::idempotency::commit(tx).await?;
@@ -494,7 +497,7 @@ pub async fn restore_page(
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let target = lock_page(&mut tx, &req, &slug, true).await?;
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
     set_deleted(&mut tx, &target, false).await?;
     crate::store::idempotency::commit(tx).await?;

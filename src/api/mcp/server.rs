@@ -22,13 +22,13 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::entry_input::EntryBody;
-use crate::api::http::AppState;
-use crate::api::write::Precondition;
+use crate::api::faqs::input::EntryBody;
 use crate::auth::{Principal, Role};
 use crate::domain::Lang;
 use crate::error::ApiError;
+use crate::http::conditional::Precondition;
 use crate::model::{Audience, Page};
+use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
 use crate::store::pages;
 use crate::store::search::{Scope, Terms};
@@ -37,7 +37,7 @@ use crate::store::search::{Scope, Terms};
 pub type McpService = StreamableHttpService<FaqServer, NeverSessionManager>;
 
 /// The largest JSON-RPC message accepted (as for JSON writes).
-pub const MAX_MESSAGE_BYTES: usize = crate::api::write::MAX_JSON_BYTES;
+pub const MAX_MESSAGE_BYTES: usize = crate::http::body::MAX_JSON_BYTES;
 
 /// Who called, as `api::mcp` found it: put in the HTTP request's extensions for the handler.
 #[derive(Clone, Debug)]
@@ -395,7 +395,7 @@ impl FaqServer {
     fn entry_url(&self, page: &str, lang: &str, slug: &str) -> String {
         match self.state.presenter.page_url(page, lang) {
             Some(url) => format!("{url}#{slug}"),
-            None => format!("{}/faqs/{slug}", crate::app::API_PREFIX),
+            None => format!("{}/faqs/{slug}", crate::http::API_PREFIX),
         }
     }
 
@@ -547,7 +547,7 @@ impl FaqServer {
         let entry = entries::get(&mut conn, Audience::Reader, &parsed)
             .await?
             .ok_or_else(missing)?;
-        let related = crate::api::related::related_of(&self.state, &mut conn, &entry).await?;
+        let related = crate::api::faqs::related::related_of(&self.state, &mut conn, &entry).await?;
         let items: Vec<Value> = related
             .iter()
             .map(|r| {

@@ -7,13 +7,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::{AppState, Cacheable};
 use crate::api::pages::{GetPageQuery, no_page, page_lang};
 use crate::auth::Caller;
 use crate::content::present::script_safe_json;
 use crate::domain::Slug;
 use crate::error::{ApiError, ApiResult};
+use crate::http::conditional::Cacheable;
 use crate::model::Audience;
+use crate::state::AppState;
 use crate::store::{entries, pages};
 
 /// The media type of JSON-LD.

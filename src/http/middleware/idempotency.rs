@@ -20,9 +20,9 @@ use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use futures_util::StreamExt as _;
 use sha2::{Digest, Sha256};
 
-use crate::api::http::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::idempotency::Claimed;
 
 /// The request header.

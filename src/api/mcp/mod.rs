@@ -2,11 +2,13 @@
 //! (docs/seo-and-agents.md). This module is the HTTP side: the `Origin` check the transport
 //! asks for (against the CORS origins), the body read like every JSON body, JSON-RPC
 //! parse errors answered as JSON-RPC, then the request handed to `rmcp`'s streamable HTTP
-//! service (`crate::mcp`) as an `http::Request`, and its response streamed back. The
+//! service (`crate::api::mcp::server`) as an `http::Request`, and its response streamed back. The
 //! caller's principal, checked by `auth::authenticate` like any request's, rides along in
 //! the request's extensions. `GET /mcp` is no route: the central fallback answers `405`
 //! with `Allow: POST`, which the transport specifies for servers that open no stream of
 //! their own.
+
+pub mod server;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -19,11 +21,12 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::http::AppState;
-use crate::api::write::{self, JSON};
+use crate::api::mcp::server::{MAX_MESSAGE_BYTES, McpCaller, McpService};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::mcp::{MAX_MESSAGE_BYTES, McpCaller, McpService};
+use crate::http::body;
+use crate::http::body::JSON;
+use crate::state::AppState;
 
 /// The endpoint's path.
 pub const PATH: &str = "/mcp";
@@ -49,7 +52,7 @@ impl McpEndpoint {
             .filter(|o| !o.is_empty())
             .collect();
         Self {
-            service: crate::mcp::service(state),
+            service: crate::api::mcp::server::service(state),
             any_origin: origins.iter().any(|o| o == "*"),
             origins,
         }
@@ -297,7 +300,7 @@ pub async fn post_mcp(
     endpoint: web::Data<McpEndpoint>,
 ) -> ApiResult<HttpResponse> {
     endpoint.check_origin(&req)?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_MESSAGE_BYTES).await?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_MESSAGE_BYTES).await?;
     if let Some(reply) = bad_message(&bytes) {
         return Ok(reply);
     }

@@ -1,5 +1,9 @@
 //! `/pages`: FAQ pages, with their entries in order.
 
+pub mod admin;
+pub mod files;
+pub mod jsonld;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
@@ -8,11 +12,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use sha2::Digest as _;
 
-use crate::api::http::{AppState, Cacheable, negotiate_lang, page_etag, with_derived};
 use crate::auth::Caller;
 use crate::domain::{Cursor, Lang, Limit, Slug};
 use crate::error::{ApiError, ApiResult};
+use crate::http::conditional::{Cacheable, page_etag, with_derived};
+use crate::http::negotiate::negotiate_lang;
 use crate::model::{Audience, PageList, PageWithEntries};
+use crate::state::AppState;
 use crate::store::{entries, pages};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -146,7 +152,7 @@ pub async fn get_page(
     let mut entries = entries::of_page(&mut conn, audience, &slug, &lang).await?;
     state.present_all(&mut entries);
     crate::api::feedback::add_counts(&mut conn, audience, &mut entries).await?;
-    crate::api::related::add_links(&mut conn, audience, &mut entries).await?;
+    crate::api::faqs::related::add_links(&mut conn, audience, &mut entries).await?;
     // Readers' view changes exactly when the page's version does; editors' view
     // also shows drafts, so it is validated by its bytes as well, with the version first so
     // that the page's writes accept it in `If-Match` (`W/"en-3.9f2c…"`).

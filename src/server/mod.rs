@@ -2,6 +2,9 @@
 //! tests) so that `faqd serve` and every test run the same code path, and
 //! `api_doc()` gives the OpenAPI document without binding or a database.
 
+pub mod desk;
+pub mod schedule;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -14,11 +17,12 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::http::{self, AppState, RouteTable};
 use crate::api::{self, ApiDoc};
 use crate::auth;
 use crate::config::ServeSettings;
+use crate::http::fallback::RouteTable;
 use crate::insights::Insights;
+use crate::state::AppState;
 
 /// The prefix of every resource route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -75,7 +79,7 @@ pub fn api_doc_json() -> String {
 
 /// Forgets idle rate-limit clients every minute, so that state grows with the clients of the
 /// last minute, not with every address ever seen.
-fn spawn_rate_limit_pruner(limits: Arc<crate::ratelimit::RateLimits>) {
+fn spawn_rate_limit_pruner(limits: Arc<crate::http::middleware::ratelimit::RateLimits>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -108,7 +112,7 @@ impl Application {
         }
         crate::lexicon::configure(&settings.lexicons);
         let semantic = crate::semantic::start(settings, &pool);
-        let rate_limits = crate::ratelimit::RateLimits::with_feedback(
+        let rate_limits = crate::http::middleware::ratelimit::RateLimits::with_feedback(
             settings.rate_limit_writes,
             settings.rate_limit_search,
             settings.rate_limit_feedback,
@@ -120,12 +124,12 @@ impl Application {
             .then(|| crate::lexical::start(&pool, changes.clone()))
             .flatten();
         spawn_housekeeping(pool.clone());
-        crate::schedule::start(pool.clone());
+        crate::server::schedule::start(pool.clone());
         let webhooks = settings.webhook_policy();
         if settings.webhook_delivery {
             crate::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());
         }
-        let read_cache = crate::cache::ReadCache::new(
+        let read_cache = crate::http::middleware::read_cache::ReadCache::new(
             settings.read_cache_mb.saturating_mul(1 << 20),
             changes.clone(),
         );
@@ -162,8 +166,12 @@ impl Application {
                 .app_data(web::Data::new(mcp.clone()))
                 .app_data(web::Data::new(trusted_proxies.clone()))
                 .app_data(web::Data::new(routes))
-                .app_data(web::QueryConfig::default().error_handler(http::query_error))
-                .app_data(web::PathConfig::default().error_handler(http::path_error))
+                .app_data(
+                    web::QueryConfig::default().error_handler(crate::http::fallback::query_error),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(crate::http::fallback::path_error),
+                )
                 .route(
                     "/openapi.json",
                     web::get().to(move || {
@@ -191,15 +199,18 @@ impl Application {
                             utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none"),
                         ),
                 )
-                .configure(crate::desk::configure)
-                .default_service(web::to(http::fallback))
-                .wrap(from_fn(crate::idempotency::guard))
-                .wrap(from_fn(crate::ratelimit::limit))
+                .configure(crate::server::desk::configure)
+                .default_service(web::to(crate::http::fallback::fallback))
+                .wrap(from_fn(crate::http::middleware::idempotency::guard))
+                .wrap(from_fn(crate::http::middleware::ratelimit::limit))
                 .wrap(from_fn(auth::authenticate))
-                .wrap(ErrorHandlers::new().default_handler(http::problem_for_foreign_errors))
+                .wrap(
+                    ErrorHandlers::new()
+                        .default_handler(crate::http::fallback::problem_for_foreign_errors),
+                )
                 .wrap(Compress::default())
-                .wrap(from_fn(http::etag_per_coding))
-                .wrap(from_fn(crate::cache::serve))
+                .wrap(from_fn(crate::http::conditional::etag_per_coding))
+                .wrap(from_fn(crate::http::middleware::read_cache::serve))
                 // No response is sniffed into another type, framed, or leaks the referrer.
                 .wrap(
                     DefaultHeaders::new()
@@ -211,7 +222,7 @@ impl Application {
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(crate::metrics::observe))
                 .wrap_fn(|mut req, srv| {
-                    http::head_as_get(&mut req);
+                    crate::http::fallback::head_as_get(&mut req);
                     srv.call(req)
                 })
         })
@@ -339,7 +350,7 @@ fn cors(origins: &[String]) -> Cors {
             header::IF_MATCH,
             header::IF_NONE_MATCH,
             header::ACCEPT_LANGUAGE,
-            crate::idempotency::IDEMPOTENCY_KEY,
+            crate::http::middleware::idempotency::IDEMPOTENCY_KEY,
             crate::metrics::REQUEST_ID,
             header::HeaderName::from_static("mcp-protocol-version"),
         ])
@@ -349,7 +360,7 @@ fn cors(origins: &[String]) -> Cors {
             header::LAST_MODIFIED,
             header::CONTENT_LANGUAGE,
             header::RETRY_AFTER,
-            crate::idempotency::REPLAYED,
+            crate::http::middleware::idempotency::REPLAYED,
             crate::metrics::REQUEST_ID,
             header::HeaderName::from_static("ratelimit-limit"),
             header::HeaderName::from_static("ratelimit-remaining"),

@@ -1,6 +1,11 @@
 //! `/faqs`: entries, one question and its answer each — reads for everyone,
 //! writes for editors.
 
+pub mod editing;
+pub mod input;
+pub mod lifecycle;
+pub mod related;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
@@ -9,13 +14,19 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::entry_input::{self, CurrentPage, EntryBody, TargetStatus, ValidEntry};
-use crate::api::http::{AppState, Cacheable, entry_etag, with_derived};
-use crate::api::write::{self, JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON, Precondition};
+use crate::api::faqs::input::{
+    self as entry_input, CurrentPage, EntryBody, TargetStatus, ValidEntry,
+};
 use crate::auth::{Caller, Principal, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult, FieldError, on_constraint};
+use crate::http::body;
+use crate::http::body::{JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON};
+use crate::http::conditional;
+use crate::http::conditional::Precondition;
+use crate::http::conditional::{Cacheable, entry_etag, with_derived};
 use crate::model::{Audience, Entry, EntryList, EntryStatus};
+use crate::state::AppState;
 use crate::store::entries::{
     self, EntryFilter, EntryKey, EntryRef, EntryUpdate, LockedEntry, NewEntry, PublishedAfter,
 };
@@ -126,7 +137,7 @@ pub async fn list_faqs(
     };
     let (total, last_modified) = entries::count(&mut conn, audience, &filter).await?;
     crate::api::feedback::add_counts(&mut conn, audience, &mut items).await?;
-    crate::api::related::add_links(&mut conn, audience, &mut items).await?;
+    crate::api::faqs::related::add_links(&mut conn, audience, &mut items).await?;
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
         items.last().map(|e| {
@@ -242,9 +253,11 @@ pub async fn get_faq(
     };
     state.present(&mut entry);
     crate::api::feedback::add_counts(&mut conn, audience, std::slice::from_mut(&mut entry)).await?;
-    crate::api::related::add_links(&mut conn, audience, std::slice::from_mut(&mut entry)).await?;
+    crate::api::faqs::related::add_links(&mut conn, audience, std::slice::from_mut(&mut entry))
+        .await?;
     let etag = if include_related {
-        entry.related = Some(crate::api::related::related_of(&state, &mut conn, &entry).await?);
+        entry.related =
+            Some(crate::api::faqs::related::related_of(&state, &mut conn, &entry).await?);
         // The related list follows other entries: validated by the bytes.
         None
     } else {
@@ -314,8 +327,8 @@ pub async fn create_faq(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
-    let body: EntryBody = write::parse_typed(write::parse_json(&bytes)?)?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: EntryBody = body::parse_typed(body::parse_json(&bytes)?)?;
     let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
     let entry = insert_entry(&state, principal, body, stage).await?;
     Ok(HttpResponse::Created()
@@ -412,10 +425,10 @@ pub async fn replace_faq(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let id = existing(&state, &entry_ref).await?;
-    let bytes = write::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
-    let body: EntryBody = write::parse_typed(write::parse_json(&bytes)?)?;
+    let bytes = body::read_body(&req, payload, &[JSON], MAX_JSON_BYTES).await?;
+    let body: EntryBody = body::parse_typed(body::parse_json(&bytes)?)?;
     let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     update_entry(
         &state,
         principal,
@@ -472,8 +485,8 @@ pub async fn patch_faq(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let id = existing(&state, &entry_ref).await?;
-    let bytes = write::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_JSON_BYTES).await?;
-    let patch = write::parse_json(&bytes)?;
+    let bytes = body::read_body(&req, payload, &[MERGE_PATCH_JSON, JSON], MAX_JSON_BYTES).await?;
+    let patch = body::parse_json(&bytes)?;
     // Type-check the patch itself now (400 comes before 428 and 412): its nulls
     // remove fields, its other values must fit the schema.
     let serde_json::Value::Object(fields) = &patch else {
@@ -486,9 +499,9 @@ pub async fn patch_faq(
         .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    write::parse_typed::<EntryBody>(serde_json::Value::Object(present))?;
+    body::parse_typed::<EntryBody>(serde_json::Value::Object(present))?;
     let stage = WriteQuery::parse(&req)?.stage.unwrap_or(false);
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     update_entry(
         &state,
         principal,
@@ -507,7 +520,7 @@ pub async fn patch_faq(
                 "tags": current.tags,
             });
             json_patch::merge(&mut doc, &patch);
-            let mut body: EntryBody = write::parse_typed(doc)?;
+            let mut body: EntryBody = body::parse_typed(doc)?;
             // A merge patch's `null` removes a key; for a schedule it cancels it.
             for (field, slot) in [
                 ("publish_at", &mut body.publish_at),
@@ -553,7 +566,7 @@ pub async fn delete_faq(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let id = existing(&state, &entry_ref).await?;
-    let precondition = write::if_match(&req)?;
+    let precondition = conditional::if_match(&req)?;
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
     let current = entries::lock(&mut tx, id)
@@ -795,7 +808,7 @@ pub(crate) async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> 
         std::slice::from_mut(&mut entry),
     )
     .await?;
-    crate::api::related::add_links(
+    crate::api::faqs::related::add_links(
         &mut conn,
         Audience::Editor,
         std::slice::from_mut(&mut entry),
@@ -805,7 +818,7 @@ pub(crate) async fn editor_view(state: &AppState, id: Uuid) -> ApiResult<Entry> 
 }
 
 fn entry_location(entry_ref: &str) -> String {
-    format!("{}/faqs/{entry_ref}", crate::app::API_PREFIX)
+    format!("{}/faqs/{entry_ref}", crate::http::API_PREFIX)
 }
 
 pub(crate) fn no_entry(entry_ref: &str) -> ApiError {
