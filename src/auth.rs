@@ -1,17 +1,14 @@
 //! Bearer tokens: minting, checking, and the roles requests need.
 //!
-//! Every request that carries `Authorization` is checked by the [`authenticate`]
-//! middleware before routing, so that a bad token is a 401 whatever else is wrong
+//! Every request that carries `Authorization` is checked by the `authenticate`
+//! middleware (`http::middleware::auth`) before routing, so that a bad token is a 401 whatever else is wrong
 //! with the request (the contract's precedence puts 401 first). Handlers then
 //! ask the [`Caller`] extractor for the role they need.
 
 use std::future::{Ready, ready};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -20,7 +17,6 @@ use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
 use crate::model::Audience;
-use crate::state::AppState;
 use crate::store::tokens;
 pub use crate::store::tokens::Role;
 
@@ -62,50 +58,11 @@ pub struct Principal {
     pub role: Role,
 }
 
-/// Middleware: checks the bearer token of any request that carries one, and
-/// leaves the [`Principal`] in the request's extensions.
-pub async fn authenticate(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    let token = bearer_token(value)?;
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("no application state"))?;
-    // The metrics token is no API token: `/metrics` checks it itself.
-    let is_metrics_token = req.path() == "/metrics"
-        && state
-            .metrics_token
-            .as_deref()
-            .is_some_and(|m| bool::from(m.as_bytes().ct_eq(token.as_bytes())));
-    if !is_metrics_token {
-        let principal = check_token(state, token).await?;
-        req.extensions_mut().insert(principal);
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
-}
-
-fn bearer_token(value: &header::HeaderValue) -> Result<&str, ApiError> {
-    let malformed = || ApiError::Unauthorized("use `Authorization: Bearer <token>`".to_owned());
-    let value = value.to_str().map_err(|_| malformed())?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(malformed());
-    }
-    Ok(token.trim())
-}
-
-async fn check_token(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+/// The principal a bearer token names: 401 when it is unknown, revoked or expired. Marks the
+/// token as used.
+pub async fn check_token(pool: &sqlx::PgPool, token: &str) -> Result<Principal, ApiError> {
     let hash = hash_token(token);
-    let mut conn = state.conn().await?;
+    let mut conn = pool.acquire().await?;
     let unknown = || ApiError::Unauthorized("the token is not valid".to_owned());
     let stored = tokens::find(&mut conn, &hash).await?.ok_or_else(unknown)?;
     // The lookup was by hash; compare again in constant time all the same.

@@ -1,10 +1,13 @@
 //! Settings, from command-line flags and `FAQD_*` environment variables (flags win).
 
+use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
 
 use clap::{ArgAction, Args};
-
-use crate::http::client_ip::TrustedProxies;
+use ipnet::IpNet;
 
 /// Where the data lives.
 #[derive(Args, Clone, Debug)]
@@ -339,4 +342,52 @@ pub fn test_models_dir() -> PathBuf {
         .ok()
         .and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("models")))
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/models")))
+}
+
+/// The proxies whose `X-Forwarded-For` is believed: addresses and networks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Arc<Vec<IpNet>>);
+
+impl TrustedProxies {
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    /// Comma-separated addresses (`10.0.0.1`, `::1`) and networks (`10.0.0.0/8`, `fd00::/8`);
+    /// blank means none.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut nets = Vec::new();
+        for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let net = match item.parse::<IpNet>() {
+                Ok(net) => net.trunc(),
+                Err(_) => item
+                    .parse::<IpAddr>()
+                    .map(|ip| IpNet::from(ip.to_canonical()))
+                    .map_err(|_| {
+                        format!(
+                            "'{item}' is neither an IP address nor a network (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)"
+                        )
+                    })?,
+            };
+            nets.push(net);
+        }
+        Ok(Self(Arc::new(nets)))
+    }
+}
+
+impl fmt::Display for TrustedProxies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let items: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&items.join(","))
+    }
 }

@@ -1,31 +1,15 @@
-//! Prometheus metrics (`GET /metrics`, text exposition format), and the middleware that
-//! measures every request, gives it a request id and logs it.
-//!
-//! Counters and histograms live in one process-wide registry; the gauges that describe the
-//! database (pool, webhook queue, change-log lag) are read at scrape time.
+//! The Prometheus registry: counters and histograms recorded as requests are served, gauges set
+//! at scrape time, and the text exposition. The middleware that measures requests is
+//! `http::middleware::observe`; `GET /metrics` is in `api::health`.
 
 use std::sync::LazyLock;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use tracing::Instrument as _;
-use utoipa_actix_web::service_config::ServiceConfig;
-
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-
-/// The response header (and accepted request header) carrying the request id.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -151,49 +135,8 @@ pub fn webhook_failure() {
     METRICS.webhook_failures.inc();
 }
 
-/// The request's id: the caller's `X-Request-Id` when it is a sane token, else a new one.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
-
-fn request_id_of(req: &ServiceRequest) -> String {
-    req.headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            (1..=128).contains(&v.len())
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-        })
-        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
-}
-
-/// Gives every request an id (also in the response), measures it and logs one line for it.
-pub async fn observe(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
-    let started = Instant::now();
-    let id = request_id_of(&req);
-    req.extensions_mut().insert(RequestId(id.clone()));
-    // Any token is a method to actix: only the standard ones get their own label.
-    let method = match req.method().as_str() {
-        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
-        _ => "OTHER".to_owned(),
-    };
-    let span =
-        tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
-    let result = next.call(req).instrument(span.clone()).await;
-    let elapsed = started.elapsed();
-    let mut response = result?;
-    let cached_route = response
-        .request()
-        .extensions()
-        .get::<crate::http::middleware::read_cache::RouteLabel>()
-        .map(|r| r.0.to_string());
-    let route = cached_route
-        .or_else(|| response.request().match_pattern())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let status = response.status().as_u16();
+/// A request served: counted by method, route and status, timed by method and route.
+pub fn record_request(method: String, route: String, status: u16, seconds: f64) {
     METRICS
         .requests
         .get_or_create(&RequestLabels {
@@ -205,95 +148,34 @@ pub async fn observe(
     METRICS
         .latency
         .get_or_create(&RouteLabels { method, route })
-        .observe(elapsed.as_secs_f64());
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID, value);
-    }
-    span.in_scope(|| {
-        tracing::info!(
-            status,
-            micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            "served"
-        );
-    });
-    Ok(response)
+        .observe(seconds);
 }
 
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(metrics);
+/// What a scrape reads from the pool and the database.
+#[derive(Debug, Default)]
+pub struct Gauges {
+    pub pool_size: u32,
+    pub pool_idle: usize,
+    /// Deliveries waiting, and the age of the oldest in seconds (when the database answered).
+    pub webhook_queue: Option<(i64, f64)>,
+    /// Changes committed that this instance has not been told of yet.
+    pub change_lag: Option<i64>,
 }
 
-/// Prometheus metrics
-///
-/// Requests by route and status, latency histograms, database pool use, read-cache hits and
-/// misses, the webhook queue and its failures, and how far this instance is behind the
-/// change log. Open unless `FAQD_METRICS_TOKEN` is set; then it needs
-/// `Authorization: Bearer <that token>` (or an admin token).
-#[utoipa::path(
-    tag = "health",
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "Metrics in the Prometheus text format.", content_type = "text/plain; version=0.0.4", body = String),
-        (status = 401, response = crate::api::Unauthorized),
-    ),
-)]
-#[get("/metrics")]
-pub async fn metrics(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: crate::auth::Caller,
-) -> ApiResult<HttpResponse> {
-    if state.metrics_token.is_none() && !state.metrics_open {
-        if caller.require(crate::auth::Role::Admin).is_err() {
-            return Err(ApiError::Unauthorized(
-                "metrics are served to admin tokens on this address (set FAQD_METRICS_TOKEN for \
-                 a scraper, or FAQD_METRICS_PUBLIC=true)"
-                    .to_owned(),
-            ));
-        }
-    } else if let Some(token) = &state.metrics_token {
-        let presented = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        let is_admin = caller.require(crate::auth::Role::Admin).is_ok();
-        let matches = presented
-            .is_some_and(|p| subtle::ConstantTimeEq::ct_eq(p.as_bytes(), token.as_bytes()).into());
-        if !is_admin && !matches {
-            return Err(ApiError::Unauthorized(
-                "metrics need the metrics token (FAQD_METRICS_TOKEN) or an admin token".to_owned(),
-            ));
-        }
-    }
+/// Every metric in the Prometheus text format, with the gauges of this scrape set first.
+pub fn encode(gauges: &Gauges) -> Result<String, std::fmt::Error> {
     let m = &*METRICS;
-    m.pool_size.set(i64::from(state.pool.size()));
+    m.pool_size.set(i64::from(gauges.pool_size));
     m.pool_idle
-        .set(i64::try_from(state.pool.num_idle()).unwrap_or(i64::MAX));
-    let queue: Option<(i64, Option<f64>, Option<i64>)> = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'),
-                (SELECT extract(epoch FROM clock_timestamp() - min(created_at))::float8
-                 FROM webhook_deliveries WHERE state = 'pending'),
-                (SELECT max(id) FROM changes)",
-    )
-    .fetch_optional(&state.pool)
-    .await
-    .ok()
-    .flatten();
-    if let Some((depth, oldest, newest)) = queue {
+        .set(i64::try_from(gauges.pool_idle).unwrap_or(i64::MAX));
+    if let Some((depth, oldest)) = gauges.webhook_queue {
         m.webhook_queue.set(depth);
-        m.webhook_oldest_seconds.set(oldest.unwrap_or(0.0) as i64);
-        let seen = state.changes.last_change();
-        m.change_lag
-            .set(newest.unwrap_or(0).saturating_sub(seen).max(0));
+        m.webhook_oldest_seconds.set(oldest as i64);
+    }
+    if let Some(lag) = gauges.change_lag {
+        m.change_lag.set(lag);
     }
     let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &m.registry)
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(text))
+    prometheus_client::encoding::text::encode(&mut text, &m.registry)?;
+    Ok(text)
 }

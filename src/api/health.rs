@@ -1,11 +1,13 @@
-//! Liveness and readiness probes (no prefix).
+//! Liveness and readiness probes, and the Prometheus metrics (no prefix).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::store;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(healthz).service(readyz);
@@ -83,4 +85,68 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 })
         }
     }
+}
+
+/// `GET /metrics` (no prefix), registered after the other unprefixed routes.
+pub fn configure_metrics(cfg: &mut ServiceConfig) {
+    cfg.service(metrics);
+}
+
+/// Prometheus metrics
+///
+/// Requests by route and status, latency histograms, database pool use, read-cache hits and
+/// misses, the webhook queue and its failures, and how far this instance is behind the
+/// change log. Open unless `FAQD_METRICS_TOKEN` is set; then it needs
+/// `Authorization: Bearer <that token>` (or an admin token).
+#[utoipa::path(
+    tag = "health",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Metrics in the Prometheus text format.", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 401, response = crate::api::Unauthorized),
+    ),
+)]
+#[get("/metrics")]
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: crate::auth::Caller,
+) -> ApiResult<HttpResponse> {
+    if state.metrics_token.is_none() && !state.metrics_open {
+        if caller.require(crate::auth::Role::Admin).is_err() {
+            return Err(ApiError::Unauthorized(
+                "metrics are served to admin tokens on this address (set FAQD_METRICS_TOKEN for \
+                 a scraper, or FAQD_METRICS_PUBLIC=true)"
+                    .to_owned(),
+            ));
+        }
+    } else if let Some(token) = &state.metrics_token {
+        let presented = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        let is_admin = caller.require(crate::auth::Role::Admin).is_ok();
+        let matches = presented
+            .is_some_and(|p| subtle::ConstantTimeEq::ct_eq(p.as_bytes(), token.as_bytes()).into());
+        if !is_admin && !matches {
+            return Err(ApiError::Unauthorized(
+                "metrics need the metrics token (FAQD_METRICS_TOKEN) or an admin token".to_owned(),
+            ));
+        }
+    }
+    let (webhook_queue, newest) = store::meta::scrape_figures(&state.pool).await;
+    let gauges = crate::metrics::Gauges {
+        pool_size: state.pool.size(),
+        pool_idle: state.pool.num_idle(),
+        webhook_queue,
+        change_lag: newest.map(|newest| newest.saturating_sub(state.changes.last_change()).max(0)),
+    };
+    let text = crate::metrics::encode(&gauges).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(text))
 }

@@ -13,7 +13,7 @@ pub struct OpenapiArgs {
 }
 
 pub fn run(args: &OpenapiArgs) -> anyhow::Result<()> {
-    let json = crate::server::api_doc_json();
+    let json = crate::api::openapi::api_doc_json();
     match &args.output {
         Some(path) => {
             std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))

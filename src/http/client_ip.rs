@@ -4,58 +4,40 @@
 //! (each proxy appends the address it received the request from: everything left of the
 //! first untrusted hop may be forged).
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::str::FromStr;
-use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderMap;
 use actix_web::web;
-use ipnet::IpNet;
 
-/// The proxies whose `X-Forwarded-For` is believed: addresses and networks.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Arc<Vec<IpNet>>);
+use crate::config::TrustedProxies;
 
-impl TrustedProxies {
-    /// Whether `ip` is one of the trusted proxies.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = ip.to_canonical();
-        self.0.iter().any(|net| net.contains(&ip))
+/// The client of a request that came from `peer` with these `X-Forwarded-For` headers.
+pub fn forwarded_client(trusted: &TrustedProxies, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    let peer = peer.to_canonical();
+    if !trusted.contains(peer) {
+        return peer;
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The client of a request that came from `peer` with these `X-Forwarded-For` headers.
-    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        let peer = peer.to_canonical();
-        if !self.contains(peer) {
-            return peer;
+    // Several header lines make one list, in order.
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        // A hop a trusted proxy did not write well: keep the last address known, that of
+        // the trusted proxy that passed it on.
+        let Some(ip) = parse_hop(hop) else {
+            return client;
+        };
+        client = ip;
+        if !trusted.contains(ip) {
+            return ip;
         }
-        // Several header lines make one list, in order.
-        let hops: Vec<&str> = headers
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .collect();
-        let mut client = peer;
-        for hop in hops.iter().rev() {
-            // A hop a trusted proxy did not write well: keep the last address known, that of
-            // the trusted proxy that passed it on.
-            let Some(ip) = parse_hop(hop) else {
-                return client;
-            };
-            client = ip;
-            if !self.contains(ip) {
-                return ip;
-            }
-        }
-        // Every hop trusted (or none given): the left-most one.
-        client
     }
+    // Every hop trusted (or none given): the left-most one.
+    client
 }
 
 /// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5678`, `[::1]:80`).
@@ -67,44 +49,12 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
         .map(|ip| ip.to_canonical())
 }
 
-impl FromStr for TrustedProxies {
-    type Err = String;
-
-    /// Comma-separated addresses (`10.0.0.1`, `::1`) and networks (`10.0.0.0/8`, `fd00::/8`);
-    /// blank means none.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let mut nets = Vec::new();
-        for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-            let net = match item.parse::<IpNet>() {
-                Ok(net) => net.trunc(),
-                Err(_) => item
-                    .parse::<IpAddr>()
-                    .map(|ip| IpNet::from(ip.to_canonical()))
-                    .map_err(|_| {
-                        format!(
-                            "'{item}' is neither an IP address nor a network (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)"
-                        )
-                    })?,
-            };
-            nets.push(net);
-        }
-        Ok(Self(Arc::new(nets)))
-    }
-}
-
-impl fmt::Display for TrustedProxies {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let items: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        f.write_str(&items.join(","))
-    }
-}
-
 /// The client address of `req`: its peer, or behind a trusted proxy the address that proxy
 /// forwarded. `None` only when the connection has no peer address (never over TCP).
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     Some(match req.app_data::<web::Data<TrustedProxies>>() {
-        Some(trusted) => trusted.client_ip(peer, req.headers()),
+        Some(trusted) => forwarded_client(trusted, peer, req.headers()),
         None => peer.to_canonical(),
     })
 }
@@ -154,53 +104,59 @@ mod tests {
     fn with_no_trusted_proxy_the_header_is_ignored() {
         let none = TrustedProxies::default();
         let peer = ip("127.0.0.1");
-        assert_eq!(none.client_ip(peer, &xff(&["203.0.113.9"])), peer);
+        assert_eq!(forwarded_client(&none, peer, &xff(&["203.0.113.9"])), peer);
         // A peer that is not trusted cannot forward for anyone either.
         let t = trusted("10.0.0.1");
-        assert_eq!(t.client_ip(peer, &xff(&["203.0.113.9"])), peer);
+        assert_eq!(forwarded_client(&t, peer, &xff(&["203.0.113.9"])), peer);
     }
 
     #[test]
     fn the_right_most_untrusted_hop_is_the_client() {
         let t = trusted("127.0.0.1,10.0.0.0/8");
         let peer = ip("127.0.0.1");
-        assert_eq!(t.client_ip(peer, &xff(&["203.0.113.9"])), ip("203.0.113.9"));
+        assert_eq!(
+            forwarded_client(&t, peer, &xff(&["203.0.113.9"])),
+            ip("203.0.113.9")
+        );
         // The client forged a left part; the trusted proxies appended what they saw.
         assert_eq!(
-            t.client_ip(peer, &xff(&["1.1.1.1, 198.51.100.7, 10.0.0.5"])),
+            forwarded_client(&t, peer, &xff(&["1.1.1.1, 198.51.100.7, 10.0.0.5"])),
             ip("198.51.100.7")
         );
         // Several header lines are one list.
         assert_eq!(
-            t.client_ip(peer, &xff(&["1.1.1.1", "198.51.100.7", "10.0.0.5"])),
+            forwarded_client(&t, peer, &xff(&["1.1.1.1", "198.51.100.7", "10.0.0.5"])),
             ip("198.51.100.7")
         );
         // Ports and IPv6 forms.
         assert_eq!(
-            t.client_ip(peer, &xff(&["198.51.100.7:4711"])),
+            forwarded_client(&t, peer, &xff(&["198.51.100.7:4711"])),
             ip("198.51.100.7")
         );
         assert_eq!(
-            t.client_ip(peer, &xff(&["[2001:db8::1]:443"])),
+            forwarded_client(&t, peer, &xff(&["[2001:db8::1]:443"])),
             ip("2001:db8::1")
         );
         assert_eq!(
-            t.client_ip(peer, &xff(&["::ffff:198.51.100.7"])),
+            forwarded_client(&t, peer, &xff(&["::ffff:198.51.100.7"])),
             ip("198.51.100.7")
         );
         // No header: the peer; every hop trusted: the left-most.
-        assert_eq!(t.client_ip(peer, &HeaderMap::new()), peer);
+        assert_eq!(forwarded_client(&t, peer, &HeaderMap::new()), peer);
         assert_eq!(
-            t.client_ip(peer, &xff(&["10.0.0.9, 10.0.0.5"])),
+            forwarded_client(&t, peer, &xff(&["10.0.0.9, 10.0.0.5"])),
             ip("10.0.0.9")
         );
         // Garbage written where a trusted proxy should have written an address: the last
         // trusted hop, never the garbage nor anything left of it.
-        assert_eq!(t.client_ip(peer, &xff(&["198.51.100.7, bogus"])), peer);
         assert_eq!(
-            t.client_ip(peer, &xff(&["198.51.100.7, unknown, 10.0.0.5"])),
+            forwarded_client(&t, peer, &xff(&["198.51.100.7, bogus"])),
+            peer
+        );
+        assert_eq!(
+            forwarded_client(&t, peer, &xff(&["198.51.100.7, unknown, 10.0.0.5"])),
             ip("10.0.0.5")
         );
-        assert_eq!(t.client_ip(peer, &xff(&[""])), peer);
+        assert_eq!(forwarded_client(&t, peer, &xff(&[""])), peer);
     }
 }

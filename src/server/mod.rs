@@ -3,92 +3,26 @@
 //! `api_doc()` gives the OpenAPI document without binding or a database.
 
 pub mod desk;
+pub mod docs;
 pub mod schedule;
+pub mod tasks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_cors::Cors;
-use actix_web::dev::{Server, Service as _, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
+use actix_web::dev::{Server, Service as _};
+use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
-use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
+use actix_web::{HttpResponse, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, ApiDoc};
-use crate::auth;
+use crate::api;
+use crate::api::openapi::{UNDOCUMENTED_ROUTES, api_doc_json, documented_app};
 use crate::config::ServeSettings;
 use crate::http::fallback::RouteTable;
 use crate::insights::Insights;
 use crate::state::AppState;
-
-/// The prefix of every resource route.
-pub const API_PREFIX: &str = "/api/v1";
-
-/// Routes outside the OpenAPI document's paths, for the 404/405 table.
-const UNDOCUMENTED_ROUTES: &[(&str, Method)] = &[
-    ("/openapi.json", Method::GET),
-    ("/docs", Method::GET),
-    ("/docs/{tail}*", Method::GET),
-    ("/admin", Method::GET),
-    ("/admin/{tail}*", Method::GET),
-];
-
-/// The documented routes, and the OpenAPI document collected from them: one
-/// registration for the server and for `faqd openapi`, so they cannot differ.
-fn documented_app() -> (
-    App<
-        impl ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse,
-            Error = actix_web::Error,
-            InitError = (),
-        >,
-    >,
-    utoipa::openapi::OpenApi,
-) {
-    let (app, mut doc) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(utoipa_actix_web::scope(API_PREFIX).configure(api::configure))
-        .configure(api::health::configure)
-        .configure(api::llms::configure)
-        .configure(api::mcp::configure)
-        .configure(crate::metrics::configure)
-        .split_for_parts();
-    api::add_common_responses(&mut doc);
-    (app, doc)
-}
-
-/// The OpenAPI document, exactly as `/openapi.json` serves it.
-pub fn api_doc() -> utoipa::openapi::OpenApi {
-    documented_app().1
-}
-
-/// The OpenAPI document as committed in `openapi/openapi.json` and served.
-pub fn api_doc_json() -> String {
-    match api_doc().to_pretty_json() {
-        Ok(json) => json + "\n",
-        // Serialising the document's own types cannot fail; say so loudly if it ever does.
-        Err(err) => panic!("the OpenAPI document does not serialise: {err}"),
-    }
-}
-
-/// Forgets idle rate-limit clients every minute, so that state grows with the clients of the
-/// last minute, not with every address ever seen.
-fn spawn_rate_limit_pruner(limits: Arc<crate::http::middleware::ratelimit::RateLimits>) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            limits.prune();
-        }
-    });
-}
 
 /// A bound, not yet running HTTP server.
 pub struct Application {
@@ -108,7 +42,7 @@ impl Application {
             .search_insights
             .then(|| Arc::new(Insights::new(settings.search_insights_retention_days)));
         if let Some(insights) = &insights {
-            spawn_insights_flusher(insights.clone(), pool.clone());
+            tasks::spawn_insights_flusher(insights.clone(), pool.clone());
         }
         crate::lexicon::configure(&settings.lexicons);
         let semantic = crate::semantic::start(settings, &pool);
@@ -117,13 +51,13 @@ impl Application {
             settings.rate_limit_search,
             settings.rate_limit_feedback,
         );
-        spawn_rate_limit_pruner(rate_limits.clone());
+        tasks::spawn_rate_limit_pruner(rate_limits.clone());
         let changes = crate::changes::start(&pool);
         let lexical = settings
             .search_index
             .then(|| crate::lexical::start(&pool, changes.clone()))
             .flatten();
-        spawn_housekeeping(pool.clone());
+        tasks::spawn_housekeeping(pool.clone());
         crate::server::schedule::start(pool.clone());
         let webhooks = settings.webhook_policy();
         if settings.webhook_delivery {
@@ -203,7 +137,7 @@ impl Application {
                 .default_service(web::to(crate::http::fallback::fallback))
                 .wrap(from_fn(crate::http::middleware::idempotency::guard))
                 .wrap(from_fn(crate::http::middleware::ratelimit::limit))
-                .wrap(from_fn(auth::authenticate))
+                .wrap(from_fn(crate::http::middleware::auth::authenticate))
                 .wrap(
                     ErrorHandlers::new()
                         .default_handler(crate::http::fallback::problem_for_foreign_errors),
@@ -218,9 +152,9 @@ impl Application {
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Referrer-Policy", "no-referrer")),
                 )
-                .wrap(from_fn(docs_policy))
+                .wrap(from_fn(docs::docs_policy))
                 .wrap(cors(&cors_origins))
-                .wrap(from_fn(crate::metrics::observe))
+                .wrap(from_fn(crate::http::middleware::observe::observe))
                 .wrap_fn(|mut req, srv| {
                     crate::http::fallback::head_as_get(&mut req);
                     srv.call(req)
@@ -261,84 +195,6 @@ impl Application {
     }
 }
 
-/// How often expired idempotency keys are removed.
-const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// Removes what has lapsed: idempotency keys older than a day, finished webhook deliveries
-/// (and their attempts) older than 30 days.
-fn spawn_housekeeping(pool: sqlx::PgPool) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if pool.is_closed() {
-                break;
-            }
-            let swept = sqlx::query(
-                "WITH keys AS (
-                     DELETE FROM idempotency_keys
-                     WHERE created_at < clock_timestamp() - interval '24 hours'
-                 )
-                 DELETE FROM webhook_deliveries
-                 WHERE state <> 'pending' AND created_at < clock_timestamp() - interval '30 days'",
-            )
-            .execute(&pool)
-            .await;
-            if let Err(err) = swept {
-                tracing::debug!(error = %err, "could not remove expired idempotency keys");
-            }
-        }
-    });
-}
-
-/// The Content-Security-Policy of the documentation page and its assets. Swagger UI is
-/// served by faqd (vendored): its page loads only its own files (the bundle, the styles and
-/// `swagger-initializer.js`, no inline script or style element), draws icons from `data:`
-/// URLs, and fetches the document and "Try it out" requests from this origin.
-pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-hashes' \
-    'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
-    img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// Middleware: `/docs` and its assets carry [`DOCS_CSP`].
-async fn docs_policy(
-    req: ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
-    let mut res = next.call(req).await?;
-    if docs {
-        res.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            header::HeaderValue::from_static(DOCS_CSP),
-        );
-    }
-    Ok(res)
-}
-
-/// How often search insights are written.
-const INSIGHTS_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Writes search insights in the background, in batches.
-fn spawn_insights_flusher(insights: Arc<Insights>, pool: sqlx::PgPool) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(INSIGHTS_FLUSH_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if pool.is_closed() {
-                break;
-            }
-            if let Err(err) = insights.flush(&pool).await
-                && !crate::db::shutting_down(&pool, &err)
-            {
-                tracing::warn!(error = %err, "could not write search insights; will retry");
-            }
-        }
-    });
-}
-
 /// CORS: anonymous reads from the configured origins (`*`: any). Tokens travel in
 /// `Authorization`, never in cookies, so no credentials mode is needed.
 fn cors(origins: &[String]) -> Cors {
@@ -351,7 +207,7 @@ fn cors(origins: &[String]) -> Cors {
             header::IF_NONE_MATCH,
             header::ACCEPT_LANGUAGE,
             crate::http::middleware::idempotency::IDEMPOTENCY_KEY,
-            crate::metrics::REQUEST_ID,
+            crate::http::middleware::observe::REQUEST_ID,
             header::HeaderName::from_static("mcp-protocol-version"),
         ])
         .expose_headers([
@@ -361,7 +217,7 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_LANGUAGE,
             header::RETRY_AFTER,
             crate::http::middleware::idempotency::REPLAYED,
-            crate::metrics::REQUEST_ID,
+            crate::http::middleware::observe::REQUEST_ID,
             header::HeaderName::from_static("ratelimit-limit"),
             header::HeaderName::from_static("ratelimit-remaining"),
             header::HeaderName::from_static("ratelimit-reset"),

@@ -9,7 +9,7 @@ fn committed() -> String {
 
 #[test]
 fn the_committed_openapi_document_is_what_the_code_generates() {
-    let generated = faqd::server::api_doc_json();
+    let generated = faqd::api::openapi::api_doc_json();
     if generated != committed() {
         panic!(
             "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi --output openapi/openapi.json`"
@@ -74,7 +74,7 @@ async fn interactive_docs_are_served_without_internet() {
         let res = app.get(path).await;
         assert_eq!(
             res.headers()["content-security-policy"],
-            faqd::server::DOCS_CSP,
+            faqd::server::docs::DOCS_CSP,
             "{path}"
         );
         assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");

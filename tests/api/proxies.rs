@@ -2,7 +2,7 @@
 //! proxy (`FAQD_TRUSTED_PROXIES`), and then its right-most untrusted address.
 
 use faqd::config::ServeSettings;
-use faqd::http::client_ip::TrustedProxies;
+use faqd::config::TrustedProxies;
 
 use crate::helpers::{TestApp, spawn_app_with};
 

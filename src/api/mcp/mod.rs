@@ -3,7 +3,7 @@
 //! asks for (against the CORS origins), the body read like every JSON body, JSON-RPC
 //! parse errors answered as JSON-RPC, then the request handed to `rmcp`'s streamable HTTP
 //! service (`crate::api::mcp::server`) as an `http::Request`, and its response streamed back. The
-//! caller's principal, checked by `auth::authenticate` like any request's, rides along in
+//! caller's principal, checked by `http::middleware::auth::authenticate` like any request's, rides along in
 //! the request's extensions. `GET /mcp` is no route: the central fallback answers `405`
 //! with `Allow: POST`, which the transport specifies for servers that open no stream of
 //! their own.
