@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::faqs::no_entry;
+use crate::api::faqs::workflow::no_entry;
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult, FieldError};

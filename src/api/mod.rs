@@ -10,6 +10,7 @@ pub mod llms;
 pub mod mcp;
 pub mod openapi;
 pub mod pages;
+pub mod responses;
 pub mod search;
 pub mod tags;
 pub mod webhooks;

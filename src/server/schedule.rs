@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::api::faqs::{apply_update, current_page};
+use crate::api::faqs::workflow::{apply_update, current_page};
 use crate::api::faqs::{input as entry_input, lifecycle};
 use crate::error::ApiError;
 use crate::store::{entries, schedule};

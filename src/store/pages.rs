@@ -236,3 +236,11 @@ pub async fn update_from_import(
     .fetch_one(conn)
     .await
 }
+
+/// The slug and language of page `id`.
+pub async fn slug_and_lang(conn: &mut PgConnection, id: i64) -> sqlx::Result<(String, String)> {
+    sqlx::query_as("SELECT slug, lang FROM pages WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}

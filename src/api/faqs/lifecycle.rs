@@ -10,8 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::api::faqs::WriteQuery;
 use crate::api::faqs::input::EntryBody;
-use crate::api::faqs::{WriteQuery, editor_view, existing, no_entry, update_entry, written};
+use crate::api::faqs::workflow::{editor_view, existing, no_entry, update_entry, written};
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
 use crate::error::{ApiError, ApiResult};

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::faqs::{current_page, editor_view, existing, no_entry, written};
+use crate::api::faqs::workflow::{self, Locked, current_page, existing, no_entry};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::body;
@@ -221,13 +221,7 @@ async fn write_links(
     asked: LinkWrite,
 ) -> ApiResult<HttpResponse> {
     let precondition = conditional::if_match(req)?;
-    let mut tx = state.pool.begin().await?;
-    entries::lock_writes(&mut tx).await?;
-    let current = entries::lock(&mut tx, id)
-        .await?
-        .ok_or_else(|| no_entry(&id.to_string()))?;
-    let position = entries::position_of(&mut tx, id).await?;
-    precondition.check_entry(current.version, position)?;
+    let Locked { mut tx, current } = workflow::lock(state, id, &precondition).await?;
     let page = current_page(&mut tx, current.page_id).await?;
     let (mut pins, mut translation_of) = related::links(&mut tx, id).await?.unwrap_or_default();
     let mut errors = Vec::new();
@@ -288,16 +282,15 @@ async fn write_links(
         return Err(ApiError::validation(errors));
     }
     let before = related::links(&mut tx, id).await?.unwrap_or_default();
-    if before == (pins.clone(), translation_of) {
-        tx.rollback().await?;
-    } else {
+    let changed = before != (pins.clone(), translation_of);
+    if changed {
         related::set_links(&mut tx, id, &pins, translation_of, actor).await?;
         if current.status != EntryStatus::Draft {
             entries::bump_pages(&mut tx, &[current.page_id]).await?;
         }
-        tx.commit().await?;
     }
-    Ok(written(editor_view(state, id).await?))
+    workflow::finish(tx, changed).await?;
+    workflow::respond(state, id).await
 }
 
 /// Pin related entries

@@ -568,8 +568,9 @@ impl FaqServer {
             Some(entry_ref) => {
                 // A staged change of the entry's question and answer: readers keep the
                 // published version (a draft entry stays a draft).
-                let id = crate::api::faqs::existing(&self.state, entry_ref.trim()).await?;
-                crate::api::faqs::write_update(
+                let id =
+                    crate::api::faqs::workflow::existing(&self.state, entry_ref.trim()).await?;
+                crate::api::faqs::workflow::write_update(
                     &self.state,
                     principal,
                     id,
@@ -614,7 +615,8 @@ impl FaqServer {
                     publish_at: None,
                     unpublish_at: None,
                 };
-                crate::api::faqs::insert_entry(&self.state, principal, body, false).await?
+                crate::api::faqs::workflow::insert_entry(&self.state, principal, body, false)
+                    .await?
             }
         };
         json_result(json!({
