@@ -279,8 +279,8 @@ fn parse_switch(s: &str) -> Result<bool, String> {
 
 impl ServeSettings {
     /// How webhooks are checked and delivered.
-    pub fn webhook_policy(&self) -> crate::webhooks::Policy {
-        crate::webhooks::Policy {
+    pub fn webhook_policy(&self) -> crate::events::webhooks::Policy {
+        crate::events::webhooks::Policy {
             allow_private: self.webhook_allow_private,
             retry_base: self.webhook_retry_base,
             retry_horizon: self.webhook_retry_horizon,

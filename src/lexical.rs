@@ -37,7 +37,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Term, d
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::changes::ChangeSignal;
+use crate::events::signal::ChangeSignal;
 use crate::highlight::{self, Lexeme};
 use crate::search::query::QueryTerm;
 use crate::search::vocabulary::Vocabulary;

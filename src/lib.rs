@@ -8,8 +8,6 @@ pub mod app;
 pub mod auth;
 /// Anonymous reads answered from memory, kept coherent by the change log.
 pub mod cache;
-/// The change log's notifications in this process.
-pub mod changes;
 /// The command line.
 pub mod cli;
 /// Settings from flags and `FAQD_*` variables.
@@ -27,6 +25,9 @@ pub mod domain;
 pub mod embed;
 /// The error type of the HTTP surface, as problem+json.
 pub mod error;
+/// The change log's notifications in this process, and webhook delivery (signing, the
+/// address guard, the worker).
+pub mod events;
 /// Markdown files on disk: import one, seed a directory.
 pub mod files;
 /// Search highlights: escaped text with `<mark>` around matching words.
@@ -61,5 +62,3 @@ pub mod search;
 pub mod semantic;
 /// SQL per resource, shared by handlers, importer and CLI.
 pub mod store;
-/// Webhook delivery: signing, the address guard, the worker.
-pub mod webhooks;

@@ -1,5 +1,5 @@
 //! `/webhooks`: admins register receivers of the change log, list what was delivered to each
-//! and ask for a delivery again. Delivery itself is `crate::webhooks`.
+//! and ask for a delivery again. Delivery itself is `crate::events::webhooks`.
 
 use std::collections::BTreeSet;
 
@@ -16,7 +16,7 @@ use crate::api::write::{self, JSON, MERGE_PATCH_JSON};
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::webhooks::{self, EVENT_KINDS};
+use crate::events::webhooks::{self, EVENT_KINDS};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_webhook)

@@ -28,7 +28,7 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::changes::ChangeSignal;
+use crate::events::signal::ChangeSignal;
 
 /// Every kind of change a webhook can ask for (`*`: all of them).
 pub const EVENT_KINDS: &[&str] = &[
