@@ -22,7 +22,7 @@ pub struct ChangeSignal {
     connected: AtomicBool,
     last_change: AtomicI64,
     wake: Notify,
-    /// Wakes the in-memory search index (`crate::lexical`).
+    /// Wakes the in-memory search index (the lexical index).
     changed: Notify,
 }
 
