@@ -272,22 +272,13 @@ pub async fn metrics(
     m.pool_size.set(i64::from(state.pool.size()));
     m.pool_idle
         .set(i64::try_from(state.pool.num_idle()).unwrap_or(i64::MAX));
-    let queue: Option<(i64, Option<f64>, Option<i64>)> = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'),
-                (SELECT extract(epoch FROM clock_timestamp() - min(created_at))::float8
-                 FROM webhook_deliveries WHERE state = 'pending'),
-                (SELECT max(id) FROM changes)",
-    )
-    .fetch_optional(&state.pool)
-    .await
-    .ok()
-    .flatten();
-    if let Some((depth, oldest, newest)) = queue {
+    let queue = crate::store::webhooks::pending(&state.pool).await.ok();
+    let newest = crate::store::changes::newest_id(&state.pool).await.ok();
+    if let (Some((depth, oldest)), Some(newest)) = (queue, newest) {
         m.webhook_queue.set(depth);
         m.webhook_oldest_seconds.set(oldest.unwrap_or(0.0) as i64);
         let seen = state.changes.last_change();
-        m.change_lag
-            .set(newest.unwrap_or(0).saturating_sub(seen).max(0));
+        m.change_lag.set(newest.saturating_sub(seen).max(0));
     }
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &m.registry)

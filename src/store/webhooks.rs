@@ -309,3 +309,14 @@ pub async fn next_due_in_seconds(pool: &PgPool) -> sqlx::Result<Option<f64>> {
     .fetch_one(pool)
     .await
 }
+
+/// How many deliveries are pending, and the age in seconds of the oldest (metrics).
+pub async fn pending(pool: &PgPool) -> sqlx::Result<(i64, Option<f64>)> {
+    sqlx::query_as(
+        "SELECT count(*),
+                extract(epoch FROM clock_timestamp() - min(created_at))::float8
+         FROM webhook_deliveries WHERE state = 'pending'",
+    )
+    .fetch_one(pool)
+    .await
+}
