@@ -280,10 +280,23 @@ fn parse_switch(s: &str) -> Result<bool, String> {
     }
 }
 
+/// How webhooks are checked and delivered (`crate::events::webhooks`), from the settings.
+#[derive(Clone, Debug)]
+pub struct WebhookPolicy {
+    /// Deliver to loopback, private and link-local addresses too (tests, private networks).
+    pub allow_private: bool,
+    /// The first retry's delay; each next one doubles it (at most an hour).
+    pub retry_base: std::time::Duration,
+    /// Retries stop this long after the first attempt (or a redelivery).
+    pub retry_horizon: std::time::Duration,
+    /// The longest one delivery may take.
+    pub timeout: std::time::Duration,
+}
+
 impl ServeSettings {
     /// How webhooks are checked and delivered.
-    pub fn webhook_policy(&self) -> crate::webhooks::Policy {
-        crate::webhooks::Policy {
+    pub fn webhook_policy(&self) -> WebhookPolicy {
+        WebhookPolicy {
             allow_private: self.webhook_allow_private,
             retry_base: self.webhook_retry_base,
             retry_horizon: self.webhook_retry_horizon,

@@ -163,6 +163,20 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| bad())?;
         serde_json::from_slice(&bytes).map_err(|_| bad())
     }
+
+    /// Cuts a page read with one item more than `limit` back to `limit` items, and gives the
+    /// cursor of its last item when that extra item showed that more follow.
+    pub fn next_page<T, P: Serialize>(
+        items: &mut Vec<T>,
+        limit: usize,
+        position: impl Fn(&T) -> P,
+    ) -> Option<String> {
+        if items.len() <= limit {
+            return None;
+        }
+        items.truncate(limit);
+        items.last().map(|item| Self::encode(&position(item)))
+    }
 }
 
 /// Cuts user input quoted back in a message to a readable length.
@@ -213,6 +227,16 @@ mod tests {
         assert_eq!(decoded, ("faq".to_owned(), 3));
         assert!(Cursor::decode::<(String, i64)>("!!!").is_err());
         assert!(Cursor::decode::<(String, i64)>(&Cursor::encode(&42)).is_err());
+    }
+
+    #[test]
+    fn a_next_page_exists_only_past_the_limit() {
+        let mut items = vec![1, 2, 3];
+        assert_eq!(Cursor::next_page(&mut items, 3, |i| *i), None);
+        assert_eq!(items, [1, 2, 3]);
+        let next = Cursor::next_page(&mut items, 2, |i| *i);
+        assert_eq!(items, [1, 2]);
+        assert_eq!(next.map(|c| Cursor::decode::<i32>(&c).unwrap()), Some(2));
     }
 
     #[test]

@@ -310,9 +310,7 @@ pub async fn in_memory<'a>(
     if !index.is_ready() {
         return Ok(None);
     }
-    let newest: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM changes")
-        .fetch_one(pool)
-        .await?;
+    let newest = crate::store::changes::newest_id(pool).await?;
     if !index.caught_up(newest).await {
         return Ok(None);
     }

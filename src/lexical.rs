@@ -37,7 +37,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Term, d
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::changes::ChangeSignal;
+use crate::events::signal::ChangeSignal;
 use crate::highlight::{self, Lexeme};
 use crate::search::query::QueryTerm;
 use crate::search::vocabulary::Vocabulary;
@@ -496,9 +496,7 @@ impl LexicalIndex {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let newest: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM changes")
-            .fetch_one(&mut *tx)
-            .await?;
+        let newest = crate::store::changes::newest_id(&mut *tx).await?;
         // Transactions still open at the snapshot may commit ids below `newest` later: the
         // recent ids present are remembered, and the holes between them are waited for.
         let floor = (newest - 1000).max(0);

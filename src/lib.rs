@@ -4,8 +4,6 @@
 pub mod api;
 /// Bearer tokens and roles.
 pub mod auth;
-/// The change log's notifications in this process.
-pub mod changes;
 /// The command line.
 pub mod cli;
 /// Settings from flags and `FAQD_*` variables.
@@ -21,6 +19,9 @@ pub mod domain;
 pub mod embed;
 /// The error type of the HTTP surface, as problem+json.
 pub mod error;
+/// The change log's notifications in this process, and webhook delivery (signing, the
+/// address guard, the worker).
+pub mod events;
 /// Markdown files on disk: import one, seed a directory.
 pub mod files;
 /// Search highlights: escaped text with `<mark>` around matching words.
@@ -53,5 +54,3 @@ pub mod server;
 pub mod state;
 /// SQL per resource, shared by handlers, importer and CLI.
 pub mod store;
-/// Webhook delivery: signing, the address guard, the worker.
-pub mod webhooks;

@@ -17,9 +17,9 @@ pub struct AppState {
     /// The full-text index in memory, unless turned off.
     pub lexical: Option<std::sync::Arc<crate::lexical::LexicalIndex>>,
     /// The change log's signal: read-cache generations, the webhook worker's wake-up.
-    pub changes: std::sync::Arc<crate::changes::ChangeSignal>,
+    pub changes: std::sync::Arc<crate::events::signal::ChangeSignal>,
     /// How webhooks are checked and delivered.
-    pub webhooks: crate::webhooks::Policy,
+    pub webhooks: crate::events::webhooks::Policy,
     /// `/metrics` needs this bearer token (or an admin token) when set.
     pub metrics_token: Option<String>,
     /// Without a metrics token, whether `/metrics` is open to anyone: only when the server

@@ -137,11 +137,13 @@ pub async fn metrics(
             ));
         }
     }
-    let (webhook_queue, newest) = store::meta::scrape_figures(&state.pool).await;
+    // A scrape never fails for the database: what it does not answer is left unset.
+    let queue = store::webhooks::pending(&state.pool).await.ok();
+    let newest = store::changes::newest_id(&state.pool).await.ok();
     let gauges = crate::metrics::Gauges {
         pool_size: state.pool.size(),
         pool_idle: state.pool.num_idle(),
-        webhook_queue,
+        webhook_queue: queue.map(|(depth, oldest)| (depth, oldest.unwrap_or(0.0))),
         change_lag: newest.map(|newest| newest.saturating_sub(state.changes.last_change()).max(0)),
     };
     let text = crate::metrics::encode(&gauges).map_err(|e| ApiError::Internal(Box::new(e)))?;

@@ -10,19 +10,10 @@ use crate::domain::Lang;
 use crate::error::ApiResult;
 use crate::http::conditional::Cacheable;
 use crate::state::AppState;
+use crate::store::tags::{self, TagCount};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_tags);
-}
-
-/// A tag and how many published entries carry it.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct TagCount {
-    #[schema(example = "coaching")]
-    pub tag: String,
-    /// Published entries (on live pages) with the tag.
-    #[schema(example = 3)]
-    pub count: i64,
 }
 
 /// Every tag readers can see.
@@ -70,23 +61,13 @@ pub async fn list_tags(
     query: web::Query<TagsQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let items: Vec<TagCount> = sqlx::query_as(
-        "SELECT t.tag, count(*) AS count
-         FROM live_entries e
-         JOIN pages p ON p.id = e.page_id
-         CROSS JOIN LATERAL unnest(e.tags) AS t(tag)
-         WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::text IS NULL OR p.lang = $2)
-         GROUP BY t.tag
-         ORDER BY count(*) DESC, t.tag",
+    let items = tags::counts(
+        &mut conn,
+        query.page.as_deref(),
+        query.lang.as_ref().map(Lang::as_str),
     )
-    .bind(query.page.as_deref())
-    .bind(query.lang.as_ref().map(Lang::as_str))
-    .fetch_all(&mut *conn)
     .await?;
-    let last_modified: Option<chrono::DateTime<chrono::Utc>> =
-        sqlx::query_scalar("SELECT max(updated_at) FROM pages")
-            .fetch_one(&mut *conn)
-            .await?;
+    let last_modified = tags::pages_last_modified(&mut conn).await?;
     // The counts are readers' view for every caller; a token only makes the answer private.
     Cacheable {
         req: &req,

@@ -1,5 +1,5 @@
 //! `/webhooks`: admins register receivers of the change log, list what was delivered to each
-//! and ask for a delivery again. Delivery itself is `crate::webhooks`.
+//! and ask for a delivery again. Delivery itself is `crate::events::webhooks`.
 
 use std::collections::BTreeSet;
 
@@ -14,10 +14,11 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::events::webhooks::{self, EVENT_KINDS};
 use crate::http::body;
 use crate::http::body::{JSON, MERGE_PATCH_JSON};
 use crate::state::AppState;
-use crate::webhooks::{self, EVENT_KINDS};
+use crate::store::webhooks::{self as store, Attempt, DeliveryRow, Webhook, WebhookChanges};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_webhook)
@@ -36,22 +37,6 @@ const MAX_SECRET: usize = 512;
 const MAX_DESCRIPTION: usize = 1000;
 /// Attempts listed per delivery (the newest).
 const ATTEMPTS_SHOWN: i64 = 20;
-
-/// A registered receiver (its secret is shown only when it is created or replaced).
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct Webhook {
-    pub id: Uuid,
-    #[schema(example = "https://example.com/hooks/faqd")]
-    pub url: String,
-    /// Change kinds delivered, or `["*"]` for all.
-    #[schema(example = json!(["entry.published", "entry.updated"]))]
-    pub events: Vec<String>,
-    /// `false` pauses deliveries: changes made meanwhile are not queued for it.
-    pub active: bool,
-    pub description: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// A webhook with its signing secret: the answer to its creation, and to a change of secret.
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,16 +86,6 @@ pub struct WebhookPatch {
     pub description: Option<String>,
 }
 
-/// One attempt at a delivery.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct Attempt {
-    pub at: DateTime<Utc>,
-    /// The receiver's status, absent when none came back.
-    pub status: Option<i32>,
-    pub error: Option<String>,
-    pub duration_ms: i32,
-}
-
 /// One change sent (or to be sent) to one webhook.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
@@ -134,20 +109,6 @@ pub struct Delivery {
     pub delivered_at: Option<DateTime<Utc>>,
     /// The newest attempts, newest first (at most 20).
     pub attempts: Vec<Attempt>,
-}
-
-#[derive(sqlx::FromRow)]
-struct DeliveryRow {
-    id: Uuid,
-    change_id: i64,
-    kind: String,
-    state: String,
-    attempts: i32,
-    next_attempt_at: DateTime<Utc>,
-    last_status: Option<i32>,
-    last_error: Option<String>,
-    created_at: DateTime<Utc>,
-    delivered_at: Option<DateTime<Utc>>,
 }
 
 /// A page of deliveries, newest first.
@@ -186,8 +147,6 @@ impl DeliveryState {
         }
     }
 }
-
-const COLUMNS: &str = "id, url, events, active, description, created_at, updated_at";
 
 fn no_webhook(id: &str) -> ApiError {
     ApiError::NotFound(format!(
@@ -292,9 +251,7 @@ fn private_json(status: actix_web::http::StatusCode) -> actix_web::HttpResponseB
 
 async fn fetch(state: &AppState, id: Uuid) -> ApiResult<Webhook> {
     let mut conn = state.conn().await?;
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
+    store::get(&mut conn, id)
         .await?
         .ok_or_else(|| no_webhook(&id.to_string()))
 }
@@ -346,18 +303,19 @@ pub async fn create_webhook(
         None => webhooks::generate_secret().map_err(|e| ApiError::Internal(Box::new(e)))?,
     };
     let mut conn = state.conn().await?;
-    let webhook: Webhook = sqlx::query_as(&format!(
-        "INSERT INTO webhooks (id, url, events, secret, active, description, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(&body.url)
-    .bind(normalise(&events))
-    .bind(&secret)
-    .bind(body.active.unwrap_or(true))
-    .bind(body.description.unwrap_or_default())
-    .bind(&principal.name)
-    .fetch_one(&mut *conn)
+    let events = normalise(&events);
+    let description = body.description.unwrap_or_default();
+    let webhook = store::create(
+        &mut conn,
+        &store::NewWebhook {
+            url: &body.url,
+            events: &events,
+            secret: &secret,
+            active: body.active.unwrap_or(true),
+            description: &description,
+            created_by: &principal.name,
+        },
+    )
     .await?;
     Ok(private_json(actix_web::http::StatusCode::CREATED)
         .insert_header((header::LOCATION, format!("/api/v1/webhooks/{}", webhook.id)))
@@ -379,11 +337,7 @@ pub async fn create_webhook(
 pub async fn list_webhooks(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
     let mut conn = state.conn().await?;
-    let items: Vec<Webhook> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM webhooks ORDER BY created_at, id"
-    ))
-    .fetch_all(&mut *conn)
-    .await?;
+    let items = store::list(&mut conn).await?;
     Ok(private_json(actix_web::http::StatusCode::OK).json(WebhookList { items }))
 }
 
@@ -455,20 +409,18 @@ pub async fn patch_webhook(
     )
     .await?;
     let mut conn = state.conn().await?;
-    let webhook: Option<Webhook> = sqlx::query_as(&format!(
-        "UPDATE webhooks SET
-            url = coalesce($2, url), events = coalesce($3, events),
-            secret = coalesce($4, secret), active = coalesce($5, active),
-            description = coalesce($6, description), updated_at = clock_timestamp()
-         WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(&patch.url)
-    .bind(patch.events.as_deref().map(normalise))
-    .bind(&patch.secret)
-    .bind(patch.active)
-    .bind(&patch.description)
-    .fetch_optional(&mut *conn)
+    let events = patch.events.as_deref().map(normalise);
+    let webhook = store::update(
+        &mut conn,
+        id,
+        &WebhookChanges {
+            url: patch.url.as_deref(),
+            events: events.as_deref(),
+            secret: patch.secret.as_deref(),
+            active: patch.active,
+            description: patch.description.as_deref(),
+        },
+    )
     .await?;
     let webhook = webhook.ok_or_else(|| no_webhook(&id.to_string()))?;
     let mut response = private_json(actix_web::http::StatusCode::OK);
@@ -502,29 +454,14 @@ pub async fn delete_webhook(
     caller.require(Role::Admin)?;
     let id = parse_id(&id)?;
     let mut conn = state.conn().await?;
-    let deleted = sqlx::query("DELETE FROM webhooks WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    if deleted.rows_affected() == 0 {
+    if !store::delete(&mut conn, id).await? {
         return Err(no_webhook(&id.to_string()));
     }
     Ok(private_json(actix_web::http::StatusCode::NO_CONTENT).finish())
 }
 
-async fn attempts_of(conn: &mut sqlx::PgConnection, delivery: Uuid) -> ApiResult<Vec<Attempt>> {
-    Ok(sqlx::query_as(
-        "SELECT at, status, error, duration_ms FROM webhook_attempts
-         WHERE delivery_id = $1 ORDER BY id DESC LIMIT $2",
-    )
-    .bind(delivery)
-    .bind(ATTEMPTS_SHOWN)
-    .fetch_all(conn)
-    .await?)
-}
-
 async fn delivery_of(conn: &mut sqlx::PgConnection, row: DeliveryRow) -> ApiResult<Delivery> {
-    let attempts = attempts_of(conn, row.id).await?;
+    let attempts: Vec<Attempt> = store::attempts(conn, row.id, ATTEMPTS_SHOWN).await?;
     Ok(Delivery {
         id: row.id,
         event_id: row.change_id,
@@ -539,9 +476,6 @@ async fn delivery_of(conn: &mut sqlx::PgConnection, row: DeliveryRow) -> ApiResu
         attempts,
     })
 }
-
-const DELIVERY_COLUMNS: &str = "d.id, d.change_id, c.kind, d.state, d.attempts, d.next_attempt_at,
-     d.last_status, d.last_error, d.created_at, d.delivered_at";
 
 /// A webhook's deliveries
 ///
@@ -577,24 +511,15 @@ pub async fn list_deliveries(
         .unwrap_or(i64::MAX);
     let limit = i64::from(query.limit.unwrap_or_default().get());
     let mut conn = state.conn().await?;
-    let mut rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
-        "SELECT {DELIVERY_COLUMNS}
-         FROM webhook_deliveries d JOIN changes c ON c.id = d.change_id
-         WHERE d.webhook_id = $1 AND d.change_id < $2 AND ($3::text IS NULL OR d.state = $3)
-         ORDER BY d.change_id DESC LIMIT $4"
-    ))
-    .bind(id)
-    .bind(before)
-    .bind(query.state.map(DeliveryState::as_str))
-    .bind(limit + 1)
-    .fetch_all(&mut *conn)
+    let mut rows = store::deliveries(
+        &mut conn,
+        id,
+        before,
+        query.state.map(DeliveryState::as_str),
+        limit + 1,
+    )
     .await?;
-    let next_cursor = (rows.len() as i64 > limit)
-        .then(|| {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| Cursor::encode(&r.change_id))
-        })
-        .flatten();
+    let next_cursor = Cursor::next_page(&mut rows, limit as usize, |r| r.change_id);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         items.push(delivery_of(&mut conn, row).await?);
@@ -639,18 +564,7 @@ pub async fn redeliver(
     };
     let delivery_id = Uuid::try_parse(&delivery).map_err(|_| no_delivery())?;
     let mut conn = state.conn().await?;
-    let row: Option<DeliveryRow> = sqlx::query_as(&format!(
-        "WITH queued AS (
-             UPDATE webhook_deliveries SET state = 'pending', attempts = 0,
-                    next_attempt_at = clock_timestamp(), retry_from = clock_timestamp()
-             WHERE id = $1 AND webhook_id = $2 RETURNING *
-         )
-         SELECT {DELIVERY_COLUMNS} FROM queued d JOIN changes c ON c.id = d.change_id"
-    ))
-    .bind(delivery_id)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = store::requeue(&mut conn, id, delivery_id).await?;
     let row = row.ok_or_else(no_delivery)?;
     let delivery = delivery_of(&mut conn, row).await?;
     state.changes.wake();

@@ -52,7 +52,7 @@ impl Application {
             settings.rate_limit_feedback,
         );
         tasks::spawn_rate_limit_pruner(rate_limits.clone());
-        let changes = crate::changes::start(&pool);
+        let changes = crate::events::signal::start(&pool);
         let lexical = settings
             .search_index
             .then(|| crate::lexical::start(&pool, changes.clone()))
@@ -61,7 +61,7 @@ impl Application {
         crate::server::schedule::start(pool.clone());
         let webhooks = settings.webhook_policy();
         if settings.webhook_delivery {
-            crate::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());
+            crate::events::webhooks::start(webhooks.clone(), pool.clone(), changes.clone());
         }
         let read_cache = crate::http::middleware::read_cache::ReadCache::new(
             settings.read_cache_mb.saturating_mul(1 << 20),

@@ -1,4 +1,4 @@
-//! Facts about a database as a whole: whether it has been seeded, what a metrics scrape reads.
+//! Facts about a database as a whole: whether it has been seeded, and the housekeeping of what has lapsed.
 
 use sqlx::PgConnection;
 
@@ -22,29 +22,6 @@ pub async fn mark_seeded(conn: &mut PgConnection) -> sqlx::Result<()> {
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// For a metrics scrape: the webhook deliveries waiting and the age of the oldest (seconds),
-/// and the newest change id; `None` for what the database did not answer (a scrape never
-/// fails for it).
-pub async fn scrape_figures(pool: &sqlx::PgPool) -> (Option<(i64, f64)>, Option<i64>) {
-    let row: Option<(i64, Option<f64>, Option<i64>)> = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'),
-                (SELECT extract(epoch FROM clock_timestamp() - min(created_at))::float8
-                 FROM webhook_deliveries WHERE state = 'pending'),
-                (SELECT max(id) FROM changes)",
-    )
-    .fetch_optional(pool)
-    .await
-    .ok()
-    .flatten();
-    match row {
-        Some((depth, oldest, newest)) => (
-            Some((depth, oldest.unwrap_or(0.0))),
-            Some(newest.unwrap_or(0)),
-        ),
-        None => (None, None),
-    }
 }
 
 /// Removes what has lapsed: idempotency keys older than a day, finished webhook deliveries

@@ -1,6 +1,7 @@
 //! SQL, one module per resource: free functions over `&mut PgConnection`, shared by
 //! the HTTP handlers, the importer and the CLI, so that no query is written twice.
 
+pub mod changes;
 pub mod entries;
 pub mod export;
 pub mod feedback;
@@ -12,7 +13,9 @@ pub mod related;
 pub mod schedule;
 pub mod search;
 pub mod similar;
+pub mod tags;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::model::Audience;
 

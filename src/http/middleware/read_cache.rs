@@ -2,7 +2,7 @@
 //! `Last-Modified`, `Cache-Control`) of pages, entries, lists, tags, exports and the change
 //! feed, kept in a size-bounded cache and answered without touching PostgreSQL.
 //!
-//! Coherence comes from the change log (`crate::changes`): each cached response remembers the
+//! Coherence comes from the change log (`crate::events::signal`): each cached response remembers the
 //! generation it was built under and is served only while that generation is current and the
 //! listener is connected. Every change any instance commits is announced by NOTIFY and bumps
 //! the generation within milliseconds; this instance's own writes bump it as they answer, so a
@@ -21,7 +21,7 @@ use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use crate::changes::ChangeSignal;
+use crate::events::signal::ChangeSignal;
 
 /// The largest body kept (bigger ones are served, not cached).
 const MAX_BODY: usize = 2 * 1024 * 1024;

@@ -11,11 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
-/// The channel the change log's triggers notify (payload: the newest change id).
-pub const CHANNEL: &str = "faqd_changes";
+use crate::store::changes;
 
 /// What this process knows of the change log.
 #[derive(Debug, Default)]
@@ -24,7 +22,7 @@ pub struct ChangeSignal {
     connected: AtomicBool,
     last_change: AtomicI64,
     wake: Notify,
-    /// Wakes the in-memory search index (`crate::lexical`).
+    /// Wakes the in-memory search index (the lexical index).
     changed: Notify,
 }
 
@@ -117,15 +115,10 @@ pub fn start(pool: &PgPool) -> Arc<ChangeSignal> {
 
 /// One connection's life: listen, then pass every notification on until it is lost.
 async fn listen(pool: &PgPool, signal: &ChangeSignal) -> sqlx::Result<()> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    let mut listener = changes::listen(pool).await?;
     // The newest change now, so that lag can be measured from the start.
-    let newest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM changes")
-        .fetch_one(pool)
-        .await?;
-    signal
-        .last_change
-        .fetch_max(newest.unwrap_or(0), Ordering::AcqRel);
+    let newest = changes::newest_id(pool).await?;
+    signal.last_change.fetch_max(newest, Ordering::AcqRel);
     signal.set_connected(true);
     // A connection can die silently (no FIN, no keepalive): every few seconds the newest
     // change is read through the pool; if it stays ahead of what was announced, the listener
@@ -141,17 +134,12 @@ async fn listen(pool: &PgPool, signal: &ChangeSignal) -> sqlx::Result<()> {
                 None => return Ok(()),
             },
             _ = check.tick() => {
-                let newest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM changes")
-                    .fetch_one(pool)
-                    .await?;
-                if newest.unwrap_or(0) > signal.last_change() {
+                let newest = changes::newest_id(pool).await?;
+                if newest > signal.last_change() {
                     // Behind: either a notification is on its way, or the connection is dead.
                     // Ask the listening connection itself; a dead one does not answer.
-                    let probe = tokio::time::timeout(
-                        PROBE_WITHIN,
-                        sqlx::query("SELECT 1").execute(&mut listener),
-                    )
-                    .await;
+                    let probe =
+                        tokio::time::timeout(PROBE_WITHIN, changes::probe(&mut listener)).await;
                     if !matches!(probe, Ok(Ok(_))) {
                         return Err(sqlx::Error::Protocol(
                             "the change log's notifications stopped arriving".to_owned(),
