@@ -11,8 +11,7 @@
 //! the schema. With `DATABASE_URL` the operator chooses the roles: the URL's for
 //! serving and `FAQD_MIGRATION_DATABASE_URL`'s (default: the same) for migrations.
 
-pub mod postgres;
-mod supervise;
+pub mod cluster;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::config::DatabaseSettings;
-use postgres::PrivateCluster;
+use cluster::{PrivateCluster, supervise};
 
 /// The name of faqd's database inside a private cluster.
 pub const PRIVATE_DATABASE: &str = "faqd";
@@ -46,7 +45,7 @@ pub enum DbError {
     #[error("invalid FAQD_MIGRATION_DATABASE_URL: {0}")]
     MigrationUrl(#[source] sqlx::Error),
     #[error(transparent)]
-    Cluster(#[from] postgres::ClusterError),
+    Cluster(#[from] cluster::ClusterError),
     #[error("cannot connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("cannot apply migrations: {0}")]

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use faqd::app::Application;
 use faqd::config::ServeSettings;
 use faqd::content::{self, QuestionStyle};
-use faqd::db::{self, postgres::PrivateCluster};
+use faqd::db::{self, cluster::PrivateCluster};
 use faqd::model::ImportReport;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};

@@ -83,7 +83,7 @@
 //! server only when nobody is left — whoever started it. A server whose users all
 //! died is left running and reused by the next faqd.
 //! [`PrivateCluster::ensure_running`] starts a server that died again (any user may:
-//! see `db::supervise`); a postmaster that died as a zombie, which `pg_ctl status`
+//! see `db::cluster::supervise`); a postmaster that died as a zombie, which `pg_ctl status`
 //! takes for a live one, has its `postmaster.pid` removed first. `initdb` writes into a
 //! temporary directory which is renamed into place (and the rename made durable)
 //! only on success, so a half-initialised cluster is never mistaken for a good one.
@@ -116,6 +116,8 @@ use std::time::{Duration, Instant};
 use nix::unistd::{Uid, User};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
+
+pub(super) mod supervise;
 
 /// Name of the database superuser `initdb` creates (`-U`).
 const SUPERUSER: &str = "postgres";
@@ -2224,7 +2226,7 @@ mod tests {
     /// Starts real servers: in the temporary directory and under `$HOME`, which for
     /// root is /root (mode 0700, out of the `postgres` user's reach, so the cluster
     /// goes to the fallback directory). Run with
-    /// `FAQD_PG_NOSYNC=1 cargo test --lib postgres -- --ignored --nocapture`.
+    /// `FAQD_PG_NOSYNC=1 cargo test --lib cluster -- --ignored --nocapture`.
     #[test]
     #[ignore = "starts real PostgreSQL servers"]
     fn real_cluster_lifecycle() {
