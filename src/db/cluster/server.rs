@@ -18,7 +18,8 @@ use super::{PG_CTL_TIMEOUT_SECS, PrivateCluster, SUPERUSER};
 /// How long to wait for a server someone else started to accept connections.
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where `initdb` writes before the result is renamed to [`PGDATA_SUBDIR`].
+/// Where `initdb` writes before the result is renamed to
+/// [`PGDATA_SUBDIR`](super::PGDATA_SUBDIR).
 const PGDATA_PARTIAL: &str = "data.initdb-partial";
 
 /// Server log inside the cluster directory.
