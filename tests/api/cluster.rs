@@ -434,7 +434,7 @@ fn symbolic_links_planted_in_the_data_directory_are_refused() {
         // when the `postgres` user cannot enter the data directory (a clone under a mode-700
         // folder such as `/root`), `/var/lib/faqd/<hash>`.
         let link = if name == "postgres" {
-            faqd::db::postgres::new_cluster_dir(&planted.data()).unwrap()
+            faqd::db::cluster::new_cluster_dir(&planted.data()).unwrap()
         } else {
             planted.data().join(name)
         };

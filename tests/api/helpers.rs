@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use faqd::config::ServeSettings;
 use faqd::content::{self, QuestionStyle};
-use faqd::db::{self, postgres::PrivateCluster};
+use faqd::db::{self, cluster::PrivateCluster};
 use faqd::model::ImportReport;
 use faqd::server::Application;
 use sqlx::postgres::PgConnectOptions;

@@ -10,12 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::postgres::PrivateCluster;
+use super::PrivateCluster;
 
 /// How often the server is checked.
 const INTERVAL: Duration = Duration::from_secs(1);
 
-pub(super) async fn watch(cluster: Arc<PrivateCluster>) {
+pub(in crate::db) async fn watch(cluster: Arc<PrivateCluster>) {
     let mut ticks = tokio::time::interval(INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let socket = cluster.socket_path();
