@@ -27,8 +27,6 @@ pub mod domain;
 pub mod embed;
 /// The error type of the HTTP surface, as problem+json.
 pub mod error;
-/// Markdown files on disk: import one, seed a directory.
-pub mod files;
 /// Search highlights: escaped text with `<mark>` around matching words.
 pub mod highlight;
 /// Hybrid search: full-text and semantic rankings fused.

@@ -1,8 +1,8 @@
 //! `faqd serve` (the default): open the database, migrate, seed once, serve.
 
 use crate::app::Application;
+use crate::cli::files;
 use crate::config::{DatabaseSettings, ServeSettings};
-use crate::files;
 
 pub async fn run(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<()> {
     let mut db = super::open_database(database).await?;
