@@ -3,7 +3,7 @@
 //! in the whole source, and the thematic breaks and code blocks around them.
 //!
 //! Only top-level blocks can be questions or sections (a bold line in a list item or a heading
-//! in a block quote is answer text); which of them ask is [`super::markdown`]'s concern.
+//! in a block quote is answer text); which of them ask is decided in `forms/markdown.rs`.
 
 use std::ops::Range;
 

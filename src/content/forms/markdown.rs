@@ -1,6 +1,6 @@
 //! The Markdown question forms: bold paragraphs (`**How …?**`, `**Q:** How …?`), question
 //! headings, one-line quotes and definition terms. Chooses the style of a body from its
-//! scanned blocks (the rule of [`crate::content::import`]'s documentation) and gives each
+//! scanned blocks (the rule documented in `content/import.rs`) and gives each
 //! block its role under that style.
 
 use crate::content::forms::blocks::{Block, BlockKind};
