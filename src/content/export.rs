@@ -18,7 +18,7 @@
 
 use std::ops::Range;
 
-use crate::content::forms::data::{self as yaml, YamlScalar};
+use crate::content::forms::data::{self, YamlScalar};
 use crate::content::forms::markdown::define;
 use crate::content::forms::shortcode::{self, QuestionPlace};
 use crate::content::forms::{html, list};
@@ -376,8 +376,8 @@ impl Templated<'_> {
         } else {
             &slot.answer_span
         };
-        let header = yaml::block_header(self.source, span);
-        yaml::encode_scalar(text, kind, &header, newline_of(self.source))
+        let header = data::block_header(self.source, span);
+        data::encode_scalar(text, kind, &header, newline_of(self.source))
     }
 }
 
