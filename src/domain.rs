@@ -18,6 +18,21 @@ pub const DEFAULT_LANG: &str = "en";
 /// Longest slug accepted (the database checks it too).
 pub const MAX_SLUG_LEN: usize = 100;
 
+/// The largest page file accepted (1 MiB), over HTTP and from disk alike; also the largest
+/// body any route takes.
+pub const MAX_PAGE_FILE_BYTES: usize = 1024 * 1024;
+
+/// Longest question, in characters, however an entry is written (the database checks it too).
+pub const MAX_QUESTION_CHARS: usize = 500;
+/// Longest answer, in characters.
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+/// Most tags on one entry.
+pub const MAX_TAGS: usize = 20;
+/// Longest tag, in characters.
+pub const MAX_TAG_CHARS: usize = 50;
+/// Longest section title, in characters.
+pub const MAX_SECTION_CHARS: usize = 200;
+
 /// A URL slug: lowercase ASCII letters and digits in words joined by `-`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(transparent)]

@@ -22,8 +22,6 @@ pub mod error;
 /// The change log's notifications in this process, and webhook delivery (signing, the
 /// address guard, the worker).
 pub mod events;
-/// Markdown files on disk: import one, seed a directory.
-pub mod files;
 /// Search highlights: escaped text with `<mark>` around matching words.
 pub mod highlight;
 /// HTTP plumbing under the handlers: conditional requests, bodies, negotiation, the

@@ -196,7 +196,7 @@ impl Page {
     /// staged text and deleted entries never show).
     pub fn seen_by(mut self, audience: Audience) -> Self {
         if audience == Audience::Reader && self.question_style == "front-matter" {
-            crate::content::yaml::drop_item_lists(&mut self.front_matter.0);
+            crate::content::forms::data::drop_item_lists(&mut self.front_matter.0);
         }
         self
     }

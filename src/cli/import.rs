@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::cli::files::{self, ImportOptions};
 use crate::config::DatabaseSettings;
 use crate::content::QuestionStyle;
 use crate::domain::{Lang, Slug};
-use crate::files::{self, ImportOptions};
 use crate::model::ImportReport;
 
 #[derive(Debug, Args)]

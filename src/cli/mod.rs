@@ -1,6 +1,8 @@
 //! The command line: a clap enum, one module per subcommand.
 
 pub mod export;
+/// Markdown files on disk: import one, seed a directory.
+pub mod files;
 pub mod import;
 pub mod migrate;
 pub mod models;

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::files;
 use crate::config::DatabaseSettings;
-use crate::files;
 
 #[derive(Debug, Args)]
 pub struct SeedArgs {

@@ -1,7 +1,7 @@
 //! `faqd serve` (the default): open the database, migrate, seed once, serve.
 
+use crate::cli::files;
 use crate::config::{DatabaseSettings, ServeSettings};
-use crate::files;
 use crate::server::Application;
 
 pub async fn run(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<()> {

@@ -18,12 +18,14 @@
 
 use std::ops::Range;
 
-use super::forms::{html, list};
-use super::import::{
-    EntrySyntax, ParsedEntry, QuestionStyle, define, ends_in_question_mark, parse_page,
-};
-use super::shortcode::{self, QuestionPlace};
-use super::yaml::{self, YamlScalar};
+use crate::content::forms::data::{self, YamlScalar};
+use crate::content::forms::markdown::define;
+use crate::content::forms::shortcode::{self, QuestionPlace};
+use crate::content::forms::{html, list};
+use crate::content::import::{parse_file, parse_page};
+use crate::content::model::{EntrySyntax, ParsedEntry, ParsedPage};
+use crate::content::style::QuestionStyle;
+use crate::content::text::ends_in_question_mark;
 
 /// What the exporter needs of a page.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +55,7 @@ pub fn export(page: &PageSource<'_>, entries: &[EntryText<'_>]) -> String {
     // The source read again as the import read it: detected when detection gives the page's
     // style, else with the style forced, as the import must have been.
     let reparse = |forced: Option<QuestionStyle>| match page.path {
-        Some(path) => super::parse_file(std::path::Path::new(path), page.source?, forced).ok(),
+        Some(path) => parse_file(std::path::Path::new(path), page.source?, forced).ok(),
         None => parse_page(page.source?, forced).ok(),
     };
     let parsed = reparse(None)
@@ -90,7 +92,7 @@ pub fn export(page: &PageSource<'_>, entries: &[EntryText<'_>]) -> String {
 }
 
 /// Where the front matter block ends in the parsed source (0 without one).
-fn front_matter_end(parsed: &super::import::ParsedPage) -> usize {
+fn front_matter_end(parsed: &ParsedPage) -> usize {
     parsed.front_matter.as_ref().map_or(0, |fm| fm.raw.len())
 }
 
@@ -374,8 +376,8 @@ impl Templated<'_> {
         } else {
             &slot.answer_span
         };
-        let header = yaml::block_header(self.source, span);
-        yaml::encode_scalar(text, kind, &header, newline_of(self.source))
+        let header = data::block_header(self.source, span);
+        data::encode_scalar(text, kind, &header, newline_of(self.source))
     }
 }
 

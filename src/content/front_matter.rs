@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
-use super::import::ImportError;
+use crate::content::error::ImportError;
 
 /// The language of a front matter block, told by its delimiters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -112,7 +112,7 @@ impl FrontMatter {
 /// object at the top of the file, optionally after blank lines, as Hugo reads it. A file that opens a
 /// block and never closes it is refused rather than read as Markdown, as Hugo does.
 pub(crate) fn split(source: &str) -> Result<(Option<FrontMatter>, usize), ImportError> {
-    if let Some(start) = super::forms::json::front_matter_start(source) {
+    if let Some(start) = crate::content::forms::json::front_matter_start(source) {
         return split_json(source, start);
     }
     let mut lines = Lines::new(source);
@@ -153,7 +153,7 @@ pub(crate) fn split(source: &str) -> Result<(Option<FrontMatter>, usize), Import
 
 /// A JSON front matter: the object from `start`, and the line ending after it.
 fn split_json(source: &str, start: usize) -> Result<(Option<FrontMatter>, usize), ImportError> {
-    let (end, _) = super::forms::json::parse_object(source, start)
+    let (end, _) = crate::content::forms::json::parse_object(source, start)
         .map_err(|e| ImportError::FrontMatter(format!("JSON front matter: {e}")))?;
     let value: Value = serde_json::from_str(&source[start..end])
         .map_err(|e| ImportError::FrontMatter(format!("JSON front matter: {e}")))?;
@@ -179,7 +179,7 @@ fn split_json(source: &str, start: usize) -> Result<(Option<FrontMatter>, usize)
 /// line (`title: "New"`), a new one is added before the closing delimiter, a removed one loses
 /// its line. Anything else (a nested value, a multi-line one) re-serialises the whole block.
 pub fn rewrite(raw: &str, format: &str, value: &Value) -> String {
-    if let Some(start) = super::forms::json::front_matter_start(raw) {
+    if let Some(start) = crate::content::forms::json::front_matter_start(raw) {
         // A JSON block is written anew, after the blank lines it had, with the indentation of
         // its first key.
         let newline = if raw.contains("\r\n") { "\r\n" } else { "\n" };
@@ -330,7 +330,7 @@ impl<'a> Iterator for Lines<'a> {
 }
 
 fn parse_yaml(text: &str) -> Result<Value, ImportError> {
-    super::limits::check_yaml(text).map_err(ImportError::FrontMatter)?;
+    crate::content::limits::check_yaml(text).map_err(ImportError::FrontMatter)?;
     let mut yaml: serde_norway::Value = serde_norway::from_str(text)
         .map_err(|e| ImportError::FrontMatter(format!("YAML syntax error: {e}")))?;
     // Hugo's YAML reader honours `<<` merge keys; keep their meaning rather than a literal `<<` key.
@@ -419,7 +419,7 @@ fn float_to_json(f: Option<f64>, text: impl FnOnce() -> String) -> Value {
 
 fn parse_toml(source: &str, content: std::ops::Range<usize>) -> Result<Value, ImportError> {
     let text = &source[content.clone()];
-    super::limits::check_toml(text).map_err(ImportError::FrontMatter)?;
+    crate::content::limits::check_toml(text).map_err(ImportError::FrontMatter)?;
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         let message = e.message().trim_end();
         let Some(span) = e.span() else {

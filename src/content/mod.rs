@@ -2,59 +2,29 @@
 //! sanitising of answers, and slugs.
 //!
 //! Everything here is pure (no I/O, no database): the importer, the exporter, the CLI and the
-//! HTTP handlers call it.
+//! HTTP handlers call it. Of faqd it imports only the leaves (`domain`).
+//!
+//! Inside, the arrows run one way: [`import`] (the dispatcher) and [`export`] over [`forms`]
+//! (one reader per FAQ form) and [`front_matter`], over [`model`], [`error`], [`style`],
+//! [`text`] and [`limits`].
 
+pub mod error;
 pub mod export;
 pub mod forms;
 pub mod front_matter;
 pub mod import;
 pub mod limits;
+pub mod model;
 pub mod present;
 pub mod render;
-pub mod shortcode;
 pub mod slug;
-pub mod yaml;
+pub mod style;
+pub(crate) mod text;
 
 pub use self::slug::slugify;
+pub use error::ImportError;
 pub use front_matter::{FrontMatter, FrontMatterFormat};
-pub use import::{
-    EntrySyntax, ImportError, ParsedEntry, ParsedPage, ParsedSection, QuestionStyle, parse_data,
-    parse_page,
-};
+pub use import::{is_data_file, parse_data, parse_file, parse_page};
+pub use model::{EntrySyntax, ParsedEntry, ParsedPage, ParsedSection};
 pub use render::render_answer;
-
-use pulldown_cmark::Options;
-
-/// The Markdown dialect of page files: CommonMark with the extensions Hugo enables by default
-/// that pulldown-cmark has. Import and rendering share it so that both see the same blocks.
-pub(crate) fn markdown_options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_DEFINITION_LIST
-}
-
-/// Parses a page file, choosing by its name: a YAML or JSON data file (`data/faq.yml`) is read
-/// as data, anything else as a Markdown page. `forced` as for [`parse_page`].
-pub fn parse_file(
-    path: &std::path::Path,
-    text: &str,
-    forced: Option<QuestionStyle>,
-) -> Result<ParsedPage, ImportError> {
-    if is_data_file(path) || forced == Some(QuestionStyle::Data) {
-        let toml = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-        parse_data(text, toml)
-    } else {
-        parse_page(text, forced)
-    }
-}
-
-/// A Hugo data file by its extension: `.yml`, `.yaml`, `.json` or `.toml`.
-pub fn is_data_file(path: &std::path::Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| ["yml", "yaml", "json", "toml"].contains(&e.to_ascii_lowercase().as_str()))
-}
+pub use style::{ParseQuestionStyleError, QuestionStyle};

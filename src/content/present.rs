@@ -117,7 +117,8 @@ impl Presenter {
         };
         // (start, end, replacement) of each destination, in the source's bytes.
         let mut edits: Vec<(usize, usize, String)> = Vec::new();
-        let parser = pulldown_cmark::Parser::new_ext(markdown, super::markdown_options());
+        let parser =
+            pulldown_cmark::Parser::new_ext(markdown, crate::content::text::markdown_options());
         let mut resolve = |dest: &str, within: std::ops::Range<usize>| {
             let Some(resolved) = resolve_relative(base, dest) else {
                 return;

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{Parser, html};
 
-use super::markdown_options;
+use crate::content::text::markdown_options;
 
 /// URL schemes allowed in `href` and `src`; relative URLs pass too. Anything else
 /// (`javascript:`, `data:`, `vbscript:`, …) is removed with its attribute.

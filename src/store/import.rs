@@ -50,7 +50,7 @@ pub struct ImportMode<'a> {
 /// The limits every entry keeps, however it was written (the database checks
 /// them too; this names the question that breaks one).
 fn check_limits(parsed: &ParsedPage) -> Result<(), ImportFailure> {
-    use crate::api::faqs::input::{MAX_ANSWER_CHARS, MAX_QUESTION_CHARS};
+    use crate::domain::{MAX_ANSWER_CHARS, MAX_QUESTION_CHARS};
     if let Some(at) = parsed.source.find('\0') {
         return Err(ImportFailure::Invalid(format!(
             "the file holds a NUL character (at byte {at}), which is not text"

@@ -312,12 +312,12 @@ impl TestApp {
         slug: Option<&str>,
         lang: Option<&str>,
     ) -> ImportReport {
-        let options = faqd::files::ImportOptions {
+        let options = faqd::cli::files::ImportOptions {
             slug: slug.map(|s| faqd::domain::Slug::parse(s).expect("slug")),
             lang: lang.map(|l| faqd::domain::Lang::parse(l).expect("lang")),
             ..Default::default()
         };
-        faqd::files::import_file(&self.pool, path, &options, "test")
+        faqd::cli::files::import_file(&self.pool, path, &options, "test")
             .await
             .expect("import")
     }

@@ -565,7 +565,7 @@ async fn a_seed_that_failed_half_way_resumes_without_importing_a_file_twice() {
     std::fs::write(dir.join("b.md"), "No questions here.\n").unwrap();
     std::fs::write(dir.join("data/c.yml"), "- question: Q?\n  answer: A.\n").unwrap();
 
-    let err = faqd::files::seed(&app.pool, &dir).await;
+    let err = faqd::cli::files::seed(&app.pool, &dir).await;
     assert!(err.is_err());
     let revisions = |app: &TestApp| {
         let pool = app.pool.clone();
@@ -580,7 +580,7 @@ async fn a_seed_that_failed_half_way_resumes_without_importing_a_file_twice() {
     assert_eq!(after_failure, 3, "a.md was imported before b.md failed");
 
     std::fs::write(dir.join("b.md"), "**Fixed?**\n\nYes.\n").unwrap();
-    let reports = faqd::files::seed(&app.pool, &dir)
+    let reports = faqd::cli::files::seed(&app.pool, &dir)
         .await
         .expect("seed resumes");
     let pages: Vec<&str> = reports.iter().map(|r| r.slug.as_str()).collect();

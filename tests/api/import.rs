@@ -242,7 +242,7 @@ async fn a_file_without_questions_is_refused_and_nothing_is_written() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("empty.md");
     std::fs::write(&file, "# Title\n\nNo questions here.\n").unwrap();
-    let result = faqd::files::import_file(&app.pool, &file, &Default::default(), "test").await;
+    let result = faqd::cli::files::import_file(&app.pool, &file, &Default::default(), "test").await;
     assert!(result.is_err());
     assert_eq!(app.get_json("/api/v1/pages").await["total"], 0);
     std::fs::remove_dir_all(dir).ok();

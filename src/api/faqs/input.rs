@@ -8,16 +8,12 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 
 use crate::content;
-use crate::domain::{Lang, Slug};
+use crate::domain::{
+    Lang, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_SECTION_CHARS, MAX_TAG_CHARS, MAX_TAGS, Slug,
+};
 use crate::error::{ApiError, FieldError};
 use crate::model::EntryStatus;
 use crate::store::entries::EntryContent;
-
-pub const MAX_QUESTION_CHARS: usize = 500;
-pub const MAX_ANSWER_CHARS: usize = 20_000;
-pub const MAX_TAGS: usize = 20;
-pub const MAX_TAG_CHARS: usize = 50;
-pub const MAX_SECTION_CHARS: usize = 200;
 
 /// The writable fields of an entry. On create, `page`, `question` and `answer`
 /// are required; on replace, `question` and `answer` (omitted optional fields

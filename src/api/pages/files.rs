@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::api::pages::{no_page, page_lang};
 use crate::auth::{Caller, Role};
 use crate::content::{self, QuestionStyle};
-use crate::domain::{Lang, Slug};
+use crate::domain::{Lang, MAX_PAGE_FILE_BYTES, Slug};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::conditional::Cacheable;
 use crate::model::{Audience, ImportReport};
@@ -22,9 +22,6 @@ use crate::store::{export, import};
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(export_page).service(import_page);
 }
-
-/// The largest page file accepted.
-pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// Media types of page files: Markdown, and the data files' YAML, TOML and JSON.
 const MARKDOWN_TYPES: &[&str] = &["text/markdown", "text/x-markdown", "text/plain"];
@@ -258,7 +255,7 @@ pub async fn import_page(
 ) -> ApiResult<HttpResponse> {
     let principal = caller.require(Role::Editor)?;
     let accepted: Vec<&str> = [MARKDOWN_TYPES, YAML_TYPES, TOML_TYPES, JSON_TYPES].concat();
-    let bytes = crate::http::body::read_body(&req, payload, &accepted, MAX_FILE_BYTES).await?;
+    let bytes = crate::http::body::read_body(&req, payload, &accepted, MAX_PAGE_FILE_BYTES).await?;
     let query = web::Query::<ImportQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;

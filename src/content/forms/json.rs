@@ -1,6 +1,6 @@
 //! JSON with byte spans: a page's JSON front matter (`{ … }` at the top of the file, Hugo's
 //! third front-matter format) and the FAQ items it holds, found the way YAML items are
-//! ([`super::super::yaml`]: `question`/`answer`, `q`/`a`, `title`/`content`, `name`/`text`, lists
+//! ([`super::data`]: `question`/`answer`, `q`/`a`, `title`/`content`, `name`/`text`, lists
 //! nested in titled sections). Every string keeps its exact span, so an edited item is written
 //! back as a JSON string in its place and the rest of the file keeps its bytes.
 //!
@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use saphyr_parser::ScalarStyle;
 
-use super::super::yaml::{self, Node, YamlItem};
+use crate::content::forms::data::{self, Node, YamlItem};
 
 /// The deepest nesting of arrays and objects accepted (real front matter needs a handful).
 pub const MAX_DEPTH: usize = 48;
@@ -68,10 +68,10 @@ impl Parsed {
         match &self.root {
             Node::Map { pairs, .. } if self.front_matter => {
                 for (_, value) in pairs {
-                    yaml::walk(source, value, None, &mut found);
+                    data::walk(source, value, None, &mut found);
                 }
             }
-            root => yaml::walk(source, root, None, &mut found),
+            root => data::walk(source, root, None, &mut found),
         }
         for item in &mut found {
             if let Some(&end) = self.map_ends.get(&item.item_span.start) {

@@ -11,8 +11,8 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
-use super::super::import::ends_in_question_mark;
-use super::super::markdown_options;
+use crate::content::text::ends_in_question_mark;
+use crate::content::text::markdown_options;
 
 /// One list item read as a question and its answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -30,7 +30,7 @@ pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key
 /// Set on an answer replayed from an earlier request.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 /// The largest body whose request can be keyed (the largest any route takes: an import).
-const MAX_BODY: usize = 1024 * 1024 + 1;
+const MAX_BODY: usize = crate::domain::MAX_PAGE_FILE_BYTES + 1;
 /// The longest key.
 const MAX_KEY: usize = 255;
 

@@ -8,6 +8,8 @@
 
 use std::ops::Range;
 
+use crate::content::text::{ends_in_question_mark, trim_blank_lines};
+
 /// Shortcode names whose pairs are FAQ items.
 const ITEM_NAMES: &[&str] = &[
     "faq",
@@ -107,13 +109,13 @@ pub fn items(
                     text.trim().to_owned(),
                     span.clone(),
                     QuestionPlace::Argument(*quote),
-                    super::import::trim_blank_lines(source, inner.clone()),
+                    trim_blank_lines(source, inner.clone()),
                 ))
             }
             None => {
-                let body = super::import::trim_blank_lines(source, inner.clone());
+                let body = trim_blank_lines(source, inner.clone());
                 heading_text(body.clone()).map(|(text, span, level)| {
-                    let rest = super::import::trim_blank_lines(source, span.end..inner.end);
+                    let rest = trim_blank_lines(source, span.end..inner.end);
                     (text, span, QuestionPlace::Heading(level), rest)
                 })
             }
@@ -121,7 +123,7 @@ pub fn items(
         let known = is_item_name(&open.name);
         if let Some((question, question_span, place, answer_span)) = question
             && !question.is_empty()
-            && (known || super::import::ends_in_question_mark(&question))
+            && (known || ends_in_question_mark(&question))
         {
             items.push(Item {
                 item_span: open.span.start..close_tag.span.end,

@@ -228,7 +228,7 @@ fn key_in(key: &str, list: &[&str]) -> bool {
 /// of `source`). A YAML syntax error is returned as a message with its line.
 pub fn items(source: &str, range: Range<usize>) -> Result<Vec<YamlItem>, String> {
     let text = source.get(range.clone()).unwrap_or_default();
-    super::limits::check_yaml(text)?;
+    crate::content::limits::check_yaml(text)?;
     let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| range.start + i).collect();
     offsets.push(range.end);
     let mut builder = Builder {
@@ -483,7 +483,7 @@ fn json_string(text: &str) -> String {
 /// Finds every question/answer item of a TOML data file (`[[faq]]` tables with `question` and
 /// `answer`, or `q`/`a`, optionally a `type`/`section`), with byte spans.
 pub fn items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
-    super::limits::check_toml(source)?;
+    crate::content::limits::check_toml(source)?;
     let table = toml::de::DeTable::parse(source).map_err(|e| format!("invalid TOML: {e}"))?;
     let root = toml_node(
         source,

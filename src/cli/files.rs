@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use sqlx::PgPool;
 
 use crate::content::{self, QuestionStyle};
-use crate::domain::{Lang, Slug};
+use crate::domain::{Lang, MAX_PAGE_FILE_BYTES, Slug};
 use crate::model::ImportReport;
 use crate::store::{import, meta};
 
@@ -25,9 +25,6 @@ pub struct ImportOptions {
     /// Apply the file's text to entries editors changed too.
     pub force: bool,
 }
-
-/// The largest Markdown file accepted (the same limit as HTTP imports).
-pub const MAX_MARKDOWN_BYTES: u64 = 1024 * 1024;
 
 /// The slug and (Hugo-style) language a file name suggests: `faq.md` → (`faq`,
 /// none), `faq.fr.md` → (`faq`, `fr`); a data file in a language's folder,
@@ -67,14 +64,14 @@ pub fn source_path(path: &Path, root: Option<&Path>) -> String {
         .unwrap_or_else(|| "page.md".to_owned())
 }
 
-/// Reads a page file: at most [`MAX_MARKDOWN_BYTES`], UTF-8.
+/// Reads a page file: at most [`MAX_PAGE_FILE_BYTES`], UTF-8.
 pub async fn read_page_file(path: &Path) -> anyhow::Result<String> {
     let size = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
-    if size > MAX_MARKDOWN_BYTES {
+    if size > MAX_PAGE_FILE_BYTES as u64 {
         bail!(
-            "{} is {size} bytes; the limit is {MAX_MARKDOWN_BYTES}",
+            "{} is {size} bytes; the limit is {MAX_PAGE_FILE_BYTES}",
             path.display()
         );
     }

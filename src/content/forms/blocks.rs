@@ -1,0 +1,416 @@
+//! The Markdown block scan: the top-level headings, bold paragraphs, one-line quotes and
+//! definition terms of a page body, read from pulldown-cmark's offset iterator with byte spans
+//! in the whole source, and the thematic breaks and code blocks around them.
+//!
+//! Only top-level blocks can be questions or sections (a bold line in a list item or a heading
+//! in a block quote is answer text); which of them ask is decided in `forms/markdown.rs`.
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+
+use crate::content::text::{ends_in_question_mark, markdown_options, trim_end_blank};
+
+/// What a top-level block is to the importer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BlockKind {
+    Heading(u8),
+    /// A paragraph whose every visible character is strong text.
+    BoldParagraph,
+    /// A paragraph that opens with a bold question label (`**Q:** How …?`).
+    LabelledParagraph,
+    /// A top-level block quote of one single-line paragraph (`> How do I …?`).
+    Quote,
+    /// The term of a top-level definition list (`How do I …?` then `: answer`).
+    Term,
+}
+
+/// A top-level block that may be a question or a section heading; other blocks are answer or
+/// intro text and need no record, since answers are slices between these.
+#[derive(Debug)]
+pub(crate) struct Block {
+    pub(crate) kind: BlockKind,
+    /// The `Q:` label the question was written with, taken off `text`.
+    pub(crate) label: Option<String>,
+    /// Plain text, inline markup stripped, trimmed.
+    pub(crate) text: String,
+    /// The block's bytes in the source, without trailing whitespace or line ending.
+    pub(crate) span: Range<usize>,
+}
+
+impl Block {
+    /// Ends in a question mark, or starts with a `Q:` label (`#### Q: How …`).
+    pub(crate) fn asks(&self) -> bool {
+        ends_in_question_mark(&self.text) || self.label.is_some()
+    }
+
+    /// A bold line that labels what follows (`**For women under 35:**`) rather than asks.
+    pub(crate) fn is_label(&self) -> bool {
+        self.text.trim_end().ends_with([':', '：']) && self.label.is_none()
+    }
+}
+
+/// The heading at the start of `source[range]`: its plain text, its block span and its level.
+pub(crate) fn heading_at(source: &str, range: Range<usize>) -> Option<(String, Range<usize>, u8)> {
+    let Scan { blocks, .. } = scan_range(source, range.clone());
+    let first = blocks.into_iter().next()?;
+    match first.kind {
+        BlockKind::Heading(level) if first.span.start == range.start => {
+            Some((first.text, first.span, level))
+        }
+        _ => None,
+    }
+}
+
+/// Splits a `Q:` label (`Q:`, `Q.`, `Q)`, fullwidth too) off the question text:
+/// `Q: How …?` → (`Q:`, `How …?`).
+fn split_question_label(text: &str) -> Option<(&str, &str)> {
+    let trimmed = text.trim_start();
+    let mut chars = trimmed.char_indices();
+    let (_, first) = chars.next()?;
+    let (at, second) = chars.next()?;
+    if matches!(first, 'Q' | 'q' | 'Ｑ') && matches!(second, ':' | '.' | ')' | '：') {
+        let end = at + second.len_utf8();
+        let rest = trimmed[end..].trim_start();
+        (!rest.is_empty()).then_some((&trimmed[..end], rest))
+    } else {
+        None
+    }
+}
+
+/// Text that is `**…**` (or `__…__`) but was not read as strong emphasis, because of a
+/// zero-width character next to a delimiter.
+fn bold_by_hand(text: &str) -> bool {
+    let text = text.trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
+    ["**", "__"].iter().any(|d| {
+        text.len() > 4
+            && text.starts_with(d)
+            && text.ends_with(d)
+            && !text[2..text.len() - 2].contains(d)
+    })
+}
+
+/// The label of a link that Markdown could not read as one, as Hugo writes them:
+/// `[Question?]({{< ref "faq#q" >}})` (the spaces make the destination invalid) reads
+/// `Question?`.
+fn unlink(text: &str) -> &str {
+    if let Some(rest) = text.strip_prefix('[')
+        && text.ends_with(')')
+        && let Some(close) = rest.rfind("](")
+    {
+        return &rest[..close];
+    }
+    text
+}
+
+/// A bold label that introduces a question: `Q:`, `Q.`, `Q`, `Question:`, `Frage:`…
+fn is_question_label(label: &str) -> bool {
+    let label = label
+        .trim()
+        .trim_end_matches([':', '.', ')', '：'])
+        .trim()
+        .to_lowercase();
+    matches!(
+        label.as_str(),
+        "q" | "ｑ"
+            | "question"
+            | "frage"
+            | "pregunta"
+            | "vraag"
+            | "domanda"
+            | "pergunta"
+            | "вопрос"
+            | "問"
+            | "问"
+    )
+}
+
+/// Characters that show nothing: a bold line followed by a zero-width space is still bold.
+const ZERO_WIDTH: &[char] = &['\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}'];
+
+/// A top-level heading or paragraph being read from the event stream.
+struct Pending {
+    kind: PendingKind,
+    range: Range<usize>,
+    text: String,
+    /// Nesting depth of `Strong` tags at the current event.
+    strong_depth: usize,
+    /// Some visible text sits inside strong emphasis.
+    strong_text: bool,
+    /// Some visible content sits outside strong emphasis.
+    plain_content: bool,
+    /// The text of a strong span that opens the paragraph before any plain content (a
+    /// `**Q:**` label), once closed.
+    leading_strong: Option<String>,
+    /// The first strong span has closed: later bold text is not part of a label.
+    label_closed: bool,
+    /// Blocks opened inside a quote (a question quote holds one paragraph).
+    inner_blocks: usize,
+}
+
+enum PendingKind {
+    Heading(u8),
+    Paragraph,
+    /// A top-level block quote.
+    Quote,
+    /// The term of a top-level definition list.
+    Term,
+}
+
+impl Pending {
+    fn new(kind: PendingKind, range: Range<usize>) -> Self {
+        Self {
+            kind,
+            range,
+            text: String::new(),
+            strong_depth: 0,
+            strong_text: false,
+            plain_content: false,
+            leading_strong: None,
+            label_closed: false,
+            inner_blocks: 0,
+        }
+    }
+
+    fn visible(&mut self, content: &str) {
+        if content
+            .trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c))
+            .is_empty()
+        {
+            return;
+        }
+        if self.strong_depth > 0 {
+            self.strong_text = true;
+        } else {
+            self.plain_content = true;
+        }
+    }
+
+    fn finish(self, source: &str, offset: usize) -> Option<Block> {
+        let kind = match self.kind {
+            PendingKind::Heading(level) => BlockKind::Heading(level),
+            PendingKind::Paragraph if self.strong_text && !self.plain_content => {
+                BlockKind::BoldParagraph
+            }
+            // `**Q:** How do I …?`: a question behind a bold label.
+            PendingKind::Paragraph
+                if self
+                    .leading_strong
+                    .as_deref()
+                    .is_some_and(is_question_label) =>
+            {
+                BlockKind::LabelledParagraph
+            }
+            // `**Why?**` followed by a zero-width space is not strong to CommonMark (the
+            // closing `**` is not right-flanking), yet it is a bold question to its author.
+            PendingKind::Paragraph if bold_by_hand(&self.text) => BlockKind::BoldParagraph,
+            PendingKind::Paragraph => return None,
+            PendingKind::Quote if self.inner_blocks == 1 && !self.text.contains('\n') => {
+                BlockKind::Quote
+            }
+            PendingKind::Quote => return None,
+            PendingKind::Term => BlockKind::Term,
+        };
+        let start = offset + self.range.start;
+        let end = trim_end_blank(source, start..offset + self.range.end);
+        let text = self
+            .text
+            .trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
+        let text = unlink(text).trim();
+        let text = match kind {
+            BlockKind::BoldParagraph if bold_by_hand(text) => {
+                text.trim_matches(|c: char| c == '*' || c == '_' || ZERO_WIDTH.contains(&c))
+            }
+            _ => text,
+        };
+        // A quote that does not ask is a question only if it reads like one: it starts with a
+        // word, not with `-Dflag=…` or a path.
+        if kind == BlockKind::Quote
+            && !ends_in_question_mark(text)
+            && !text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || "¿¡\"«„“(".contains(c))
+        {
+            return None;
+        }
+        // `#### Q: How …?`, `**Q: How …?**` and `**Q:** How …?` ask `How …?`.
+        let (label, text) = match (kind, &self.leading_strong) {
+            (BlockKind::LabelledParagraph, Some(label)) => {
+                let label = label.trim();
+                let rest = text.strip_prefix(label).unwrap_or(text).trim_start();
+                (Some(label.to_owned()), rest)
+            }
+            (BlockKind::Heading(_) | BlockKind::BoldParagraph, _) => {
+                match split_question_label(text) {
+                    Some((label, rest)) => (Some(label.to_owned()), rest),
+                    None => (None, text),
+                }
+            }
+            _ => (None, text),
+        };
+        Some(Block {
+            kind,
+            label,
+            text: text.to_owned(),
+            span: start..end,
+        })
+    }
+}
+
+/// What the importer needs of the body's top-level blocks, with spans in the whole source.
+pub(crate) struct Scan {
+    /// Headings and wholly-bold paragraphs.
+    pub(crate) blocks: Vec<Block>,
+    /// Thematic breaks (`---`, `***`, `___`), in source order.
+    pub(crate) rules: Vec<Range<usize>>,
+    /// Code blocks at any depth: shortcodes inside them are examples, not items.
+    pub(crate) code: Vec<Range<usize>>,
+}
+
+/// Reads the top-level blocks of the body (`source[body_start..]`).
+pub(crate) fn scan(source: &str, body_start: usize) -> Scan {
+    scan_range(source, body_start..source.len())
+}
+
+/// Reads the top-level blocks of `source[range]`, with spans in the whole source.
+pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
+    let body_start = range.start;
+    let body = source.get(range).unwrap_or_default();
+    let mut blocks = Vec::new();
+    let mut rules = Vec::new();
+    let mut code = Vec::new();
+    let mut in_definition_list = false;
+    // Depth of open tags: blocks opened at depth 0 are top-level; list items, block quotes and
+    // their contents are deeper and never questions.
+    let mut depth = 0usize;
+    let mut current: Option<Pending> = None;
+    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
+        match event {
+            Event::Start(tag) => {
+                if let Tag::CodeBlock(_) = tag {
+                    code.push(body_start + range.start..body_start + range.end);
+                }
+                if depth == 0 {
+                    current = match tag {
+                        Tag::Heading { level, .. } => Some(Pending::new(
+                            PendingKind::Heading(level_number(level)),
+                            range,
+                        )),
+                        Tag::Paragraph => Some(Pending::new(PendingKind::Paragraph, range)),
+                        Tag::BlockQuote(_) => Some(Pending::new(PendingKind::Quote, range)),
+                        Tag::DefinitionList => {
+                            in_definition_list = true;
+                            None
+                        }
+                        _ => None,
+                    };
+                } else if depth == 1 && in_definition_list {
+                    if let Tag::DefinitionListTitle = tag {
+                        current = Some(Pending::new(PendingKind::Term, range));
+                    }
+                } else if let Some(pending) = current.as_mut() {
+                    match tag {
+                        Tag::Strong => {
+                            if pending.strong_depth == 0
+                                && !pending.plain_content
+                                && !pending.strong_text
+                            {
+                                pending.leading_strong = Some(String::new());
+                            }
+                            pending.strong_depth += 1;
+                        }
+                        _ if depth == 1 && matches!(pending.kind, PendingKind::Quote) => {
+                            pending.inner_blocks += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                depth += 1;
+            }
+            Event::End(tag) => {
+                depth = depth.saturating_sub(1);
+                let closes_term = depth == 1 && matches!(tag, TagEnd::DefinitionListTitle);
+                if depth == 0 || closes_term {
+                    if depth == 0 {
+                        in_definition_list = false;
+                    }
+                    if let Some(block) = current.take().and_then(|p| p.finish(source, body_start)) {
+                        blocks.push(block);
+                    }
+                } else if let (Some(pending), TagEnd::Strong) = (current.as_mut(), tag) {
+                    pending.strong_depth = pending.strong_depth.saturating_sub(1);
+                    if pending.strong_depth == 0 {
+                        // The opening strong span, if any, is complete.
+                        pending.label_closed = true;
+                    }
+                }
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if let Some(pending) = current.as_mut() {
+                    if pending.strong_depth > 0
+                        && !pending.label_closed
+                        && let Some(label) = pending.leading_strong.as_mut()
+                    {
+                        label.push_str(&text);
+                    }
+                    pending.visible(&text);
+                    pending.text.push_str(&text);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(pending) = current.as_mut() {
+                    // A quote's line breaks are kept to tell one-line quotes apart.
+                    pending
+                        .text
+                        .push(if matches!(pending.kind, PendingKind::Quote) {
+                            '\n'
+                        } else {
+                            ' '
+                        });
+                }
+            }
+            // Inline HTML (`<a name="q1"></a>`, `<br>`) shows no text of its own: a bold
+            // question with an anchor before it is still wholly bold. A block of HTML is content.
+            Event::InlineHtml(_) => {}
+            Event::Html(html) => {
+                if let Some(pending) = current.as_mut() {
+                    pending.visible(&html);
+                }
+            }
+            Event::InlineMath(math) | Event::DisplayMath(math) => {
+                if let Some(pending) = current.as_mut() {
+                    pending.visible(&math);
+                    pending.text.push_str(&math);
+                }
+            }
+            Event::FootnoteReference(_) | Event::TaskListMarker(_) => {
+                if let Some(pending) = current.as_mut() {
+                    pending.visible("x");
+                }
+            }
+            Event::Rule => {
+                if depth == 0 {
+                    let start = body_start + range.start;
+                    rules.push(start..trim_end_blank(source, start..body_start + range.end));
+                }
+            }
+        }
+    }
+    Scan {
+        blocks,
+        rules,
+        code,
+    }
+}
+
+fn level_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
