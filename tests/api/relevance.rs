@@ -8,8 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::hugo::{CORPUS, media_type};
+use crate::helpers::{CORPUS, TestApp, media_type, spawn_app_with};
 
 /// The floor: the figures this search must keep (raise them as it improves).
 const FLOOR_TOP1: f64 = 0.79;
