@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::paths;
 use crate::helpers::send_json as send;
 use crate::helpers::spawn_seeded_app;
 
@@ -11,22 +12,17 @@ use crate::helpers::spawn_seeded_app;
 async fn similar_questions_rank_a_near_copy_first_and_include_drafts() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(
+    let res = app
+        .create_entry(
+            &editor,
             json!({"page": "faq", "question": "How long does a coaching mission last?",
                     "answer": "Months.", "status": "draft"}),
-        ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 201);
 
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs/similar", &editor)
+        .with_token(Method::GET, &paths::faq("similar"), &editor)
         .query(&[
             ("q", "What's a technical coach"),
             ("page", "faq"),
@@ -56,7 +52,7 @@ async fn similar_questions_rank_a_near_copy_first_and_include_drafts() {
 
     // Drafts are compared too: editors must not write the same question twice.
     let body: Value = app
-        .with_token(Method::GET, "/api/v1/faqs/similar", &editor)
+        .with_token(Method::GET, &paths::faq("similar"), &editor)
         .query(&[("q", "how long does a coaching mission take?")])
         .send()
         .await
@@ -72,7 +68,7 @@ async fn similar_questions_rank_a_near_copy_first_and_include_drafts() {
 
     // Nothing alike: no warning.
     let body: Value = app
-        .with_token(Method::GET, "/api/v1/faqs/similar", &editor)
+        .with_token(Method::GET, &paths::faq("similar"), &editor)
         .query(&[("q", "zebra xylophone quantum")])
         .send()
         .await
@@ -89,9 +85,9 @@ async fn similar_questions_are_for_editors_and_need_a_question() {
     let editor = app.editor().await;
     let preview = app.mint("preview", faqd::auth::Role::Preview).await;
     // `similar` is not taken for an entry's slug: anonymous callers are told to sign in.
-    assert_eq!(app.get("/api/v1/faqs/similar?q=coach").await.status(), 401);
+    assert_eq!(app.get(&paths::faq("similar?q=coach")).await.status(), 401);
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs/similar?q=coach", &preview)
+        .with_token(Method::GET, &paths::faq("similar?q=coach"), &preview)
         .send()
         .await
         .unwrap();
@@ -104,7 +100,7 @@ async fn similar_questions_are_for_editors_and_need_a_question() {
         "?q=coach&lang=not%20a%20lang",
     ] {
         let res = app
-            .with_token(Method::GET, &format!("/api/v1/faqs/similar{bad}"), &editor)
+            .with_token(Method::GET, &paths::faq(format!("similar{bad}")), &editor)
             .send()
             .await
             .unwrap();
@@ -113,7 +109,7 @@ async fn similar_questions_are_for_editors_and_need_a_question() {
     }
     let long = "a".repeat(501);
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs/similar", &editor)
+        .with_token(Method::GET, &paths::faq("similar"), &editor)
         .query(&[("q", long.as_str())])
         .send()
         .await
@@ -197,7 +193,7 @@ async fn insights_count_every_search_of_a_day_not_only_the_listed_queries() {
     for q in queries {
         let res = app
             .client
-            .get(app.url("/api/v1/search"))
+            .get(app.url(paths::SEARCH))
             .query(&[("q", q)])
             .send()
             .await
@@ -336,7 +332,7 @@ async fn all_changes(app: &crate::helpers::TestApp) -> Vec<Value> {
 
 async fn revisions(app: &crate::helpers::TestApp, token: &str, id: &str) -> Vec<Value> {
     let res = app
-        .with_token(Method::GET, &format!("/api/v1/faqs/{id}/revisions"), token)
+        .with_token(Method::GET, &paths::faq(format!("{id}/revisions")), token)
         .send()
         .await
         .unwrap();
@@ -350,28 +346,23 @@ async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_one
     let editor = app.editor().await;
     let t0 = chrono::Utc::now();
     let at = |minutes: i64| t0 + chrono::Duration::minutes(minutes);
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(
+    let res = app
+        .create_entry(
+            &editor,
             json!({"page": "faq", "question": "When does the spring programme open?",
                     "answer": "In March.", "status": "draft", "publish_at": at(60)}),
-        ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let created: Value = res.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    let entry = format!("/api/v1/faqs/{id}");
+    let entry = paths::faq(&id);
     // Shown to editors, as given.
     let shown: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(created["publish_at"].clone()).unwrap();
     assert_eq!(shown.timestamp_micros(), at(60).timestamp_micros());
     assert!(created.get("unpublish_at").is_none(), "{created}");
-    let page_before = app.get_json("/api/v1/pages/faq").await["version"].clone();
+    let page_before = app.get_json(&paths::page("faq")).await["version"].clone();
     let changes_before = all_changes(&app).await.len();
 
     // Not yet due: nothing happens.
@@ -390,7 +381,7 @@ async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_one
     assert_eq!(history[0]["kind"], "published");
     assert_eq!(history[0]["actor"], "scheduler");
     assert_eq!(history[0]["version"], 2);
-    let page_after = app.get_json("/api/v1/pages/faq").await["version"].clone();
+    let page_after = app.get_json(&paths::page("faq")).await["version"].clone();
     assert!(
         page_after.as_i64() > page_before.as_i64(),
         "the page's version grew"
@@ -458,18 +449,13 @@ async fn two_instances_carry_out_a_schedule_once() {
     let due = chrono::Utc::now() + chrono::Duration::hours(1);
     let mut ids = Vec::new();
     for i in 0..6 {
-        let res = send(
-            &app,
-            Method::POST,
-            "/api/v1/faqs",
-            &editor,
-            None,
-            Some(
+        let res = app
+            .create_entry(
+                &editor,
                 json!({"page": "faq", "question": format!("Scheduled question number {i}?"),
                         "answer": "Soon.", "status": "draft", "publish_at": due}),
-            ),
-        )
-        .await;
+            )
+            .await;
         assert_eq!(res.status(), 201);
         let body: Value = res.json().await.unwrap();
         ids.push(body["id"].as_str().unwrap().to_owned());
@@ -487,7 +473,7 @@ async fn two_instances_carry_out_a_schedule_once() {
             .filter(|r| r["kind"] == "published")
             .count();
         assert_eq!(published, 1, "{id}");
-        assert_eq!(app.get(&format!("/api/v1/faqs/{id}")).await.status(), 200);
+        assert_eq!(app.get(&paths::faq(&id)).await.status(), 200);
     }
 }
 
@@ -495,22 +481,17 @@ async fn two_instances_carry_out_a_schedule_once() {
 async fn the_running_scheduler_publishes_what_is_due() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(
+    let res = app
+        .create_entry(
+            &editor,
             json!({"page": "faq", "question": "Is the scheduler running?",
                     "answer": "Yes.", "status": "draft",
                     "publish_at": chrono::Utc::now() - chrono::Duration::seconds(1)}),
-        ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
-    let entry = format!("/api/v1/faqs/{}", body["id"].as_str().unwrap());
+    let entry = paths::faq(body["id"].as_str().unwrap());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while app.get(&entry).await.status() != 200 {
         assert!(
@@ -544,7 +525,7 @@ async fn schedules_are_checked_cancelled_by_null_and_cleared_by_a_manual_publish
         let res = send(
             &app,
             Method::POST,
-            "/api/v1/faqs",
+            paths::FAQS,
             &editor,
             None,
             Some(body.clone()),
@@ -558,19 +539,11 @@ async fn schedules_are_checked_cancelled_by_null_and_cleared_by_a_manual_publish
         "refused writes change nothing"
     );
 
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(json!({"page": "faq", "question": "Scheduled twice?", "answer": "A.",
-                    "status": "draft", "publish_at": soon, "unpublish_at": soon + chrono::Duration::hours(1)})),
-    )
-    .await;
+    let res = app.create_entry(&editor, json!({"page": "faq", "question": "Scheduled twice?", "answer": "A.",
+                    "status": "draft", "publish_at": soon, "unpublish_at": soon + chrono::Duration::hours(1)})).await;
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
-    let entry = format!("/api/v1/faqs/{}", body["id"].as_str().unwrap());
+    let entry = paths::faq(body["id"].as_str().unwrap());
     let res = send(
         &app,
         Method::PATCH,
