@@ -5,7 +5,7 @@ use faqd::config::ServeSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, paths, send_json, spawn_app, spawn_app_with};
 use crate::search_words::index_ready;
 
 /// 30 entries about delivery on page `shop` (en): 12 tagged billing in section "Billing",
@@ -36,7 +36,7 @@ async fn shop(app: &TestApp) {
         let res = send_json(
             app,
             Method::PATCH,
-            &format!("/api/v1/faqs/delivery-question-{i}"),
+            &paths::faq(format!("delivery-question-{i}")),
             &editor,
             Some("*"),
             Some(json!({"tags": [tag, "all"], "section": section})),
@@ -47,7 +47,7 @@ async fn shop(app: &TestApp) {
     let res = send_json(
         app,
         Method::POST,
-        "/api/v1/faqs",
+        paths::FAQS,
         &editor,
         None,
         Some(
@@ -60,7 +60,7 @@ async fn shop(app: &TestApp) {
 }
 
 async fn get(app: &TestApp, query: &str) -> Value {
-    app.get_json(&format!("/api/v1/search?{query}")).await
+    app.get_json(&paths::search(format!("{query}"))).await
 }
 
 async fn facets_are_counted_among_all_matches(app: &TestApp) {
@@ -141,7 +141,7 @@ async fn an_unknown_facet_is_400() {
         "q=a&facets=page,,lang",
         "q=a&facets=status",
     ] {
-        let res = app.get(&format!("/api/v1/search?{query}")).await;
+        let res = app.get(&paths::search(format!("{query}"))).await;
         assert_eq!(res.status(), 400, "{query}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }

@@ -38,6 +38,11 @@ pub mod paths {
         format!("{SEARCH}?{query}")
     }
 
+    /// `/api/v1/changes?{query}`: the change feed.
+    pub fn changes(query: impl Display) -> String {
+        format!("{CHANGES}?{query}")
+    }
+
     /// `/api/v1/faqs/{key}`: an entry by slug or id, with whatever follows it
     /// (`one/publish`, `one?stage=true`).
     pub fn faq(key: impl Display) -> String {
