@@ -4,9 +4,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::paths;
+use std::time::Duration;
+
 use crate::helpers::send_json as send;
-use crate::helpers::spawn_seeded_app;
+use crate::helpers::{paths, spawn_seeded_app, wait_until};
 
 #[tokio::test]
 async fn similar_questions_rank_a_near_copy_first_and_include_drafts() {
@@ -318,7 +319,7 @@ async fn all_changes(app: &crate::helpers::TestApp) -> Vec<Value> {
     let mut since: Option<String> = None;
     loop {
         let path = match &since {
-            Some(cursor) => format!("/api/v1/changes?limit=100&since={cursor}"),
+            Some(cursor) => paths::changes(format!("limit=100&since={cursor}")),
             None => "/api/v1/changes?limit=100".to_owned(),
         };
         let page = app.get_json(&path).await;
@@ -362,7 +363,7 @@ async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_one
         serde_json::from_value(created["publish_at"].clone()).unwrap();
     assert_eq!(shown.timestamp_micros(), at(60).timestamp_micros());
     assert!(created.get("unpublish_at").is_none(), "{created}");
-    let page_before = app.get_json(&paths::page("faq")).await["version"].clone();
+    let page_before = app.get_page("faq").await["version"].clone();
     let changes_before = all_changes(&app).await.len();
 
     // Not yet due: nothing happens.
@@ -381,7 +382,7 @@ async fn a_scheduled_publication_and_withdrawal_happen_on_time_as_the_manual_one
     assert_eq!(history[0]["kind"], "published");
     assert_eq!(history[0]["actor"], "scheduler");
     assert_eq!(history[0]["version"], 2);
-    let page_after = app.get_json(&paths::page("faq")).await["version"].clone();
+    let page_after = app.get_page("faq").await["version"].clone();
     assert!(
         page_after.as_i64() > page_before.as_i64(),
         "the page's version grew"
@@ -492,14 +493,12 @@ async fn the_running_scheduler_publishes_what_is_due() {
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
     let entry = paths::faq(body["id"].as_str().unwrap());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while app.get(&entry).await.status() != 200 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not published within 15 s"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_until(
+        "published by the scheduler",
+        Duration::from_secs(15),
+        || async { app.get(&entry).await.status() == 200 },
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -250,7 +250,7 @@ async fn a_bad_feedback_body_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn feedback_is_rate_limited_per_client_and_stores_no_personal_data() {
     let app = spawn_seeded_app().await;
-    let page = app.get_json(&paths::page("faq")).await;
+    let page = app.get_page("faq").await;
     let slugs: Vec<String> = page["entries"]
         .as_array()
         .unwrap()
@@ -407,7 +407,7 @@ async fn a_vote_reaches_webhooks_as_entry_feedback_but_not_the_change_feed() {
     )
     .await;
     assert_eq!(res.status(), 201);
-    let before = app.get_json("/api/v1/changes?limit=100").await;
+    let before = app.get_json(&paths::changes("limit=100")).await;
 
     let res = vote(
         &app,
@@ -426,7 +426,7 @@ async fn a_vote_reaches_webhooks_as_entry_feedback_but_not_the_change_feed() {
     assert_eq!(event["data"]["feedback"]["reason"], "broken_link");
     assert_eq!(event["data"]["feedback"]["comment"], "The link is dead.");
 
-    let after = app.get_json("/api/v1/changes?limit=100").await;
+    let after = app.get_json(&paths::changes("limit=100")).await;
     assert_eq!(after["items"], before["items"], "feedback is not content");
     assert!(!after.to_string().contains("entry.feedback"), "{after}");
 }

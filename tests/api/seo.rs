@@ -76,7 +76,7 @@ async fn every_entry_offers_its_answer_as_plain_text() {
 
     let read = app.get_json(&paths::faq("is-there-plain-text")).await;
     assert_eq!(read["answer_text"], created["answer_text"]);
-    let page = app.get_json(&paths::page("faq")).await;
+    let page = app.get_page("faq").await;
     assert_eq!(
         page["entries"][2]["answer_text"], page["entries"][2]["answer"],
         "a one-paragraph answer of plain words is its own text"
@@ -158,7 +158,7 @@ async fn relative_links_and_images_resolve_against_the_public_base_url() {
 #[tokio::test]
 async fn the_seed_page_as_json_ld_is_a_schema_org_faq_page_field_by_field() {
     let app = spawn_seeded_app().await;
-    let page = app.get_json(&paths::page("faq")).await;
+    let page = app.get_page("faq").await;
 
     let res = app.get(&paths::page("faq/jsonld")).await;
     assert_eq!(res.status(), 200);

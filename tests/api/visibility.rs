@@ -26,7 +26,7 @@ async fn anonymous_channels(
         &paths::faqs("limit=100"),
         &paths::faqs("page=secret&limit=100"),
         "/api/v1/tags",
-        "/api/v1/changes?limit=100",
+        &paths::changes("limit=100"),
         &paths::page("help/jsonld"),
         &paths::page("fm/jsonld"),
         &paths::page("secret/jsonld"),
@@ -149,7 +149,7 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
     )
     .await;
     // Warm the read cache with the page as it was, to show that no cached body outlives a hide.
-    let before: Value = app.get_json(&paths::page("fm")).await;
+    let before: Value = app.get_page("fm").await;
     assert!(before.to_string().contains("Is Zeta shipping in May?"));
     assert_eq!(
         write(
@@ -285,13 +285,13 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
             assert_eq!(*status, 404, "{path}");
         }
     }
-    let help: Value = app.get_json(&paths::page("help")).await;
+    let help: Value = app.get_page("help").await;
     assert_eq!(
         help["translations"],
         json!([]),
         "a draft translation is not listed"
     );
-    let fm: Value = app.get_json(&paths::page("fm")).await;
+    let fm: Value = app.get_page("fm").await;
     assert!(fm["front_matter"].get("faq").is_none(), "{fm}");
     assert_eq!(fm["front_matter"]["title"], "Help");
     assert_eq!(fm["entries"].as_array().unwrap().len(), 1);
@@ -320,7 +320,7 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
     assert_eq!(deliveries, changes);
 
     // Tombstones: what left readers' view is announced, on the page readers saw it on.
-    let feed: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let feed: Value = app.get_json(&paths::changes("limit=100")).await;
     let events: Vec<(String, String, String)> = feed["items"]
         .as_array()
         .unwrap()
@@ -374,7 +374,7 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
     .await;
     import(&app, &token, "slug=help&lang=fr", "## Un ?\n\nA.\n").await;
     import(&app, &token, "slug=other", "## Three?\n\nC.\n").await;
-    let start: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let start: Value = app.get_json(&paths::changes("limit=100")).await;
     let cursor = start["next_cursor"].as_str().unwrap().to_owned();
     let fr_tag = app.get(&paths::page("help?lang=fr")).await.headers()["etag"].clone();
     let export = app.get(&paths::page("help/export")).await;
@@ -435,7 +435,7 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
     );
 
     let next: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     let kinds: Vec<(String, String)> = next["items"]
         .as_array()
@@ -478,7 +478,7 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
     assert_ne!(export.headers()["etag"], export_tag);
     let cursor = next["next_cursor"].as_str().unwrap();
     let last: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     assert!(
         last["items"]
@@ -495,7 +495,7 @@ async fn a_reader_following_the_cursor_never_skips_a_change_that_commits_late() 
     let app = spawn_app().await;
     let token = app.editor().await;
     import(&app, &token, "slug=help", "## One?\n\nA.\n").await;
-    let start: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let start: Value = app.get_json(&paths::changes("limit=100")).await;
     let cursor = start["next_cursor"].as_str().unwrap().to_owned();
     let page_id: i64 = sqlx::query_scalar("SELECT id FROM pages WHERE slug = 'help'")
         .fetch_one(&app.pool)
@@ -520,7 +520,7 @@ async fn a_reader_following_the_cursor_never_skips_a_change_that_commits_late() 
 
     // While A runs, B's change is held back (A could still commit before it).
     let during: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     assert!(
         during["items"].as_array().unwrap().is_empty(),
@@ -530,7 +530,7 @@ async fn a_reader_following_the_cursor_never_skips_a_change_that_commits_late() 
 
     a.commit().await.unwrap();
     let after: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     let kinds: Vec<&str> = after["items"]
         .as_array()
@@ -555,7 +555,7 @@ async fn a_long_write_in_another_database_does_not_hold_the_feed_back() {
 
     import(&app, &token, "slug=help", "## One?\n\nA.\n").await;
     let started = std::time::Instant::now();
-    let feed: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let feed: Value = app.get_json(&paths::changes("limit=100")).await;
     let took = started.elapsed();
 
     assert_eq!(feed["items"].as_array().unwrap().len(), 2, "{feed}");
