@@ -127,7 +127,7 @@ async fn an_import_suffixes_derived_slugs_that_would_parse_as_ids() {
             "is-this-a-question".to_owned()
         ]
     );
-    let page = app.get_json(&paths::page("hex")).await;
+    let page = app.get_page("hex").await;
     let slugs: Vec<&str> = page["entries"]
         .as_array()
         .unwrap()

@@ -42,7 +42,7 @@ async fn creating_an_entry_answers_201_with_location_and_etag_and_readers_see_it
         entry["answer_html"],
         "<p>Yes, <strong>remotely</strong> too.</p>\n"
     );
-    let page = app.get_json(&paths::page("faq")).await;
+    let page = app.get_page("faq").await;
     assert_eq!(page["version"], 2, "readers see a new entry: a page change");
     assert_eq!(page["entries"][1]["question"], "Do you coach remote teams?");
     assert_eq!(
@@ -298,9 +298,7 @@ async fn patching_merges_and_controls_publication() {
     .await;
     assert_eq!(res.json::<Value>().await.unwrap()["section"], Value::Null);
 
-    let page_version = app.get_json(&paths::page("faq")).await["version"]
-        .as_i64()
-        .unwrap();
+    let page_version = app.get_page("faq").await["version"].as_i64().unwrap();
     let res = send(
         &app,
         Method::PATCH,
@@ -312,10 +310,7 @@ async fn patching_merges_and_controls_publication() {
     .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "draft");
     assert_eq!(app.get(COACH).await.status(), 404, "unpublished");
-    assert_eq!(
-        app.get_json(&paths::page("faq")).await["version"],
-        page_version + 1
-    );
+    assert_eq!(app.get_page("faq").await["version"], page_version + 1);
 
     let res = send(
         &app,
@@ -388,7 +383,7 @@ async fn a_staged_write_leaves_readers_on_the_published_version() {
     );
     assert_eq!(live["version"], 1);
     assert_eq!(
-        app.get_json(&paths::page("faq")).await["version"],
+        app.get_page("faq").await["version"],
         1,
         "readers saw no change"
     );
@@ -473,7 +468,7 @@ async fn deleting_needs_if_match_and_keeps_the_entry_restorable() {
     assert_eq!(res.status(), 204);
 
     assert_eq!(app.get(COACH).await.status(), 404);
-    let page = app.get_json(&paths::page("faq")).await;
+    let page = app.get_page("faq").await;
     assert_eq!(page["entry_count"], 17);
     assert_eq!(page["version"], 2);
     let deleted: Value = app
@@ -594,7 +589,7 @@ async fn moving_an_entry_within_its_page_is_a_page_change_only() {
     let entry: Value = res.json().await.unwrap();
     assert_eq!(entry["position"], 1);
     assert_eq!(entry["version"], 1, "the entry itself did not change");
-    let page = app.get_json(&paths::page("faq")).await;
+    let page = app.get_page("faq").await;
     assert_eq!(page["version"], 2);
     assert_eq!(page["entries"][0]["slug"], "what-is-a-technical-coach");
     assert_eq!(
@@ -614,7 +609,7 @@ async fn moving_an_entry_within_its_page_is_a_page_change_only() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(app.get_json(&paths::page("faq")).await["version"], 2);
+    assert_eq!(app.get_page("faq").await["version"], 2);
 }
 
 #[tokio::test]
@@ -669,7 +664,7 @@ async fn nul_characters_are_a_422_naming_the_field_after_preconditions() {
 async fn concurrent_writes_on_one_page_never_fail() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
-    let page = app.get_json(&paths::page("faq")).await;
+    let page = app.get_page("faq").await;
     let slugs: Vec<String> = page["entries"]
         .as_array()
         .unwrap()
