@@ -44,18 +44,13 @@ async fn shop(app: &TestApp) {
         .await;
         assert_eq!(res.status(), 200, "entry {i}");
     }
-    let res = send_json(
-        app,
-        Method::POST,
-        paths::FAQS,
-        &editor,
-        None,
-        Some(
+    let res = app
+        .create_entry(
+            &editor,
             json!({"page": "shop", "question": "Secret delivery?", "answer": "Hidden.",
                     "status": "draft", "tags": ["billing"], "section": "Billing"}),
-        ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 201);
 }
 

@@ -117,6 +117,16 @@ where
     }
 }
 
+/// The questions of a search answer's hits, in their order.
+pub fn hit_questions(found: &Value) -> Vec<String> {
+    found["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
 /// Asserts an `application/problem+json` answer with `status`; its body.
 pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(res.status(), status);

@@ -2,24 +2,15 @@
 //! a real word is never corrected into another, the query's language is matched, search
 //! works without the model, and a search over its time bound answers 503.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{spawn_app_with, wait_for};
+use crate::helpers::{hit_questions, spawn_app_with, wait_for};
 use crate::relevance::{model_installed, wait_for_embeddings};
 
 fn settings(semantic: bool) -> faqd::config::ServeSettings {
     let mut settings = faqd::config::ServeSettings::for_tests();
     settings.embeddings = semantic;
     settings
-}
-
-fn questions(found: &Value) -> Vec<String> {
-    found["hits"]
-        .as_array()
-        .expect("hits")
-        .iter()
-        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
-        .collect()
 }
 
 const PRICING: &str = "---\ntitle: Pricing\n---\n## How much does it cost?\n\nNothing: the service is free for everyone.\n\n## Can I get a refund?\n\nYes, within 30 days we give your money back.\n\n## Can I use it online?\n\nYes, in any browser.\n\n## Who runs the servers?\n\nA small team in Lyon.\n";
@@ -44,7 +35,7 @@ async fn search_works_by_words_when_the_model_is_missing() {
         "{ready}"
     );
     let found = app.search("refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"]);
 }
 
 #[tokio::test]
@@ -64,7 +55,7 @@ async fn a_real_word_is_never_corrected_into_another() {
     // A real typo is corrected.
     let found = app.search("refnud").await;
     assert_eq!(found["corrected"], "refund", "{found}");
-    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"]);
     // A single letter is not a prefix of everything.
     let found = app.search("c").await;
     assert_eq!(found["total"], 0, "{found}");
@@ -118,7 +109,7 @@ async fn semantic_search_finds_meaning_never_drafts_and_matches_the_language() {
 
     // Meaning: no word in common.
     let found = app.search("can I get my money back").await;
-    assert_eq!(questions(&found)[0], "Can I get a refund?", "{found}");
+    assert_eq!(hit_questions(&found)[0], "Can I get a refund?", "{found}");
     // Language: the French page for a French query, the English one for an English query.
     let found = app.search("c'est payant ?").await;
     assert_eq!(found["hits"][0]["lang"], "fr", "{found}");
@@ -148,7 +139,7 @@ async fn semantic_search_finds_meaning_never_drafts_and_matches_the_language() {
         "mythical creatures",
     ] {
         let found = app.search(q).await;
-        let hits = questions(&found);
+        let hits = hit_questions(&found);
         assert!(
             !hits.iter().any(|h| h == "Can I get a refund?"),
             "{q}: {found}"
@@ -173,7 +164,7 @@ async fn a_missing_model_is_fetched_in_the_background_and_goes_live_without_a_re
         .await;
     // Searching by words meanwhile.
     let found = app.search("refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"]);
     let state = app.get_json("/readyz").await["semantic_search"]["state"].clone();
     assert!(state == "installing" || state == "live", "{state}");
 
@@ -202,5 +193,5 @@ async fn a_missing_model_is_fetched_in_the_background_and_goes_live_without_a_re
     wait_for_embeddings(&app).await;
     // By meaning now, with no word in common, and no restart.
     let found = app.search("can I get my money back").await;
-    assert_eq!(questions(&found)[0], "Can I get a refund?", "{found}");
+    assert_eq!(hit_questions(&found)[0], "Can I get a refund?", "{found}");
 }

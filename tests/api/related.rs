@@ -34,16 +34,8 @@ async fn related_questions_are_published_entries_of_the_same_language_with_pins_
         None,
     )
     .await;
-    let res = send(
-        &app,
-        Method::POST,
-        paths::FAQS,
-        &editor,
-        None,
-        Some(json!({"page": "faq", "lang": "en", "question": "What does a technical coach do all day as a coach?",
-                    "answer": "Draft.", "status": "draft"})),
-    )
-    .await;
+    let res = app.create_entry(&editor, json!({"page": "faq", "lang": "en", "question": "What does a technical coach do all day as a coach?",
+                    "answer": "Draft.", "status": "draft"})).await;
     assert_eq!(res.status(), 201);
     let res = send(
         &app,

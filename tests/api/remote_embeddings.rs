@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, paths, spawn_app_with, wait_for};
+use crate::helpers::{TestApp, hit_questions, paths, spawn_app_with, wait_for};
 use crate::relevance::wait_for_embeddings;
 
 const PRICING: &str = "---\ntitle: Pricing\n---\n## How much does it cost?\n\nNothing: the service is free for everyone.\n\n## Can I get a refund?\n\nYes, within 30 days we give your money back.\n\n## Can I use it online?\n\nYes, in any browser.\n\n## Who runs the servers?\n\nA small team in Lyon.\n";
@@ -172,15 +172,6 @@ fn settings(url: String) -> faqd::config::ServeSettings {
     settings
 }
 
-fn questions(found: &Value) -> Vec<String> {
-    found["hits"]
-        .as_array()
-        .expect("hits")
-        .iter()
-        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
-        .collect()
-}
-
 /// `/readyz`'s semantic status once `done` holds of it (10 s at most).
 async fn semantic_status(app: &TestApp, done: impl Fn(&Value) -> bool) -> Value {
     wait_for("/readyz to say so", Duration::from_secs(10), || async {
@@ -227,9 +218,9 @@ async fn remote_embeddings_find_entries_by_meaning() {
 
     // By meaning: the word is in no entry.
     let found = app.search("reimbursement").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
     let found = app.search("who is the staff").await;
-    assert_eq!(questions(&found)[0], "Who runs the servers?", "{found}");
+    assert_eq!(hit_questions(&found)[0], "Who runs the servers?", "{found}");
 
     let seen = fake.seen();
     assert!(!seen.is_empty());
@@ -289,7 +280,7 @@ async fn switching_the_embedding_source_embeds_every_entry_again() {
     assert!(status.get("error").is_none(), "{status}");
     assert_eq!(status["indexed"], 4, "{status}");
     let found = app.search("reimbursement").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
 }
 
 #[tokio::test]
@@ -307,7 +298,7 @@ async fn search_answers_by_words_when_the_endpoint_fails() {
     assert_eq!(status["indexed"], 0, "{status}");
 
     let found = app.search("refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
     // Nothing by meaning.
     let found = app.search("reimbursement").await;
     assert_eq!(found["total"], 0, "{found}");
@@ -325,7 +316,7 @@ async fn search_answers_by_words_when_the_endpoint_is_down() {
     app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
         .await;
     let found = app.search("refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
     let status = semantic_status(&app, |s| s["error"].is_string()).await;
     assert!(
         status["error"]
@@ -352,7 +343,7 @@ async fn a_slow_endpoint_delays_search_by_its_timeout_at_most() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
     let status = semantic_status(&app, |s| s["error"].is_string()).await;
     assert!(
         status["error"]
@@ -374,7 +365,7 @@ async fn the_worker_retries_until_the_endpoint_recovers() {
     let status = app.get_json("/readyz").await["semantic_search"].clone();
     assert!(status.get("error").is_none(), "{status}");
     let found = app.search("reimbursement").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
 }
 
 /// The duplicate warning of the editors' desk by meaning: a question none of whose words an

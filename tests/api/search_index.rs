@@ -141,15 +141,7 @@ async fn every_instance_finds_what_was_just_committed_and_never_what_readers_can
     }
 
     // A draft is never found.
-    let res = send_json(
-        &app,
-        Method::POST,
-        paths::FAQS,
-        &editor,
-        None,
-        Some(json!({"page": "help", "question": "Secret plans?", "answer": "Hidden.", "status": "draft"})),
-    )
-    .await;
+    let res = app.create_entry(&editor, json!({"page": "help", "question": "Secret plans?", "answer": "Hidden.", "status": "draft"})).await;
     assert_eq!(res.status(), 201);
     for base in [&here, &other] {
         assert!(found(&app, base, "secret").await.is_empty());

@@ -2,11 +2,9 @@
 //! compounds, typos by word length (Meilisearch's rule), real words never corrected, and an
 //! exact word above a stem shared with an unrelated one.
 
-use serde_json::Value;
-
 use std::time::Duration;
 
-use crate::helpers::{TestApp, spawn_app, spawn_seeded_app, wait_until};
+use crate::helpers::{TestApp, hit_questions, spawn_app, spawn_seeded_app, wait_until};
 
 /// Waits until the in-memory index is built (searches run in PostgreSQL until then).
 pub(crate) async fn index_ready(app: &TestApp) {
@@ -18,15 +16,6 @@ pub(crate) async fn index_ready(app: &TestApp) {
     .await;
 }
 
-fn questions(result: &Value) -> Vec<String> {
-    result["hits"]
-        .as_array()
-        .expect("hits")
-        .iter()
-        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn an_unfinished_word_longer_than_its_stem_finds_the_words_it_starts() {
     let app = spawn_seeded_app().await;
@@ -35,7 +24,7 @@ async fn an_unfinished_word_longer_than_its_stem_finds_the_words_it_starts() {
     let coachin = app.search("coachin").await;
     assert!(coachin["total"].as_i64().unwrap_or(0) > 3, "{coachin}");
     assert!(
-        questions(&coachin)
+        hit_questions(&coachin)
             .iter()
             .any(|q| q.contains("coaching") || q.contains("coach")),
         "{coachin}"
@@ -44,14 +33,14 @@ async fn an_unfinished_word_longer_than_its_stem_finds_the_words_it_starts() {
 
     let motivat = app.search("motivat").await;
     assert_eq!(
-        questions(&motivat).first().map(String::as_str),
+        hit_questions(&motivat).first().map(String::as_str),
         Some("My teams are not motivated, what to do?"),
         "{motivat}"
     );
     // A finished word is not a prefix: "motivat " is a (corrected or missing) word.
     let technical_coachi = app.search("technical coachi").await;
     assert!(
-        questions(&technical_coachi)
+        hit_questions(&technical_coachi)
             .first()
             .is_some_and(|q| q.to_lowercase().contains("coach")),
         "{technical_coachi}"
@@ -73,7 +62,7 @@ async fn a_hyphenated_word_finds_its_joined_and_its_split_forms() {
     .await;
     index_ready(&app).await;
 
-    let email = questions(&app.search("email").await);
+    let email = hit_questions(&app.search("email").await);
     assert!(
         email.contains(&"How do I change my e-mail address?".to_owned()),
         "{email:?}"
@@ -82,19 +71,19 @@ async fn a_hyphenated_word_finds_its_joined_and_its_split_forms() {
         email.contains(&"Is there an email newsletter?".to_owned()),
         "{email:?}"
     );
-    let e_mail = questions(&app.search("e-mail address").await);
+    let e_mail = hit_questions(&app.search("e-mail address").await);
     assert_eq!(
         e_mail.first().map(String::as_str),
         Some("How do I change my e-mail address?")
     );
-    let e_mail = questions(&app.search("e-mail newsletter").await);
+    let e_mail = hit_questions(&app.search("e-mail newsletter").await);
     assert_eq!(
         e_mail.first().map(String::as_str),
         Some("Is there an email newsletter?")
     );
-    let cross = questions(&app.search("crossconnect").await);
+    let cross = hit_questions(&app.search("crossconnect").await);
     assert_eq!(cross, ["Can I order a cross-connect?"]);
-    let cross = questions(&app.search("cross-connect ").await);
+    let cross = hit_questions(&app.search("cross-connect ").await);
     assert_eq!(
         cross.first().map(String::as_str),
         Some("Can I order a cross-connect?")
@@ -120,7 +109,7 @@ async fn typos_are_tolerated_by_word_length_and_an_exact_word_ranks_first() {
     // One typo from five letters.
     let parcel = app.search("parcle tracking ").await;
     assert_eq!(
-        questions(&parcel).first().map(String::as_str),
+        hit_questions(&parcel).first().map(String::as_str),
         Some("Can I track my parcel?"),
         "{parcel}"
     );
@@ -128,7 +117,7 @@ async fn typos_are_tolerated_by_word_length_and_an_exact_word_ranks_first() {
     // Two typos from nine letters.
     let docs = app.search("documantaton ").await;
     assert_eq!(
-        questions(&docs).first().map(String::as_str),
+        hit_questions(&docs).first().map(String::as_str),
         Some("Where is the documentation?"),
         "{docs}"
     );
@@ -139,7 +128,7 @@ async fn typos_are_tolerated_by_word_length_and_an_exact_word_ranks_first() {
     // shipment question first, not only the shipping ones its stem is near.
     let shipment = app.search("shipment ").await;
     assert_eq!(
-        questions(&shipment).first().map(String::as_str),
+        hit_questions(&shipment).first().map(String::as_str),
         Some("What is the shipment fee?")
     );
     assert!(shipment.get("corrected").is_none(), "{shipment}");
@@ -160,13 +149,13 @@ async fn an_exact_word_outranks_a_stem_shared_with_an_unrelated_word() {
     index_ready(&app).await;
     let bank = app.search("bank ").await;
     assert_eq!(
-        questions(&bank).first().map(String::as_str),
+        hit_questions(&bank).first().map(String::as_str),
         Some("Are you open on bank holidays?"),
         "{bank}"
     );
     let banking = app.search("banking ").await;
     assert_eq!(
-        questions(&banking).first().map(String::as_str),
+        hit_questions(&banking).first().map(String::as_str),
         Some("Do you offer online banking?"),
         "{banking}"
     );

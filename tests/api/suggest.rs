@@ -138,15 +138,7 @@ async fn only_what_readers_see_is_suggested() {
     );
 
     // A draft entry, a staged question and a draft page are never suggested.
-    let res = send_json(
-        &app,
-        Method::POST,
-        paths::FAQS,
-        &editor,
-        None,
-        Some(json!({"page": "help", "question": "How do reorgs happen?", "answer": "Quietly.", "status": "draft"})),
-    )
-    .await;
+    let res = app.create_entry(&editor, json!({"page": "help", "question": "How do reorgs happen?", "answer": "Quietly.", "status": "draft"})).await;
     assert_eq!(res.status(), 201);
     let res = send_json(
         &app,
