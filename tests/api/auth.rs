@@ -140,7 +140,7 @@ async fn only_a_hash_is_stored_and_use_is_recorded() {
 async fn a_preview_token_reads_drafts_but_writes_nothing() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let preview = app.mint("preview", Role::Preview).await;
+    let preview = app.preview().await;
     let res = app
         .with_token(Method::POST, paths::FAQS, &editor)
         .json(

@@ -84,7 +84,7 @@ async fn similar_questions_rank_a_near_copy_first_and_include_drafts() {
 async fn similar_questions_are_for_editors_and_need_a_question() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let preview = app.mint("preview", faqd::auth::Role::Preview).await;
+    let preview = app.preview().await;
     // `similar` is not taken for an entry's slug: anonymous callers are told to sign in.
     assert_eq!(app.get(&paths::faq("similar?q=coach")).await.status(), 401);
     let res = app

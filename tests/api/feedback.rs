@@ -395,7 +395,7 @@ async fn editors_list_the_worst_rated_entries_first() {
 #[tokio::test]
 async fn a_vote_reaches_webhooks_as_entry_feedback_but_not_the_change_feed() {
     let app = spawn_seeded_app().await;
-    let admin = app.mint("admin", faqd::auth::Role::Admin).await;
+    let admin = app.admin().await;
     let receiver = crate::webhooks::Receiver::start().await;
     let res = send(
         &app,

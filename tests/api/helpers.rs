@@ -379,6 +379,16 @@ impl TestApp {
         self.mint("editor", faqd::auth::Role::Editor).await
     }
 
+    /// An admin's token.
+    pub async fn admin(&self) -> String {
+        self.mint("admin", faqd::auth::Role::Admin).await
+    }
+
+    /// A preview token (reads drafts, writes nothing).
+    pub async fn preview(&self) -> String {
+        self.mint("preview", faqd::auth::Role::Preview).await
+    }
+
     /// A request with a bearer token.
     pub fn with_token(
         &self,

@@ -346,7 +346,7 @@ async fn data_files_import_and_export_in_their_own_type() {
 async fn import_errors_follow_the_contract_and_change_nothing() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    let preview = app.mint("preview", faqd::auth::Role::Preview).await;
+    let preview = app.preview().await;
     let before = app.snapshot().await;
 
     let res = app

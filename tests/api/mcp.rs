@@ -155,7 +155,7 @@ async fn mcp_lists_the_editor_tools_only_to_editor_tokens() {
     ];
     let editors = ["draft_answer", "unanswered_questions", "feedback_summary"];
     assert_eq!(tool_names(&app, None).await, readers);
-    let preview = app.mint("preview", faqd::auth::Role::Preview).await;
+    let preview = app.preview().await;
     assert_eq!(tool_names(&app, Some(&preview)).await, readers);
     let editor = app.editor().await;
     let all: Vec<&str> = readers.iter().chain(&editors).copied().collect();
@@ -395,7 +395,7 @@ async fn mcp_draft_answer_creates_a_draft_or_stages_a_change_and_never_publishes
 #[tokio::test]
 async fn mcp_editor_tools_without_an_editor_token_are_errors_that_change_nothing() {
     let app = spawn_seeded_app().await;
-    let preview = app.mint("preview", faqd::auth::Role::Preview).await;
+    let preview = app.preview().await;
     let before = app.snapshot().await;
     for token in [None, Some(preview.as_str())] {
         for tool in ["draft_answer", "unanswered_questions", "feedback_summary"] {

@@ -1,6 +1,5 @@
 //! `/metrics` (Prometheus text) and request ids.
 
-use faqd::auth::Role;
 use faqd::config::ServeSettings;
 
 use crate::helpers::{paths, spawn_app_with, spawn_seeded_app};
@@ -60,7 +59,7 @@ async fn metrics_can_require_a_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     let res = app
         .client
         .get(app.url("/metrics"))

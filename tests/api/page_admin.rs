@@ -386,6 +386,7 @@ async fn last_modified_never_moves_backwards_when_a_page_turns_draft() {
     };
     let before = last_modified(&app.get(paths::PAGES).await);
     let entries_before = last_modified(&app.get(paths::FAQS).await);
+    // Last-Modified counts whole seconds: the clock must pass one for a move to show.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let res = send(
         &app,

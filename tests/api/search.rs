@@ -1,4 +1,3 @@
-use faqd::auth::Role;
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
@@ -475,7 +474,7 @@ async fn editors_see_what_readers_search_for_and_what_finds_nothing() {
         app.search(q).await;
     }
     assert_eq!(app.get("/api/v1/search/insights").await.status(), 401);
-    let preview = app.mint("preview", Role::Preview).await;
+    let preview = app.preview().await;
     let res = app
         .with_token(Method::GET, "/api/v1/search/insights", &preview)
         .send()

@@ -307,7 +307,7 @@ async fn json_ld_shows_nothing_unpublished() {
     assert!(body.contains("What is a technical coach?"));
     assert_eq!(app.get(&paths::page("hidden/jsonld")).await.status(), 404);
     // Not even with a token: structured data is what readers see.
-    let editor = app.mint("preview", faqd::auth::Role::Preview).await;
+    let editor = app.preview().await;
     let res = app
         .with_token(Method::GET, &paths::page("faq/jsonld"), &editor)
         .send()

@@ -10,7 +10,6 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use faqd::app::Application;
-use faqd::auth::Role;
 use faqd::config::ServeSettings;
 use hmac::{Hmac, Mac};
 use reqwest::Method;
@@ -147,7 +146,7 @@ async fn app_with_page() -> (TestApp, String, String) {
     let app = spawn_app().await;
     app.import_markdown("## First?\n\nOne.\n", "help", "en", None)
         .await;
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     let editor = app.editor().await;
     (app, admin, editor)
 }
@@ -228,7 +227,7 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
     let mut settings = ServeSettings::for_tests();
     settings.webhook_allow_private = false;
     let app = spawn_app_with(settings).await;
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     for url in [
         "http://127.0.0.1:8080/hook",
         "http://localhost/hook",
@@ -449,7 +448,7 @@ async fn changes_made_while_no_worker_runs_are_delivered_after_a_restart() {
     let app = spawn_app_with(settings).await;
     app.import_markdown("## First?\n\nOne.\n", "help", "en", None)
         .await;
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     let editor = app.editor().await;
     let receiver = Receiver::start().await;
     register(
