@@ -48,7 +48,7 @@ async fn entries_are_listed_in_page_order_across_cursor_pages() {
         .collect();
 
     let mut seen = Vec::new();
-    let mut path = "/api/v1/faqs?limit=7".to_owned();
+    let mut path = paths::faqs("limit=7");
     loop {
         let list = app.get_json(&path).await;
         assert_eq!(

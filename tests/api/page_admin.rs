@@ -294,7 +294,7 @@ async fn a_deleted_page_leaves_readers_at_once_and_comes_back() {
 #[tokio::test]
 async fn an_entry_etag_covers_its_position() {
     let (app, token) = setup().await;
-    let entry = "/api/v1/faqs/is-it-free";
+    let entry = &paths::faq("is-it-free");
     let res = app.get(entry).await;
     let old_tag = res.headers()["etag"].to_str().unwrap().to_owned();
     // `~…`: the entry has a French translation, which its representation lists.

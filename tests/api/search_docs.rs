@@ -169,7 +169,7 @@ async fn searched_changes_still_refresh_and_the_others_do_not() {
     .await;
     assert_eq!(res.status(), 200);
     assert_eq!(doc_rows(&app).await, before, "a slug is not searched");
-    let path = "/api/v1/faqs/teams-per-coach";
+    let path = &paths::faq("teams-per-coach");
 
     // A staged edit: readers (and search) keep the published version.
     let tag = etag(&res);
