@@ -6,7 +6,7 @@ use reqwest::{Method, header};
 use serde_json::{Value, json};
 
 use crate::helpers::send_json as send;
-use crate::helpers::{TestApp, paths, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, problem_fields, spawn_seeded_app};
 
 const COACH: &str = "what-is-a-technical-coach";
 
@@ -204,12 +204,7 @@ async fn a_bad_feedback_body_is_refused_and_changes_nothing() {
     .await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(fields, ["reason", "comment"], "every broken rule at once");
 
     assert_eq!(

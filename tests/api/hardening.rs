@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use crate::helpers::{TestApp, paths, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, paths, problem_fields, spawn_app, spawn_app_with};
 
 async fn import(app: &TestApp, token: &str, media: &str, body: String) -> (u16, String, Duration) {
     let started = Instant::now();
@@ -367,12 +367,7 @@ async fn a_nul_character_is_a_422_naming_the_field_after_if_match() {
     .unwrap();
     assert_eq!(res.status(), 422);
     let problem: serde_json::Value = res.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(fields, ["question", "tags[1]"], "{problem}");
     // Without If-Match the 428 wins; with it, the 422 names the field.
     let res = send(

@@ -127,6 +127,16 @@ pub fn hit_questions(found: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The fields a 422 problem names, in its order.
+pub fn problem_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("a field"))
+        .collect()
+}
+
 /// Asserts an `application/problem+json` answer with `status`; its body.
 pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(res.status(), status);

@@ -4,19 +4,14 @@
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, paths, problem, send_json, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, problem, problem_fields, send_json, spawn_seeded_app};
 
 const SIMPLE: &str = "0123456789abcdef0123456789abcdef";
 const HYPHENATED: &str = "8c1d5a0e-3f0b-4a4e-9a55-1f6e2f0c9b11";
 const COACH: &str = "/api/v1/faqs/what-is-a-technical-coach";
 
 fn fields(problem: &Value) -> Vec<&str> {
-    let mut fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let mut fields = problem_fields(problem);
     fields.sort_unstable();
     fields
 }

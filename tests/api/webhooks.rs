@@ -16,7 +16,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{TestApp, paths, send_json, spawn_app, spawn_app_with, wait_for};
+use crate::helpers::{
+    TestApp, paths, problem_fields, send_json, spawn_app, spawn_app_with, wait_for,
+};
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
@@ -267,12 +269,7 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
     .await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(fields, ["url", "events[0]", "secret"]);
     let res = send_json(
         &app,

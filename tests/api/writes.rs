@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, paths, problem, send_json, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, problem, problem_fields, send_json, spawn_seeded_app};
 
 const COACH: &str = "/api/v1/faqs/what-is-a-technical-coach";
 
@@ -92,12 +92,7 @@ async fn a_body_that_breaks_rules_is_422_naming_every_field() {
         })).await;
 
     let body = problem(res, 422).await;
-    let mut fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let mut fields = problem_fields(&body);
     fields.sort_unstable();
     assert_eq!(
         fields,
@@ -628,12 +623,7 @@ async fn slug_page_and_place_cannot_be_staged() {
     )
     .await;
     let body = problem(res, 422).await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(fields, ["slug", "position"]);
     assert_eq!(app.snapshot().await, before);
     assert_eq!(app.get(&paths::faq("secret-new")).await.status(), 404);
