@@ -474,7 +474,7 @@ async fn two_instances_carry_out_a_schedule_once() {
             .filter(|r| r["kind"] == "published")
             .count();
         assert_eq!(published, 1, "{id}");
-        assert_eq!(app.get(&paths::faq(&id)).await.status(), 200);
+        assert_eq!(app.get(&paths::faq(id)).await.status(), 200);
     }
 }
 

@@ -55,7 +55,7 @@ async fn shop(app: &TestApp) {
 }
 
 async fn get(app: &TestApp, query: &str) -> Value {
-    app.get_json(&paths::search(format!("{query}"))).await
+    app.get_json(&paths::search(query)).await
 }
 
 async fn facets_are_counted_among_all_matches(app: &TestApp) {
@@ -136,7 +136,7 @@ async fn an_unknown_facet_is_400() {
         "q=a&facets=page,,lang",
         "q=a&facets=status",
     ] {
-        let res = app.get(&paths::search(format!("{query}"))).await;
+        let res = app.get(&paths::search(query)).await;
         assert_eq!(res.status(), 400, "{query}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }

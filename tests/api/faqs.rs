@@ -127,7 +127,7 @@ async fn bad_list_parameters_are_400_problems() {
         "colour=blue",
         "status=bogus",
     ] {
-        let res = app.get(&paths::faqs(format!("{query}"))).await;
+        let res = app.get(&paths::faqs(query)).await;
         assert_eq!(res.status(), 400, "{query}");
         assert_eq!(
             res.headers()[header::CONTENT_TYPE],
