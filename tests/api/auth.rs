@@ -2,7 +2,7 @@ use faqd::auth::Role;
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{spawn_app, spawn_seeded_app};
+use crate::helpers::{paths, spawn_app, spawn_seeded_app};
 
 async fn assert_401(res: reqwest::Response, context: &str) {
     assert_eq!(res.status(), 401, "{context}");
@@ -24,14 +24,14 @@ async fn assert_401(res: reqwest::Response, context: &str) {
 async fn an_unknown_or_malformed_token_is_401_even_on_a_get() {
     let app = spawn_seeded_app().await;
     let res = app
-        .with_token(Method::GET, "/api/v1/pages/faq", "faqd_not-a-real-token")
+        .with_token(Method::GET, &paths::page("faq"), "faqd_not-a-real-token")
         .send()
         .await
         .unwrap();
     assert_401(res, "unknown token").await;
     let res = app
         .client
-        .get(app.url("/api/v1/faqs"))
+        .get(app.url(paths::FAQS))
         .header(header::AUTHORIZATION, "Basic dXNlcjpwYXNz")
         .send()
         .await
@@ -45,7 +45,7 @@ async fn an_unknown_or_malformed_token_is_401_even_on_a_get() {
         .unwrap();
     assert_401(res, "unknown route").await;
     let res = app
-        .with_token(Method::DELETE, "/api/v1/pages", "faqd_x")
+        .with_token(Method::DELETE, paths::PAGES, "faqd_x")
         .send()
         .await
         .unwrap();
@@ -57,7 +57,7 @@ async fn writes_without_a_token_are_401() {
     let app = spawn_seeded_app().await;
     let res = app
         .client
-        .post(app.url("/api/v1/faqs"))
+        .post(app.url(paths::FAQS))
         .json(&json!({"page": "faq", "question": "Q?", "answer": "A."}))
         .send()
         .await
@@ -65,7 +65,7 @@ async fn writes_without_a_token_are_401() {
     assert_401(res, "POST without token").await;
     let res = app
         .client
-        .delete(app.url("/api/v1/faqs/what-is-a-technical-coach"))
+        .delete(app.url(&paths::faq("what-is-a-technical-coach")))
         .send()
         .await
         .unwrap();
@@ -77,7 +77,7 @@ async fn expired_and_revoked_tokens_are_refused_at_the_next_request() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs", &token)
+        .with_token(Method::GET, paths::FAQS, &token)
         .send()
         .await
         .unwrap();
@@ -90,7 +90,7 @@ async fn expired_and_revoked_tokens_are_refused_at_the_next_request() {
             .unwrap()
     );
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs", &token)
+        .with_token(Method::GET, paths::FAQS, &token)
         .send()
         .await
         .unwrap();
@@ -104,7 +104,7 @@ async fn expired_and_revoked_tokens_are_refused_at_the_next_request() {
     .await
     .unwrap();
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs", &expired)
+        .with_token(Method::GET, paths::FAQS, &expired)
         .send()
         .await
         .unwrap();
@@ -115,7 +115,7 @@ async fn expired_and_revoked_tokens_are_refused_at_the_next_request() {
 async fn only_a_hash_is_stored_and_use_is_recorded() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    app.with_token(Method::GET, "/api/v1/pages", &token)
+    app.with_token(Method::GET, paths::PAGES, &token)
         .send()
         .await
         .unwrap();
@@ -140,9 +140,9 @@ async fn only_a_hash_is_stored_and_use_is_recorded() {
 async fn a_preview_token_reads_drafts_but_writes_nothing() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let preview = app.mint("preview", Role::Preview).await;
+    let preview = app.preview().await;
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &editor)
+        .with_token(Method::POST, paths::FAQS, &editor)
         .json(
             &json!({"page": "faq", "question": "Secret?", "answer": "Not yet.", "status": "draft"}),
         )
@@ -152,19 +152,19 @@ async fn a_preview_token_reads_drafts_but_writes_nothing() {
     assert_eq!(res.status(), 201);
 
     assert_eq!(
-        app.get("/api/v1/faqs/secret").await.status(),
+        app.get(&paths::faq("secret")).await.status(),
         404,
         "readers never see a draft"
     );
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs/secret", &preview)
+        .with_token(Method::GET, &paths::faq("secret"), &preview)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "private, no-store");
     let page: Value = app
-        .with_token(Method::GET, "/api/v1/pages/faq", &preview)
+        .with_token(Method::GET, &paths::page("faq"), &preview)
         .send()
         .await
         .unwrap()
@@ -174,10 +174,10 @@ async fn a_preview_token_reads_drafts_but_writes_nothing() {
     assert_eq!(page["entry_count"], 19);
 
     for (method, path) in [
-        (Method::POST, "/api/v1/faqs"),
-        (Method::PUT, "/api/v1/faqs/secret"),
-        (Method::PATCH, "/api/v1/faqs/secret"),
-        (Method::DELETE, "/api/v1/faqs/secret"),
+        (Method::POST, paths::FAQS),
+        (Method::PUT, &paths::faq("secret")),
+        (Method::PATCH, &paths::faq("secret")),
+        (Method::DELETE, &paths::faq("secret")),
     ] {
         // 403 comes before every body or precondition problem.
         let res = app
@@ -194,12 +194,12 @@ async fn a_preview_token_reads_drafts_but_writes_nothing() {
 #[tokio::test]
 async fn status_and_deleted_filters_need_a_token() {
     let app = spawn_seeded_app().await;
-    assert_eq!(app.get("/api/v1/faqs?status=draft").await.status(), 401);
-    assert_eq!(app.get("/api/v1/faqs?deleted=true").await.status(), 401);
-    assert_eq!(app.get("/api/v1/faqs?deleted=false").await.status(), 200);
+    assert_eq!(app.get(&paths::faqs("status=draft")).await.status(), 401);
+    assert_eq!(app.get(&paths::faqs("deleted=true")).await.status(), 401);
+    assert_eq!(app.get(&paths::faqs("deleted=false")).await.status(), 200);
     let token = app.editor().await;
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs?status=published", &token)
+        .with_token(Method::GET, &paths::faqs("status=published"), &token)
         .send()
         .await
         .unwrap();

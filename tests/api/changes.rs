@@ -3,11 +3,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, paths, spawn_app};
 
 async fn feed(app: &TestApp, since: Option<&str>) -> Value {
     let path = match since {
-        Some(c) => format!("/api/v1/changes?since={c}&limit=100"),
+        Some(c) => paths::changes(format!("since={c}&limit=100")),
         None => "/api/v1/changes?limit=100".to_owned(),
     };
     app.get_json(&path).await
@@ -51,7 +51,7 @@ async fn the_feed_lists_what_readers_see_change_oldest_first_with_tombstones() {
 
     // Nothing new: the same cursor, and a 304 for the same ETag.
     let res = app
-        .get(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     let tag = res.headers()["etag"].to_str().unwrap().to_owned();
     let empty: Value = res.json().await.unwrap();
@@ -59,7 +59,7 @@ async fn the_feed_lists_what_readers_see_change_oldest_first_with_tombstones() {
     assert_eq!(empty["next_cursor"], cursor.as_str());
     let res = app
         .client
-        .get(app.url(&format!("/api/v1/changes?since={cursor}&limit=100")))
+        .get(app.url(&paths::changes(format!("since={cursor}&limit=100"))))
         .header("If-None-Match", &tag)
         .send()
         .await
@@ -69,41 +69,41 @@ async fn the_feed_lists_what_readers_see_change_oldest_first_with_tombstones() {
     patch(
         &app,
         &token,
-        "/api/v1/faqs/one",
+        &paths::faq("one"),
         json!({"answer": "A, edited."}),
     )
     .await;
     patch(
         &app,
         &token,
-        "/api/v1/faqs/one?stage=true",
+        &paths::faq("one?stage=true"),
         json!({"answer": "Staged."}),
     )
     .await;
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs/one/publish", &token)
+        .with_token(Method::POST, &paths::faq("one/publish"), &token)
         .header("If-Match", "*")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    patch(&app, &token, "/api/v1/faqs/two", json!({"status": "draft"})).await;
+    patch(&app, &token, &paths::faq("two"), json!({"status": "draft"})).await;
     patch(
         &app,
         &token,
-        "/api/v1/faqs/two",
+        &paths::faq("two"),
         json!({"answer": "Draft edit."}),
     )
     .await;
     let res = app
-        .with_token(Method::DELETE, "/api/v1/faqs/one", &token)
+        .with_token(Method::DELETE, &paths::faq("one"), &token)
         .header("If-Match", "*")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs/one/restore", &token)
+        .with_token(Method::POST, &paths::faq("one/restore"), &token)
         .header("If-Match", "*")
         .send()
         .await
@@ -137,5 +137,8 @@ async fn the_feed_lists_what_readers_see_change_oldest_first_with_tombstones() {
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first");
-    assert_eq!(app.get("/api/v1/changes?since=garbage").await.status(), 400);
+    assert_eq!(
+        app.get(&paths::changes("since=garbage")).await.status(),
+        400
+    );
 }

@@ -1,7 +1,7 @@
 use reqwest::{Method, header};
 use serde_json::json;
 
-use crate::helpers::{seed_path, spawn_app};
+use crate::helpers::{paths, seed_path, spawn_app};
 
 fn stdout(output: &std::process::Output) -> String {
     assert!(
@@ -29,7 +29,7 @@ async fn tokens_are_minted_listed_and_revoked_with_the_cli() {
     let token = token.trim();
     assert!(token.starts_with("faqd_"), "{token}");
     let res = app
-        .with_token(Method::GET, "/api/v1/pages", token)
+        .with_token(Method::GET, paths::PAGES, token)
         .send()
         .await
         .unwrap();
@@ -48,7 +48,7 @@ async fn tokens_are_minted_listed_and_revoked_with_the_cli() {
 
     stdout(&app.faqd(&["token", "revoke", "alice"]));
     let res = app
-        .with_token(Method::GET, "/api/v1/pages", token)
+        .with_token(Method::GET, paths::PAGES, token)
         .send()
         .await
         .unwrap();
@@ -72,13 +72,13 @@ async fn the_cli_imports_a_page_and_dry_runs_write_nothing() {
         dry.contains("[dry run]") && dry.contains("18 created"),
         "{dry}"
     );
-    assert_eq!(app.get("/api/v1/pages/help").await.status(), 404);
+    assert_eq!(app.get(&paths::page("help")).await.status(), 404);
 
     let out = stdout(&app.faqd(&["import", seed, "--slug", "help", "--lang", "en"]));
     assert!(out.contains("18 created"), "{out}");
     let again = stdout(&app.faqd(&["import", seed, "--slug", "help"]));
     assert!(again.contains("18 unchanged"), "{again}");
-    assert_eq!(app.get_json("/api/v1/pages/help").await["entry_count"], 18);
+    assert_eq!(app.get_page("help").await["entry_count"], 18);
 
     let refused = app.faqd(&["import", "Cargo.toml"]);
     assert!(!refused.status.success());
@@ -100,7 +100,7 @@ async fn a_cli_dry_run_prints_the_form_chosen_and_the_forms_seen() {
         dry.contains("questions: details (2), style `shortcode`; also seen: h2 (1)"),
         "{dry}"
     );
-    assert_eq!(app.get("/api/v1/pages/help").await.status(), 404);
+    assert_eq!(app.get(&paths::page("help")).await.status(), 404);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -141,7 +141,7 @@ async fn the_cli_imports_several_files_and_folders_in_one_run_with_a_line_each_a
         "{out}"
     );
     assert_eq!(
-        app.get_json("/api/v1/pages/aide?lang=fr").await["entry_count"],
+        app.get_json(&paths::page("aide?lang=fr")).await["entry_count"],
         2
     );
 
@@ -174,7 +174,7 @@ async fn an_editor_writes_through_the_api_with_a_cli_token() {
     app.import_file(&seed_path(), None, None).await;
     let token = stdout(&app.faqd(&["token", "create", "--name", "bob", "--role", "editor"]));
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", token.trim())
+        .with_token(Method::POST, paths::FAQS, token.trim())
         .json(&json!({"page": "faq", "question": "Who wrote this?", "answer": "Bob."}))
         .send()
         .await

@@ -1,6 +1,7 @@
 use reqwest::{Method, header};
 use serde_json::Value;
 
+use crate::helpers::paths;
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -11,7 +12,7 @@ async fn an_unknown_route_is_a_404_problem() {
         "/api/v1",
         "/api/v1/nothing",
         "/api/v2/pages",
-        "/api/v1/pages/faq/nope/deeper",
+        &paths::page("faq/nope/deeper"),
     ] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 404, "{path}");
@@ -34,8 +35,8 @@ async fn an_unknown_route_is_a_404_problem() {
 async fn a_wrong_method_is_a_405_problem_with_allow() {
     let app = spawn_app().await;
     for (method, path) in [
-        (Method::DELETE, "/api/v1/pages"),
-        (Method::PUT, "/api/v1/faqs"),
+        (Method::DELETE, paths::PAGES),
+        (Method::PUT, paths::FAQS),
         (Method::POST, "/healthz"),
         (Method::PATCH, "/openapi.json"),
     ] {
@@ -66,8 +67,8 @@ async fn hostile_paths_and_queries_never_cause_a_500() {
     let app = spawn_app().await;
     let long = "a".repeat(10_000);
     for path in [
-        format!("/api/v1/faqs/{long}"),
-        format!("/api/v1/pages/{long}"),
+        paths::faq(&long),
+        paths::page(&long),
         "/api/v1/pages/%00".to_owned(),
         "/api/v1/faqs/'%3B%20DROP%20TABLE%20entries%3B--".to_owned(),
         "/api/v1/faqs?page=%27%20OR%201%3D1--&tag=%00".to_owned(),
@@ -90,7 +91,7 @@ async fn cors_allows_anonymous_reads_from_any_origin() {
     let app = spawn_app().await;
     let res = app
         .client
-        .get(app.url("/api/v1/pages"))
+        .get(app.url(paths::PAGES))
         .header(header::ORIGIN, "https://www.example.com")
         .send()
         .await
@@ -117,9 +118,9 @@ async fn an_unreachable_database_is_a_503_with_retry_after_and_the_service_stays
     let client = reqwest::Client::new();
 
     for path in [
-        "/api/v1/pages",
-        "/api/v1/faqs/what-is-a-technical-coach",
-        "/api/v1/search?q=coach",
+        paths::PAGES,
+        &paths::faq("what-is-a-technical-coach"),
+        &paths::search("q=coach"),
     ] {
         let res = client.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(res.status(), 503, "{path}");
@@ -144,19 +145,19 @@ async fn problem_types_are_one_per_status_whoever_answers() {
         body["type"].as_str().unwrap().to_owned()
     };
     let route = kind(app.get("/api/v1/nowhere").await).await;
-    let entry = kind(app.get("/api/v1/faqs/no-such-entry").await).await;
-    let page = kind(app.get("/api/v1/pages/no-such-page").await).await;
+    let entry = kind(app.get(&paths::faq("no-such-entry")).await).await;
+    let page = kind(app.get(&paths::page("no-such-page")).await).await;
     assert_eq!(route, "urn:faqd:problem:not-found");
     assert_eq!(entry, route);
     assert_eq!(page, route);
     let res = app
         .client
-        .delete(app.url("/api/v1/pages"))
+        .delete(app.url(paths::PAGES))
         .send()
         .await
         .unwrap();
     assert_eq!(kind(res).await, "urn:faqd:problem:method-not-allowed");
-    let res = app.get("/api/v1/faqs?limit=0").await;
+    let res = app.get(&paths::faqs("limit=0")).await;
     assert_eq!(kind(res).await, "urn:faqd:problem:bad-request");
 }
 
@@ -164,7 +165,7 @@ async fn problem_types_are_one_per_status_whoever_answers() {
 async fn every_response_says_nosniff_and_a_hex_slug_is_refused() {
     let app = crate::helpers::spawn_seeded_app().await;
     for path in [
-        "/api/v1/pages/faq",
+        &paths::page("faq"),
         "/api/v1/nowhere",
         "/docs/",
         "/openapi.json",
@@ -175,7 +176,7 @@ async fn every_response_says_nosniff_and_a_hex_slug_is_refused() {
     let token = app.editor().await;
     let slug = "0123456789abcdef0123456789abcdef";
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .json(
             &serde_json::json!({"page": "faq", "question": "Hex?", "answer": "Yes.", "slug": slug}),
         )
@@ -186,7 +187,7 @@ async fn every_response_says_nosniff_and_a_hex_slug_is_refused() {
     assert_eq!(res.status(), 422);
     let problem: serde_json::Value = res.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "slug");
-    assert_eq!(app.get(&format!("/api/v1/faqs/{slug}")).await.status(), 404);
+    assert_eq!(app.get(&paths::faq(slug)).await.status(), 404);
 }
 
 #[tokio::test]
@@ -199,7 +200,7 @@ async fn over_its_budget_a_client_gets_429_with_retry_after_and_reads_stay_free(
         .await;
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        let res = app.get("/api/v1/search?q=coach").await;
+        let res = app.get(&paths::search("q=coach")).await;
         if res.status() == 200 {
             assert_eq!(res.headers()["ratelimit-limit"], "10");
         }
@@ -215,7 +216,7 @@ async fn over_its_budget_a_client_gets_429_with_retry_after_and_reads_stay_free(
     assert_eq!(statuses[11], 429);
     // Cached reads are not counted.
     for _ in 0..30 {
-        assert_eq!(app.get("/api/v1/pages/faq").await.status(), 200);
+        assert_eq!(app.get(&paths::page("faq")).await.status(), 200);
     }
     // Writes have their own budget, per token.
     let alice = app.mint("alice", faqd::auth::Role::Editor).await;
@@ -225,7 +226,7 @@ async fn over_its_budget_a_client_gets_429_with_retry_after_and_reads_stay_free(
         async move {
             app.with_token(
                 Method::PATCH,
-                "/api/v1/faqs/what-is-a-technical-coach",
+                &paths::faq("what-is-a-technical-coach"),
                 &token,
             )
             .header("If-Match", "*")

@@ -5,7 +5,7 @@ use faqd::config::ServeSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, paths, send_json, spawn_app, spawn_app_with};
 use crate::search_words::index_ready;
 
 /// 30 entries about delivery on page `shop` (en): 12 tagged billing in section "Billing",
@@ -36,7 +36,7 @@ async fn shop(app: &TestApp) {
         let res = send_json(
             app,
             Method::PATCH,
-            &format!("/api/v1/faqs/delivery-question-{i}"),
+            &paths::faq(format!("delivery-question-{i}")),
             &editor,
             Some("*"),
             Some(json!({"tags": [tag, "all"], "section": section})),
@@ -44,23 +44,18 @@ async fn shop(app: &TestApp) {
         .await;
         assert_eq!(res.status(), 200, "entry {i}");
     }
-    let res = send_json(
-        app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(
+    let res = app
+        .create_entry(
+            &editor,
             json!({"page": "shop", "question": "Secret delivery?", "answer": "Hidden.",
                     "status": "draft", "tags": ["billing"], "section": "Billing"}),
-        ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 201);
 }
 
 async fn get(app: &TestApp, query: &str) -> Value {
-    app.get_json(&format!("/api/v1/search?{query}")).await
+    app.get_json(&paths::search(query)).await
 }
 
 async fn facets_are_counted_among_all_matches(app: &TestApp) {
@@ -141,7 +136,7 @@ async fn an_unknown_facet_is_400() {
         "q=a&facets=page,,lang",
         "q=a&facets=status",
     ] {
-        let res = app.get(&format!("/api/v1/search?{query}")).await;
+        let res = app.get(&paths::search(query)).await;
         assert_eq!(res.status(), 400, "{query}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }

@@ -1,13 +1,13 @@
 use reqwest::header;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_seeded_app};
+use crate::helpers::{paths, spawn_app, spawn_seeded_app};
 
 #[tokio::test]
 async fn an_entry_is_found_by_slug_and_by_id_with_a_strong_etag() {
     let app = spawn_seeded_app().await;
 
-    let res = app.get("/api/v1/faqs/what-is-a-technical-coach").await;
+    let res = app.get(&paths::faq("what-is-a-technical-coach")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[header::ETAG], "\"1.3\"");
     let entry: Value = res.json().await.unwrap();
@@ -23,12 +23,12 @@ async fn an_entry_is_found_by_slug_and_by_id_with_a_strong_etag() {
     assert!(entry["published_at"].is_string());
     let id = entry["id"].as_str().unwrap();
 
-    let by_id = app.get_json(&format!("/api/v1/faqs/{id}")).await;
+    let by_id = app.get_json(&paths::faq(id)).await;
     assert_eq!(by_id, entry);
 
     let res = app
         .client
-        .get(app.url(&format!("/api/v1/faqs/{id}")))
+        .get(app.url(&paths::faq(id)))
         .header(header::IF_NONE_MATCH, "W/\"1.3\"")
         .send()
         .await
@@ -39,7 +39,7 @@ async fn an_entry_is_found_by_slug_and_by_id_with_a_strong_etag() {
 #[tokio::test]
 async fn entries_are_listed_in_page_order_across_cursor_pages() {
     let app = spawn_seeded_app().await;
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     let expected: Vec<Value> = page["entries"]
         .as_array()
         .unwrap()
@@ -48,7 +48,7 @@ async fn entries_are_listed_in_page_order_across_cursor_pages() {
         .collect();
 
     let mut seen = Vec::new();
-    let mut path = "/api/v1/faqs?limit=7".to_owned();
+    let mut path = paths::faqs("limit=7");
     loop {
         let list = app.get_json(&path).await;
         assert_eq!(
@@ -63,7 +63,7 @@ async fn entries_are_listed_in_page_order_across_cursor_pages() {
                 .map(|e| e["id"].clone()),
         );
         match list["next_cursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/faqs?limit=7&cursor={cursor}"),
+            Some(cursor) => path = paths::faqs(format!("limit=7&cursor={cursor}")),
             None => break,
         }
     }
@@ -76,23 +76,25 @@ async fn entries_are_filtered_by_page_lang_tag_and_section() {
     let markdown = "# Shipping\n\n## How long does delivery take?\n\nThree days.\n\n# Returns\n\n## Can I return an item?\n\nYes, within 30 days.\n\n## Who pays for returns?\n\nWe do.\n";
     app.import_markdown(markdown, "help", "en", None).await;
 
-    let help = app.get_json("/api/v1/faqs?page=help").await;
+    let help = app.get_json(&paths::faqs("page=help")).await;
     assert_eq!(help["total"], 3);
-    let returns = app.get_json("/api/v1/faqs?page=help&section=Returns").await;
+    let returns = app
+        .get_json(&paths::faqs("page=help&section=Returns"))
+        .await;
     assert_eq!(returns["total"], 2);
     assert_eq!(returns["items"][0]["question"], "Can I return an item?");
     assert_eq!(
         returns["items"][0]["position"], 2,
         "positions stay the page's"
     );
-    let no_section = app.get_json("/api/v1/faqs?section=").await;
+    let no_section = app.get_json(&paths::faqs("section=")).await;
     assert_eq!(no_section["total"], 18);
-    let english = app.get_json("/api/v1/faqs?lang=en&limit=1").await;
+    let english = app.get_json(&paths::faqs("lang=en&limit=1")).await;
     assert_eq!(english["total"], 21);
-    let none = app.get_json("/api/v1/faqs?lang=fr").await;
+    let none = app.get_json(&paths::faqs("lang=fr")).await;
     assert_eq!(none["total"], 0);
     assert_eq!(none["items"], serde_json::json!([]));
-    let tagged = app.get_json("/api/v1/faqs?tag=coaching").await;
+    let tagged = app.get_json(&paths::faqs("tag=coaching")).await;
     assert_eq!(tagged["total"], 0);
 }
 
@@ -106,7 +108,7 @@ async fn tags_filter_entries_that_carry_them() {
     .await
     .unwrap();
 
-    let tagged = app.get_json("/api/v1/faqs?tag=coaching").await;
+    let tagged = app.get_json(&paths::faqs("tag=coaching")).await;
     assert_eq!(tagged["total"], 1);
     assert_eq!(tagged["items"][0]["tags"], serde_json::json!(["coaching"]));
 }
@@ -125,7 +127,7 @@ async fn bad_list_parameters_are_400_problems() {
         "colour=blue",
         "status=bogus",
     ] {
-        let res = app.get(&format!("/api/v1/faqs?{query}")).await;
+        let res = app.get(&paths::faqs(query)).await;
         assert_eq!(res.status(), 400, "{query}");
         assert_eq!(
             res.headers()[header::CONTENT_TYPE],
@@ -149,9 +151,9 @@ async fn bad_list_parameters_are_400_problems() {
 async fn an_unknown_entry_is_a_404_problem() {
     let app = spawn_app().await;
     for path in [
-        "/api/v1/faqs/nope",
-        "/api/v1/faqs/8c1d5a0e-3f0b-4a4e-9a55-1f6e2f0c9b11",
-        "/api/v1/faqs/%F0%9F%98%80",
+        &paths::faq("nope"),
+        &paths::faq("8c1d5a0e-3f0b-4a4e-9a55-1f6e2f0c9b11"),
+        &paths::faq("%F0%9F%98%80"),
     ] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 404, "{path}");
@@ -185,7 +187,7 @@ async fn tags_are_counted_over_what_readers_see() {
         let res = app
             .with_token(
                 reqwest::Method::PATCH,
-                &format!("/api/v1/faqs/{slug}{query}"),
+                &paths::faq(format!("{slug}{query}")),
                 &token,
             )
             .header(header::IF_MATCH, "*")

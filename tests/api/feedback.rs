@@ -6,28 +6,18 @@ use reqwest::{Method, header};
 use serde_json::{Value, json};
 
 use crate::helpers::send_json as send;
-use crate::helpers::{TestApp, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, problem_fields, spawn_seeded_app};
 
 const COACH: &str = "what-is-a-technical-coach";
 
 async fn vote(app: &TestApp, entry: &str, body: Value) -> reqwest::Response {
     app.client
-        .post(app.url(&format!("/api/v1/faqs/{entry}/feedback")))
+        .post(app.url(&paths::faq(format!("{entry}/feedback"))))
         .header(header::CONTENT_TYPE, "application/json")
         .body(body.to_string())
         .send()
         .await
         .unwrap()
-}
-
-async fn editor_get(app: &TestApp, token: &str, path: &str) -> Value {
-    let res = app
-        .with_token(Method::GET, path, token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "GET {path}");
-    res.json().await.unwrap()
 }
 
 async fn feedback_rows(app: &TestApp) -> i64 {
@@ -49,9 +39,9 @@ async fn a_reader_votes_and_editors_see_counts_and_feedback_newest_first() {
     )
     .await;
     assert_eq!(res.status(), 202);
-    let anonymous = app.get_json(&format!("/api/v1/faqs/{COACH}")).await;
+    let anonymous = app.get_json(&paths::faq(COACH)).await;
     assert!(anonymous.get("feedback").is_none(), "readers see no counts");
-    let seen = editor_get(&app, &editor, &format!("/api/v1/faqs/{COACH}")).await;
+    let seen = app.get_json_as(&editor, &paths::faq(COACH)).await;
     assert_eq!(seen["feedback"], json!({"helpful": 0, "not_helpful": 1}));
 
     // The same client changes its mind the same day: its vote is replaced, not added.
@@ -59,7 +49,7 @@ async fn a_reader_votes_and_editors_see_counts_and_feedback_newest_first() {
         vote(&app, COACH, json!({"helpful": true})).await.status(),
         202
     );
-    let seen = editor_get(&app, &editor, &format!("/api/v1/faqs/{COACH}")).await;
+    let seen = app.get_json_as(&editor, &paths::faq(COACH)).await;
     assert_eq!(seen["feedback"], json!({"helpful": 1, "not_helpful": 0}));
     assert_eq!(
         vote(
@@ -72,7 +62,7 @@ async fn a_reader_votes_and_editors_see_counts_and_feedback_newest_first() {
         202
     );
 
-    let page = editor_get(&app, &editor, "/api/v1/pages/faq").await;
+    let page = app.get_json_as(&editor, &paths::page("faq")).await;
     assert_eq!(
         page["entries"][0]["feedback"],
         json!({"helpful": 0, "not_helpful": 1})
@@ -82,7 +72,7 @@ async fn a_reader_votes_and_editors_see_counts_and_feedback_newest_first() {
         json!({"helpful": 0, "not_helpful": 0})
     );
 
-    let list = editor_get(&app, &editor, "/api/v1/feedback").await;
+    let list = app.get_json_as(&editor, "/api/v1/feedback").await;
     assert_eq!(list["total"], 2);
     let items = list["items"].as_array().unwrap();
     assert_eq!(
@@ -99,26 +89,30 @@ async fn a_reader_votes_and_editors_see_counts_and_feedback_newest_first() {
     assert_eq!(items[1]["helpful"], true);
     assert_eq!(items[1]["comment"], Value::Null);
 
-    let filtered = editor_get(&app, &editor, &format!("/api/v1/feedback?entry={COACH}")).await;
+    let filtered = app
+        .get_json_as(&editor, &format!("/api/v1/feedback?entry={COACH}"))
+        .await;
     assert_eq!(filtered["total"], 1);
-    let filtered = editor_get(
-        &app,
-        &editor,
-        "/api/v1/feedback?helpful=false&reason=inaccurate&page=faq",
-    )
-    .await;
+    let filtered = app
+        .get_json_as(
+            &editor,
+            "/api/v1/feedback?helpful=false&reason=inaccurate&page=faq",
+        )
+        .await;
     assert_eq!(filtered["total"], 1);
-    let filtered = editor_get(&app, &editor, "/api/v1/feedback?reason=broken_link").await;
+    let filtered = app
+        .get_json_as(&editor, "/api/v1/feedback?reason=broken_link")
+        .await;
     assert_eq!(filtered["total"], 0);
-    let first = editor_get(&app, &editor, "/api/v1/feedback?limit=1").await;
+    let first = app.get_json_as(&editor, "/api/v1/feedback?limit=1").await;
     assert_eq!(first["items"].as_array().unwrap().len(), 1);
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second = editor_get(
-        &app,
-        &editor,
-        &format!("/api/v1/feedback?limit=1&cursor={cursor}"),
-    )
-    .await;
+    let second = app
+        .get_json_as(
+            &editor,
+            &format!("/api/v1/feedback?limit=1&cursor={cursor}"),
+        )
+        .await;
     assert_eq!(second["items"][0]["entry_slug"], COACH);
     assert_eq!(second["next_cursor"], Value::Null);
     let bad = app
@@ -145,7 +139,7 @@ async fn a_reader_votes_and_editors_see_counts_and_feedback_newest_first() {
     let res = send(&app, Method::DELETE, &path, &editor, None, None).await;
     assert_eq!(res.status(), 404);
     assert_eq!(
-        editor_get(&app, &editor, "/api/v1/feedback").await["total"],
+        app.get_json_as(&editor, "/api/v1/feedback").await["total"],
         1
     );
 }
@@ -154,15 +148,12 @@ async fn a_reader_votes_and_editors_see_counts_and_feedback_newest_first() {
 async fn feedback_on_anything_readers_cannot_see_is_404() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(json!({"page": "faq", "question": "Draft?", "answer": "Not yet.", "status": "draft"})),
-    )
-    .await;
+    let res = app
+        .create_entry(
+            &editor,
+            json!({"page": "faq", "question": "Draft?", "answer": "Not yet.", "status": "draft"}),
+        )
+        .await;
     assert_eq!(res.status(), 201);
     app.import_markdown(
         "---\ndraft: true\n---\n\n**Hidden question?**\n\nHidden answer.\n",
@@ -174,7 +165,7 @@ async fn feedback_on_anything_readers_cannot_see_is_404() {
     let res = send(
         &app,
         Method::DELETE,
-        "/api/v1/faqs/what-does-technical-coaching-consist-of",
+        &paths::faq("what-does-technical-coaching-consist-of"),
         &editor,
         Some("*"),
         None,
@@ -213,12 +204,7 @@ async fn a_bad_feedback_body_is_refused_and_changes_nothing() {
     .await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(fields, ["reason", "comment"], "every broken rule at once");
 
     assert_eq!(
@@ -237,7 +223,7 @@ async fn a_bad_feedback_body_is_refused_and_changes_nothing() {
     );
     let res = app
         .client
-        .post(app.url(&format!("/api/v1/faqs/{COACH}/feedback")))
+        .post(app.url(&paths::faq(format!("{COACH}/feedback"))))
         .header(header::CONTENT_TYPE, "text/plain")
         .body("helpful")
         .send()
@@ -259,7 +245,7 @@ async fn a_bad_feedback_body_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn feedback_is_rate_limited_per_client_and_stores_no_personal_data() {
     let app = spawn_seeded_app().await;
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     let slugs: Vec<String> = page["entries"]
         .as_array()
         .unwrap()
@@ -271,7 +257,7 @@ async fn feedback_is_rate_limited_per_client_and_stores_no_personal_data() {
     for slug in slugs.iter().take(11) {
         let res = app
             .client
-            .post(app.url(&format!("/api/v1/faqs/{slug}/feedback")))
+            .post(app.url(&paths::faq(format!("{slug}/feedback"))))
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::USER_AGENT, "SecretAgent/7.0 (tracking-me)")
             .body(json!({"helpful": false, "comment": "Too vague."}).to_string())
@@ -286,10 +272,7 @@ async fn feedback_is_rate_limited_per_client_and_stores_no_personal_data() {
     assert_eq!(&statuses[..10], &[202; 10], "a burst of 10 is allowed");
     assert_eq!(statuses[10], 429, "the 11th in a row is not");
     // Other requests are not counted against the feedback budget, nor the reverse.
-    assert_eq!(
-        app.get(&format!("/api/v1/faqs/{COACH}")).await.status(),
-        200
-    );
+    assert_eq!(app.get(&paths::faq(COACH)).await.status(), 200);
 
     assert_eq!(feedback_rows(&app).await, 10);
     let columns: Vec<String> = sqlx::query_scalar(
@@ -358,12 +341,9 @@ async fn editors_list_the_worst_rated_entries_first() {
         .unwrap();
     }
 
-    let first = editor_get(
-        &app,
-        &editor,
-        "/api/v1/faqs?sort=-not_helpful&page=faq&limit=2",
-    )
-    .await;
+    let first = app
+        .get_json_as(&editor, &paths::faqs("sort=-not_helpful&page=faq&limit=2"))
+        .await;
     let slugs: Vec<&str> = first["items"]
         .as_array()
         .unwrap()
@@ -380,12 +360,14 @@ async fn editors_list_the_worst_rated_entries_first() {
     assert_eq!(first["items"][0]["feedback"]["not_helpful"], 3);
     assert_eq!(first["total"], 18);
     let cursor = first["next_cursor"].as_str().unwrap();
-    let next = editor_get(
-        &app,
-        &editor,
-        &format!("/api/v1/faqs?sort=-not_helpful&page=faq&limit=2&cursor={cursor}"),
-    )
-    .await;
+    let next = app
+        .get_json_as(
+            &editor,
+            &paths::faqs(format!(
+                "sort=-not_helpful&page=faq&limit=2&cursor={cursor}"
+            )),
+        )
+        .await;
     assert_eq!(
         next["items"][0]["slug"],
         "what-is-an-efficient-agile-organization"
@@ -394,11 +376,11 @@ async fn editors_list_the_worst_rated_entries_first() {
     assert_eq!(next["items"][1]["position"], 4, "then in page order");
 
     assert_eq!(
-        app.get("/api/v1/faqs?sort=-not_helpful").await.status(),
+        app.get(&paths::faqs("sort=-not_helpful")).await.status(),
         401
     );
     let res = app
-        .with_token(Method::GET, "/api/v1/faqs?sort=worst", &editor)
+        .with_token(Method::GET, &paths::faqs("sort=worst"), &editor)
         .send()
         .await
         .unwrap();
@@ -408,19 +390,19 @@ async fn editors_list_the_worst_rated_entries_first() {
 #[tokio::test]
 async fn a_vote_reaches_webhooks_as_entry_feedback_but_not_the_change_feed() {
     let app = spawn_seeded_app().await;
-    let admin = app.mint("admin", faqd::auth::Role::Admin).await;
+    let admin = app.admin().await;
     let receiver = crate::webhooks::Receiver::start().await;
     let res = send(
         &app,
         Method::POST,
-        "/api/v1/webhooks",
+        paths::WEBHOOKS,
         &admin,
         None,
         Some(json!({"url": receiver.url, "events": ["entry.feedback"]})),
     )
     .await;
     assert_eq!(res.status(), 201);
-    let before = app.get_json("/api/v1/changes?limit=100").await;
+    let before = app.get_json(&paths::changes("limit=100")).await;
 
     let res = vote(
         &app,
@@ -439,7 +421,7 @@ async fn a_vote_reaches_webhooks_as_entry_feedback_but_not_the_change_feed() {
     assert_eq!(event["data"]["feedback"]["reason"], "broken_link");
     assert_eq!(event["data"]["feedback"]["comment"], "The link is dead.");
 
-    let after = app.get_json("/api/v1/changes?limit=100").await;
+    let after = app.get_json(&paths::changes("limit=100")).await;
     assert_eq!(after["items"], before["items"], "feedback is not content");
     assert!(!after.to_string().contains("entry.feedback"), "{after}");
 }

@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, paths, problem_fields, spawn_app, spawn_app_with};
 
 async fn import(app: &TestApp, token: &str, media: &str, body: String) -> (u16, String, Duration) {
     let started = Instant::now();
     let res = app
         .with_token(
             Method::POST,
-            "/api/v1/pages/import?slug=hostile&dry_run=true",
+            &paths::page("import?slug=hostile&dry_run=true"),
             token,
         )
         .header("Content-Type", media)
@@ -199,7 +199,7 @@ async fn every_spelling_of_one_token_shares_one_budget() {
     for i in 0..16 {
         let res = app
             .client
-            .post(app.url("/api/v1/faqs"))
+            .post(app.url(paths::FAQS))
             .header("Authorization", &spellings[i % spellings.len()])
             .header("Content-Type", "application/json")
             .body(r#"{"page": "nowhere", "question": "Q?", "answer": "A."}"#)
@@ -247,7 +247,7 @@ async fn a_retry_after_a_reply_lost_past_commit_creates_nothing_twice() {
     .await
     .unwrap();
     let create = || {
-        app.with_token(Method::POST, "/api/v1/faqs", &token)
+        app.with_token(Method::POST, paths::FAQS, &token)
             .header("Idempotency-Key", "lost-reply-1")
             .header("Content-Type", "application/json")
             .body(r#"{"page": "help", "question": "Was the reply lost?", "answer": "Yes."}"#)
@@ -289,7 +289,7 @@ async fn the_etag_an_editor_reads_is_accepted_by_the_pages_writes() {
     app.import_markdown("## One?\n\nA.\n\n## Two?\n\nB.\n", "help", "en", None)
         .await;
     let read = |accept_gzip: bool| {
-        let mut req = app.with_token(Method::GET, "/api/v1/pages/help", &token);
+        let mut req = app.with_token(Method::GET, &paths::page("help"), &token);
         if accept_gzip {
             req = req.header("Accept-Encoding", "gzip");
         }
@@ -307,7 +307,7 @@ async fn the_etag_an_editor_reads_is_accepted_by_the_pages_writes() {
         .collect();
     ids.reverse();
     let res = app
-        .with_token(Method::POST, "/api/v1/pages/help/order", &token)
+        .with_token(Method::POST, &paths::page("help/order"), &token)
         .header("If-Match", &etag)
         .json(&serde_json::json!({ "ids": ids }))
         .send()
@@ -321,7 +321,7 @@ async fn the_etag_an_editor_reads_is_accepted_by_the_pages_writes() {
     );
     // The same ETag is stale now.
     let res = app
-        .with_token(Method::DELETE, "/api/v1/pages/help", &token)
+        .with_token(Method::DELETE, &paths::page("help"), &token)
         .header("If-Match", &etag)
         .send()
         .await
@@ -333,7 +333,7 @@ async fn the_etag_an_editor_reads_is_accepted_by_the_pages_writes() {
         .unwrap()
         .to_owned();
     let res = app
-        .with_token(Method::DELETE, "/api/v1/pages/help", &token)
+        .with_token(Method::DELETE, &paths::page("help"), &token)
         .header("If-Match", &fresh)
         .send()
         .await
@@ -359,7 +359,7 @@ async fn a_nul_character_is_a_422_naming_the_field_after_if_match() {
     };
     let res = send(
         Method::POST,
-        "/api/v1/faqs",
+        paths::FAQS,
         None,
         r#"{"page": "help", "question": "Q\u0000?", "answer": "A.", "tags": ["ok", "b\u0000d"]}"#,
     )
@@ -367,17 +367,12 @@ async fn a_nul_character_is_a_422_naming_the_field_after_if_match() {
     .unwrap();
     assert_eq!(res.status(), 422);
     let problem: serde_json::Value = res.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(fields, ["question", "tags[1]"], "{problem}");
     // Without If-Match the 428 wins; with it, the 422 names the field.
     let res = send(
         Method::PATCH,
-        "/api/v1/faqs/one",
+        &paths::faq("one"),
         None,
         r#"{"answer": "x\u0000"}"#,
     )
@@ -386,7 +381,7 @@ async fn a_nul_character_is_a_422_naming_the_field_after_if_match() {
     assert_eq!(res.status(), 428);
     let res = send(
         Method::PATCH,
-        "/api/v1/faqs/one",
+        &paths::faq("one"),
         Some("*"),
         r#"{"answer": "x\u0000"}"#,
     )
@@ -397,7 +392,7 @@ async fn a_nul_character_is_a_422_naming_the_field_after_if_match() {
     assert_eq!(problem["errors"][0]["field"], "answer", "{problem}");
     let res = send(
         Method::PATCH,
-        "/api/v1/pages/help",
+        &paths::page("help"),
         Some("*"),
         r#"{"front_matter": {"title": "a\u0000"}}"#,
     )

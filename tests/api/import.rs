@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::{seed_path, spawn_app, spawn_seeded_app};
+use crate::helpers::{paths, seed_path, spawn_app, spawn_seeded_app};
 
 fn entry<'a>(page: &'a Value, question_prefix: &str) -> &'a Value {
     page["entries"]
@@ -14,7 +14,7 @@ fn entry<'a>(page: &'a Value, question_prefix: &str) -> &'a Value {
 #[tokio::test]
 async fn seed_answers_are_kept_verbatim_and_rendered() {
     let app = spawn_seeded_app().await;
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
 
     let difference = entry(
         &page,
@@ -60,7 +60,7 @@ async fn seed_answers_are_kept_verbatim_and_rendered() {
 #[tokio::test]
 async fn importing_the_same_file_twice_changes_nothing() {
     let app = spawn_seeded_app().await;
-    let before = app.get_json("/api/v1/pages/faq").await;
+    let before = app.get_page("faq").await;
 
     let report = app.import_file(&seed_path(), None, None).await;
 
@@ -68,7 +68,7 @@ async fn importing_the_same_file_twice_changes_nothing() {
     assert_eq!(report.unchanged.len(), 18);
     assert!(report.created.is_empty() && report.updated.is_empty() && report.deleted.is_empty());
     assert_eq!(report.version, 1);
-    let after = app.get_json("/api/v1/pages/faq").await;
+    let after = app.get_page("faq").await;
     assert_eq!(before, after);
     let revisions: i64 = sqlx::query_scalar("SELECT count(*) FROM entry_revisions")
         .fetch_one(&app.pool)
@@ -82,7 +82,7 @@ async fn reimporting_an_edited_file_updates_creates_and_deletes_what_changed() {
     let app = spawn_app().await;
     let v1 = "**One?**\n\nFirst.\n\n**Two?**\n\nSecond.\n\n**Three?**\n\nThird.\n";
     app.import_markdown(v1, "page", "en", None).await;
-    let two_before = app.get_json("/api/v1/faqs/two").await;
+    let two_before = app.get_json(&paths::faq("two")).await;
 
     let v2 = "**Three?**\n\nThird.\n\n**Two?**\n\nSecond, edited.\n\n**Four?**\n\nFourth.\n";
     let report = app.import_markdown(v2, "page", "en", None).await;
@@ -92,7 +92,7 @@ async fn reimporting_an_edited_file_updates_creates_and_deletes_what_changed() {
     assert_eq!(report.created, ["four"]);
     assert_eq!(report.deleted, ["one"]);
     assert_eq!(report.version, 2, "one import, one new page version");
-    let page = app.get_json("/api/v1/pages/page").await;
+    let page = app.get_page("page").await;
     let questions: Vec<&str> = page["entries"]
         .as_array()
         .unwrap()
@@ -100,12 +100,12 @@ async fn reimporting_an_edited_file_updates_creates_and_deletes_what_changed() {
         .map(|e| e["question"].as_str().unwrap())
         .collect();
     assert_eq!(questions, ["Three?", "Two?", "Four?"]);
-    let two = app.get_json("/api/v1/faqs/two").await;
+    let two = app.get_json(&paths::faq("two")).await;
     assert_eq!(two["id"], two_before["id"], "the same entry, edited");
     assert_eq!(two["version"], 2);
     assert_eq!(two["answer"], "Second, edited.");
     assert_eq!(
-        app.get("/api/v1/faqs/one").await.status(),
+        app.get(&paths::faq("one")).await.status(),
         404,
         "deleted entries leave readers"
     );
@@ -124,9 +124,7 @@ async fn answers_are_sanitised_whatever_the_markdown_holds() {
         <img src=x onerror=alert(1)> [data](data:text/html;base64,PHNjcmlwdD4=) <a href=\"#\" onclick=\"x()\">a</a>\n";
     let report = app.import_markdown(markdown, "safe", "en", None).await;
 
-    let entry = app
-        .get_json(&format!("/api/v1/faqs/{}", report.created[0]))
-        .await;
+    let entry = app.get_json(&paths::faq(&report.created[0])).await;
     let html = entry["answer_html"].as_str().unwrap().to_lowercase();
     for banned in ["<script", "javascript:", "onerror", "onclick", "data:text"] {
         assert!(!html.contains(banned), "{banned} in {html}");
@@ -148,19 +146,19 @@ async fn yaml_toml_and_no_front_matter_all_import() {
     app.import_markdown(toml, "toml", "en", None).await;
     app.import_markdown(none, "none", "en", None).await;
 
-    let yaml = app.get_json("/api/v1/pages/yaml").await;
+    let yaml = app.get_page("yaml").await;
     assert_eq!(yaml["title"], "YAML page");
     assert_eq!(
         yaml["front_matter"]["params"]["nested"],
         serde_json::json!([1, 2])
     );
-    let toml = app.get_json("/api/v1/pages/toml").await;
+    let toml = app.get_page("toml").await;
     assert_eq!(toml["title"], "TOML page");
     assert_eq!(
         toml["front_matter"]["params"]["nested"],
         serde_json::json!([1, 2])
     );
-    let none = app.get_json("/api/v1/pages/none").await;
+    let none = app.get_page("none").await;
     assert_eq!(none["title"], "");
     assert_eq!(none["front_matter"], serde_json::json!({}));
     assert_eq!(none["intro"], "Some intro text.");
@@ -193,7 +191,7 @@ All of them.
 ";
     app.import_markdown(markdown, "shop", "en", None).await;
 
-    let page = app.get_json("/api/v1/pages/shop").await;
+    let page = app.get_page("shop").await;
     let entries = page["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[0]["question"], "How do I order?");
@@ -216,7 +214,7 @@ async fn crlf_files_import_like_lf_files() {
     let crlf = lf.replace('\n', "\r\n");
     app.import_markdown(&crlf, "crlf", "en", None).await;
 
-    let page = app.get_json("/api/v1/pages/crlf").await;
+    let page = app.get_page("crlf").await;
     assert_eq!(page["entry_count"], 18);
     assert_eq!(page["title"], "Manufacture | FAQ");
     assert_eq!(
@@ -244,7 +242,7 @@ async fn a_file_without_questions_is_refused_and_nothing_is_written() {
     std::fs::write(&file, "# Title\n\nNo questions here.\n").unwrap();
     let result = faqd::cli::files::import_file(&app.pool, &file, &Default::default(), "test").await;
     assert!(result.is_err());
-    assert_eq!(app.get_json("/api/v1/pages").await["total"], 0);
+    assert_eq!(app.get_json(paths::PAGES).await["total"], 0);
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -277,5 +275,5 @@ async fn an_over_long_imported_question_is_refused_by_name() {
     .await
     .expect_err("refused");
     assert!(err.to_string().contains("NUL"), "{err}");
-    assert_eq!(app.get_json("/api/v1/pages").await["total"], 0);
+    assert_eq!(app.get_json(paths::PAGES).await["total"], 0);
 }

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::send_json as send;
-use crate::helpers::{TestApp, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, spawn_seeded_app};
 
 const ENTRY: &str = "/api/v1/faqs/what-is-a-technical-coach";
 
@@ -59,7 +59,7 @@ async fn a_staged_change_goes_live_on_publish_only() {
         send(
             &app,
             Method::POST,
-            "/api/v1/faqs/nope/publish",
+            &paths::faq("nope/publish"),
             &alice,
             Some("*"),
             None
@@ -172,7 +172,7 @@ async fn a_deleted_entry_comes_back_under_its_id_slug_and_place() {
     let alice = app.mint("alice", faqd::auth::Role::Editor).await;
     let entry = app.get_json(ENTRY).await;
     let found = |app: &TestApp| {
-        let url = app.url("/api/v1/search?q=what+is+a+technical+coach&limit=100");
+        let url = app.url(&paths::search("q=what+is+a+technical+coach&limit=100"));
         let client = app.client.clone();
         async move {
             let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();

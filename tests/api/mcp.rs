@@ -7,7 +7,7 @@ use reqwest::{Method, header};
 use serde_json::{Value, json};
 
 use crate::helpers::send_json as send;
-use crate::helpers::{TestApp, spawn_app_with, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, spawn_app_with, spawn_seeded_app};
 
 const COACH: &str = "what-is-a-technical-coach";
 const VERSION: &str = "2025-11-25";
@@ -75,23 +75,18 @@ async fn tool_names(app: &TestApp, token: Option<&str>) -> Vec<String> {
 async fn app_with_unpublished() -> (TestApp, String) {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(
+    let res = app
+        .create_entry(
+            &editor,
             json!({"page": "faq", "question": "Is the zorblax technical coach a secret?",
                     "answer": "Zorblax draft answer.", "status": "draft"}),
-        ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 201);
     let res = send(
         &app,
         Method::PATCH,
-        &format!("/api/v1/faqs/{COACH}?stage=true"),
+        &paths::faq(format!("{COACH}?stage=true")),
         &editor,
         Some("*"),
         Some(json!({"answer": "STAGED quuxly answer about the technical coach."})),
@@ -160,7 +155,7 @@ async fn mcp_lists_the_editor_tools_only_to_editor_tokens() {
     ];
     let editors = ["draft_answer", "unanswered_questions", "feedback_summary"];
     assert_eq!(tool_names(&app, None).await, readers);
-    let preview = app.mint("preview", faqd::auth::Role::Preview).await;
+    let preview = app.preview().await;
     assert_eq!(tool_names(&app, Some(&preview)).await, readers);
     let editor = app.editor().await;
     let all: Vec<&str> = readers.iter().chain(&editors).copied().collect();
@@ -221,7 +216,7 @@ async fn mcp_reader_tools_answer_with_published_content_only() {
             .unwrap()
             .contains("training developer")
     );
-    assert_eq!(entry["url"], format!("/api/v1/faqs/{COACH}"));
+    assert_eq!(entry["url"], paths::faq(COACH));
     assert_nothing_unpublished("get_entry", &entry);
 
     let page = rpc(
@@ -341,10 +336,10 @@ async fn mcp_draft_answer_creates_a_draft_or_stages_a_change_and_never_publishes
     .await;
     assert_eq!(draft["status"], "draft", "{draft}");
     let slug = draft["slug"].as_str().unwrap().to_owned();
-    let res = app.get(&format!("/api/v1/faqs/{slug}")).await;
+    let res = app.get(&paths::faq(&slug)).await;
     assert_eq!(res.status(), 404, "readers do not see the draft");
     let res = app
-        .with_token(Method::GET, &format!("/api/v1/faqs/{slug}"), &editor)
+        .with_token(Method::GET, &paths::faq(&slug), &editor)
         .send()
         .await
         .unwrap();
@@ -364,7 +359,7 @@ async fn mcp_draft_answer_creates_a_draft_or_stages_a_change_and_never_publishes
     )
     .await;
     assert_eq!(staged["status"], "changed", "{staged}");
-    let public = app.get_json(&format!("/api/v1/faqs/{COACH}")).await;
+    let public = app.get_json(&paths::faq(COACH)).await;
     assert!(
         public["answer"]
             .as_str()
@@ -400,7 +395,7 @@ async fn mcp_draft_answer_creates_a_draft_or_stages_a_change_and_never_publishes
 #[tokio::test]
 async fn mcp_editor_tools_without_an_editor_token_are_errors_that_change_nothing() {
     let app = spawn_seeded_app().await;
-    let preview = app.mint("preview", faqd::auth::Role::Preview).await;
+    let preview = app.preview().await;
     let before = app.snapshot().await;
     for token in [None, Some(preview.as_str())] {
         for tool in ["draft_answer", "unanswered_questions", "feedback_summary"] {
@@ -421,13 +416,13 @@ async fn mcp_editor_tools_without_an_editor_token_are_errors_that_change_nothing
 async fn mcp_unanswered_questions_and_feedback_summary_report_to_editors() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let res = app.get("/api/v1/search?q=zorblaxian+flurbing").await;
+    let res = app.get(&paths::search("q=zorblaxian+flurbing")).await;
     assert_eq!(res.status(), 200);
     let found: Value = res.json().await.unwrap();
     assert_eq!(found["total"], 0);
     let res = app
         .client
-        .post(app.url(&format!("/api/v1/faqs/{COACH}/feedback")))
+        .post(app.url(&paths::faq(format!("{COACH}/feedback"))))
         .header(header::CONTENT_TYPE, "application/json")
         .body(json!({"helpful": false, "reason": "inaccurate"}).to_string())
         .send()
@@ -598,6 +593,6 @@ async fn mcp_counts_against_the_search_rate_limit() {
     }
     assert_eq!(&statuses[..10], [200; 10]);
     assert_eq!(statuses[11], 429);
-    let res = app.get("/api/v1/search?q=coach").await;
+    let res = app.get(&paths::search("q=coach")).await;
     assert_eq!(res.status(), 429, "one budget for search and MCP");
 }

@@ -1,15 +1,14 @@
 //! `/metrics` (Prometheus text) and request ids.
 
-use faqd::auth::Role;
 use faqd::config::ServeSettings;
 
-use crate::helpers::{spawn_app_with, spawn_seeded_app};
+use crate::helpers::{paths, spawn_app_with, spawn_seeded_app};
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status() {
     let app = spawn_seeded_app().await;
-    app.get_json("/api/v1/pages/faq").await;
-    assert_eq!(app.get("/api/v1/pages/nope").await.status(), 404);
+    app.get_page("faq").await;
+    assert_eq!(app.get(&paths::page("nope")).await.status(), 404);
     let res = app.get("/metrics").await;
     assert_eq!(res.status(), 200);
     assert!(
@@ -60,7 +59,7 @@ async fn metrics_can_require_a_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     let res = app
         .client
         .get(app.url("/metrics"))
@@ -72,7 +71,7 @@ async fn metrics_can_require_a_token() {
     // The metrics token opens nothing else.
     let res = app
         .client
-        .get(app.url("/api/v1/faqs"))
+        .get(app.url(paths::FAQS))
         .bearer_auth("scrape-me-please")
         .send()
         .await
@@ -83,7 +82,7 @@ async fn metrics_can_require_a_token() {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = spawn_seeded_app().await;
-    let res = app.get("/api/v1/pages/faq").await;
+    let res = app.get(&paths::page("faq")).await;
     let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
     let other = app.get("/api/v1/nothing-here").await;

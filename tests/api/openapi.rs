@@ -1,5 +1,6 @@
 use serde_json::Value;
 
+use crate::helpers::paths;
 use crate::helpers::spawn_app;
 
 fn committed() -> String {
@@ -34,9 +35,9 @@ fn the_document_is_openapi_3_1_and_declares_every_route_and_error() {
     let doc: Value = serde_json::from_str(&committed()).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
-        "/api/v1/pages",
+        paths::PAGES,
         "/api/v1/pages/{slug}",
-        "/api/v1/faqs",
+        paths::FAQS,
         "/api/v1/faqs/{ref}",
         "/healthz",
         "/readyz",
@@ -87,7 +88,7 @@ async fn interactive_docs_are_served_without_internet() {
         .unwrap();
     assert!(init.contains("/openapi.json") && !init.contains("validator.swagger.io"));
     // The API itself carries no such policy (it serves no page).
-    let res = app.get("/api/v1/pages").await;
+    let res = app.get(paths::PAGES).await;
     assert!(res.headers().get("content-security-policy").is_none());
 }
 
@@ -110,7 +111,7 @@ fn every_operation_declares_405_and_the_rate_limited_ones_429() {
                 "{method} {path} declares 405"
             );
             let rate_limited = (path.starts_with("/api/v1/")
-                && (method != "get" || path == "/api/v1/search"))
+                && (method != "get" || path == paths::SEARCH))
                 || (path == "/mcp" && method == "post");
             assert_eq!(
                 responses["429"].is_object(),
@@ -155,7 +156,7 @@ fn entry_writes_document_their_own_required_fields() {
         names.sort();
         names.join(",")
     };
-    let create = schema_of("/api/v1/faqs", "post", "application/json");
+    let create = schema_of(paths::FAQS, "post", "application/json");
     assert_eq!(required(&create), "answer,page,question");
     let replace = schema_of("/api/v1/faqs/{ref}", "put", "application/json");
     assert_eq!(required(&replace), "answer,question");

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::send_json as send;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, paths, spawn_app};
 
 const HELP: &str = "---\ntitle: Help\ndescription: \"Answers\"\nweight: 3\n---\n## Is it free?\n\nYes.\n\n## How do I start?\n\nRun it.\n\n## Can I leave?\n\nAny time.\n";
 const AIDE: &str = "---\ntitle: Aide\n---\n## Est-ce gratuit ?\n\nOui.\n";
@@ -32,7 +32,7 @@ fn ids(page: &Value) -> Vec<Value> {
 #[tokio::test]
 async fn a_page_is_reordered_in_one_step_and_the_old_etag_no_longer_serves() {
     let (app, token) = setup().await;
-    let res = app.get("/api/v1/pages/help?lang=en").await;
+    let res = app.get(&paths::page("help?lang=en")).await;
     let old_tag = res.headers()["etag"].to_str().unwrap().to_owned();
     let page: Value = res.json().await.unwrap();
     let version = page["version"].as_i64().unwrap();
@@ -77,7 +77,7 @@ async fn a_page_is_reordered_in_one_step_and_the_old_etag_no_longer_serves() {
     )
     .await;
     assert_eq!(res.status(), 422);
-    let foreign = app.get_json("/api/v1/pages/help?lang=fr").await["entries"][0]["id"].clone();
+    let foreign = app.get_json(&paths::page("help?lang=fr")).await["entries"][0]["id"].clone();
     let mut with_foreign = order.clone();
     with_foreign[0] = foreign;
     assert_eq!(
@@ -145,14 +145,14 @@ async fn a_page_is_reordered_in_one_step_and_the_old_etag_no_longer_serves() {
 
     let res = app
         .client
-        .get(app.url("/api/v1/pages/help?lang=en"))
+        .get(app.url(&paths::page("help?lang=en")))
         .header("If-None-Match", &old_tag)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "the old ETag must not answer 304");
     // The export follows the new order.
-    let exported = app.export("/api/v1/pages/help/export?lang=en").await;
+    let exported = app.export(&paths::page("help/export?lang=en")).await;
     assert!(
         exported.find("Can I leave?").unwrap() < exported.find("Is it free?").unwrap(),
         "{exported}"
@@ -162,8 +162,8 @@ async fn a_page_is_reordered_in_one_step_and_the_old_etag_no_longer_serves() {
 #[tokio::test]
 async fn page_etags_differ_per_language() {
     let (app, _) = setup().await;
-    let en = app.get("/api/v1/pages/help?lang=en").await.headers()["etag"].clone();
-    let fr = app.get("/api/v1/pages/help?lang=fr").await.headers()["etag"].clone();
+    let en = app.get(&paths::page("help?lang=en")).await.headers()["etag"].clone();
+    let fr = app.get(&paths::page("help?lang=fr")).await.headers()["etag"].clone();
     assert_ne!(en, fr);
 }
 
@@ -184,7 +184,7 @@ async fn patching_a_page_keeps_its_export_faithful() {
     let page: Value = res.json().await.unwrap();
     assert_eq!(page["title"], "Help & FAQ");
     assert_eq!(page["front_matter"]["weight"], 5);
-    let exported = app.export("/api/v1/pages/help/export?lang=en").await;
+    let exported = app.export(&paths::page("help/export?lang=en")).await;
     let expected = HELP
         .replace("title: Help\n", "title: \"Help & FAQ\"\n")
         .replace("weight: 3", "weight: 5");
@@ -257,14 +257,14 @@ async fn a_deleted_page_leaves_readers_at_once_and_comes_back() {
     .await;
     assert_eq!(res.status(), 204);
     assert_eq!(app.get(path).await.status(), 404);
-    assert_eq!(app.get("/api/v1/faqs/is-it-free").await.status(), 404);
-    let fr = app.get_json("/api/v1/pages/help?lang=fr").await;
+    assert_eq!(app.get(&paths::faq("is-it-free")).await.status(), 404);
+    let fr = app.get_json(&paths::page("help?lang=fr")).await;
     assert!(fr["translations"].as_array().unwrap().is_empty());
 
     let res = send(
         &app,
         Method::POST,
-        "/api/v1/pages/help/restore?lang=en",
+        &paths::page("help/restore?lang=en"),
         &token,
         Some("*"),
         None,
@@ -273,14 +273,14 @@ async fn a_deleted_page_leaves_readers_at_once_and_comes_back() {
     assert_eq!(res.status(), 200);
     assert_eq!(app.get_json(path).await["entry_count"], 3);
     assert_eq!(
-        app.get_json("/api/v1/faqs/is-it-free").await["answer"],
+        app.get_json(&paths::faq("is-it-free")).await["answer"],
         "Yes."
     );
     assert_eq!(
         send(
             &app,
             Method::POST,
-            "/api/v1/pages/help/restore?lang=en",
+            &paths::page("help/restore?lang=en"),
             &token,
             Some("*"),
             None
@@ -294,18 +294,18 @@ async fn a_deleted_page_leaves_readers_at_once_and_comes_back() {
 #[tokio::test]
 async fn an_entry_etag_covers_its_position() {
     let (app, token) = setup().await;
-    let entry = "/api/v1/faqs/is-it-free";
+    let entry = &paths::faq("is-it-free");
     let res = app.get(entry).await;
     let old_tag = res.headers()["etag"].to_str().unwrap().to_owned();
     // `~…`: the entry has a French translation, which its representation lists.
     assert!(old_tag.starts_with("\"1.1~"), "{old_tag}");
-    let page = app.get_json("/api/v1/pages/help?lang=en").await;
+    let page = app.get_json(&paths::page("help?lang=en")).await;
     let mut order = ids(&page);
     order.rotate_left(1);
     let res = send(
         &app,
         Method::POST,
-        "/api/v1/pages/help/order?lang=en",
+        &paths::page("help/order?lang=en"),
         &token,
         Some("*"),
         Some(json!({"ids": order})),
@@ -384,22 +384,23 @@ async fn last_modified_never_moves_backwards_when_a_page_turns_draft() {
         chrono::DateTime::parse_from_rfc2822(res.headers()["last-modified"].to_str().unwrap())
             .unwrap()
     };
-    let before = last_modified(&app.get("/api/v1/pages").await);
-    let entries_before = last_modified(&app.get("/api/v1/faqs").await);
+    let before = last_modified(&app.get(paths::PAGES).await);
+    let entries_before = last_modified(&app.get(paths::FAQS).await);
+    // Last-Modified counts whole seconds: the clock must pass one for a move to show.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let res = send(
         &app,
         Method::PATCH,
-        "/api/v1/pages/help?lang=fr",
+        &paths::page("help?lang=fr"),
         &token,
         Some("*"),
         Some(json!({"draft": true})),
     )
     .await;
     assert_eq!(res.status(), 200);
-    let after = last_modified(&app.get("/api/v1/pages").await);
+    let after = last_modified(&app.get(paths::PAGES).await);
     assert!(after > before, "{before} → {after}");
-    assert!(last_modified(&app.get("/api/v1/faqs").await) > entries_before);
+    assert!(last_modified(&app.get(paths::FAQS).await) > entries_before);
 }
 
 /// Found by Schemathesis: `{"front_matter": null}` was a 500 (the whole front matter
@@ -429,7 +430,7 @@ async fn a_front_matter_patch_cannot_break_the_page() {
         "huge_int": 1.0610977178821604e32, "nested": [{"n": 1e300}]}});
     let res = send(&app, Method::PATCH, path, &token, Some("*"), Some(numbers)).await;
     assert_eq!(res.status(), 200);
-    for path in [path, "/api/v1/pages", "/api/v1/pages/help/export?lang=en"] {
+    for path in [path, paths::PAGES, &paths::page("help/export?lang=en")] {
         let res = app.get(path).await;
         assert_eq!(res.status(), 200, "{path}");
     }

@@ -1,13 +1,13 @@
 use reqwest::header;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_seeded_app};
+use crate::helpers::{paths, spawn_app, spawn_seeded_app};
 
 #[tokio::test]
 async fn the_seeded_faq_page_has_its_18_questions_in_source_order() {
     let app = spawn_seeded_app().await;
 
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
 
     assert_eq!(page["slug"], "faq");
     assert_eq!(page["lang"], "en");
@@ -56,7 +56,7 @@ async fn the_seeded_faq_page_has_its_18_questions_in_source_order() {
 async fn a_page_answers_with_etag_cache_headers_and_304_on_match() {
     let app = spawn_seeded_app().await;
 
-    let res = app.get("/api/v1/pages/faq").await;
+    let res = app.get(&paths::page("faq")).await;
     assert_eq!(res.status(), 200);
     let etag = res.headers()[header::ETAG].to_str().unwrap().to_owned();
     assert_eq!(
@@ -80,7 +80,7 @@ async fn a_page_answers_with_etag_cache_headers_and_304_on_match() {
 
     let res = app
         .client
-        .get(app.url("/api/v1/pages/faq"))
+        .get(app.url(&paths::page("faq")))
         .header(header::IF_NONE_MATCH, &etag)
         .send()
         .await
@@ -91,7 +91,7 @@ async fn a_page_answers_with_etag_cache_headers_and_304_on_match() {
 
     let res = app
         .client
-        .get(app.url("/api/v1/pages/faq"))
+        .get(app.url(&paths::page("faq")))
         .header(header::IF_NONE_MATCH, "\"999\"")
         .send()
         .await
@@ -104,10 +104,10 @@ async fn head_answers_like_get_without_a_body() {
     let app = spawn_seeded_app().await;
 
     for path in [
-        "/api/v1/pages/faq",
-        "/api/v1/pages",
-        "/api/v1/faqs",
-        "/api/v1/faqs/what-is-a-technical-coach",
+        &paths::page("faq"),
+        paths::PAGES,
+        paths::FAQS,
+        &paths::faq("what-is-a-technical-coach"),
         "/healthz",
         "/openapi.json",
     ] {
@@ -134,7 +134,7 @@ async fn the_language_is_negotiated_among_the_pages_languages() {
 
     let res = app
         .client
-        .get(app.url("/api/v1/pages/faq"))
+        .get(app.url(&paths::page("faq")))
         .header(header::ACCEPT_LANGUAGE, "fr-CA, fr;q=0.9, en;q=0.5")
         .send()
         .await
@@ -151,7 +151,7 @@ async fn the_language_is_negotiated_among_the_pages_languages() {
 
     let res = app
         .client
-        .get(app.url("/api/v1/pages/faq"))
+        .get(app.url(&paths::page("faq")))
         .header(header::ACCEPT_LANGUAGE, "de")
         .send()
         .await
@@ -162,9 +162,9 @@ async fn the_language_is_negotiated_among_the_pages_languages() {
         "falls back to the default language"
     );
 
-    let page = app.get_json("/api/v1/pages/faq?lang=fr").await;
+    let page = app.get_json(&paths::page("faq?lang=fr")).await;
     assert_eq!(page["lang"], "fr");
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     assert_eq!(
         page["lang"], "en",
         "no Accept-Language: the default language"
@@ -175,7 +175,7 @@ async fn the_language_is_negotiated_among_the_pages_languages() {
         "a new translation is a change readers see"
     );
 
-    let res = app.get("/api/v1/pages/faq?lang=de").await;
+    let res = app.get(&paths::page("faq?lang=de")).await;
     assert_eq!(res.status(), 404);
 }
 
@@ -232,24 +232,24 @@ async fn a_draft_page_and_its_entries_are_hidden_from_readers() {
         .await;
     let slug = &report.created[0];
 
-    assert_eq!(app.get("/api/v1/pages/secret").await.status(), 404);
-    assert_eq!(app.get(&format!("/api/v1/faqs/{slug}")).await.status(), 404);
-    let list = app.get_json("/api/v1/faqs").await;
+    assert_eq!(app.get(&paths::page("secret")).await.status(), 404);
+    assert_eq!(app.get(&paths::faq(slug)).await.status(), 404);
+    let list = app.get_json(paths::FAQS).await;
     assert_eq!(list["total"], 0);
-    let pages = app.get_json("/api/v1/pages").await;
+    let pages = app.get_json(paths::PAGES).await;
     assert_eq!(pages["total"], 0);
 }
 
 #[tokio::test]
 async fn lists_carry_a_weak_etag_that_answers_304() {
     let app = spawn_seeded_app().await;
-    let res = app.get("/api/v1/faqs?limit=5").await;
+    let res = app.get(&paths::faqs("limit=5")).await;
     let etag = res.headers()[header::ETAG].to_str().unwrap().to_owned();
     assert!(etag.starts_with("W/\""), "{etag}");
 
     let res = app
         .client
-        .get(app.url("/api/v1/faqs?limit=5"))
+        .get(app.url(&paths::faqs("limit=5")))
         .header(header::IF_NONE_MATCH, etag.trim_start_matches("W/"))
         .send()
         .await

@@ -4,7 +4,7 @@
 use faqd::config::ServeSettings;
 use faqd::config::TrustedProxies;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, paths, spawn_app_with};
 
 /// An app whose search budget is 10 a minute (bursts of 10), with these trusted proxies.
 async fn app_trusting(proxies: &str) -> TestApp {
@@ -15,7 +15,7 @@ async fn app_trusting(proxies: &str) -> TestApp {
 }
 
 async fn search_as(app: &TestApp, forwarded_for: Option<&str>) -> u16 {
-    let mut req = app.client.get(app.url("/api/v1/search?q=coach"));
+    let mut req = app.client.get(app.url(&paths::search("q=coach")));
     if let Some(xff) = forwarded_for {
         req = req.header("X-Forwarded-For", xff);
     }

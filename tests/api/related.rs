@@ -6,7 +6,7 @@ use reqwest::{Method, header};
 use serde_json::{Value, json};
 
 use crate::helpers::send_json as send;
-use crate::helpers::{TestApp, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, spawn_seeded_app};
 
 const COACH: &str = "what-is-a-technical-coach";
 
@@ -20,7 +20,7 @@ fn slugs(items: &Value) -> Vec<String> {
 }
 
 async fn related(app: &TestApp, entry: &str) -> Value {
-    app.get_json(&format!("/api/v1/faqs/{entry}/related")).await["items"].clone()
+    app.get_json(&paths::faq(format!("{entry}/related"))).await["items"].clone()
 }
 
 #[tokio::test]
@@ -34,21 +34,13 @@ async fn related_questions_are_published_entries_of_the_same_language_with_pins_
         None,
     )
     .await;
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(json!({"page": "faq", "lang": "en", "question": "What does a technical coach do all day as a coach?",
-                    "answer": "Draft.", "status": "draft"})),
-    )
-    .await;
+    let res = app.create_entry(&editor, json!({"page": "faq", "lang": "en", "question": "What does a technical coach do all day as a coach?",
+                    "answer": "Draft.", "status": "draft"})).await;
     assert_eq!(res.status(), 201);
     let res = send(
         &app,
         Method::PATCH,
-        "/api/v1/faqs/how-many-teams-can-a-technical-coach-support?stage=true",
+        &paths::faq("how-many-teams-can-a-technical-coach-support?stage=true"),
         &editor,
         Some("*"),
         Some(json!({"question": "STAGED technical coach question?"})),
@@ -86,7 +78,7 @@ async fn related_questions_are_published_entries_of_the_same_language_with_pins_
         "what-does-a-technical-coach-do-all-day-as-a-coach",
         "what-is-an-efficient-agile-organization"
     ]});
-    let path = format!("/api/v1/faqs/{COACH}/related");
+    let path = paths::faq(format!("{COACH}/related"));
     assert_eq!(
         send(&app, Method::PUT, &path, &editor, None, Some(pins.clone()))
             .await
@@ -138,7 +130,7 @@ async fn related_questions_are_published_entries_of_the_same_language_with_pins_
     assert!(!found.iter().any(|s| s.contains("all-day")));
 
     let entry = app
-        .get_json(&format!("/api/v1/faqs/{COACH}?include=related"))
+        .get_json(&paths::faq(format!("{COACH}?include=related")))
         .await;
     assert_eq!(entry["related"], items);
     assert!(
@@ -146,7 +138,7 @@ async fn related_questions_are_published_entries_of_the_same_language_with_pins_
         "pins are editors' business"
     );
     assert_eq!(
-        app.get(&format!("/api/v1/faqs/{COACH}?include=everything"))
+        app.get(&paths::faq(format!("{COACH}?include=everything")))
             .await
             .status(),
         400
@@ -174,9 +166,11 @@ async fn related_questions_are_published_entries_of_the_same_language_with_pins_
         );
     }
     assert_eq!(
-        app.get("/api/v1/faqs/what-does-a-technical-coach-do-all-day-as-a-coach/related")
-            .await
-            .status(),
+        app.get(&paths::faq(
+            "what-does-a-technical-coach-do-all-day-as-a-coach/related"
+        ))
+        .await
+        .status(),
         404,
         "a draft has no related list for readers"
     );
@@ -224,13 +218,13 @@ async fn entries_list_their_translations_by_position_and_by_explicit_link() {
     let editor = app.editor().await;
     two_languages(&app).await;
 
-    let first = app.get_json("/api/v1/faqs/first-question").await;
+    let first = app.get_json(&paths::faq("first-question")).await;
     assert_eq!(translations(&first), pair("fr", "premiere-question"));
-    let premiere = app.get_json("/api/v1/faqs/premiere-question").await;
+    let premiere = app.get_json(&paths::faq("premiere-question")).await;
     assert_eq!(translations(&premiere), pair("en", "first-question"));
-    let seed = app.get_json(&format!("/api/v1/faqs/{COACH}")).await;
+    let seed = app.get_json(&paths::faq(COACH)).await;
     assert_eq!(seed["translations"], json!([]));
-    let page = app.get_json("/api/v1/pages/guide?lang=en").await;
+    let page = app.get_json(&paths::page("guide?lang=en")).await;
     assert_eq!(
         translations(&page["entries"][1]),
         pair("fr", "deuxieme-question")
@@ -240,7 +234,7 @@ async fn entries_list_their_translations_by_position_and_by_explicit_link() {
     let res = send(
         &app,
         Method::PUT,
-        "/api/v1/faqs/troisieme-question/translation",
+        &paths::faq("troisieme-question/translation"),
         &editor,
         Some("*"),
         Some(json!({"translation_of": "second-question"})),
@@ -249,9 +243,9 @@ async fn entries_list_their_translations_by_position_and_by_explicit_link() {
     assert_eq!(res.status(), 200);
     let written: Value = res.json().await.unwrap();
     assert_eq!(written["translation_of"], "second-question");
-    let second = app.get_json("/api/v1/faqs/second-question").await;
+    let second = app.get_json(&paths::faq("second-question")).await;
     assert_eq!(translations(&second), pair("fr", "troisieme-question"));
-    let third = app.get_json("/api/v1/faqs/third-question").await;
+    let third = app.get_json(&paths::faq("third-question")).await;
     assert_eq!(
         third["translations"],
         json!([]),
@@ -262,19 +256,19 @@ async fn entries_list_their_translations_by_position_and_by_explicit_link() {
     let res = send(
         &app,
         Method::PATCH,
-        "/api/v1/faqs/premiere-question",
+        &paths::faq("premiere-question"),
         &editor,
         Some("*"),
         Some(json!({"status": "draft"})),
     )
     .await;
     assert_eq!(res.status(), 200);
-    let res = app.get("/api/v1/faqs/first-question").await;
+    let res = app.get(&paths::faq("first-question")).await;
     let etag = res.headers()[header::ETAG].to_str().unwrap().to_owned();
     let first: Value = res.json().await.unwrap();
     assert_eq!(first["translations"], json!([]));
     let as_editor = app
-        .with_token(Method::GET, "/api/v1/faqs/first-question", &editor)
+        .with_token(Method::GET, &paths::faq("first-question"), &editor)
         .send()
         .await
         .unwrap();
@@ -293,7 +287,7 @@ async fn entries_list_their_translations_by_position_and_by_explicit_link() {
     let res = send(
         &app,
         Method::PATCH,
-        "/api/v1/faqs/first-question",
+        &paths::faq("first-question"),
         &editor,
         Some(&etag_with_translations),
         Some(json!({"answer": "One, edited."})),
@@ -310,7 +304,7 @@ async fn entries_list_their_translations_by_position_and_by_explicit_link() {
         let res = send(
             &app,
             Method::PUT,
-            "/api/v1/faqs/troisieme-question/translation",
+            &paths::faq("troisieme-question/translation"),
             &editor,
             Some("*"),
             Some(json!({"translation_of": if target == "first-question" { "premiere-question" } else { target }})),
@@ -322,13 +316,13 @@ async fn entries_list_their_translations_by_position_and_by_explicit_link() {
     let res = send(
         &app,
         Method::PUT,
-        "/api/v1/faqs/troisieme-question/translation",
+        &paths::faq("troisieme-question/translation"),
         &editor,
         Some("*"),
         Some(json!({"translation_of": null})),
     )
     .await;
     assert_eq!(res.status(), 200);
-    let third = app.get_json("/api/v1/faqs/third-question").await;
+    let third = app.get_json(&paths::faq("third-question")).await;
     assert_eq!(translations(&third), pair("fr", "troisieme-question"));
 }

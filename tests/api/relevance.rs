@@ -8,8 +8,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::hugo::{CORPUS, media_type};
+use std::time::Duration;
+
+use crate::helpers::{CORPUS, TestApp, media_type, spawn_app_with, wait_for};
 
 /// The floor: the figures this search must keep (raise them as it improves).
 const FLOOR_TOP1: f64 = 0.79;
@@ -152,19 +153,19 @@ pub(crate) fn model_installed() -> bool {
 /// An app with semantic search on, once every visible entry is embedded.
 pub(crate) async fn wait_for_embeddings(app: &TestApp) {
     // Ten minutes: about a minute on an idle machine, far more on a busy shared one.
-    for _ in 0..3000 {
-        let ready = app.get_json("/readyz").await;
-        let status = &ready["semantic_search"];
+    wait_for("every entry embedded", Duration::from_secs(600), || async {
+        let status = app.get_json("/readyz").await["semantic_search"].clone();
         let live: i64 = sqlx::query_scalar("SELECT count(*) FROM live_entries")
             .fetch_one(&app.pool)
             .await
             .unwrap();
         if status["pending"] == 0 && status["indexed"].as_i64() == Some(live) {
-            return;
+            Ok(())
+        } else {
+            Err(format!("({live} live entries, {status})"))
         }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    panic!("the entries were not embedded in time");
+    })
+    .await;
 }
 
 #[tokio::test]

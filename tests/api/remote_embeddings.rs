@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, hit_questions, paths, spawn_app_with, wait_for};
 use crate::relevance::wait_for_embeddings;
 
 const PRICING: &str = "---\ntitle: Pricing\n---\n## How much does it cost?\n\nNothing: the service is free for everyone.\n\n## Can I get a refund?\n\nYes, within 30 days we give your money back.\n\n## Can I use it online?\n\nYes, in any browser.\n\n## Who runs the servers?\n\nA small team in Lyon.\n";
@@ -172,35 +172,17 @@ fn settings(url: String) -> faqd::config::ServeSettings {
     settings
 }
 
-async fn search(app: &TestApp, q: &str) -> Value {
-    let url = format!(
-        "/api/v1/search?q={}",
-        url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-    );
-    let res = app.get(&url).await;
-    assert_eq!(res.status(), 200, "{q}");
-    res.json().await.expect("JSON")
-}
-
-fn questions(found: &Value) -> Vec<String> {
-    found["hits"]
-        .as_array()
-        .expect("hits")
-        .iter()
-        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
-        .collect()
-}
-
 /// `/readyz`'s semantic status once `done` holds of it (10 s at most).
 async fn semantic_status(app: &TestApp, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
+    wait_for("/readyz to say so", Duration::from_secs(10), || async {
         let status = app.get_json("/readyz").await["semantic_search"].clone();
         if done(&status) {
-            return status;
+            Ok(status)
+        } else {
+            Err(format!("(said {status})"))
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("/readyz never said so");
+    })
+    .await
 }
 
 /// The models and vector sizes stored.
@@ -235,10 +217,10 @@ async fn remote_embeddings_find_entries_by_meaning() {
     );
 
     // By meaning: the word is in no entry.
-    let found = search(&app, "reimbursement").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
-    let found = search(&app, "who is the staff").await;
-    assert_eq!(questions(&found)[0], "Who runs the servers?", "{found}");
+    let found = app.search("reimbursement").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
+    let found = app.search("who is the staff").await;
+    assert_eq!(hit_questions(&found)[0], "Who runs the servers?", "{found}");
 
     let seen = fake.seen();
     assert!(!seen.is_empty());
@@ -284,21 +266,21 @@ async fn switching_the_embedding_source_embeds_every_entry_again() {
     .await
     .expect("update");
     let calls = fake.state.calls.load(Ordering::SeqCst);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while stored(&app).await != [("remote:fake-e5".to_owned(), 4 * DIM as i32)] {
-        assert!(
-            Instant::now() < deadline,
-            "not embedded again: {:?}",
-            stored(&app).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for("embedded again", Duration::from_secs(20), || async {
+        let stored = stored(&app).await;
+        if stored == [("remote:fake-e5".to_owned(), 4 * DIM as i32)] {
+            Ok(())
+        } else {
+            Err(format!("(stored {stored:?})"))
+        }
+    })
+    .await;
     assert!(fake.state.calls.load(Ordering::SeqCst) > calls);
     let status = app.get_json("/readyz").await["semantic_search"].clone();
     assert!(status.get("error").is_none(), "{status}");
     assert_eq!(status["indexed"], 4, "{status}");
-    let found = search(&app, "reimbursement").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    let found = app.search("reimbursement").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
 }
 
 #[tokio::test]
@@ -315,10 +297,10 @@ async fn search_answers_by_words_when_the_endpoint_fails() {
     );
     assert_eq!(status["indexed"], 0, "{status}");
 
-    let found = search(&app, "refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    let found = app.search("refund").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
     // Nothing by meaning.
-    let found = search(&app, "reimbursement").await;
+    let found = app.search("reimbursement").await;
     assert_eq!(found["total"], 0, "{found}");
     assert_eq!(stored(&app).await, []);
 }
@@ -333,8 +315,8 @@ async fn search_answers_by_words_when_the_endpoint_is_down() {
     let token = app.editor().await;
     app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
         .await;
-    let found = search(&app, "refund").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    let found = app.search("refund").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
     let status = semantic_status(&app, |s| s["error"].is_string()).await;
     assert!(
         status["error"]
@@ -355,13 +337,13 @@ async fn a_slow_endpoint_delays_search_by_its_timeout_at_most() {
     app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
         .await;
     let started = Instant::now();
-    let found = search(&app, "refund").await;
+    let found = app.search("refund").await;
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
     let status = semantic_status(&app, |s| s["error"].is_string()).await;
     assert!(
         status["error"]
@@ -382,8 +364,8 @@ async fn the_worker_retries_until_the_endpoint_recovers() {
     assert!(fake.state.calls.load(Ordering::SeqCst) >= 3);
     let status = app.get_json("/readyz").await["semantic_search"].clone();
     assert!(status.get("error").is_none(), "{status}");
-    let found = search(&app, "reimbursement").await;
-    assert_eq!(questions(&found), ["Can I get a refund?"], "{found}");
+    let found = app.search("reimbursement").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
 }
 
 /// The duplicate warning of the editors' desk by meaning: a question none of whose words an
@@ -398,7 +380,7 @@ async fn similar_questions_are_found_by_meaning_where_embeddings_exist() {
     wait_for_embeddings(&app).await;
 
     let res = app
-        .with_token(reqwest::Method::GET, "/api/v1/faqs/similar", &token)
+        .with_token(reqwest::Method::GET, &paths::faq("similar"), &token)
         .query(&[("q", "Will I be reimbursed?")])
         .send()
         .await

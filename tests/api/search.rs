@@ -1,8 +1,7 @@
-use faqd::auth::Role;
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, spawn_seeded_app};
 
 /// The relevance set: queries a reader might type, each with the entry it should
 /// rank first. Kinds: keyword, paraphrase, answer-only words, typo, unfinished
@@ -141,18 +140,6 @@ fn measure(ranked: &[Vec<String>]) -> (f64, f64) {
     (top1 / n, mrr / n)
 }
 
-async fn search(app: &TestApp, q: &str) -> Value {
-    let res = app
-        .client
-        .get(app.url("/api/v1/search"))
-        .query(&[("q", q)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "q={q:?}");
-    res.json().await.unwrap()
-}
-
 fn slugs(result: &Value) -> Vec<String> {
     result["hits"]
         .as_array()
@@ -168,7 +155,7 @@ async fn the_relevance_set_ranks_the_right_answer_first_and_beats_the_baseline()
     let mut ours = Vec::new();
     let mut baseline = Vec::new();
     for (q, expected) in RELEVANCE_SET {
-        let result = search(&app, q).await;
+        let result = app.search(q).await;
         let got = slugs(&result);
         if got.first().map(String::as_str) != Some(*expected) {
             eprintln!(
@@ -209,7 +196,7 @@ const MIN_MRR: f64 = 0.96;
 #[tokio::test]
 async fn hits_carry_escaped_highlights_and_scores() {
     let app = spawn_seeded_app().await;
-    let result = search(&app, "how many teams").await;
+    let result = app.search("how many teams").await;
     assert_eq!(result["query"], "how many teams");
     let hit = &result["hits"][0];
     assert_eq!(hit["slug"], "how-many-teams-can-a-technical-coach-support");
@@ -243,13 +230,13 @@ async fn hits_carry_escaped_highlights_and_scores() {
 
     let token = app.editor().await;
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .json(&json!({"page": "faq", "question": "Is <script>alert(1)</script> & \"quoting\" safe?", "answer": "Yes: <b>bold</b> & co."}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let result = search(&app, "quoting safe").await;
+    let result = app.search("quoting safe").await;
     let highlight = &result["hits"][0]["highlight"];
     let question = highlight["question"].as_str().unwrap();
     assert!(
@@ -285,7 +272,7 @@ async fn any_query_is_safe_and_an_empty_one_is_400() {
     ] {
         let res = app
             .client
-            .get(app.url("/api/v1/search"))
+            .get(app.url(paths::SEARCH))
             .query(&[("q", q)])
             .send()
             .await
@@ -313,7 +300,7 @@ async fn any_query_is_safe_and_an_empty_one_is_400() {
         );
     }
     assert_eq!(
-        app.get_json("/api/v1/faqs").await["total"],
+        app.get_json(paths::FAQS).await["total"],
         18,
         "nothing was dropped"
     );
@@ -324,14 +311,14 @@ async fn only_what_readers_see_is_found() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .json(&json!({"page": "faq", "question": "Zeppelin secret plans?", "answer": "Hidden.", "status": "draft"}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
     assert_eq!(
-        search(&app, "zeppelin").await["total"],
+        app.search("zeppelin").await["total"],
         0,
         "drafts are never found"
     );
@@ -340,7 +327,7 @@ async fn only_what_readers_see_is_found() {
     let res = app
         .with_token(
             Method::PATCH,
-            "/api/v1/faqs/is-agility-a-prerequisite?stage=true",
+            &paths::faq("is-agility-a-prerequisite?stage=true"),
             &token,
         )
         .header(header::IF_MATCH, "\"1.8\"")
@@ -349,8 +336,8 @@ async fn only_what_readers_see_is_found() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(search(&app, "blimp").await["total"], 0);
-    let hit = &search(&app, "agility prerequisite").await["hits"][0];
+    assert_eq!(app.search("blimp").await["total"], 0);
+    let hit = &app.search("agility prerequisite").await["hits"][0];
     assert_eq!(hit["slug"], "is-agility-a-prerequisite");
     assert!(
         !hit["highlight"]["answer"]
@@ -364,7 +351,7 @@ async fn only_what_readers_see_is_found() {
     let res = app
         .with_token(
             Method::PATCH,
-            "/api/v1/faqs/what-is-a-technical-coach",
+            &paths::faq("what-is-a-technical-coach"),
             &token,
         )
         .header(header::IF_MATCH, "\"1.3\"")
@@ -374,13 +361,13 @@ async fn only_what_readers_see_is_found() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(
-        search(&app, "xylophonist").await["hits"][0]["slug"],
+        app.search("xylophonist").await["hits"][0]["slug"],
         "what-is-a-technical-coach"
     );
     let res = app
         .with_token(
             Method::DELETE,
-            "/api/v1/faqs/what-is-a-technical-coach",
+            &paths::faq("what-is-a-technical-coach"),
             &token,
         )
         .header(header::IF_MATCH, "*")
@@ -388,7 +375,7 @@ async fn only_what_readers_see_is_found() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(search(&app, "xylophonist").await["total"], 0);
+    assert_eq!(app.search("xylophonist").await["total"], 0);
 
     app.import_markdown(
         "---\ndraft: true\n---\n**Quokka questions?**\n\nAnswers.\n",
@@ -398,7 +385,7 @@ async fn only_what_readers_see_is_found() {
     )
     .await;
     assert_eq!(
-        search(&app, "quokka").await["total"],
+        app.search("quokka").await["total"],
         0,
         "entries of a draft page are hidden"
     );
@@ -410,14 +397,14 @@ async fn results_page_with_a_cursor_and_filter_by_page_and_language() {
     // Every page from the same engine: the index is built in the background, and a first
     // page from PostgreSQL and the next from memory need not cut one ordering.
     crate::search_words::index_ready(&app).await;
-    let first = app.get_json("/api/v1/search?q=coach&limit=5").await;
+    let first = app.get_json(&paths::search("q=coach&limit=5")).await;
     let total = first["total"].as_i64().unwrap();
     assert!(total > 5);
     let mut seen = slugs(&first);
     let mut cursor = first["next_cursor"].as_str().map(str::to_owned);
     while let Some(c) = cursor {
         let next = app
-            .get_json(&format!("/api/v1/search?q=coach&limit=5&cursor={c}"))
+            .get_json(&paths::search(format!("q=coach&limit=5&cursor={c}")))
             .await;
         assert_eq!(next["total"], total);
         seen.extend(slugs(&next));
@@ -429,7 +416,7 @@ async fn results_page_with_a_cursor_and_filter_by_page_and_language() {
     assert_eq!(seen.len() as i64, total, "no hit twice");
     let past_the_end = faqd::domain::Cursor::encode(&(total + 5));
     let beyond = app
-        .get_json(&format!("/api/v1/search?q=coach&cursor={past_the_end}"))
+        .get_json(&paths::search(format!("q=coach&cursor={past_the_end}")))
         .await;
     assert_eq!(beyond["total"], total, "total holds past the last hit");
     assert_eq!(beyond["hits"], json!([]));
@@ -441,7 +428,7 @@ async fn results_page_with_a_cursor_and_filter_by_page_and_language() {
         None,
     )
     .await;
-    let french = app.get_json("/api/v1/search?q=%C3%A9quipe&lang=fr").await;
+    let french = app.get_json(&paths::search("q=%C3%A9quipe&lang=fr")).await;
     assert_eq!(french["total"], 2, "French stemming: équipe finds équipes");
     assert!(
         french["hits"]
@@ -459,7 +446,7 @@ async fn results_page_with_a_cursor_and_filter_by_page_and_language() {
     )
     .await;
     let polish = app
-        .get_json("/api/v1/search?q=zespo%C5%82ami&lang=pl")
+        .get_json(&paths::search("q=zespo%C5%82ami&lang=pl"))
         .await;
     assert_eq!(polish["total"], 1);
     assert!(
@@ -469,9 +456,9 @@ async fn results_page_with_a_cursor_and_filter_by_page_and_language() {
             .contains("<mark>zespołami</mark>"),
         "{polish}"
     );
-    let english_only = app.get_json("/api/v1/search?q=coach&lang=en").await;
+    let english_only = app.get_json(&paths::search("q=coach&lang=en")).await;
     assert_eq!(english_only["total"], total);
-    let nowhere = app.get_json("/api/v1/search?q=coach&page=nope").await;
+    let nowhere = app.get_json(&paths::search("q=coach&page=nope")).await;
     assert_eq!(nowhere["total"], 0);
 }
 
@@ -484,10 +471,10 @@ async fn editors_see_what_readers_search_for_and_what_finds_nothing() {
         "quantum blockchain payroll",
         "how many teams",
     ] {
-        search(&app, q).await;
+        app.search(q).await;
     }
     assert_eq!(app.get("/api/v1/search/insights").await.status(), 401);
-    let preview = app.mint("preview", Role::Preview).await;
+    let preview = app.preview().await;
     let res = app
         .with_token(Method::GET, "/api/v1/search/insights", &preview)
         .send()
@@ -531,14 +518,14 @@ async fn long_words_in_content_never_break_search() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .json(&json!({"page": "faq", "question": "x".repeat(500), "answer": "a".repeat(20_000)}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
     for q in ["xylophon", "aaaa", "xxxxx", "coch"] {
-        search(&app, q).await;
+        app.search(q).await;
     }
 }
 
@@ -553,7 +540,7 @@ async fn cursor_pages_beyond_the_rescored_pool_cut_one_ordering() {
         totals.push(page["total"].as_i64().unwrap());
         seen.extend(slugs(&page));
         match page["next_cursor"].as_str() {
-            Some(c) => path = format!("/api/v1/search?q=widget&limit=100&cursor={c}"),
+            Some(c) => path = paths::search(format!("q=widget&limit=100&cursor={c}")),
             None => break,
         }
     }
@@ -584,7 +571,7 @@ async fn insights_can_be_turned_off_and_old_days_are_dropped() {
     let app = crate::helpers::spawn_app_with(settings).await;
     app.import_markdown("**Is it on?**\n\nNo.\n", "faq", "en", None)
         .await;
-    search(&app, "is it on").await;
+    app.search("is it on").await;
     let token = app.editor().await;
     let res = app
         .with_token(Method::GET, "/api/v1/search/insights", &token)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, send_json, spawn_seeded_app};
 
 /// Every search document row's version: a row rewritten, even with the same values, gets a
 /// new xmin.
@@ -59,7 +59,7 @@ const QUERIES: &[(&str, &str)] = &[
 ];
 
 async fn page_etag(app: &TestApp) -> (String, Value) {
-    let res = app.get("/api/v1/pages/faq").await;
+    let res = app.get(&paths::page("faq")).await;
     assert_eq!(res.status(), 200);
     let tag = res.headers()["etag"].to_str().unwrap().to_owned();
     (tag, res.json().await.unwrap())
@@ -89,14 +89,14 @@ async fn reordering_a_page_rewrites_no_search_document_and_search_ranks_as_befor
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/pages/faq/order",
+        &paths::page("faq/order"),
         &token,
         Some(&tag),
         Some(json!({ "ids": order })),
     )
     .await;
     assert_eq!(res.status(), 200);
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     assert_eq!(page["entries"][0]["id"], order[0], "the order changed");
 
     assert_eq!(
@@ -116,7 +116,7 @@ async fn an_entry_inserted_first_writes_its_own_document_only() {
     let before = doc_rows(&app).await;
 
     let body = json!({"page": "faq", "position": 1, "question": "Do you coach zeppelin crews?", "answer": "Yes, airships too."});
-    let res = send_json(&app, Method::POST, "/api/v1/faqs", &token, None, Some(body)).await;
+    let res = send_json(&app, Method::POST, paths::FAQS, &token, None, Some(body)).await;
     assert_eq!(res.status(), 201);
     let entry: Value = res.json().await.unwrap();
     assert_eq!(entry["position"], 1);
@@ -169,7 +169,7 @@ async fn searched_changes_still_refresh_and_the_others_do_not() {
     .await;
     assert_eq!(res.status(), 200);
     assert_eq!(doc_rows(&app).await, before, "a slug is not searched");
-    let path = "/api/v1/faqs/teams-per-coach";
+    let path = &paths::faq("teams-per-coach");
 
     // A staged edit: readers (and search) keep the published version.
     let tag = etag(&res);
@@ -188,7 +188,10 @@ async fn searched_changes_still_refresh_and_the_others_do_not() {
         before,
         "a staged edit is not searched yet"
     );
-    assert_eq!(app.get_json("/api/v1/search?q=zeppelins").await["total"], 0);
+    assert_eq!(
+        app.get_json(&paths::search("q=zeppelins")).await["total"],
+        0
+    );
 
     // Publishing it: that document, and only that one, is rewritten.
     let tag = etag(&res);
@@ -224,12 +227,15 @@ async fn searched_changes_still_refresh_and_the_others_do_not() {
     .await;
     assert_eq!(res.status(), 200);
     assert_eq!(doc_of(&doc_rows(&app).await), None);
-    assert_eq!(app.get_json("/api/v1/search?q=zeppelins").await["total"], 0);
+    assert_eq!(
+        app.get_json(&paths::search("q=zeppelins")).await["total"],
+        0
+    );
     let before = doc_rows(&app).await;
     let res = send_json(
         &app,
         Method::PATCH,
-        "/api/v1/pages/faq",
+        &paths::page("faq"),
         &token,
         Some("*"),
         Some(json!({"title": "Coaching FAQ"})),
@@ -242,7 +248,7 @@ async fn searched_changes_still_refresh_and_the_others_do_not() {
     let res = send_json(
         &app,
         Method::PATCH,
-        "/api/v1/pages/faq",
+        &paths::page("faq"),
         &token,
         Some("*"),
         Some(json!({"draft": true})),
@@ -250,11 +256,11 @@ async fn searched_changes_still_refresh_and_the_others_do_not() {
     .await;
     assert_eq!(res.status(), 200);
     assert!(doc_rows(&app).await.is_empty());
-    assert_eq!(app.get_json("/api/v1/search?q=agility").await["total"], 0);
+    assert_eq!(app.get_json(&paths::search("q=agility")).await["total"], 0);
     let res = send_json(
         &app,
         Method::PATCH,
-        "/api/v1/pages/faq",
+        &paths::page("faq"),
         &token,
         Some("*"),
         Some(json!({"draft": false})),

@@ -6,7 +6,7 @@ use faqd::config::ServeSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, second_instance, send_json, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, paths, second_instance, send_json, spawn_app, spawn_app_with};
 
 /// 2,100 entries about widgets and one about a gizmo.
 fn widgets() -> String {
@@ -24,11 +24,11 @@ fn widgets() -> String {
 async fn in_memory_every_match_is_counted() {
     let app = spawn_app().await;
     app.import_markdown(&widgets(), "widgets", "en", None).await;
-    let broad = app.get_json("/api/v1/search?q=widget&limit=5").await;
+    let broad = app.get_json(&paths::search("q=widget&limit=5")).await;
     assert_eq!(broad["total_is_estimate"], false);
     assert_eq!(broad["total"], 2101);
     assert_eq!(broad["hits"].as_array().unwrap().len(), 5);
-    let narrow = app.get_json("/api/v1/search?q=gizmo").await;
+    let narrow = app.get_json(&paths::search("q=gizmo")).await;
     assert_eq!(narrow["total"], 1);
     assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
     // The search made the index catch up with the import: /readyz says so.
@@ -47,11 +47,11 @@ async fn in_postgres_a_query_matching_more_than_the_rank_cap_says_its_total_is_a
     settings.search_index = false;
     let app = spawn_app_with(settings).await;
     app.import_markdown(&widgets(), "widgets", "en", None).await;
-    let broad = app.get_json("/api/v1/search?q=widget&limit=5").await;
+    let broad = app.get_json(&paths::search("q=widget&limit=5")).await;
     assert_eq!(broad["total_is_estimate"], true);
     assert_eq!(broad["total"], 2000);
     assert_eq!(broad["hits"].as_array().unwrap().len(), 5);
-    let narrow = app.get_json("/api/v1/search?q=gizmo").await;
+    let narrow = app.get_json(&paths::search("q=gizmo")).await;
     assert_eq!(narrow["total_is_estimate"], false);
     assert_eq!(narrow["total"], 1);
     assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
@@ -97,7 +97,7 @@ async fn every_instance_finds_what_was_just_committed_and_never_what_readers_can
     let res = send_json(
         &app,
         Method::PATCH,
-        "/api/v1/faqs/how-do-refunds-work",
+        &paths::faq("how-do-refunds-work"),
         &editor,
         Some("*"),
         Some(json!({"answer": "Write to the cashier."})),
@@ -113,7 +113,7 @@ async fn every_instance_finds_what_was_just_committed_and_never_what_readers_can
     let res = send_json(
         &app,
         Method::PATCH,
-        "/api/v1/faqs/how-do-refunds-work?stage=true",
+        &paths::faq("how-do-refunds-work?stage=true"),
         &editor,
         Some("*"),
         Some(json!({"answer": "Ask the treasurer."})),
@@ -126,7 +126,7 @@ async fn every_instance_finds_what_was_just_committed_and_never_what_readers_can
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/faqs/how-do-refunds-work/publish",
+        &paths::faq("how-do-refunds-work/publish"),
         &editor,
         Some("*"),
         None,
@@ -141,15 +141,7 @@ async fn every_instance_finds_what_was_just_committed_and_never_what_readers_can
     }
 
     // A draft is never found.
-    let res = send_json(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(json!({"page": "help", "question": "Secret plans?", "answer": "Hidden.", "status": "draft"})),
-    )
-    .await;
+    let res = app.create_entry(&editor, json!({"page": "help", "question": "Secret plans?", "answer": "Hidden.", "status": "draft"})).await;
     assert_eq!(res.status(), 201);
     for base in [&here, &other] {
         assert!(found(&app, base, "secret").await.is_empty());
@@ -159,7 +151,7 @@ async fn every_instance_finds_what_was_just_committed_and_never_what_readers_can
     let res = send_json(
         &app,
         Method::DELETE,
-        "/api/v1/pages/help",
+        &paths::page("help"),
         &editor,
         Some("*"),
         None,
@@ -172,7 +164,7 @@ async fn every_instance_finds_what_was_just_committed_and_never_what_readers_can
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/pages/help/restore",
+        &paths::page("help/restore"),
         &editor,
         Some("*"),
         None,

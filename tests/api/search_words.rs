@@ -2,42 +2,18 @@
 //! compounds, typos by word length (Meilisearch's rule), real words never corrected, and an
 //! exact word above a stem shared with an unrelated one.
 
-use serde_json::Value;
+use std::time::Duration;
 
-use crate::helpers::{TestApp, spawn_app, spawn_seeded_app};
+use crate::helpers::{TestApp, hit_questions, spawn_app, spawn_seeded_app, wait_until};
 
 /// Waits until the in-memory index is built (searches run in PostgreSQL until then).
 pub(crate) async fn index_ready(app: &TestApp) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::time::Instant::now() < deadline {
-        let ready = app.get_json("/readyz").await;
-        if ready["search_index"]["ready"] == true {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the search index was not built in time");
-}
-
-pub(crate) async fn search(app: &TestApp, q: &str) -> Value {
-    let res = app
-        .client
-        .get(app.url("/api/v1/search"))
-        .query(&[("q", q)])
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(res.status(), 200, "q={q:?}");
-    res.json().await.expect("JSON")
-}
-
-fn questions(result: &Value) -> Vec<String> {
-    result["hits"]
-        .as_array()
-        .expect("hits")
-        .iter()
-        .map(|h| h["question"].as_str().unwrap_or("").to_owned())
-        .collect()
+    wait_until(
+        "the search index built",
+        Duration::from_secs(60),
+        || async { app.get_json("/readyz").await["search_index"]["ready"] == true },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -45,26 +21,26 @@ async fn an_unfinished_word_longer_than_its_stem_finds_the_words_it_starts() {
     let app = spawn_seeded_app().await;
     index_ready(&app).await;
 
-    let coachin = search(&app, "coachin").await;
+    let coachin = app.search("coachin").await;
     assert!(coachin["total"].as_i64().unwrap_or(0) > 3, "{coachin}");
     assert!(
-        questions(&coachin)
+        hit_questions(&coachin)
             .iter()
             .any(|q| q.contains("coaching") || q.contains("coach")),
         "{coachin}"
     );
     assert!(coachin.get("corrected").is_none(), "a prefix is no typo");
 
-    let motivat = search(&app, "motivat").await;
+    let motivat = app.search("motivat").await;
     assert_eq!(
-        questions(&motivat).first().map(String::as_str),
+        hit_questions(&motivat).first().map(String::as_str),
         Some("My teams are not motivated, what to do?"),
         "{motivat}"
     );
     // A finished word is not a prefix: "motivat " is a (corrected or missing) word.
-    let technical_coachi = search(&app, "technical coachi").await;
+    let technical_coachi = app.search("technical coachi").await;
     assert!(
-        questions(&technical_coachi)
+        hit_questions(&technical_coachi)
             .first()
             .is_some_and(|q| q.to_lowercase().contains("coach")),
         "{technical_coachi}"
@@ -86,7 +62,7 @@ async fn a_hyphenated_word_finds_its_joined_and_its_split_forms() {
     .await;
     index_ready(&app).await;
 
-    let email = questions(&search(&app, "email").await);
+    let email = hit_questions(&app.search("email").await);
     assert!(
         email.contains(&"How do I change my e-mail address?".to_owned()),
         "{email:?}"
@@ -95,19 +71,19 @@ async fn a_hyphenated_word_finds_its_joined_and_its_split_forms() {
         email.contains(&"Is there an email newsletter?".to_owned()),
         "{email:?}"
     );
-    let e_mail = questions(&search(&app, "e-mail address").await);
+    let e_mail = hit_questions(&app.search("e-mail address").await);
     assert_eq!(
         e_mail.first().map(String::as_str),
         Some("How do I change my e-mail address?")
     );
-    let e_mail = questions(&search(&app, "e-mail newsletter").await);
+    let e_mail = hit_questions(&app.search("e-mail newsletter").await);
     assert_eq!(
         e_mail.first().map(String::as_str),
         Some("Is there an email newsletter?")
     );
-    let cross = questions(&search(&app, "crossconnect").await);
+    let cross = hit_questions(&app.search("crossconnect").await);
     assert_eq!(cross, ["Can I order a cross-connect?"]);
-    let cross = questions(&search(&app, "cross-connect ").await);
+    let cross = hit_questions(&app.search("cross-connect ").await);
     assert_eq!(
         cross.first().map(String::as_str),
         Some("Can I order a cross-connect?")
@@ -131,28 +107,28 @@ async fn typos_are_tolerated_by_word_length_and_an_exact_word_ranks_first() {
     index_ready(&app).await;
 
     // One typo from five letters.
-    let parcel = search(&app, "parcle tracking ").await;
+    let parcel = app.search("parcle tracking ").await;
     assert_eq!(
-        questions(&parcel).first().map(String::as_str),
+        hit_questions(&parcel).first().map(String::as_str),
         Some("Can I track my parcel?"),
         "{parcel}"
     );
     assert_eq!(parcel["corrected"], "parcel tracking", "{parcel}");
     // Two typos from nine letters.
-    let docs = search(&app, "documantaton ").await;
+    let docs = app.search("documantaton ").await;
     assert_eq!(
-        questions(&docs).first().map(String::as_str),
+        hit_questions(&docs).first().map(String::as_str),
         Some("Where is the documentation?"),
         "{docs}"
     );
     // Four letters: no typo allowed ("taem" is not "team").
-    let taem = search(&app, "taem ").await;
+    let taem = app.search("taem ").await;
     assert_eq!(taem["total"], 0, "{taem}");
     // A word of the index is never corrected, and matches exactly: "shipment" finds the
     // shipment question first, not only the shipping ones its stem is near.
-    let shipment = search(&app, "shipment ").await;
+    let shipment = app.search("shipment ").await;
     assert_eq!(
-        questions(&shipment).first().map(String::as_str),
+        hit_questions(&shipment).first().map(String::as_str),
         Some("What is the shipment fee?")
     );
     assert!(shipment.get("corrected").is_none(), "{shipment}");
@@ -171,15 +147,15 @@ async fn an_exact_word_outranks_a_stem_shared_with_an_unrelated_word() {
     )
     .await;
     index_ready(&app).await;
-    let bank = search(&app, "bank ").await;
+    let bank = app.search("bank ").await;
     assert_eq!(
-        questions(&bank).first().map(String::as_str),
+        hit_questions(&bank).first().map(String::as_str),
         Some("Are you open on bank holidays?"),
         "{bank}"
     );
-    let banking = search(&app, "banking ").await;
+    let banking = app.search("banking ").await;
     assert_eq!(
-        questions(&banking).first().map(String::as_str),
+        hit_questions(&banking).first().map(String::as_str),
         Some("Do you offer online banking?"),
         "{banking}"
     );
@@ -194,9 +170,9 @@ async fn a_real_word_the_corpus_lacks_is_never_corrected_into_another() {
     // "onlien" is a typo of "online"; "offline" is a word of English (when the word lists are
     // installed) or two typos from "online" in a word of seven letters (one allowed): never
     // rewritten into it.
-    let typo = search(&app, "onlien ").await;
+    let typo = app.search("onlien ").await;
     assert_eq!(typo["corrected"], "online", "{typo}");
-    let offline = search(&app, "offline ").await;
+    let offline = app.search("offline ").await;
     assert_eq!(offline["total"], 0, "{offline}");
     assert!(offline.get("corrected").is_none(), "{offline}");
 }

@@ -5,19 +5,13 @@ use reqwest::{Method, header};
 use serde_json::{Value, json};
 
 use crate::helpers::send_json as send;
-use crate::helpers::{TestApp, spawn_app_with, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, spawn_app_with, spawn_seeded_app};
 
 /// Settings with the public site's base URL.
 fn with_base_url(base: &str) -> faqd::config::ServeSettings {
     let mut settings = faqd::config::ServeSettings::for_tests();
     settings.public_base_url = Some(url::Url::parse(base).unwrap());
     settings
-}
-
-async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let res = send(app, Method::POST, "/api/v1/faqs", token, None, Some(body)).await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
 }
 
 /// The names of the HTML tags in `html`.
@@ -67,9 +61,7 @@ fn assert_schema_org_faq_page(doc: &Value) {
 async fn every_entry_offers_its_answer_as_plain_text() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    let created = create(
-        &app,
-        &editor,
+    let created = app.create_entry_ok(&editor,
         json!({
             "page": "faq",
             "question": "Is there plain text?",
@@ -82,14 +74,14 @@ async fn every_entry_offers_its_answer_as_plain_text() {
         "A bold claim with a link & a < b.\none\ntwo"
     );
 
-    let read = app.get_json("/api/v1/faqs/is-there-plain-text").await;
+    let read = app.get_json(&paths::faq("is-there-plain-text")).await;
     assert_eq!(read["answer_text"], created["answer_text"]);
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     assert_eq!(
         page["entries"][2]["answer_text"], page["entries"][2]["answer"],
         "a one-paragraph answer of plain words is its own text"
     );
-    let list = app.get_json("/api/v1/faqs?page=faq&limit=1").await;
+    let list = app.get_json(&paths::faqs("page=faq&limit=1")).await;
     assert_eq!(
         list["items"][0]["answer_text"],
         "An organization capable of producing and delivering quality products without it being an event.\n\
@@ -109,7 +101,7 @@ async fn relative_links_and_images_resolve_against_the_public_base_url() {
     )
     .await;
 
-    let entry = app.get_json("/api/v1/faqs/where-do-i-write").await;
+    let entry = app.get_json(&paths::faq("where-do-i-write")).await;
     let html = entry["answer_html"].as_str().unwrap();
     assert!(
         html.contains("href=\"https://example.com/site/contact/\""),
@@ -131,7 +123,7 @@ async fn relative_links_and_images_resolve_against_the_public_base_url() {
     );
 
     let doc: Value = app
-        .get("/api/v1/pages/faq/jsonld")
+        .get(&paths::page("faq/jsonld"))
         .await
         .json()
         .await
@@ -166,9 +158,9 @@ async fn relative_links_and_images_resolve_against_the_public_base_url() {
 #[tokio::test]
 async fn the_seed_page_as_json_ld_is_a_schema_org_faq_page_field_by_field() {
     let app = spawn_seeded_app().await;
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
 
-    let res = app.get("/api/v1/pages/faq/jsonld").await;
+    let res = app.get(&paths::page("faq/jsonld")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[header::CONTENT_TYPE], "application/ld+json");
     assert_eq!(res.headers()[header::CONTENT_LANGUAGE], "en");
@@ -211,19 +203,19 @@ async fn the_seed_page_as_json_ld_is_a_schema_org_faq_page_field_by_field() {
 
     let again = app
         .client
-        .get(app.url("/api/v1/pages/faq/jsonld"))
+        .get(app.url(&paths::page("faq/jsonld")))
         .header(header::IF_NONE_MATCH, &etag)
         .send()
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
     assert_eq!(
-        app.get("/api/v1/pages/faq/jsonld?lang=fr").await.status(),
+        app.get(&paths::page("faq/jsonld?lang=fr")).await.status(),
         404
     );
-    assert_eq!(app.get("/api/v1/pages/nope/jsonld").await.status(), 404);
+    assert_eq!(app.get(&paths::page("nope/jsonld")).await.status(), 404);
     assert_eq!(
-        app.get("/api/v1/pages/faq/jsonld?bogus=1").await.status(),
+        app.get(&paths::page("faq/jsonld?bogus=1")).await.status(),
         400
     );
 }
@@ -232,8 +224,7 @@ async fn the_seed_page_as_json_ld_is_a_schema_org_faq_page_field_by_field() {
 async fn an_answer_holding_a_script_end_tag_cannot_break_out_of_json_ld() {
     let app = spawn_seeded_app().await;
     let editor = app.editor().await;
-    create(
-        &app,
+    app.create_entry_ok(
         &editor,
         json!({
             "page": "faq",
@@ -244,7 +235,7 @@ async fn an_answer_holding_a_script_end_tag_cannot_break_out_of_json_ld() {
     .await;
 
     let body = app
-        .get("/api/v1/pages/faq/jsonld")
+        .get(&paths::page("faq/jsonld"))
         .await
         .text()
         .await
@@ -274,16 +265,14 @@ async fn an_answer_holding_a_script_end_tag_cannot_break_out_of_json_ld() {
 /// A draft entry, a staged change and a draft page, next to the seed page.
 async fn with_unpublished_content(app: &TestApp) {
     let editor = app.editor().await;
-    create(
-        app,
-        &editor,
+    app.create_entry_ok(&editor,
         json!({"page": "faq", "question": "Secret draft question?", "answer": "Draft answer.", "status": "draft"}),
     )
     .await;
     let res = send(
         app,
         Method::PATCH,
-        "/api/v1/faqs/what-is-a-technical-coach?stage=true",
+        &paths::faq("what-is-a-technical-coach?stage=true"),
         &editor,
         Some("*"),
         Some(json!({"question": "STAGED QUESTION?", "answer": "STAGED TEXT"})),
@@ -305,7 +294,7 @@ async fn json_ld_shows_nothing_unpublished() {
     with_unpublished_content(&app).await;
 
     let body = app
-        .get("/api/v1/pages/faq/jsonld")
+        .get(&paths::page("faq/jsonld"))
         .await
         .text()
         .await
@@ -316,11 +305,11 @@ async fn json_ld_shows_nothing_unpublished() {
         assert!(!body.contains(secret), "{secret} in {body}");
     }
     assert!(body.contains("What is a technical coach?"));
-    assert_eq!(app.get("/api/v1/pages/hidden/jsonld").await.status(), 404);
+    assert_eq!(app.get(&paths::page("hidden/jsonld")).await.status(), 404);
     // Not even with a token: structured data is what readers see.
-    let editor = app.mint("preview", faqd::auth::Role::Preview).await;
+    let editor = app.preview().await;
     let res = app
-        .with_token(Method::GET, "/api/v1/pages/faq/jsonld", &editor)
+        .with_token(Method::GET, &paths::page("faq/jsonld"), &editor)
         .send()
         .await
         .unwrap();
@@ -371,7 +360,7 @@ async fn llms_txt_indexes_the_published_pages_with_links_to_their_markdown() {
 
     // The linked Markdown is the page's export: published text only.
     let export = app
-        .get("/api/v1/pages/faq/export?lang=en")
+        .get(&paths::page("faq/export?lang=en"))
         .await
         .text()
         .await

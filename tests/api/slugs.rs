@@ -4,28 +4,14 @@
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, problem, problem_fields, send_json, spawn_seeded_app};
 
 const SIMPLE: &str = "0123456789abcdef0123456789abcdef";
 const HYPHENATED: &str = "8c1d5a0e-3f0b-4a4e-9a55-1f6e2f0c9b11";
 const COACH: &str = "/api/v1/faqs/what-is-a-technical-coach";
 
-async fn problem(res: reqwest::Response, status: u16) -> Value {
-    assert_eq!(res.status(), status);
-    assert_eq!(
-        res.headers()[header::CONTENT_TYPE],
-        "application/problem+json"
-    );
-    res.json().await.unwrap()
-}
-
 fn fields(problem: &Value) -> Vec<&str> {
-    let mut fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let mut fields = problem_fields(problem);
     fields.sort_unstable();
     fields
 }
@@ -44,7 +30,7 @@ async fn slugs_that_parse_as_ids_are_refused_on_create_replace_and_patch() {
 
     for slug in [SIMPLE, HYPHENATED] {
         let body = json!({"page": "faq", "question": "Id-like?", "answer": "x", "slug": slug});
-        let res = send_json(&app, Method::POST, "/api/v1/faqs", &token, None, Some(body)).await;
+        let res = send_json(&app, Method::POST, paths::FAQS, &token, None, Some(body)).await;
         let body = problem(res, 422).await;
         assert_eq!(fields(&body), ["slug"], "{body}");
         let message = body["errors"][0]["message"].as_str().unwrap();
@@ -52,7 +38,7 @@ async fn slugs_that_parse_as_ids_are_refused_on_create_replace_and_patch() {
     }
     // With other broken rules, all are listed at once.
     let body = json!({"page": "faq", "question": " ", "answer": "x", "slug": SIMPLE});
-    let res = send_json(&app, Method::POST, "/api/v1/faqs", &token, None, Some(body)).await;
+    let res = send_json(&app, Method::POST, paths::FAQS, &token, None, Some(body)).await;
     assert_eq!(fields(&problem(res, 422).await), ["question", "slug"]);
 
     let tag = etag(&app, COACH).await;
@@ -88,7 +74,7 @@ async fn slugs_that_parse_as_ids_are_refused_on_create_replace_and_patch() {
     .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
-        app.get_json(&format!("/api/v1/faqs/{SIMPLE}-q")).await["question"],
+        app.get_json(&paths::faq(format!("{SIMPLE}-q"))).await["question"],
         "What is a technical coach?"
     );
 }
@@ -101,20 +87,14 @@ async fn a_derived_slug_that_would_parse_as_an_id_gets_a_suffix() {
     let mut slugs = Vec::new();
     for question in [SIMPLE, SIMPLE, &HYPHENATED.to_uppercase()] {
         let body = json!({"page": "faq", "question": question, "answer": "Hex."});
-        let res = send_json(&app, Method::POST, "/api/v1/faqs", &token, None, Some(body)).await;
+        let res = send_json(&app, Method::POST, paths::FAQS, &token, None, Some(body)).await;
         assert_eq!(res.status(), 201);
         let entry: Value = res.json().await.unwrap();
         let slug = entry["slug"].as_str().unwrap().to_owned();
         // Reachable by slug and by id alike.
-        assert_eq!(
-            app.get_json(&format!("/api/v1/faqs/{slug}")).await["id"],
-            entry["id"]
-        );
+        assert_eq!(app.get_json(&paths::faq(&slug)).await["id"], entry["id"]);
         let id = entry["id"].as_str().unwrap();
-        assert_eq!(
-            app.get_json(&format!("/api/v1/faqs/{id}")).await["slug"],
-            slug
-        );
+        assert_eq!(app.get_json(&paths::faq(id)).await["slug"], slug);
         slugs.push(slug);
     }
     assert_eq!(
@@ -142,7 +122,7 @@ async fn an_import_suffixes_derived_slugs_that_would_parse_as_ids() {
             "is-this-a-question".to_owned()
         ]
     );
-    let page = app.get_json("/api/v1/pages/hex").await;
+    let page = app.get_page("hex").await;
     let slugs: Vec<&str> = page["entries"]
         .as_array()
         .unwrap()
@@ -177,7 +157,7 @@ async fn an_entry_that_already_has_an_id_like_slug_can_still_be_edited() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let path = format!("/api/v1/faqs/{SIMPLE}");
+    let path = paths::faq(SIMPLE);
     let tag = etag(&app, &path).await;
     let res = send_json(
         &app,

@@ -3,7 +3,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_app, spawn_seeded_app};
+use std::time::Duration;
+
+use crate::helpers::{TestApp, paths, send_json, spawn_app, spawn_seeded_app, wait_until};
 use crate::search_words::index_ready;
 
 async fn suggest(app: &TestApp, query: &[(&str, &str)]) -> reqwest::Response {
@@ -30,14 +32,12 @@ async fn suggested(app: &TestApp, q: &str) -> Vec<String> {
 /// Waits until `q` suggests something: a write of another process (the seed's import, made
 /// by the test itself) shows once its notification has arrived.
 async fn announced(app: &TestApp, q: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while suggested(app, q).await.is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{q:?} never suggested"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_until(
+        &format!("{q:?} suggested"),
+        Duration::from_secs(30),
+        || async { !suggested(app, q).await.is_empty() },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -138,20 +138,12 @@ async fn only_what_readers_see_is_suggested() {
     );
 
     // A draft entry, a staged question and a draft page are never suggested.
-    let res = send_json(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &editor,
-        None,
-        Some(json!({"page": "help", "question": "How do reorgs happen?", "answer": "Quietly.", "status": "draft"})),
-    )
-    .await;
+    let res = app.create_entry(&editor, json!({"page": "help", "question": "How do reorgs happen?", "answer": "Quietly.", "status": "draft"})).await;
     assert_eq!(res.status(), 201);
     let res = send_json(
         &app,
         Method::PATCH,
-        "/api/v1/faqs/how-do-returns-work?stage=true",
+        &paths::faq("how-do-returns-work?stage=true"),
         &editor,
         Some("*"),
         Some(json!({"question": "How do recalls work?"})),
@@ -161,7 +153,7 @@ async fn only_what_readers_see_is_suggested() {
     let res = app
         .with_token(
             Method::POST,
-            "/api/v1/pages/import?slug=hidden&lang=en",
+            &paths::page("import?slug=hidden&lang=en"),
             &editor,
         )
         .header("Content-Type", "text/markdown")
@@ -181,7 +173,7 @@ async fn only_what_readers_see_is_suggested() {
     let res = send_json(
         &app,
         Method::DELETE,
-        "/api/v1/faqs/how-do-refunds-work",
+        &paths::faq("how-do-refunds-work"),
         &editor,
         Some("*"),
         None,

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send_json, spawn_app};
+use crate::helpers::{TestApp, paths, send_json, spawn_app};
 
 /// Every anonymous channel, as `(what, status, body)`.
 async fn anonymous_channels(
@@ -14,56 +14,50 @@ async fn anonymous_channels(
     slugs: &[&str],
     search: &[&str],
 ) -> Vec<(String, u16, String)> {
-    let mut paths: Vec<String> = [
+    let mut urls: Vec<String> = [
         "/api/v1/pages?limit=100",
-        "/api/v1/pages/help",
-        "/api/v1/pages/help?lang=fr",
-        "/api/v1/pages/help/export",
-        "/api/v1/pages/secret",
-        "/api/v1/pages/secret/export",
-        "/api/v1/pages/fm",
-        "/api/v1/pages/fm/export",
-        "/api/v1/faqs?limit=100",
-        "/api/v1/faqs?page=secret&limit=100",
+        &paths::page("help"),
+        &paths::page("help?lang=fr"),
+        &paths::page("help/export"),
+        &paths::page("secret"),
+        &paths::page("secret/export"),
+        &paths::page("fm"),
+        &paths::page("fm/export"),
+        &paths::faqs("limit=100"),
+        &paths::faqs("page=secret&limit=100"),
         "/api/v1/tags",
-        "/api/v1/changes?limit=100",
-        "/api/v1/pages/help/jsonld",
-        "/api/v1/pages/fm/jsonld",
-        "/api/v1/pages/secret/jsonld",
+        &paths::changes("limit=100"),
+        &paths::page("help/jsonld"),
+        &paths::page("fm/jsonld"),
+        &paths::page("secret/jsonld"),
         "/llms.txt",
         "/llms-full.txt",
-        "/api/v1/faqs/is-this-public/related",
-        "/api/v1/faqs/is-staging-public",
-        "/api/v1/faqs/is-staging-public/related",
-        "/api/v1/faqs/is-anything-public?include=related",
+        &paths::faq("is-this-public/related"),
+        &paths::faq("is-staging-public"),
+        &paths::faq("is-staging-public/related"),
+        &paths::faq("is-anything-public?include=related"),
     ]
     .iter()
     .map(|p| (*p).to_owned())
     .collect();
     for slug in slugs {
-        paths.push(format!("/api/v1/faqs/{slug}"));
+        urls.push(paths::faq(slug));
     }
     for q in search {
-        paths.push(format!("/api/v1/search?q={q}"));
-        paths.push(format!("/api/v1/search?q={q}&facets=page,section,tag,lang"));
+        urls.push(paths::search(format!("q={q}")));
+        urls.push(paths::search(format!("q={q}&facets=page,section,tag,lang")));
         let prefix: String = q.chars().take(6).collect();
-        paths.push(format!("/api/v1/search/suggest?q={prefix}"));
-        paths.push(format!("/api/v1/search/suggest?q={q}"));
+        urls.push(format!("/api/v1/search/suggest?q={prefix}"));
+        urls.push(format!("/api/v1/search/suggest?q={q}"));
     }
     let mut seen = Vec::new();
-    for path in paths {
+    for path in urls {
         let res = app.get(&path).await;
         let status = res.status().as_u16();
         let body = res.text().await.unwrap_or_default();
         seen.push((path, status, body));
     }
     seen
-}
-
-async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let res = send_json(app, Method::POST, "/api/v1/faqs", token, None, Some(body)).await;
-    assert_eq!(res.status(), 201);
-    res.json().await.unwrap()
 }
 
 async fn write(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> u16 {
@@ -75,11 +69,7 @@ async fn write(app: &TestApp, token: &str, method: Method, path: &str, body: Opt
 
 async fn import(app: &TestApp, token: &str, query: &str, md: &str) {
     let res = app
-        .with_token(
-            Method::POST,
-            &format!("/api/v1/pages/import?{query}"),
-            token,
-        )
+        .with_token(Method::POST, &paths::page(format!("import?{query}")), token)
         .header("Content-Type", "text/markdown")
         .body(md.to_owned())
         .send()
@@ -133,22 +123,20 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
     )
     .await;
     // A draft entry on the public page.
-    create(
-        &app,
+    app.create_entry_ok(
         &token,
         json!({"page": "help", "question": "Is zsdraftentry real?", "answer": "zsdraftentryanswer",
                "tags": ["zsdrafttag"], "status": "draft"}),
     )
     .await;
     // A staged change of a public entry.
-    create(
-        &app,
+    app.create_entry_ok(
         &token,
         json!({"page": "help", "question": "Is staging public?", "answer": "The public text."}),
     )
     .await;
     assert_eq!(
-        write(&app, &token, Method::PATCH, "/api/v1/faqs/is-staging-public?stage=true",
+        write(&app, &token, Method::PATCH, &paths::faq("is-staging-public?stage=true"),
               Some(json!({"question": "Is zsstagedquestion staged?", "answer": "zsstagedanswer", "tags": ["zsstagedtag"]}))).await,
         200
     );
@@ -161,14 +149,14 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
     )
     .await;
     // Warm the read cache with the page as it was, to show that no cached body outlives a hide.
-    let before: Value = app.get_json("/api/v1/pages/fm").await;
+    let before: Value = app.get_page("fm").await;
     assert!(before.to_string().contains("Is Zeta shipping in May?"));
     assert_eq!(
         write(
             &app,
             &token,
             Method::PATCH,
-            "/api/v1/faqs/is-zeta-shipping-in-may",
+            &paths::faq("is-zeta-shipping-in-may"),
             Some(json!({"status": "draft"}))
         )
         .await,
@@ -179,15 +167,14 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
             &app,
             &token,
             Method::DELETE,
-            "/api/v1/faqs/is-omega-shipping",
+            &paths::faq("is-omega-shipping"),
             None
         )
         .await,
         204
     );
     // An unpublished entry renamed: its old events keep the name readers knew.
-    create(
-        &app,
+    app.create_entry_ok(
         &token,
         json!({"page": "help", "question": "Is renaming safe?", "answer": "Yes."}),
     )
@@ -197,7 +184,7 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
             &app,
             &token,
             Method::PATCH,
-            "/api/v1/faqs/is-renaming-safe",
+            &paths::faq("is-renaming-safe"),
             Some(json!({"status": "draft"}))
         )
         .await,
@@ -208,7 +195,7 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
             &app,
             &token,
             Method::PATCH,
-            "/api/v1/faqs/is-renaming-safe",
+            &paths::faq("is-renaming-safe"),
             Some(json!({"slug": "zsrenamedsecret"}))
         )
         .await,
@@ -223,7 +210,7 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
     )
     .await;
     assert_eq!(
-        write(&app, &token, Method::DELETE, "/api/v1/pages/gone", None).await,
+        write(&app, &token, Method::DELETE, &paths::page("gone"), None).await,
         204
     );
 
@@ -298,19 +285,19 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
             assert_eq!(*status, 404, "{path}");
         }
     }
-    let help: Value = app.get_json("/api/v1/pages/help").await;
+    let help: Value = app.get_page("help").await;
     assert_eq!(
         help["translations"],
         json!([]),
         "a draft translation is not listed"
     );
-    let fm: Value = app.get_json("/api/v1/pages/fm").await;
+    let fm: Value = app.get_page("fm").await;
     assert!(fm["front_matter"].get("faq").is_none(), "{fm}");
     assert_eq!(fm["front_matter"]["title"], "Help");
     assert_eq!(fm["entries"].as_array().unwrap().len(), 1);
     // Editors still see the front matter as it was written.
     let res = app
-        .with_token(Method::GET, "/api/v1/pages/fm", &token)
+        .with_token(Method::GET, &paths::page("fm"), &token)
         .send()
         .await
         .unwrap();
@@ -333,7 +320,7 @@ async fn nothing_readers_may_not_see_reaches_any_channel() {
     assert_eq!(deliveries, changes);
 
     // Tombstones: what left readers' view is announced, on the page readers saw it on.
-    let feed: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let feed: Value = app.get_json(&paths::changes("limit=100")).await;
     let events: Vec<(String, String, String)> = feed["items"]
         .as_array()
         .unwrap()
@@ -387,10 +374,10 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
     .await;
     import(&app, &token, "slug=help&lang=fr", "## Un ?\n\nA.\n").await;
     import(&app, &token, "slug=other", "## Three?\n\nC.\n").await;
-    let start: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let start: Value = app.get_json(&paths::changes("limit=100")).await;
     let cursor = start["next_cursor"].as_str().unwrap().to_owned();
-    let fr_tag = app.get("/api/v1/pages/help?lang=fr").await.headers()["etag"].clone();
-    let export = app.get("/api/v1/pages/help/export").await;
+    let fr_tag = app.get(&paths::page("help?lang=fr")).await.headers()["etag"].clone();
+    let export = app.get(&paths::page("help/export")).await;
     let export_tag = export.headers()["etag"].clone();
 
     // A position-only write.
@@ -399,7 +386,7 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
             &app,
             &token,
             Method::PATCH,
-            "/api/v1/faqs/two",
+            &paths::faq("two"),
             Some(json!({"position": 1}))
         )
         .await,
@@ -411,7 +398,7 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
             &app,
             &token,
             Method::PATCH,
-            "/api/v1/faqs/three",
+            &paths::faq("three"),
             Some(json!({"page": "help"}))
         )
         .await,
@@ -423,13 +410,13 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
             &app,
             &token,
             Method::PATCH,
-            "/api/v1/pages/help",
+            &paths::page("help"),
             Some(json!({"draft": true}))
         )
         .await,
         200
     );
-    let fr_hidden = app.get("/api/v1/pages/help?lang=fr").await;
+    let fr_hidden = app.get(&paths::page("help?lang=fr")).await;
     assert_ne!(
         fr_hidden.headers()["etag"],
         fr_tag,
@@ -440,7 +427,7 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
             &app,
             &token,
             Method::PATCH,
-            "/api/v1/pages/help",
+            &paths::page("help"),
             Some(json!({"draft": false}))
         )
         .await,
@@ -448,7 +435,7 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
     );
 
     let next: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     let kinds: Vec<(String, String)> = next["items"]
         .as_array()
@@ -487,11 +474,11 @@ async fn leaving_and_coming_back_are_events_and_every_visible_change_is_logged()
         "## One?\n\nA.\n\n\n## Two?\n\nB.\n",
     )
     .await;
-    let export = app.get("/api/v1/pages/help/export").await;
+    let export = app.get(&paths::page("help/export")).await;
     assert_ne!(export.headers()["etag"], export_tag);
     let cursor = next["next_cursor"].as_str().unwrap();
     let last: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     assert!(
         last["items"]
@@ -508,7 +495,7 @@ async fn a_reader_following_the_cursor_never_skips_a_change_that_commits_late() 
     let app = spawn_app().await;
     let token = app.editor().await;
     import(&app, &token, "slug=help", "## One?\n\nA.\n").await;
-    let start: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let start: Value = app.get_json(&paths::changes("limit=100")).await;
     let cursor = start["next_cursor"].as_str().unwrap().to_owned();
     let page_id: i64 = sqlx::query_scalar("SELECT id FROM pages WHERE slug = 'help'")
         .fetch_one(&app.pool)
@@ -533,7 +520,7 @@ async fn a_reader_following_the_cursor_never_skips_a_change_that_commits_late() 
 
     // While A runs, B's change is held back (A could still commit before it).
     let during: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     assert!(
         during["items"].as_array().unwrap().is_empty(),
@@ -543,7 +530,7 @@ async fn a_reader_following_the_cursor_never_skips_a_change_that_commits_late() 
 
     a.commit().await.unwrap();
     let after: Value = app
-        .get_json(&format!("/api/v1/changes?since={cursor}&limit=100"))
+        .get_json(&paths::changes(format!("since={cursor}&limit=100")))
         .await;
     let kinds: Vec<&str> = after["items"]
         .as_array()
@@ -568,7 +555,7 @@ async fn a_long_write_in_another_database_does_not_hold_the_feed_back() {
 
     import(&app, &token, "slug=help", "## One?\n\nA.\n").await;
     let started = std::time::Instant::now();
-    let feed: Value = app.get_json("/api/v1/changes?limit=100").await;
+    let feed: Value = app.get_json(&paths::changes("limit=100")).await;
     let took = started.elapsed();
 
     assert_eq!(feed["items"].as_array().unwrap().len(), 2, "{feed}");

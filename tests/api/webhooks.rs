@@ -9,7 +9,6 @@ use std::time::Duration;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use faqd::auth::Role;
 use faqd::config::ServeSettings;
 use faqd::server::Application;
 use hmac::{Hmac, Mac};
@@ -17,7 +16,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{TestApp, send_json, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, paths, problem_fields, send_json, spawn_app, spawn_app_with, wait_for,
+};
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
@@ -93,17 +94,19 @@ impl Receiver {
 
     /// Waits until `n` requests have come (or fails after a while).
     pub(crate) async fn wait_for(&self, n: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let got = self.received();
-            if got.len() >= n {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "the receiver got {} of {n} deliveries",
-            self.received().len()
-        );
+        wait_for(
+            &format!("{n} deliveries"),
+            Duration::from_secs(10),
+            || async {
+                let got = self.received();
+                if got.len() >= n {
+                    Ok(got)
+                } else {
+                    Err(format!("(the receiver got {})", got.len()))
+                }
+            },
+        )
+        .await
     }
 }
 
@@ -122,46 +125,30 @@ fn verify(secret: &str, got: &Received) -> bool {
 }
 
 async fn register(app: &TestApp, admin: &str, body: Value) -> Value {
-    let res = send_json(
-        app,
-        Method::POST,
-        "/api/v1/webhooks",
-        admin,
-        None,
-        Some(body),
-    )
-    .await;
+    let res = send_json(app, Method::POST, paths::WEBHOOKS, admin, None, Some(body)).await;
     assert_eq!(res.status(), 201);
     assert!(
         res.headers()["location"]
             .to_str()
             .unwrap()
-            .starts_with("/api/v1/webhooks/")
+            .starts_with(&paths::webhook(""))
     );
     res.json().await.unwrap()
 }
 
 async fn publish_one(app: &TestApp, editor: &str, question: &str) -> Value {
-    let res = send_json(
-        app,
-        Method::POST,
-        "/api/v1/faqs",
+    app.create_entry_ok(
         editor,
-        None,
-        Some(
-            json!({"page": "help", "question": question, "answer": "Yes.", "status": "published"}),
-        ),
+        json!({"page": "help", "question": question, "answer": "Yes.", "status": "published"}),
     )
-    .await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
+    .await
 }
 
 async fn app_with_page() -> (TestApp, String, String) {
     let app = spawn_app().await;
     app.import_markdown("## First?\n\nOne.\n", "help", "en", None)
         .await;
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     let editor = app.editor().await;
     (app, admin, editor)
 }
@@ -172,7 +159,7 @@ async fn only_admins_manage_webhooks() {
     let body = json!({"url": "http://127.0.0.1:9/hook"});
     let res = app
         .client
-        .post(app.url("/api/v1/webhooks"))
+        .post(app.url(paths::WEBHOOKS))
         .json(&body)
         .send()
         .await
@@ -181,14 +168,14 @@ async fn only_admins_manage_webhooks() {
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/webhooks",
+        paths::WEBHOOKS,
         &editor,
         None,
         Some(body.clone()),
     )
     .await;
     assert_eq!(res.status(), 403);
-    let res = send_json(&app, Method::GET, "/api/v1/webhooks", &editor, None, None).await;
+    let res = send_json(&app, Method::GET, paths::WEBHOOKS, &editor, None, None).await;
     assert_eq!(res.status(), 403);
 
     let created = register(&app, &admin, body).await;
@@ -197,7 +184,7 @@ async fn only_admins_manage_webhooks() {
     let id = created["id"].as_str().unwrap();
 
     // Listed and read without the secret.
-    let list: Value = send_json(&app, Method::GET, "/api/v1/webhooks", &admin, None, None)
+    let list: Value = send_json(&app, Method::GET, paths::WEBHOOKS, &admin, None, None)
         .await
         .json()
         .await
@@ -209,7 +196,7 @@ async fn only_admins_manage_webhooks() {
     let res = send_json(
         &app,
         Method::PATCH,
-        &format!("/api/v1/webhooks/{id}"),
+        &paths::webhook(id),
         &admin,
         None,
         Some(
@@ -225,22 +212,14 @@ async fn only_admins_manage_webhooks() {
     let res = send_json(
         &app,
         Method::DELETE,
-        &format!("/api/v1/webhooks/{id}"),
+        &paths::webhook(id),
         &admin,
         None,
         None,
     )
     .await;
     assert_eq!(res.status(), 204);
-    let res = send_json(
-        &app,
-        Method::GET,
-        &format!("/api/v1/webhooks/{id}"),
-        &admin,
-        None,
-        None,
-    )
-    .await;
+    let res = send_json(&app, Method::GET, &paths::webhook(id), &admin, None, None).await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
@@ -250,7 +229,7 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
     let mut settings = ServeSettings::for_tests();
     settings.webhook_allow_private = false;
     let app = spawn_app_with(settings).await;
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     for url in [
         "http://127.0.0.1:8080/hook",
         "http://localhost/hook",
@@ -262,7 +241,7 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
         let res = send_json(
             &app,
             Method::POST,
-            "/api/v1/webhooks",
+            paths::WEBHOOKS,
             &admin,
             None,
             Some(json!({"url": url})),
@@ -282,7 +261,7 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/webhooks",
+        paths::WEBHOOKS,
         &admin,
         None,
         Some(json!({"url": "ftp://example.com/", "events": ["entry.exploded"], "secret": " "})),
@@ -290,17 +269,12 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
     .await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(fields, ["url", "events[0]", "secret"]);
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/webhooks",
+        paths::WEBHOOKS,
         &admin,
         None,
         Some(json!({"url": "https://example.com/hook", "secret": "whsec_not base64!"})),
@@ -314,7 +288,7 @@ async fn bad_webhooks_are_refused_with_every_reason_and_nothing_stored() {
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/webhooks",
+        paths::WEBHOOKS,
         &admin,
         None,
         Some(json!({"url": 5})),
@@ -359,25 +333,24 @@ async fn deliveries_are_signed_as_documented_and_logged() {
 
     // The log lists the delivery with its attempt.
     let id = hook["id"].as_str().unwrap();
-    let mut log = Value::Null;
-    for _ in 0..50 {
-        log = send_json(
-            &app,
-            Method::GET,
-            &format!("/api/v1/webhooks/{id}/deliveries"),
-            &admin,
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        if log["items"][0]["state"] == "delivered" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let deliveries = paths::webhook(format!("{id}/deliveries"));
+    let log = wait_for(
+        "the delivery logged as delivered",
+        Duration::from_secs(10),
+        || async {
+            let log: Value = send_json(&app, Method::GET, &deliveries, &admin, None, None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            if log["items"][0]["state"] == "delivered" {
+                Ok(log)
+            } else {
+                Err(format!("({log})"))
+            }
+        },
+    )
+    .await;
     let item = &log["items"][0];
     assert_eq!(item["state"], "delivered", "{log}");
     assert_eq!(item["id"], delivery.id.as_str());
@@ -388,31 +361,36 @@ async fn deliveries_are_signed_as_documented_and_logged() {
     let res = send_json(
         &app,
         Method::DELETE,
-        &format!("/api/v1/faqs/{}", created["id"].as_str().unwrap()),
+        &paths::faq(created["id"].as_str().unwrap()),
         &editor,
         Some("*"),
         None,
     )
     .await;
     assert_eq!(res.status(), 204);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received().len(), 1);
+    // The worker sends changes in the log's order: once a later entry.created has come, the
+    // deletion had its chance.
+    let later = publish_one(&app, &editor, "Later?").await;
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got.len(), 2, "the deletion was not sent");
+    assert_eq!(got[1].json()["type"], "entry.created");
+    assert_eq!(got[1].json()["data"]["entry_id"], later["id"]);
 
     // Redelivery sends the same message again, with the same id.
     let res = send_json(
         &app,
         Method::POST,
-        &format!("/api/v1/webhooks/{id}/deliveries/{}/redeliver", delivery.id),
+        &paths::webhook(format!("{id}/deliveries/{}/redeliver", delivery.id)),
         &admin,
         None,
         None,
     )
     .await;
     assert_eq!(res.status(), 202);
-    let got = receiver.wait_for(2).await;
-    assert_eq!(got[1].id, delivery.id);
-    assert_eq!(got[1].body, delivery.body);
-    assert!(verify(secret, &got[1]));
+    let got = receiver.wait_for(3).await;
+    assert_eq!(got[2].id, delivery.id);
+    assert_eq!(got[2].body, delivery.body);
+    assert!(verify(secret, &got[2]));
 }
 
 #[tokio::test]
@@ -425,25 +403,20 @@ async fn a_receiver_that_was_down_gets_the_change_once_it_is_back() {
     publish_one(&app, &editor, "Second?").await;
     let id = hook["id"].as_str().unwrap();
     // Failed attempts are recorded, and the delivery waits for its retry.
-    let mut log = Value::Null;
-    for _ in 0..100 {
-        log = send_json(
-            &app,
-            Method::GET,
-            &format!("/api/v1/webhooks/{id}/deliveries"),
-            &admin,
-            None,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let deliveries = paths::webhook(format!("{id}/deliveries"));
+    let log = wait_for("two attempts logged", Duration::from_secs(20), || async {
+        let log: Value = send_json(&app, Method::GET, &deliveries, &admin, None, None)
+            .await
+            .json()
+            .await
+            .unwrap();
         if log["items"][0]["attempt_count"].as_i64().unwrap_or(0) >= 2 {
-            break;
+            Ok(log)
+        } else {
+            Err(format!("({log})"))
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     let item = &log["items"][0];
     assert_eq!(item["state"], "pending", "{log}");
     assert!(item["attempt_count"].as_i64().unwrap() >= 2, "{log}");
@@ -460,6 +433,7 @@ async fn a_receiver_that_was_down_gets_the_change_once_it_is_back() {
     let got = receiver.wait_for(1).await;
     assert_eq!(got[0].json()["type"], "entry.created");
     assert!(verify(secret, &got[0]));
+    // No later event marks "a second delivery would have come by now": a quiet period.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.received().len(), 1, "delivered once");
 }
@@ -471,7 +445,7 @@ async fn changes_made_while_no_worker_runs_are_delivered_after_a_restart() {
     let app = spawn_app_with(settings).await;
     app.import_markdown("## First?\n\nOne.\n", "help", "en", None)
         .await;
-    let admin = app.mint("admin", Role::Admin).await;
+    let admin = app.admin().await;
     let editor = app.editor().await;
     let receiver = Receiver::start().await;
     register(
@@ -482,6 +456,7 @@ async fn changes_made_while_no_worker_runs_are_delivered_after_a_restart() {
     .await;
     publish_one(&app, &editor, "Second?").await;
     publish_one(&app, &editor, "Third?").await;
+    // No worker runs, so nothing can be waited for: a quiet period.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(receiver.received().is_empty(), "no worker, no delivery yet");
 
@@ -513,6 +488,7 @@ async fn two_instances_never_deliver_one_change_twice() {
         publish_one(&app, &editor, &format!("Question {i}?")).await;
     }
     receiver.wait_for(12).await;
+    // A duplicate would come from the other instance at any time: a quiet period.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let got = receiver.received();
     let mut ids: Vec<&str> = got.iter().map(|r| r.id.as_str()).collect();
@@ -526,7 +502,7 @@ async fn two_instances_never_deliver_one_change_twice() {
 async fn page_changes_are_their_own_events() {
     let (app, _admin, editor) = app_with_page().await;
     publish_one(&app, &editor, "Second?").await;
-    let page = app.get_json("/api/v1/pages/help").await;
+    let page = app.get_page("help").await;
     let mut ids: Vec<Value> = page["entries"]
         .as_array()
         .unwrap()
@@ -537,7 +513,7 @@ async fn page_changes_are_their_own_events() {
     let res = send_json(
         &app,
         Method::POST,
-        "/api/v1/pages/help/order",
+        &paths::page("help/order"),
         &editor,
         Some("*"),
         Some(json!({"ids": ids})),
@@ -545,7 +521,7 @@ async fn page_changes_are_their_own_events() {
     .await;
     assert_eq!(res.status(), 200);
     let res = app
-        .with_token(Method::PATCH, "/api/v1/pages/help", &editor)
+        .with_token(Method::PATCH, &paths::page("help"), &editor)
         .header("If-Match", "*")
         .header("Content-Type", "application/merge-patch+json")
         .body(r#"{"title": "Help"}"#)
@@ -553,7 +529,7 @@ async fn page_changes_are_their_own_events() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let feed = app.get_json("/api/v1/changes?limit=100").await;
+    let feed = app.get_json(&paths::changes("limit=100")).await;
     let kinds: Vec<&str> = feed["items"]
         .as_array()
         .unwrap()

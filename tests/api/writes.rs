@@ -1,10 +1,11 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_seeded_app};
+use crate::helpers::{TestApp, paths, problem, problem_fields, send_json, spawn_seeded_app};
 
 const COACH: &str = "/api/v1/faqs/what-is-a-technical-coach";
 
+/// A write with a JSON body.
 async fn send(
     app: &TestApp,
     method: Method,
@@ -13,20 +14,7 @@ async fn send(
     if_match: Option<&str>,
     body: Value,
 ) -> reqwest::Response {
-    let mut req = app.with_token(method, path, token).json(&body);
-    if let Some(tag) = if_match {
-        req = req.header(header::IF_MATCH, tag);
-    }
-    req.send().await.unwrap()
-}
-
-async fn problem(res: reqwest::Response, status: u16) -> Value {
-    assert_eq!(res.status(), status);
-    assert_eq!(
-        res.headers()[header::CONTENT_TYPE],
-        "application/problem+json"
-    );
-    res.json().await.unwrap()
+    send_json(app, method, path, token, if_match, Some(body)).await
 }
 
 #[tokio::test]
@@ -34,10 +22,9 @@ async fn creating_an_entry_answers_201_with_location_and_etag_and_readers_see_it
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
 
-    let res = send(&app, Method::POST, "/api/v1/faqs", &token, None, json!({
+    let res = app.create_entry(&token, json!({
         "page": "faq", "question": "Do you coach remote teams?", "answer": "Yes, **remotely** too.", "tags": ["remote"], "position": 2
-    }))
-    .await;
+    })).await;
 
     assert_eq!(res.status(), 201);
     assert_eq!(
@@ -47,10 +34,7 @@ async fn creating_an_entry_answers_201_with_location_and_etag_and_readers_see_it
     );
     let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
     let entry: Value = res.json().await.unwrap();
-    assert_eq!(
-        location,
-        format!("/api/v1/faqs/{}", entry["id"].as_str().unwrap())
-    );
+    assert_eq!(location, paths::faq(entry["id"].as_str().unwrap()));
     assert_eq!(entry["slug"], "do-you-coach-remote-teams");
     assert_eq!(entry["status"], "published");
     assert_eq!(entry["position"], 2);
@@ -58,7 +42,7 @@ async fn creating_an_entry_answers_201_with_location_and_etag_and_readers_see_it
         entry["answer_html"],
         "<p>Yes, <strong>remotely</strong> too.</p>\n"
     );
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     assert_eq!(page["version"], 2, "readers see a new entry: a page change");
     assert_eq!(page["entries"][1]["question"], "Do you coach remote teams?");
     assert_eq!(
@@ -77,24 +61,16 @@ async fn slugs_are_derived_deduplicated_and_an_explicit_taken_one_is_409() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let body = json!({"page": "faq", "question": "What is a technical coach?", "answer": "Again."});
-    let res = send(&app, Method::POST, "/api/v1/faqs", &token, None, body).await;
+    let res = send(&app, Method::POST, paths::FAQS, &token, None, body).await;
     assert_eq!(
         res.json::<Value>().await.unwrap()["slug"],
         "what-is-a-technical-coach-2"
     );
 
     let before = app.snapshot().await;
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &token,
-        None,
-        json!({
+    let res = app.create_entry(&token, json!({
             "page": "faq", "question": "Other?", "answer": "x", "slug": "what-is-a-technical-coach"
-        }),
-    )
-    .await;
+        })).await;
     problem(res, 409).await;
     assert_eq!(
         app.snapshot().await,
@@ -110,26 +86,13 @@ async fn a_body_that_breaks_rules_is_422_naming_every_field() {
     let before = app.snapshot().await;
     let tags: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
 
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &token,
-        None,
-        json!({
+    let res = app.create_entry(&token, json!({
             "page": "no-such-page", "question": "  ", "answer": "a".repeat(20_001), "tags": tags,
             "status": "archived", "slug": "Not A Slug", "position": 0
-        }),
-    )
-    .await;
+        })).await;
 
     let body = problem(res, 422).await;
-    let mut fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let mut fields = problem_fields(&body);
     fields.sort_unstable();
     assert_eq!(
         fields,
@@ -147,26 +110,15 @@ async fn a_body_that_breaks_rules_is_422_naming_every_field() {
     assert_eq!(app.snapshot().await, before);
 
     let long_question = "q".repeat(501);
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &token,
-        None,
-        json!({"page": "faq", "question": long_question, "answer": ""}),
-    )
-    .await;
+    let res = app
+        .create_entry(
+            &token,
+            json!({"page": "faq", "question": long_question, "answer": ""}),
+        )
+        .await;
     let body = problem(res, 422).await;
     assert_eq!(body["errors"][0]["field"], "question");
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &token,
-        None,
-        json!({"page": "faq"}),
-    )
-    .await;
+    let res = app.create_entry(&token, json!({"page": "faq"})).await;
     assert_eq!(res.status(), 422, "missing required fields break rules");
 }
 
@@ -175,7 +127,7 @@ async fn malformed_bodies_are_400_and_wrong_media_types_415() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let post = |body: &'static str, content_type: &'static str| {
-        app.with_token(Method::POST, "/api/v1/faqs", &token)
+        app.with_token(Method::POST, paths::FAQS, &token)
             .header(header::CONTENT_TYPE, content_type)
             .body(body)
             .send()
@@ -199,7 +151,7 @@ async fn malformed_bodies_are_400_and_wrong_media_types_415() {
     .unwrap();
     problem(res, 415).await;
     let res = app
-        .with_token(Method::POST, "/api/v1/faqs", &token)
+        .with_token(Method::POST, paths::FAQS, &token)
         .body(r#"{"page":"faq","question":"Q?","answer":"x"}"#)
         .send()
         .await
@@ -219,27 +171,21 @@ async fn bodies_over_256_kib_are_413_but_a_full_answer_in_any_script_fits() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
     let answer = "答".repeat(20_000); // 60,000 bytes of UTF-8
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &token,
-        None,
-        json!({"page": "faq", "question": "長い?", "answer": answer}),
-    )
-    .await;
+    let res = app
+        .create_entry(
+            &token,
+            json!({"page": "faq", "question": "長い?", "answer": answer}),
+        )
+        .await;
     assert_eq!(res.status(), 201);
 
     let huge = "x".repeat(300 * 1024);
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &token,
-        None,
-        json!({"page": "faq", "question": "Q?", "answer": huge}),
-    )
-    .await;
+    let res = app
+        .create_entry(
+            &token,
+            json!({"page": "faq", "question": "Q?", "answer": huge}),
+        )
+        .await;
     problem(res, 413).await;
 }
 
@@ -347,9 +293,7 @@ async fn patching_merges_and_controls_publication() {
     .await;
     assert_eq!(res.json::<Value>().await.unwrap()["section"], Value::Null);
 
-    let page_version = app.get_json("/api/v1/pages/faq").await["version"]
-        .as_i64()
-        .unwrap();
+    let page_version = app.get_page("faq").await["version"].as_i64().unwrap();
     let res = send(
         &app,
         Method::PATCH,
@@ -361,10 +305,7 @@ async fn patching_merges_and_controls_publication() {
     .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "draft");
     assert_eq!(app.get(COACH).await.status(), 404, "unpublished");
-    assert_eq!(
-        app.get_json("/api/v1/pages/faq").await["version"],
-        page_version + 1
-    );
+    assert_eq!(app.get_page("faq").await["version"], page_version + 1);
 
     let res = send(
         &app,
@@ -437,7 +378,7 @@ async fn a_staged_write_leaves_readers_on_the_published_version() {
     );
     assert_eq!(live["version"], 1);
     assert_eq!(
-        app.get_json("/api/v1/pages/faq").await["version"],
+        app.get_page("faq").await["version"],
         1,
         "readers saw no change"
     );
@@ -471,7 +412,7 @@ async fn a_changed_slug_keeps_redirecting_from_the_old_one() {
     assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(
         res.headers()[header::LOCATION],
-        "/api/v1/faqs/technical-coach"
+        paths::faq("technical-coach")
     );
     assert!(
         res.headers()[header::CACHE_CONTROL]
@@ -490,21 +431,18 @@ async fn a_changed_slug_keeps_redirecting_from_the_old_one() {
     let vary = res.headers()[header::VARY].to_str().unwrap();
     assert!(vary.starts_with("Authorization"), "{vary}");
     assert_eq!(
-        app.get_json("/api/v1/faqs/technical-coach").await["question"],
+        app.get_json(&paths::faq("technical-coach")).await["question"],
         "What is a technical coach?"
     );
 
-    let res = send(
-        &app,
-        Method::POST,
-        "/api/v1/faqs",
-        &token,
-        None,
-        json!({
-            "page": "faq", "question": "x?", "answer": "x", "slug": "what-is-a-technical-coach"
-        }),
-    )
-    .await;
+    let res = app
+        .create_entry(
+            &token,
+            json!({
+                "page": "faq", "question": "x?", "answer": "x", "slug": "what-is-a-technical-coach"
+            }),
+        )
+        .await;
     assert_eq!(res.status(), 409, "an old slug is not free");
 }
 
@@ -525,11 +463,11 @@ async fn deleting_needs_if_match_and_keeps_the_entry_restorable() {
     assert_eq!(res.status(), 204);
 
     assert_eq!(app.get(COACH).await.status(), 404);
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     assert_eq!(page["entry_count"], 17);
     assert_eq!(page["version"], 2);
     let deleted: Value = app
-        .with_token(Method::GET, "/api/v1/faqs?deleted=true", &token)
+        .with_token(Method::GET, &paths::faqs("deleted=true"), &token)
         .send()
         .await
         .unwrap()
@@ -560,7 +498,7 @@ async fn errors_come_in_the_contracts_order() {
     // 404 before 415
     let res = raw(
         Method::PUT,
-        "/api/v1/faqs/nope",
+        &paths::faq("nope"),
         "text/plain",
         "x".into(),
         None,
@@ -646,7 +584,7 @@ async fn moving_an_entry_within_its_page_is_a_page_change_only() {
     let entry: Value = res.json().await.unwrap();
     assert_eq!(entry["position"], 1);
     assert_eq!(entry["version"], 1, "the entry itself did not change");
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     assert_eq!(page["version"], 2);
     assert_eq!(page["entries"][0]["slug"], "what-is-a-technical-coach");
     assert_eq!(
@@ -655,7 +593,7 @@ async fn moving_an_entry_within_its_page_is_a_page_change_only() {
     );
 
     // Beyond the end of a page where it already is last: nothing changes.
-    let last = "/api/v1/faqs/i-am-seeing-a-slowdown-in-the-performance-of-my-teams-is-this-normal";
+    let last = &paths::faq("i-am-seeing-a-slowdown-in-the-performance-of-my-teams-is-this-normal");
     let res = send(
         &app,
         Method::PATCH,
@@ -666,7 +604,7 @@ async fn moving_an_entry_within_its_page_is_a_page_change_only() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(app.get_json("/api/v1/pages/faq").await["version"], 2);
+    assert_eq!(app.get_page("faq").await["version"], 2);
 }
 
 #[tokio::test]
@@ -685,15 +623,10 @@ async fn slug_page_and_place_cannot_be_staged() {
     )
     .await;
     let body = problem(res, 422).await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(fields, ["slug", "position"]);
     assert_eq!(app.snapshot().await, before);
-    assert_eq!(app.get("/api/v1/faqs/secret-new").await.status(), 404);
+    assert_eq!(app.get(&paths::faq("secret-new")).await.status(), 404);
 }
 
 #[tokio::test]
@@ -721,7 +654,7 @@ async fn nul_characters_are_a_422_naming_the_field_after_preconditions() {
 async fn concurrent_writes_on_one_page_never_fail() {
     let app = spawn_seeded_app().await;
     let token = app.editor().await;
-    let page = app.get_json("/api/v1/pages/faq").await;
+    let page = app.get_page("faq").await;
     let slugs: Vec<String> = page["entries"]
         .as_array()
         .unwrap()
@@ -731,12 +664,12 @@ async fn concurrent_writes_on_one_page_never_fail() {
     let mut writes = Vec::new();
     for (i, slug) in slugs.iter().enumerate().take(8) {
         let req = app
-            .with_token(Method::PATCH, &format!("/api/v1/faqs/{slug}"), &token)
+            .with_token(Method::PATCH, &paths::faq(slug), &token)
             .header(header::IF_MATCH, "*")
             .json(&json!({"position": 18 - i, "tags": [format!("t{i}")]}));
         writes.push(req.send());
         let create = app
-            .with_token(Method::POST, "/api/v1/faqs", &token)
+            .with_token(Method::POST, paths::FAQS, &token)
             .json(&json!({"page": "faq", "question": format!("Concurrent {i}?"), "answer": "x", "position": 1}));
         writes.push(create.send());
     }
