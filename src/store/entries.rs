@@ -721,3 +721,81 @@ pub async fn add_slug_alias(
         .await?;
     Ok(())
 }
+
+/// Locks entry `id` on a live page, deleted or not: its version, whether it is deleted, its
+/// status and its page.
+pub async fn lock_any(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<(i64, bool, String, i64)>> {
+    sqlx::query_as(
+        "SELECT e.version, e.deleted_at IS NOT NULL, e.status, e.page_id
+         FROM entries e JOIN pages p ON p.id = e.page_id
+         WHERE e.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF e",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Brings deleted entry `id` back as a new version (its revision is the caller's to write).
+pub async fn undelete(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE entries SET deleted_at = NULL, version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The ids of page `page_id`'s live entries, in page order.
+pub async fn ids_on_page(conn: &mut PgConnection, page_id: i64) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT id FROM entries WHERE page_id = $1 AND deleted_at IS NULL ORDER BY sort_key, id",
+    )
+    .bind(page_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Puts `ids` in this order (sort keys 1, 2, …), logged as `page.reordered` rather than
+/// `page.updated`.
+pub async fn set_order(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<()> {
+    let keys: Vec<i64> = (1..=i64::try_from(ids.len()).unwrap_or(i64::MAX)).collect();
+    sqlx::query(
+        "UPDATE entries e SET sort_key = v.key
+         FROM unnest($1::uuid[], $2::int8[]) AS v(id, key) WHERE e.id = v.id",
+    )
+    .bind(ids)
+    .bind(&keys)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("SELECT set_config('faqd.page_change', 'page.reordered', true)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves the source spans of page `page_id`'s entries that start at `from` or later by
+/// `delta` bytes (its front matter grew or shrank).
+pub async fn shift_spans(
+    conn: &mut PgConnection,
+    page_id: i64,
+    delta: i32,
+    from: i32,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE entries SET
+            question_span = int4range(lower(question_span) + $2, upper(question_span) + $2),
+            answer_span = int4range(lower(answer_span) + $2, upper(answer_span) + $2)
+         WHERE page_id = $1 AND question_span IS NOT NULL AND lower(question_span) >= $3",
+    )
+    .bind(page_id)
+    .bind(delta)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

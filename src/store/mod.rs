@@ -10,6 +10,7 @@ pub mod import;
 pub mod meta;
 pub mod pages;
 pub mod related;
+pub mod revisions;
 pub mod schedule;
 pub mod search;
 pub mod similar;

@@ -244,3 +244,108 @@ pub async fn slug_and_lang(conn: &mut PgConnection, id: i64) -> sqlx::Result<(St
         .fetch_one(conn)
         .await
 }
+
+/// The languages page `slug` has among live pages (or deleted ones), in order.
+pub async fn languages_of(
+    conn: &mut PgConnection,
+    slug: &str,
+    deleted: bool,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT lang FROM pages WHERE slug = $1 AND (deleted_at IS NOT NULL) = $2
+         ORDER BY lang",
+    )
+    .bind(slug)
+    .bind(deleted)
+    .fetch_all(conn)
+    .await
+}
+
+/// Locks page `(slug, lang)` among live pages (or deleted ones): its id and version.
+pub async fn lock(
+    conn: &mut PgConnection,
+    slug: &str,
+    lang: &str,
+    deleted: bool,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "SELECT id, version FROM pages
+         WHERE slug = $1 AND lang = $2 AND (deleted_at IS NOT NULL) = $3 FOR UPDATE",
+    )
+    .bind(slug)
+    .bind(lang)
+    .bind(deleted)
+    .fetch_optional(conn)
+    .await
+}
+
+/// What a page PATCH starts from.
+#[derive(sqlx::FromRow)]
+pub struct PatchedFields {
+    pub front_matter: sqlx::types::Json<serde_json::Value>,
+    pub front_matter_raw: Option<String>,
+    pub front_matter_format: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub draft: bool,
+    /// Bytes of the raw front matter (where the body's spans start).
+    pub front_matter_bytes: Option<i32>,
+}
+
+/// Page `id`'s own fields.
+pub async fn fields(conn: &mut PgConnection, id: i64) -> sqlx::Result<PatchedFields> {
+    sqlx::query_as(
+        "SELECT front_matter, front_matter_raw, front_matter_format, title, description, draft,
+                octet_length(front_matter_raw) AS front_matter_bytes
+         FROM pages WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Writes page `id`'s own fields as a new version; a new raw front matter replaces the old
+/// one at the head of the stored source.
+pub async fn set_fields(
+    conn: &mut PgConnection,
+    id: i64,
+    title: &str,
+    description: &str,
+    draft: bool,
+    front_matter: &serde_json::Value,
+    front_matter_raw: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE pages SET title = $2, description = $3, draft = $4, front_matter = $5,
+                front_matter_raw = $6,
+                source = CASE WHEN source IS NULL OR $6 IS NULL THEN source
+                              ELSE $6 || substr(source, char_length(front_matter_raw) + 1) END,
+                version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(title)
+    .bind(description)
+    .bind(draft)
+    .bind(sqlx::types::Json(front_matter))
+    .bind(front_matter_raw)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes page `id` (or restores it) as a new version. The page's other languages list it
+/// among their translations no more (or again): the page trigger bumps them
+/// (`0011_visibility.sql`).
+pub async fn set_deleted(conn: &mut PgConnection, id: i64, deleted: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE pages SET deleted_at = CASE WHEN $2 THEN now() END,
+                version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(deleted)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use crate::api::faqs::WriteQuery;
 use crate::api::faqs::input::EntryBody;
-use crate::api::faqs::workflow::{editor_view, existing, no_entry, update_entry, written};
+use crate::api::faqs::workflow::{self, existing, no_entry, update_entry};
+use crate::api::responses;
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Limit};
 use crate::error::{ApiError, ApiResult};
@@ -20,6 +21,7 @@ use crate::http::conditional;
 use crate::model::{Entry, EntryStatus};
 use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
+use crate::store::revisions::{self, RevisionSummary};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(publish_faq)
@@ -128,33 +130,20 @@ pub async fn restore_faq(
     let precondition = conditional::if_match(&req)?;
     let mut tx = state.pool.begin().await?;
     entries::lock_writes(&mut tx).await?;
-    let row: Option<(i64, bool, String, i64)> = sqlx::query_as(
-        "SELECT e.version, e.deleted_at IS NOT NULL, e.status, e.page_id
-         FROM entries e JOIN pages p ON p.id = e.page_id
-         WHERE e.id = $1 AND p.deleted_at IS NULL FOR UPDATE OF e",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (version, deleted, status, page_id) = row.ok_or_else(|| no_entry(&entry_ref))?;
+    let (version, deleted, status, page_id) = entries::lock_any(&mut tx, id)
+        .await?
+        .ok_or_else(|| no_entry(&entry_ref))?;
     // A deleted entry has no place to name: its version (`"<version>"`, or a tag of it) will do.
     precondition.check(version)?;
     if deleted {
-        sqlx::query(
-            "UPDATE entries SET deleted_at = NULL, version = version + 1, updated_at = now()
-             WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        entries::undelete(&mut tx, id).await?;
         entries::write_revision(&mut tx, id, "restored", &principal.name).await?;
         if status != EntryStatus::Draft.as_str() {
             entries::bump_pages(&mut tx, &[page_id]).await?;
         }
     }
-    crate::store::idempotency::commit(tx).await?;
-    let entry = editor_view(&state, id).await?;
-    Ok(written(entry))
+    workflow::finish(tx, true).await?;
+    workflow::respond(&state, id).await
 }
 
 /// The entry a path names, deleted or not (404 otherwise).
@@ -164,23 +153,6 @@ async fn any_entry(state: &AppState, entry_ref: &str) -> ApiResult<Uuid> {
     entries::resolve_including_deleted(&mut conn, &parsed)
         .await?
         .ok_or_else(|| no_entry(entry_ref))
-}
-
-/// One version of an entry, in brief.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct RevisionSummary {
-    pub version: i64,
-    /// What made it: `created`, `updated`, `published`, `imported`, `deleted`, `restored`.
-    #[schema(example = "updated")]
-    pub kind: String,
-    /// The token's name (or `cli`, `seed`) that made it.
-    #[schema(example = "alice")]
-    pub actor: String,
-    pub created_at: DateTime<Utc>,
-    /// The entry's status in that version.
-    #[sqlx(try_from = "String")]
-    pub status: EntryStatus,
-    pub question: String,
 }
 
 /// A page of an entry's history, newest first.
@@ -253,66 +225,19 @@ pub async fn list_revisions(
     let limit = i64::from(query.limit.unwrap_or_default().get());
     let before: Option<i64> = query.cursor.as_deref().map(Cursor::decode).transpose()?;
     let mut conn = state.conn().await?;
-    let mut items: Vec<RevisionSummary> = sqlx::query_as(
-        "SELECT version, kind, actor, created_at, status, question FROM entry_revisions
-         WHERE entry_id = $1 AND ($2::int8 IS NULL OR version < $2)
-         ORDER BY version DESC LIMIT $3",
-    )
-    .bind(id)
-    .bind(before)
-    .bind(limit + 1)
-    .fetch_all(&mut *conn)
-    .await?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM entry_revisions WHERE entry_id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let mut items = revisions::list(&mut conn, id, before, limit + 1).await?;
+    let total = revisions::count(&mut conn, id).await?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|r| Cursor::encode(&r.version))
     } else {
         None
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::VARY, "Authorization"))
-        .json(RevisionList {
-            items,
-            next_cursor,
-            total,
-        }))
-}
-
-#[derive(sqlx::FromRow)]
-struct RevisionRow {
-    version: i64,
-    kind: String,
-    actor: String,
-    created_at: DateTime<Utc>,
-    #[sqlx(try_from = "String")]
-    status: EntryStatus,
-    slug: String,
-    section: Option<String>,
-    question: String,
-    answer: String,
-    answer_html: String,
-    tags: Vec<String>,
-}
-
-async fn revision(
-    conn: &mut sqlx::PgConnection,
-    id: Uuid,
-    version: i64,
-) -> sqlx::Result<Option<RevisionRow>> {
-    sqlx::query_as(
-        "SELECT version, kind, actor, created_at, status, slug, section, question, answer,
-                answer_html, tags
-         FROM entry_revisions WHERE entry_id = $1 AND version = $2",
-    )
-    .bind(id)
-    .bind(version)
-    .fetch_optional(conn)
-    .await
+    Ok(responses::private(HttpResponse::Ok()).json(RevisionList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 fn no_revision(entry_ref: &str, version: i64) -> ApiError {
@@ -350,11 +275,11 @@ pub async fn get_revision(
     let (entry_ref, version) = path.into_inner();
     let id = any_entry(&state, &entry_ref).await?;
     let mut conn = state.conn().await?;
-    let row = revision(&mut conn, id, version)
+    let row = revisions::get(&mut conn, id, version)
         .await?
         .ok_or_else(|| no_revision(&entry_ref, version))?;
     let before = match version.checked_sub(1).filter(|v| *v >= 1) {
-        Some(v) => revision(&mut conn, id, v).await?,
+        Some(v) => revisions::get(&mut conn, id, v).await?,
         None => None,
     };
     let answer_diff = match &before {
@@ -430,7 +355,7 @@ pub async fn restore_revision(
     let id = existing(&state, &entry_ref).await?;
     let old = {
         let mut conn = state.conn().await?;
-        revision(&mut conn, id, version)
+        revisions::get(&mut conn, id, version)
             .await?
             .ok_or_else(|| no_revision(&entry_ref, version))?
     };

@@ -63,26 +63,11 @@ async fn lock_page(
     let lang = match query.lang {
         Some(lang) => lang.as_str().to_owned(),
         None => {
-            let available: Vec<String> = sqlx::query_scalar(
-                "SELECT lang FROM pages WHERE slug = $1 AND (deleted_at IS NOT NULL) = $2
-                 ORDER BY lang",
-            )
-            .bind(slug)
-            .bind(deleted)
-            .fetch_all(&mut *tx)
-            .await?;
+            let available = pages::languages_of(tx, slug, deleted).await?;
             negotiate_lang(req, &available).ok_or_else(|| no_page(slug, None))?
         }
     };
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT id, version FROM pages
-         WHERE slug = $1 AND lang = $2 AND (deleted_at IS NOT NULL) = $3 FOR UPDATE",
-    )
-    .bind(slug)
-    .bind(&lang)
-    .bind(deleted)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let row = pages::lock(tx, slug, &lang, deleted).await?;
     let (id, version) = row.ok_or_else(|| no_page(slug, Some(&lang)))?;
     Ok(Target {
         id,
@@ -167,12 +152,7 @@ pub async fn reorder_page(
     let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
 
-    let current: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM entries WHERE page_id = $1 AND deleted_at IS NULL ORDER BY sort_key, id",
-    )
-    .bind(target.id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let current = entries::ids_on_page(&mut tx, target.id).await?;
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, id) in body.ids.iter().enumerate() {
@@ -206,19 +186,7 @@ pub async fn reorder_page(
         return Err(ApiError::validation(errors));
     }
     if body.ids != current {
-        let keys: Vec<i64> = (1..=i64::try_from(body.ids.len()).unwrap_or(i64::MAX)).collect();
-        sqlx::query(
-            "UPDATE entries e SET sort_key = v.key
-             FROM unnest($1::uuid[], $2::int8[]) AS v(id, key) WHERE e.id = v.id",
-        )
-        .bind(&body.ids)
-        .bind(&keys)
-        .execute(&mut *tx)
-        .await?;
-        // The change log records this as `page.reordered` rather than `page.updated`.
-        sqlx::query("SELECT set_config('faqd.page_change', 'page.reordered', true)")
-            .execute(&mut *tx)
-            .await?;
+        entries::set_order(&mut tx, &body.ids).await?;
         entries::bump_pages(&mut tx, &[target.id]).await?;
     }
     crate::store::idempotency::commit(tx).await?;
@@ -342,20 +310,15 @@ pub async fn patch_page(
         return Err(ApiError::validation(errors));
     }
 
-    let (front_matter, raw, format, title, description, draft): (
-        sqlx::types::Json<Value>,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        bool,
-    ) = sqlx::query_as(
-        "SELECT front_matter, front_matter_raw, front_matter_format, title, description, draft
-         FROM pages WHERE id = $1",
-    )
-    .bind(target.id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let pages::PatchedFields {
+        front_matter,
+        front_matter_raw: raw,
+        front_matter_format: format,
+        title,
+        description,
+        draft,
+        front_matter_bytes: old_raw_bytes,
+    } = pages::fields(&mut tx, target.id).await?;
     let mut fm = front_matter.0;
     if let Some(changes) = patch_value.get("front_matter") {
         json_patch::merge(&mut fm, changes);
@@ -380,42 +343,21 @@ pub async fn patch_page(
     });
     // The source keeps the new front matter, and the entries' spans move with the bytes
     // after it.
-    let old_raw_bytes: Option<i32> =
-        sqlx::query_scalar("SELECT octet_length(front_matter_raw) FROM pages WHERE id = $1")
-            .bind(target.id)
-            .fetch_one(&mut *tx)
-            .await?;
     if let (Some(old), Some(new)) = (old_raw_bytes, raw.as_ref()) {
         let delta = i32::try_from(new.len()).unwrap_or(i32::MAX) - old;
         if delta != 0 {
-            sqlx::query(
-                "UPDATE entries SET
-                    question_span = int4range(lower(question_span) + $2, upper(question_span) + $2),
-                    answer_span = int4range(lower(answer_span) + $2, upper(answer_span) + $2)
-                 WHERE page_id = $1 AND question_span IS NOT NULL AND lower(question_span) >= $3",
-            )
-            .bind(target.id)
-            .bind(delta)
-            .bind(old)
-            .execute(&mut *tx)
-            .await?;
+            entries::shift_spans(&mut tx, target.id, delta, old).await?;
         }
     }
-    sqlx::query(
-        "UPDATE pages SET title = $2, description = $3, draft = $4, front_matter = $5,
-                front_matter_raw = $6,
-                source = CASE WHEN source IS NULL OR $6 IS NULL THEN source
-                              ELSE $6 || substr(source, char_length(front_matter_raw) + 1) END,
-                version = version + 1, updated_at = now()
-         WHERE id = $1",
+    pages::set_fields(
+        &mut tx,
+        target.id,
+        &title,
+        &description,
+        draft,
+        &fm,
+        raw.as_deref(),
     )
-    .bind(target.id)
-    .bind(&title)
-    .bind(&description)
-    .bind(draft)
-    .bind(sqlx::types::Json(&fm))
-    .bind(&raw)
-    .execute(&mut *tx)
     .await?;
     crate::store::idempotency::commit(tx).await?;
     page_response(&state, &target.slug, &target.lang).await
@@ -457,7 +399,7 @@ pub async fn delete_page(
     let target = lock_page(&mut tx, &req, &slug, false).await?;
     let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
-    set_deleted(&mut tx, &target, true).await?;
+    pages::set_deleted(&mut tx, target.id, true).await?;
     crate::store::idempotency::commit(tx).await?;
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -499,26 +441,7 @@ pub async fn restore_page(
     let target = lock_page(&mut tx, &req, &slug, true).await?;
     let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
-    set_deleted(&mut tx, &target, false).await?;
+    pages::set_deleted(&mut tx, target.id, false).await?;
     crate::store::idempotency::commit(tx).await?;
     page_response(&state, &target.slug, &target.lang).await
-}
-
-async fn set_deleted(
-    tx: &mut sqlx::PgConnection,
-    target: &Target,
-    deleted: bool,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE pages SET deleted_at = CASE WHEN $2 THEN now() END,
-                version = version + 1, updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(target.id)
-    .bind(deleted)
-    .execute(&mut *tx)
-    .await?;
-    // The page's other languages list it among their translations no more (or again): the
-    // page trigger bumps them (`0011_visibility.sql`).
-    Ok(())
 }

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store;
 use crate::store::idempotency::Claimed;
 
 /// The request header.
@@ -121,14 +122,6 @@ fn fingerprint(req: &ServiceRequest, body: &Body) -> Vec<u8> {
     hash.finalize().to_vec()
 }
 
-type StoredRow = (
-    Vec<u8>,
-    Option<i16>,
-    Option<serde_json::Value>,
-    Option<Vec<u8>>,
-    bool,
-);
-
 async fn claim(
     state: &AppState,
     principal: &str,
@@ -139,34 +132,10 @@ async fn claim(
     // Expired keys make way. A claim whose request never recorded its answer (the process
     // died, or the client left mid-way) stays: its outcome is unknown, and running it again
     // could do it twice; the key answers 409 until it expires.
-    sqlx::query(
-        "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2
-           AND created_at < clock_timestamp() - interval '24 hours'",
-    )
-    .bind(principal)
-    .bind(key)
-    .execute(&mut *conn)
-    .await?;
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (principal, key, fingerprint) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(principal)
-    .bind(key)
-    .bind(print)
-    .execute(&mut *conn)
-    .await?;
-    if inserted.rows_affected() == 1 {
+    if store::idempotency::insert(&mut conn, principal, key, print).await? {
         return Ok(Claim::Run);
     }
-    let row: Option<StoredRow> = sqlx::query_as(
-        "SELECT fingerprint, status, headers, body, committed FROM idempotency_keys
-         WHERE principal = $1 AND key = $2",
-    )
-    .bind(principal)
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = store::idempotency::stored(&mut conn, principal, key).await?;
     let Some((stored_print, status, headers, body, committed)) = row else {
         // Deleted between the two statements (its first request failed): run this one.
         return Ok(Claim::Run);
@@ -301,16 +270,14 @@ pub async fn guard(
         .iter()
         .filter_map(|(n, v)| Some([n.as_str().to_owned(), v.to_str().ok()?.to_owned()]))
         .collect();
-    let stored = sqlx::query(
-        "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5
-         WHERE principal = $1 AND key = $2",
+    let stored = store::idempotency::keep_answer(
+        &state.pool,
+        &principal,
+        &key,
+        i16::try_from(status.as_u16()).unwrap_or(0),
+        &serde_json::json!(headers),
+        body.as_ref(),
     )
-    .bind(&principal)
-    .bind(&key)
-    .bind(i16::try_from(status.as_u16()).unwrap_or(0))
-    .bind(serde_json::json!(headers))
-    .bind(body.as_ref())
-    .execute(&state.pool)
     .await;
     if let Err(err) = stored {
         // The write itself succeeded: answer it. A retry with this key is a 409 (its write
