@@ -190,18 +190,6 @@ pub struct Page {
     pub question_style: String,
 }
 
-impl Page {
-    /// The page as `audience` may see it: for readers, the front-matter lists that the import
-    /// turned into entries are left out (readers see those entries as `entries`, where drafts,
-    /// staged text and deleted entries never show).
-    pub fn seen_by(mut self, audience: Audience) -> Self {
-        if audience == Audience::Reader && self.question_style == "front-matter" {
-            crate::content::forms::data::drop_item_lists(&mut self.front_matter.0);
-        }
-        self
-    }
-}
-
 /// A page with its entries in order: everything a frontend needs to render it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PageWithEntries {
@@ -231,7 +219,15 @@ pub struct EntryList {
     pub total: i64,
 }
 
-pub use crate::content::forms::FormCount;
+/// How many questions one form of a file asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FormCount {
+    /// `shortcode`, `details`, `accordion`, `h1`…`h6`, `bold`, `quote`, `definition`, `list`,
+    /// `front-matter` or `data`.
+    pub form: String,
+    /// The questions found in that form.
+    pub count: usize,
+}
 
 /// What an import did, entry by entry (slugs).
 #[derive(Debug, Default, Serialize, ToSchema)]

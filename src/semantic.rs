@@ -576,7 +576,7 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
             }
             let step = match index.step(&pool).await {
                 Ok(step) => step,
-                Err(err) if crate::db::shutting_down(&pool, &err) => break,
+                Err(err) if crate::store::shutting_down(&pool, &err) => break,
                 Err(err) => {
                     tracing::warn!(error = %err, "semantic index: cannot reach the database");
                     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -591,7 +591,7 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
             };
             if last_prune.is_none_or(|t| t.elapsed() >= every) {
                 if let Err(err) = index.prune(&pool).await
-                    && !crate::db::shutting_down(&pool, &err)
+                    && !crate::store::shutting_down(&pool, &err)
                 {
                     tracing::warn!(error = %err, "semantic index: prune failed");
                 }

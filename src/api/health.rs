@@ -62,9 +62,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ping = sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.pool)
-        .await;
+    let ping = store::meta::ping(&state.pool).await;
     match ping {
         Ok(_) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))

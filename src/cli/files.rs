@@ -202,9 +202,7 @@ pub async fn seed(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<ImportReport>
     if files.is_empty() {
         bail!("no Markdown file under {}", dir.display());
     }
-    let done: Vec<String> = sqlx::query_scalar("SELECT path FROM seed_files")
-        .fetch_all(pool)
-        .await?;
+    let done = meta::seeded_files(pool).await?;
     let mut reports = Vec::with_capacity(files.len());
     for file in &files {
         if done.contains(&source_path(file, Some(dir))) {
@@ -215,19 +213,7 @@ pub async fn seed(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<ImportReport>
     }
     let mut conn = pool.acquire().await?;
     meta::mark_seeded(&mut conn).await?;
-    // Fresh statistics after a bulk load, so that the planner picks the search
-    // indexes from the first query on (autovacuum would get there later). Only the
-    // tables' owner may: a role that serves without owning them (the private
-    // cluster's `faqd_app`) skips it, and `Database::analyze` does it as the owner.
-    sqlx::query(
-        "DO $$ BEGIN
-           IF pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'entries'::regclass), 'MEMBER') THEN
-             ANALYZE search_docs, search_words, entries, pages;
-           END IF;
-         END $$",
-    )
-    .execute(&mut *conn)
-    .await?;
+    meta::analyze_if_owner(&mut conn).await?;
     Ok(reports)
 }
 
@@ -237,9 +223,7 @@ pub async fn seed_once(pool: &PgPool, dir: &Path) -> anyhow::Result<Option<Vec<I
     // Two instances starting together: the lock makes the second wait, then
     // see the marker.
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('faqd-seed'))")
-        .execute(&mut *tx)
-        .await?;
+    meta::lock_seeding(&mut tx).await?;
     if meta::is_seeded(&mut tx).await? {
         return Ok(None);
     }

@@ -269,9 +269,3 @@ pub async fn create_database_if_missing(
     conn.close().await.map_err(DbError::Connect)?;
     Ok(())
 }
-
-/// Whether a database error only says that this process is shutting down (its pool closed):
-/// background workers then stop without a warning, since nothing is wrong.
-pub fn shutting_down(pool: &sqlx::PgPool, err: &sqlx::Error) -> bool {
-    pool.is_closed() || matches!(err, sqlx::Error::PoolClosed)
-}

@@ -98,7 +98,7 @@ pub fn start(pool: &PgPool) -> Arc<ChangeSignal> {
             match listen(&pool, &this).await {
                 Ok(()) => warned = false,
                 // A clean shutdown closes the pool under the listener: nothing to report.
-                Err(err) if crate::db::shutting_down(&pool, &err) => break,
+                Err(err) if crate::store::shutting_down(&pool, &err) => break,
                 Err(err) => {
                     if !warned {
                         tracing::warn!(error = %err, "lost the change log's notifications; reconnecting");

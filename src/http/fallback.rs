@@ -109,7 +109,7 @@ pub fn problem_for_foreign_errors<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     // The MCP endpoint answers JSON-RPC errors in JSON, as its protocol says.
-    let is_jsonrpc = res.request().path() == crate::api::mcp::PATH
+    let is_jsonrpc = res.request().path() == crate::http::MCP_PATH
         && res
             .headers()
             .get(header::CONTENT_TYPE)

@@ -11,3 +11,6 @@ pub mod negotiate;
 
 /// Where the versioned API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
+
+/// Where the MCP server answers (no prefix).
+pub const MCP_PATH: &str = "/mcp";

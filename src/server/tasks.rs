@@ -56,7 +56,7 @@ pub fn spawn_insights_flusher(insights: Arc<Insights>, pool: sqlx::PgPool) {
                 break;
             }
             if let Err(err) = insights.flush(&pool).await
-                && !crate::db::shutting_down(&pool, &err)
+                && !crate::store::shutting_down(&pool, &err)
             {
                 tracing::warn!(error = %err, "could not write search insights; will retry");
             }

@@ -239,3 +239,53 @@ pub async fn delete(conn: &mut PgConnection, id: i64) -> sqlx::Result<bool> {
         .await?;
     Ok(deleted.rows_affected() > 0)
 }
+
+/// Reader feedback of the last days, for an agent's summary.
+pub struct Summary {
+    pub helpful: i64,
+    pub not_helpful: i64,
+    /// Reasons given with "not helpful", most given first.
+    pub reasons: Vec<(String, i64)>,
+    /// The entries with the most "not helpful" votes: entry slug, page, language, question,
+    /// helpful and not-helpful votes.
+    pub worst: Vec<(String, String, String, String, i64, i64)>,
+}
+
+/// Feedback since `since` days before today; at most `limit` worst-rated entries.
+pub async fn summary(conn: &mut PgConnection, since: i32, limit: i64) -> sqlx::Result<Summary> {
+    let (helpful, not_helpful): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE helpful), count(*) FILTER (WHERE NOT helpful)
+         FROM feedback WHERE created_at >= current_date - $1::int",
+    )
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    let reasons: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT reason, count(*) FROM feedback
+         WHERE created_at >= current_date - $1::int AND reason IS NOT NULL
+         GROUP BY reason ORDER BY count(*) DESC, reason",
+    )
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    let worst: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT e.slug, p.slug, p.lang, e.question,
+            count(*) FILTER (WHERE f.helpful), count(*) FILTER (WHERE NOT f.helpful)
+         FROM feedback f JOIN current_entries e ON e.id = f.entry_id
+         JOIN pages p ON p.id = e.page_id
+         WHERE f.created_at >= current_date - $1::int
+         GROUP BY e.id, e.slug, p.slug, p.lang, e.question
+         HAVING count(*) FILTER (WHERE NOT f.helpful) > 0
+         ORDER BY count(*) FILTER (WHERE NOT f.helpful) DESC, e.slug LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Summary {
+        helpful,
+        not_helpful,
+        reasons,
+        worst,
+    })
+}

@@ -39,3 +39,43 @@ pub async fn sweep_expired(pool: &sqlx::PgPool) -> sqlx::Result<()> {
     .await?;
     Ok(())
 }
+
+/// Whether the database answers.
+pub async fn ping(pool: &sqlx::PgPool) -> sqlx::Result<()> {
+    sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(pool)
+        .await?;
+    Ok(())
+}
+
+/// The seed files already imported (a seed that stopped half-way resumes after them).
+pub async fn seeded_files(pool: &sqlx::PgPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT path FROM seed_files")
+        .fetch_all(pool)
+        .await
+}
+
+/// Waits for any other instance seeding the database, until the transaction ends.
+pub async fn lock_seeding(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('faqd-seed'))")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Fresh statistics after a bulk load, so that the planner picks the search indexes from the
+/// first query on (autovacuum would get there later). Only the tables' owner may: a role that
+/// serves without owning them (the private cluster's `faqd_app`) skips it, and
+/// `Database::analyze` does it as the owner.
+pub async fn analyze_if_owner(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query(
+        "DO $$ BEGIN
+           IF pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'entries'::regclass), 'MEMBER') THEN
+             ANALYZE search_docs, search_words, entries, pages;
+           END IF;
+         END $$",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

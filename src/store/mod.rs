@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod idempotency;
 pub mod import;
 pub mod meta;
+pub mod order;
 pub mod pages;
 pub mod related;
 pub mod revisions;
@@ -36,4 +37,10 @@ impl Audience {
             Self::Editor => format!("({alias}.deleted_at IS NULL)"),
         }
     }
+}
+
+/// Whether a database error only says that this process is shutting down (its pool closed):
+/// background workers then stop without a warning, since nothing is wrong.
+pub fn shutting_down(pool: &sqlx::PgPool, err: &sqlx::Error) -> bool {
+    pool.is_closed() || matches!(err, sqlx::Error::PoolClosed)
 }

@@ -48,7 +48,7 @@ pub async fn list(
         .bind(i64::from(limit))
         .fetch_all(conn)
         .await?;
-    Ok(pages.into_iter().map(|p| p.seen_by(audience)).collect())
+    Ok(pages.into_iter().map(|p| seen_by(p, audience)).collect())
 }
 
 /// How many pages [`list`] matches over all its cursor pages, and when the newest changed.
@@ -100,7 +100,7 @@ pub async fn get(
         .bind(lang)
         .fetch_optional(conn)
         .await?;
-    Ok(page.map(|p| p.seen_by(audience)))
+    Ok(page.map(|p| seen_by(p, audience)))
 }
 
 /// A page's row as an import sees it (deleted pages included), locked for the
@@ -348,4 +348,31 @@ pub async fn set_deleted(conn: &mut PgConnection, id: i64, deleted: bool) -> sql
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The live pages with slug `slug` (in language `lang` only, when given): ids and languages,
+/// in language order.
+pub async fn live_languages(
+    conn: &mut PgConnection,
+    slug: &str,
+    lang: Option<&str>,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT id, lang FROM pages WHERE slug = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR lang = $2)
+         ORDER BY lang",
+    )
+    .bind(slug)
+    .bind(lang)
+    .fetch_all(conn)
+    .await
+}
+
+/// The page as `audience` may see it: for readers, the front-matter lists that the import
+/// turned into entries are left out (readers see those entries as `entries`, where drafts,
+/// staged text and deleted entries never show).
+fn seen_by(mut page: Page, audience: Audience) -> Page {
+    if audience == Audience::Reader && page.question_style == "front-matter" {
+        crate::content::forms::data::drop_item_lists(&mut page.front_matter.0);
+    }
+    page
 }

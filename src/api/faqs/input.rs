@@ -551,14 +551,7 @@ async fn resolve_page(
             (slug.to_owned(), lang)
         }
     };
-    let found: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, lang FROM pages WHERE slug = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR lang = $2)
-         ORDER BY lang",
-    )
-    .bind(&slug)
-    .bind(&lang)
-    .fetch_all(conn)
-    .await?;
+    let found = crate::store::pages::live_languages(conn, &slug, lang.as_deref()).await?;
     let shown = crate::domain::truncate_for_message(&slug);
     Ok(match (found.as_slice(), lang) {
         ([], Some(lang)) => Err(FieldError::new(

@@ -197,13 +197,7 @@ async fn named_entry(
     let Some(id) = entries::resolve(conn, &parsed).await? else {
         return Ok(None);
     };
-    Ok(sqlx::query_as(
-        "SELECT e.id, p.slug, p.lang FROM entries e JOIN pages p ON p.id = e.page_id
-         WHERE e.id = $1 AND e.deleted_at IS NULL",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    Ok(entries::with_page(conn, id).await?)
 }
 
 /// Which links a write sets.

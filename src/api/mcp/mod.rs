@@ -29,7 +29,7 @@ use crate::http::body::JSON;
 use crate::state::AppState;
 
 /// The endpoint's path.
-pub const PATH: &str = "/mcp";
+pub const PATH: &str = crate::http::MCP_PATH;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(post_mcp);

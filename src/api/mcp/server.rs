@@ -30,6 +30,7 @@ use crate::http::conditional::Precondition;
 use crate::model::{Audience, Page};
 use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
+use crate::store::feedback;
 use crate::store::pages;
 use crate::store::search::{Scope, Terms};
 
@@ -662,35 +663,12 @@ impl FaqServer {
     async fn feedback_summary(&self, args: WindowArgs) -> ToolResult {
         let (since, limit) = args.checked(10)?;
         let mut conn = self.state.conn().await?;
-        let (helpful, not_helpful): (i64, i64) = sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE helpful), count(*) FILTER (WHERE NOT helpful)
-             FROM feedback WHERE created_at >= current_date - $1::int",
-        )
-        .bind(since)
-        .fetch_one(&mut *conn)
-        .await?;
-        let reasons: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT reason, count(*) FROM feedback
-             WHERE created_at >= current_date - $1::int AND reason IS NOT NULL
-             GROUP BY reason ORDER BY count(*) DESC, reason",
-        )
-        .bind(since)
-        .fetch_all(&mut *conn)
-        .await?;
-        let worst: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT e.slug, p.slug, p.lang, e.question,
-                    count(*) FILTER (WHERE f.helpful), count(*) FILTER (WHERE NOT f.helpful)
-             FROM feedback f JOIN current_entries e ON e.id = f.entry_id
-             JOIN pages p ON p.id = e.page_id
-             WHERE f.created_at >= current_date - $1::int
-             GROUP BY e.id, e.slug, p.slug, p.lang, e.question
-             HAVING count(*) FILTER (WHERE NOT f.helpful) > 0
-             ORDER BY count(*) FILTER (WHERE NOT f.helpful) DESC, e.slug LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        let feedback::Summary {
+            helpful,
+            not_helpful,
+            reasons,
+            worst,
+        } = feedback::summary(&mut conn, since, limit).await?;
         let by_reason: serde_json::Map<String, Value> = reasons
             .into_iter()
             .map(|(reason, n)| (reason, json!(n)))

@@ -16,15 +16,4 @@ pub(crate) mod listed;
 pub(crate) mod markdown;
 pub mod shortcode;
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// How many questions one form of a file asks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FormCount {
-    /// `shortcode`, `details`, `accordion`, `h1`…`h6`, `bold`, `quote`, `definition`, `list`,
-    /// `front-matter` or `data`.
-    pub form: String,
-    /// The questions found in that form.
-    pub count: usize,
-}
+pub use crate::model::FormCount;

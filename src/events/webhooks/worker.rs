@@ -284,7 +284,7 @@ pub fn start(policy: Policy, pool: PgPool, signal: Arc<ChangeSignal>) {
                     let _ = tokio::time::timeout(wait, wakeup).await;
                 }
                 Ok(_) => failing = false,
-                Err(err) if crate::db::shutting_down(&pool, &err) => break,
+                Err(err) if crate::store::shutting_down(&pool, &err) => break,
                 Err(err) => {
                     if !failing {
                         tracing::warn!(error = %err, "webhook deliveries wait for the database");

@@ -86,7 +86,7 @@ pub enum Limited {
 /// the API prefix, and searches. The OpenAPI document declares `429` from this too.
 pub fn budget_of(method: &Method, path: &str) -> Option<Limited> {
     // An MCP message is a search or a read, at most one editor's draft: the search budget.
-    if path == crate::api::mcp::PATH && *method == Method::POST {
+    if path == crate::http::MCP_PATH && *method == Method::POST {
         return Some(Limited::Search);
     }
     let rest = path.strip_prefix(crate::http::API_PREFIX)?;
