@@ -9,6 +9,7 @@
 //! their own.
 
 pub mod server;
+mod tools;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
