@@ -194,6 +194,9 @@ impl Cursor {
     }
 }
 
+/// Where the versioned API is mounted (the resources' URLs start with it).
+pub const API_PREFIX: &str = "/api/v1";
+
 /// Cuts user input quoted back in a message to a readable length.
 pub fn truncate_for_message(s: &str) -> String {
     const MAX: usize = 60;

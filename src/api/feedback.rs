@@ -18,6 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::faqs::workflow::no_entry;
+use crate::api::responses;
 use crate::auth::{Caller, Role};
 use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -309,20 +310,12 @@ pub async fn list_feedback(
     };
     let mut items = feedback::list(&mut conn, &filter, after.as_ref(), limit + 1).await?;
     let total = feedback::count(&mut conn, &filter).await?;
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|f| Cursor::encode(&(f.created_at, f.id)))
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::VARY, "Authorization"))
-        .json(FeedbackList {
-            items,
-            next_cursor,
-            total,
-        }))
+    let next_cursor = Cursor::next_page(&mut items, limit as usize, |f| (f.created_at, f.id));
+    Ok(responses::private(HttpResponse::Ok()).json(FeedbackList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 /// Delete reader feedback
@@ -358,9 +351,7 @@ pub async fn delete_feedback(
     if !feedback::delete(&mut conn, parsed).await? {
         return Err(no_feedback());
     }
-    Ok(HttpResponse::NoContent()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .finish())
+    Ok(responses::private(HttpResponse::NoContent()).finish())
 }
 
 /// Adds editors' feedback counts to entries (readers never see them).

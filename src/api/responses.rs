@@ -4,8 +4,7 @@
 use actix_web::HttpResponseBuilder;
 use actix_web::http::header;
 
-/// `Cache-Control` of every answer made for one token (editors' views, writes' results).
-pub const PRIVATE: &str = "private, no-store";
+pub use crate::http::conditional::PRIVATE;
 
 /// Marks `res` as its caller's alone: `Cache-Control: private, no-store`, and
 /// `Vary: Authorization` for any cache that would key on the URL alone.

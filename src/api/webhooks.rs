@@ -242,11 +242,7 @@ fn normalise(events: &[String]) -> Vec<String> {
 }
 
 fn private_json(status: actix_web::http::StatusCode) -> actix_web::HttpResponseBuilder {
-    let mut builder = HttpResponse::build(status);
-    builder
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::VARY, "Authorization"));
-    builder
+    crate::api::responses::private(HttpResponse::build(status))
 }
 
 async fn fetch(state: &AppState, id: Uuid) -> ApiResult<Webhook> {
@@ -318,7 +314,10 @@ pub async fn create_webhook(
     )
     .await?;
     Ok(private_json(actix_web::http::StatusCode::CREATED)
-        .insert_header((header::LOCATION, format!("/api/v1/webhooks/{}", webhook.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("{}/webhooks/{}", crate::http::API_PREFIX, webhook.id),
+        ))
         .json(WebhookWithSecret { webhook, secret }))
 }
 

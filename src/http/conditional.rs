@@ -15,6 +15,9 @@ use crate::error::ApiError;
 use crate::model::Audience;
 use crate::state::AppState;
 
+/// `Cache-Control` of every answer made for one token (editors' views, writes' results).
+pub const PRIVATE: &str = "private, no-store";
+
 /// A weak ETag over the exact bytes of a representation (for lists and search).
 pub fn weak_etag_of(bytes: &[u8]) -> EntityTag {
     let digest = Sha256::digest(bytes);
@@ -138,7 +141,7 @@ impl Cacheable<'_> {
                 "public, max-age={age}, stale-while-revalidate={age}",
                 age = self.state.cache_max_age
             ),
-            Audience::Editor => "private, no-store".to_owned(),
+            Audience::Editor => PRIVATE.to_owned(),
         }
     }
 

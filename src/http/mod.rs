@@ -9,8 +9,7 @@ pub mod fallback;
 pub mod middleware;
 pub mod negotiate;
 
-/// Where the versioned API is mounted.
-pub const API_PREFIX: &str = "/api/v1";
+pub use crate::domain::API_PREFIX;
 
 /// Where the MCP server answers (no prefix).
 pub const MCP_PATH: &str = "/mcp";

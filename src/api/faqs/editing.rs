@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::api::responses;
 use crate::auth::{Caller, Role};
 use crate::domain::Lang;
 use crate::error::{ApiError, ApiResult};
@@ -163,12 +164,12 @@ pub async fn similar_faqs(
             .then_with(|| a.question.cmp(&b.question))
     });
     found.truncate(MAX_SIMILAR);
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "private, no-store"))
-        .json(SimilarQuestions {
+    Ok(
+        responses::private(HttpResponse::Ok()).json(SimilarQuestions {
             items: found,
             semantic: semantic.is_some(),
-        }))
+        }),
+    )
 }
 
 fn question(row: SimilarRow, similarity: f32, by: &'static str) -> SimilarQuestion {
@@ -251,9 +252,7 @@ pub async fn render_markdown(
             format!("at most {MAX_RENDER_CHARS} characters"),
         )]));
     }
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "private, no-store"))
-        .json(Rendered {
-            html: crate::content::render_answer(&body.markdown),
-        }))
+    Ok(responses::private(HttpResponse::Ok()).json(Rendered {
+        html: crate::content::render_answer(&body.markdown),
+    }))
 }

@@ -2,7 +2,6 @@
 //! back, and its history (every version, a diff of each against the one before, restoring an
 //! old version as a new one).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -227,12 +226,7 @@ pub async fn list_revisions(
     let mut conn = state.conn().await?;
     let mut items = revisions::list(&mut conn, id, before, limit + 1).await?;
     let total = revisions::count(&mut conn, id).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|r| Cursor::encode(&r.version))
-    } else {
-        None
-    };
+    let next_cursor = Cursor::next_page(&mut items, limit as usize, |r| r.version);
     Ok(responses::private(HttpResponse::Ok()).json(RevisionList {
         items,
         next_cursor,
@@ -296,24 +290,21 @@ pub async fn get_revision(
         _ => String::new(),
     };
     let question_changed = before.as_ref().is_some_and(|b| b.question != row.question);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::VARY, "Authorization"))
-        .json(Revision {
-            version: row.version,
-            kind: row.kind,
-            actor: row.actor,
-            created_at: row.created_at,
-            status: row.status,
-            slug: row.slug,
-            section: row.section,
-            question: row.question,
-            answer: row.answer,
-            answer_html: row.answer_html,
-            tags: row.tags,
-            answer_diff,
-            question_changed,
-        }))
+    Ok(responses::private(HttpResponse::Ok()).json(Revision {
+        version: row.version,
+        kind: row.kind,
+        actor: row.actor,
+        created_at: row.created_at,
+        status: row.status,
+        slug: row.slug,
+        section: row.section,
+        question: row.question,
+        answer: row.answer,
+        answer_html: row.answer_html,
+        tags: row.tags,
+        answer_diff,
+        question_changed,
+    }))
 }
 
 /// Restore an old version

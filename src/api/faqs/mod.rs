@@ -133,18 +133,21 @@ pub async fn list_faqs(
     let (total, last_modified) = entries::count(&mut conn, audience, &filter).await?;
     crate::api::feedback::add_counts(&mut conn, audience, &mut items).await?;
     crate::api::faqs::related::add_links(&mut conn, audience, &mut items).await?;
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|e| {
-            if worst_rated {
-                let not_helpful = e.feedback.map_or(0, |f| f.not_helpful);
-                Cursor::encode(&(not_helpful, &e.page, &e.lang, e.sort_key, e.id))
-            } else {
-                Cursor::encode(&(&e.page, &e.lang, e.sort_key, e.id))
-            }
+    let next_cursor = if worst_rated {
+        Cursor::next_page(&mut items, limit as usize, |e| {
+            let not_helpful = e.feedback.map_or(0, |f| f.not_helpful);
+            (
+                not_helpful,
+                e.page.clone(),
+                e.lang.clone(),
+                e.sort_key,
+                e.id,
+            )
         })
     } else {
-        None
+        Cursor::next_page(&mut items, limit as usize, |e| {
+            (e.page.clone(), e.lang.clone(), e.sort_key, e.id)
+        })
     };
     state.present_all(&mut items);
     Cacheable {

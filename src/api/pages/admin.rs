@@ -11,6 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::pages::no_page;
+use crate::api::responses;
 use crate::auth::{Caller, Role};
 use crate::domain::{Lang, Slug};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -87,13 +88,11 @@ async fn page_response(state: &AppState, slug: &str, lang: &str) -> ApiResult<Ht
     state.present_all(&mut entries);
     crate::api::feedback::add_counts(&mut conn, Audience::Editor, &mut entries).await?;
     crate::api::faqs::related::add_links(&mut conn, Audience::Editor, &mut entries).await?;
-    Ok(HttpResponse::Ok()
+    Ok(responses::private(HttpResponse::Ok())
         .insert_header(header::ETag(crate::http::conditional::page_etag(
             lang,
             page.version,
         )))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::VARY, "Authorization"))
         .insert_header((header::CONTENT_LANGUAGE, lang.to_owned()))
         .json(PageWithEntries { page, entries }))
 }
@@ -401,9 +400,7 @@ pub async fn delete_page(
     precondition.check(target.version)?;
     pages::set_deleted(&mut tx, target.id, true).await?;
     crate::store::idempotency::commit(tx).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .finish())
+    Ok(responses::private(HttpResponse::NoContent()).finish())
 }
 
 /// Restore a deleted page

@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::pages::{no_page, page_lang};
+use crate::api::responses;
 use crate::auth::{Caller, Role};
 use crate::content::{self, QuestionStyle};
 use crate::domain::{Lang, MAX_PAGE_FILE_BYTES, Slug};
@@ -320,10 +321,7 @@ pub async fn import_page(
         ImportFailure::Database(e) => ApiError::from(e),
         other => unprocessable(other.to_string()),
     })?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::VARY, "Authorization"))
-        .json(report))
+    Ok(responses::private(HttpResponse::Ok()).json(report))
 }
 
 /// The slug of a page imported without `slug=`: the front matter's `slug`, else its title's.

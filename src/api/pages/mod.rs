@@ -74,14 +74,9 @@ pub async fn list_pages(
     let mut conn = state.conn().await?;
     let mut items = pages::list(&mut conn, audience, lang, after.as_ref(), limit + 1).await?;
     let (total, last_modified) = pages::count(&mut conn, audience, lang).await?;
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items
-            .last()
-            .map(|p| Cursor::encode(&(p.slug.as_str(), p.lang.as_str())))
-    } else {
-        None
-    };
+    let next_cursor = Cursor::next_page(&mut items, limit as usize, |p| {
+        (p.slug.clone(), p.lang.clone())
+    });
     let body = PageList {
         items,
         next_cursor,

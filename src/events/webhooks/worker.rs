@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use super::guard::{GuardedResolver, check_destination, check_url};
 use super::signing::sign;
 use super::{Event, EventData, FeedbackData, Policy};
+use crate::domain::API_PREFIX;
 use crate::events::signal::ChangeSignal;
 use crate::store::webhooks::{self as store, AttemptRecord, DueDelivery};
 
@@ -38,8 +39,8 @@ fn client(policy: &Policy) -> reqwest::Result<reqwest::Client> {
 /// The JSON body of a claimed delivery.
 fn body(due: &DueDelivery) -> Vec<u8> {
     let url = match due.entry_id {
-        Some(id) => format!("/api/v1/faqs/{id}"),
-        None => format!("/api/v1/pages/{}?lang={}", due.page, due.lang),
+        Some(id) => format!("{API_PREFIX}/faqs/{id}"),
+        None => format!("{API_PREFIX}/pages/{}?lang={}", due.page, due.lang),
     };
     let event = Event {
         id: due.id,

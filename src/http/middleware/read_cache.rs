@@ -34,13 +34,9 @@ const KEYED_HEADERS: [header::HeaderName; 3] = [
 /// Routes whose anonymous `GET`s are cached (search is not: every query is counted and
 /// ranked afresh; nor is the change feed, whose answer also moves when a transaction that
 /// wrote nothing ends and lets the feed's horizon pass).
-const PREFIXES: [&str; 5] = [
-    "/api/v1/pages",
-    "/api/v1/faqs",
-    "/api/v1/tags",
-    "/llms.txt",
-    "/llms-full.txt",
-];
+const RESOURCES: [&str; 3] = ["/pages", "/faqs", "/tags"];
+/// The same, outside the API's prefix.
+const UNPREFIXED: [&str; 2] = ["/llms.txt", "/llms-full.txt"];
 
 /// The route pattern of a response answered from memory, for the metrics: matching the path
 /// against every route again (regular expressions) would cost more than the whole answer.
@@ -109,11 +105,18 @@ fn key_of(req: &ServiceRequest) -> String {
 fn is_cacheable(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
-        && PREFIXES.iter().any(|p| {
-            req.path()
-                .strip_prefix(p)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
+        && is_cached_route(req.path())
+}
+
+fn is_cached_route(path: &str) -> bool {
+    let under = |path: &str, prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    let in_api = path
+        .strip_prefix(crate::http::API_PREFIX)
+        .is_some_and(|rest| RESOURCES.iter().any(|r| under(rest, r)));
+    in_api || UNPREFIXED.iter().any(|p| under(path, p))
 }
 
 fn is_write(method: &Method) -> bool {
