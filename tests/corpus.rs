@@ -201,7 +201,9 @@ fn round_trip(
     let exported = export(&source_of(page, file), &entries);
     match parse_file(Path::new(file), &exported, None) {
         Ok(again) => Ok((exported, again)),
-        Err(e) => Err(format!("the edited export does not import: {e}\n{exported}")),
+        Err(e) => Err(format!(
+            "the edited export does not import: {e}\n{exported}"
+        )),
     }
 }
 

@@ -127,7 +127,9 @@ async fn every_corpus_file_imports_over_http_exports_byte_for_byte_and_reimports
         // A file faqd is known to read wrongly today (`known_failures` in the manifest, see
         // `tests/corpus.rs`): reported, and the test fails once it imports right.
         if let Some(why) = item["known_failures"]["questions"].as_str() {
-            let res = app.import_http(&token, &query, media_type(file), &text).await;
+            let res = app
+                .import_http(&token, &query, media_type(file), &text)
+                .await;
             let status = res.status();
             let report: Value = res.json().await.unwrap_or(Value::Null);
             let created = if status.is_success() {
