@@ -20,6 +20,13 @@ const FLOOR_MRR5: f64 = 0.83;
 /// With semantic search (when the model is installed).
 const FLOOR_HYBRID_TOP1: f64 = 0.92;
 const FLOOR_HYBRID_MRR5: f64 = 0.95;
+/// Round 2 (`queries-round2.json`), measured when it was added (0.668/0.711 words, 0.762/0.797
+/// hybrid); 25 of its 193 queries target two pages the importer misreads today (issue 20), so
+/// these rise once it reads them.
+const FLOOR_ROUND2_TOP1: f64 = 0.66;
+const FLOOR_ROUND2_MRR5: f64 = 0.70;
+const FLOOR_HYBRID_ROUND2_TOP1: f64 = 0.75;
+const FLOOR_HYBRID_ROUND2_MRR5: f64 = 0.78;
 
 #[derive(serde::Deserialize)]
 struct Query {
@@ -221,18 +228,14 @@ async fn search_finds_the_answer_readers_mean_on_real_content() {
         "first set, hybrid:       top-1 {:.3}, MRR@5 {:.3}",
         hybrid.0, hybrid.1
     );
-    assert!(
-        hybrid.0 >= FLOOR_HYBRID_TOP1 && hybrid.1 >= FLOOR_HYBRID_MRR5,
-        "hybrid, first set: top-1 {:.3} (floor {FLOOR_HYBRID_TOP1}), MRR@5 {:.3} (floor {FLOOR_HYBRID_MRR5})",
-        hybrid.0,
-        hybrid.1
-    );
 }
 
 /// Imports the corpus, runs every query, prints the table; returns the first set's (top-1, MRR@5).
 async fn measure(semantic: bool) -> (f64, f64) {
     let mut settings = faqd::config::ServeSettings::for_tests();
     settings.embeddings = semantic;
+    // Some 300 searches in a few seconds: no rate limit here.
+    settings.rate_limit_search = 0;
     let app = spawn_app_with(settings).await;
     let token = app.editor().await;
     let manifest: Vec<Value> = serde_json::from_str(
@@ -381,16 +384,33 @@ async fn measure(semantic: bool) -> (f64, f64) {
         if semantic { "hybrid" } else { "lexical" },
         misses.join("\n")
     );
-    let all = &faqd_score["set:first"];
-    if !semantic {
+    let floors = if semantic {
+        [
+            ("set:first", FLOOR_HYBRID_TOP1, FLOOR_HYBRID_MRR5),
+            (
+                "set:round2",
+                FLOOR_HYBRID_ROUND2_TOP1,
+                FLOOR_HYBRID_ROUND2_MRR5,
+            ),
+        ]
+    } else {
+        [
+            ("set:first", FLOOR_TOP1, FLOOR_MRR5),
+            ("set:round2", FLOOR_ROUND2_TOP1, FLOOR_ROUND2_MRR5),
+        ]
+    };
+    for (set, top1, mrr) in floors {
+        let score = &faqd_score[set];
         assert!(
-            all.top1() >= FLOOR_TOP1 && all.mrr() >= FLOOR_MRR5,
-            "lexical, first set: top-1 {:.3} (floor {FLOOR_TOP1}), MRR@5 {:.3} (floor {FLOOR_MRR5})",
-            all.top1(),
-            all.mrr()
+            score.top1() >= top1 && score.mrr() >= mrr,
+            "{}, {set}: top-1 {:.3} (floor {top1}), MRR@5 {:.3} (floor {mrr})",
+            if semantic { "hybrid" } else { "lexical" },
+            score.top1(),
+            score.mrr()
         );
     }
-    (all.top1(), all.mrr())
+    let first = &faqd_score["set:first"];
+    (first.top1(), first.mrr())
 }
 
 /// The scores a query counts in: its kind (over both sets), its set, and all.
