@@ -1,6 +1,7 @@
 //! Hugo content in and out over HTTP: `POST /pages/import` and `GET /pages/{slug}/export` on
 //! the real corpus (`tests/corpus/`), and imports that never destroy editors' work.
 
+use std::io::Write;
 use std::path::Path;
 
 use reqwest::Method;
@@ -42,6 +43,29 @@ async fn every_corpus_file_imports_over_http_exports_byte_for_byte_and_reimports
             .as_array()
             .expect("questions")
             .len();
+        // A file faqd is known to read wrongly today (`known_failures` in the manifest, see
+        // `tests/corpus.rs`): reported, and the test fails once it imports right.
+        if let Some(why) = item["known_failures"]["questions"].as_str() {
+            let res = app
+                .import_http(&token, &query, media_type(file), &text)
+                .await;
+            let status = res.status();
+            let report: Value = res.json().await.unwrap_or(Value::Null);
+            let created = if status.is_success() {
+                slugs(&report, "created").len()
+            } else {
+                0
+            };
+            assert!(
+                !(status.is_success() && created == expected),
+                "{file}: imports its {expected} questions now; remove `questions` from its known_failures"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "known failure [questions] {file} (issue 20): {why}\n  now: HTTP {status}, {created} created"
+            );
+            continue;
+        }
         let report = app.import_ok(&token, &query, media_type(file), &text).await;
         assert_eq!(
             slugs(&report, "created").len(),

@@ -1,7 +1,10 @@
-//! Search relevance on real content: the corpus of `tests/corpus/` (23 FAQ files, 9 languages)
-//! and the reader queries of `tests/relevance/queries.json`, written before any tuning by
-//! someone who had not seen the engine. Reports top-1 and MRR@5 for faqd and for a plain BM25
-//! over the same entries, per kind of query, and fails below the floor.
+//! Search relevance on real content: the corpus of `tests/corpus/` (38 FAQ files, 11 languages)
+//! and the reader queries of `tests/relevance/queries.json` (the first set) and
+//! `tests/relevance/queries-round2.json` (round 2), written before any tuning by someone who had
+//! not seen the engine. Reports top-1 and MRR@5 for faqd and for a plain BM25 over the same
+//! entries, per set and per kind of query, and fails when the first set falls below its floor.
+//! Pages the importer is known to misread (`known_failures` in the corpus manifest) are imported
+//! as faqd reads them: the queries on their questions are misses for every engine.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +21,13 @@ const FLOOR_MRR5: f64 = 0.83;
 /// With semantic search (when the model is installed).
 const FLOOR_HYBRID_TOP1: f64 = 0.92;
 const FLOOR_HYBRID_MRR5: f64 = 0.95;
+/// Round 2 (`queries-round2.json`), measured when it was added (0.668/0.711 words, 0.762/0.797
+/// hybrid); 25 of its 193 queries target two pages the importer misreads today (issue 20), so
+/// these rise once it reads them.
+const FLOOR_ROUND2_TOP1: f64 = 0.66;
+const FLOOR_ROUND2_MRR5: f64 = 0.70;
+const FLOOR_HYBRID_ROUND2_TOP1: f64 = 0.75;
+const FLOOR_HYBRID_ROUND2_MRR5: f64 = 0.78;
 
 #[derive(serde::Deserialize)]
 struct Query {
@@ -25,6 +35,37 @@ struct Query {
     file: String,
     expect: String,
     kind: String,
+    /// Which query file it came from (`first`, `round2`), set when read.
+    #[serde(skip)]
+    set: &'static str,
+}
+
+/// The query sets: the first (its floors are asserted) and round 2 (reported).
+const SETS: [(&str, &str); 2] = [
+    (
+        "first",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/relevance/queries.json"),
+    ),
+    (
+        "round2",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/relevance/queries-round2.json"
+        ),
+    ),
+];
+
+fn queries() -> Vec<Query> {
+    let mut all = Vec::new();
+    for (set, path) in SETS {
+        let text = std::fs::read_to_string(path).expect("queries");
+        let mut queries: Vec<Query> = serde_json::from_str(&text).expect("JSON");
+        for query in &mut queries {
+            query.set = set;
+        }
+        all.extend(queries);
+    }
+    all
 }
 
 /// A question as compared here: without a `Q:` label or inline markup, whitespace folded.
@@ -181,36 +222,28 @@ async fn search_finds_the_answer_readers_mean_on_real_content() {
     }
     let hybrid = measure(true).await;
     println!(
-        "lexical only: top-1 {:.3}, MRR@5 {:.3}",
+        "first set, lexical only: top-1 {:.3}, MRR@5 {:.3}",
         lexical.0, lexical.1
     );
-    println!("hybrid:       top-1 {:.3}, MRR@5 {:.3}", hybrid.0, hybrid.1);
-    assert!(
-        hybrid.0 >= FLOOR_HYBRID_TOP1 && hybrid.1 >= FLOOR_HYBRID_MRR5,
-        "hybrid: top-1 {:.3} (floor {FLOOR_HYBRID_TOP1}), MRR@5 {:.3} (floor {FLOOR_HYBRID_MRR5})",
-        hybrid.0,
-        hybrid.1
+    println!(
+        "first set, hybrid:       top-1 {:.3}, MRR@5 {:.3}",
+        hybrid.0, hybrid.1
     );
 }
 
-/// Imports the corpus, runs every query, prints the table; returns (top-1, MRR@5).
+/// Imports the corpus, runs every query, prints the table; returns the first set's (top-1, MRR@5).
 async fn measure(semantic: bool) -> (f64, f64) {
     let mut settings = faqd::config::ServeSettings::for_tests();
     settings.embeddings = semantic;
+    // Some 300 searches in a few seconds: no rate limit here.
+    settings.rate_limit_search = 0;
     let app = spawn_app_with(settings).await;
     let token = app.editor().await;
     let manifest: Vec<Value> = serde_json::from_str(
         &std::fs::read_to_string(Path::new(CORPUS).join("manifest.json")).expect("manifest"),
     )
     .expect("JSON");
-    let queries: Vec<Query> = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/relevance/queries.json"
-        ))
-        .expect("queries"),
-    )
-    .expect("JSON");
+    let queries = queries();
 
     let mut page_of: HashMap<String, String> = HashMap::new();
     let mut corpus = Vec::new();
@@ -220,14 +253,23 @@ async fn measure(semantic: bool) -> (f64, f64) {
         let lang = item["lang"].as_str().expect("lang");
         let slug = format!("c{n:02}");
         let text = std::fs::read_to_string(Path::new(CORPUS).join(file)).expect("file");
-        app.import_ok(
-            &token,
-            &format!("slug={slug}&lang={lang}"),
-            media_type(file),
-            &text,
-        )
-        .await;
-        let parsed = faqd::content::parse_file(Path::new(file), &text, None).expect("parses");
+        let query = format!("slug={slug}&lang={lang}");
+        page_of.insert(file.to_owned(), slug.clone());
+        if item["known_failures"]["questions"].is_string() {
+            // Known to be misread today: imported as faqd reads it, or not at all if refused.
+            let res = app
+                .import_http(&token, &query, media_type(file), &text)
+                .await;
+            if !res.status().is_success() {
+                eprintln!("{file}: refused by the importer; its queries are misses");
+                continue;
+            }
+        } else {
+            app.import_ok(&token, &query, media_type(file), &text).await;
+        }
+        let Ok(parsed) = faqd::content::parse_file(Path::new(file), &text, None) else {
+            continue;
+        };
         for e in parsed.entries {
             corpus.push((
                 slug.clone(),
@@ -236,7 +278,6 @@ async fn measure(semantic: bool) -> (f64, f64) {
             ));
             langs.push(lang.to_owned());
         }
-        page_of.insert(file.to_owned(), slug);
     }
     // `RELEVANCE_DUMP=FILE`: the entries and queries as JSON, for the engines measured outside
     // (`tests/relevance/lunr.js`).
@@ -251,7 +292,7 @@ async fn measure(semantic: bool) -> (f64, f64) {
         let asked: Vec<Value> = queries
             .iter()
             .map(|q| {
-                serde_json::json!({"q": q.q, "page": page_of[&q.file], "expect": normal(&q.expect), "kind": q.kind})
+                serde_json::json!({"q": q.q, "page": page_of[&q.file], "expect": normal(&q.expect), "kind": q.kind, "set": q.set})
             })
             .collect();
         std::fs::write(
@@ -295,30 +336,35 @@ async fn measure(semantic: bool) -> (f64, f64) {
             .map(|i| i + 1);
         if rank != Some(1) {
             misses.push(format!(
-                "{:>13} {:?} → {:?} (rank {rank:?}; first: {:?})",
+                "{:>6} {:>14} {:?} → {:?} (rank {rank:?}; first: {:?})",
+                query.set,
                 query.kind,
                 query.q,
                 query.expect,
                 hits.first().map(|h| &h.1)
             ));
         }
-        for kind in [query.kind.as_str(), "all"] {
-            faqd_score.entry(kind.to_owned()).or_default().add(rank);
+        for kind in score_keys(query) {
+            faqd_score.entry(kind).or_default().add(rank);
         }
         let base = bm25.search(&query.q);
         let base_rank = base
             .iter()
             .position(|(p, q)| p == page && *q == want)
             .map(|i| i + 1);
-        for kind in [query.kind.as_str(), "all"] {
-            bm25_score
-                .entry(kind.to_owned())
-                .or_default()
-                .add(base_rank);
+        for kind in score_keys(query) {
+            bm25_score.entry(kind).or_default().add(base_rank);
         }
     }
-    let mut kinds: Vec<&String> = faqd_score.keys().collect();
-    kinds.sort();
+    // Per kind over both sets, then each set and both together.
+    let totals = ["set:first", "set:round2", "all"];
+    let mut kinds: Vec<&str> = faqd_score
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !totals.contains(k))
+        .collect();
+    kinds.sort_unstable();
+    kinds.extend(totals.iter().filter(|k| faqd_score.contains_key(**k)));
     println!(
         "{:>14} {:>4} {:>10} {:>10} {:>10} {:>10}",
         "kind", "n", "faqd top1", "faqd mrr5", "bm25 top1", "bm25 mrr5"
@@ -339,14 +385,40 @@ async fn measure(semantic: bool) -> (f64, f64) {
         if semantic { "hybrid" } else { "lexical" },
         misses.join("\n")
     );
-    let all = &faqd_score["all"];
-    if !semantic {
+    let floors = if semantic {
+        [
+            ("set:first", FLOOR_HYBRID_TOP1, FLOOR_HYBRID_MRR5),
+            (
+                "set:round2",
+                FLOOR_HYBRID_ROUND2_TOP1,
+                FLOOR_HYBRID_ROUND2_MRR5,
+            ),
+        ]
+    } else {
+        [
+            ("set:first", FLOOR_TOP1, FLOOR_MRR5),
+            ("set:round2", FLOOR_ROUND2_TOP1, FLOOR_ROUND2_MRR5),
+        ]
+    };
+    for (set, top1, mrr) in floors {
+        let score = &faqd_score[set];
         assert!(
-            all.top1() >= FLOOR_TOP1 && all.mrr() >= FLOOR_MRR5,
-            "lexical: top-1 {:.3} (floor {FLOOR_TOP1}), MRR@5 {:.3} (floor {FLOOR_MRR5})",
-            all.top1(),
-            all.mrr()
+            score.top1() >= top1 && score.mrr() >= mrr,
+            "{}, {set}: top-1 {:.3} (floor {top1}), MRR@5 {:.3} (floor {mrr})",
+            if semantic { "hybrid" } else { "lexical" },
+            score.top1(),
+            score.mrr()
         );
     }
-    (all.top1(), all.mrr())
+    let first = &faqd_score["set:first"];
+    (first.top1(), first.mrr())
+}
+
+/// The scores a query counts in: its kind (over both sets), its set, and all.
+fn score_keys(query: &Query) -> [String; 3] {
+    [
+        query.kind.clone(),
+        format!("set:{}", query.set),
+        "all".to_owned(),
+    ]
 }

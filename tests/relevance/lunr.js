@@ -34,8 +34,9 @@ const indexes = Object.entries(byLang).map(([l, docs]) =>
 );
 
 const score = {};
-const add = (kind, rank) => {
-  for (const k of [kind, "all"]) {
+const add = (q, rank) => {
+  // Its kind (over every set), its set (when the dump names one), and all.
+  for (const k of [q.kind, ...(q.set ? [`set:${q.set}`] : []), "all"]) {
     const s = (score[k] = score[k] || { n: 0, top1: 0, rr: 0 });
     s.n += 1;
     if (rank === 1) s.top1 += 1;
@@ -57,10 +58,12 @@ for (const q of data.queries) {
   hits.sort((a, b) => b.score - a.score);
   const top = hits.slice(0, 5).map((h) => data.entries[Number(h.ref)]);
   const at = top.findIndex((e) => e.page === q.page && e.question === q.expect);
-  add(q.kind, at >= 0 ? at + 1 : null);
+  add(q, at >= 0 ? at + 1 : null);
 }
 console.log("          kind    n  lunr top1  lunr mrr5");
-for (const k of Object.keys(score).sort()) {
+const totals = ["set:first", "set:round2", "all"];
+const keys = Object.keys(score).filter((k) => !totals.includes(k)).sort();
+for (const k of [...keys, ...totals.filter((k) => score[k])]) {
   const s = score[k];
   console.log(`${k.padStart(14)} ${String(s.n).padStart(4)} ${(s.top1 / s.n).toFixed(3).padStart(10)} ${(s.rr / s.n).toFixed(3).padStart(10)}`);
 }
