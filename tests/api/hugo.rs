@@ -47,7 +47,7 @@ async fn every_corpus_file_imports_over_http_exports_byte_for_byte_and_reimports
         // `tests/corpus.rs`): reported, and the test fails once it imports right.
         if let Some(why) = item["known_failures"]["questions"].as_str() {
             let res = app
-                .import_http(&token, &query, media_type(file), &text)
+                .import_page(&token, &query, media_type(file), &text)
                 .await;
             let status = res.status();
             let report: Value = res.json().await.unwrap_or(Value::Null);

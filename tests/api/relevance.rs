@@ -258,7 +258,7 @@ async fn measure(semantic: bool) -> (f64, f64) {
         if item["known_failures"]["questions"].is_string() {
             // Known to be misread today: imported as faqd reads it, or not at all if refused.
             let res = app
-                .import_http(&token, &query, media_type(file), &text)
+                .import_page(&token, &query, media_type(file), &text)
                 .await;
             if !res.status().is_success() {
                 eprintln!("{file}: refused by the importer; its queries are misses");
