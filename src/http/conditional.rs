@@ -83,6 +83,15 @@ pub fn page_etag(lang: &str, version: i64) -> EntityTag {
     EntityTag::new_strong(format!("{lang}-{version}"))
 }
 
+/// The weak ETag of a page in editors' view, which also shows drafts: validated by its bytes
+/// too, with the version first so that the page's writes accept it in `If-Match`
+/// (`W/"en-3.9f2c…"`).
+pub fn editor_page_etag(lang: &str, version: i64, bytes: &[u8]) -> EntityTag {
+    let digest = Sha256::digest(bytes);
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    EntityTag::new_weak(format!("{lang}-{version}.{hash}"))
+}
+
 /// A strong ETag that also covers what a representation derives from other resources (an
 /// entry's `translations`): `"<tag>~<hash>"`, or `tag` itself when `derived` is empty. `If-Match`
 /// ignores the `~…` part (a write is about the resource's own state, which `tag` names).
@@ -259,11 +268,7 @@ pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
 /// `W/"<lang>-<version>.<hash>"` (editors, whose view also shows drafts), any of them with the
 /// content coding a compressed answer's tag carries (`"en-3-gzip"`).
 fn version_of(tag: &str) -> Option<i64> {
-    let tag = ["-gzip", "-br", "-zstd", "-deflate"]
-        .iter()
-        .find_map(|coding| tag.strip_suffix(coding))
-        .unwrap_or(tag);
-    let tag = tag.rsplit('-').next()?;
+    let tag = identity_tag(tag).rsplit('-').next()?;
     tag.split('.').next()?.parse().ok()
 }
 

@@ -10,12 +10,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use sha2::Digest as _;
-
 use crate::auth::Caller;
 use crate::domain::{Cursor, Lang, Limit, Slug};
 use crate::error::{ApiError, ApiResult};
-use crate::http::conditional::{Cacheable, page_etag, with_derived};
+use crate::http::conditional::{Cacheable, editor_page_etag, page_etag, with_derived};
 use crate::http::negotiate::negotiate_lang;
 use crate::model::{Audience, PageList, PageWithEntries};
 use crate::state::AppState;
@@ -159,17 +157,10 @@ pub async fn get_page(
     let reader_etag = (audience == Audience::Reader)
         .then(|| with_derived(page_etag(&lang, page.version), &translations));
     let version = page.version;
-    let body = PageWithEntries { page, entries };
-    let etag = match reader_etag {
-        Some(etag) => etag,
-        None => {
-            let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-            let digest = sha2::Sha256::digest(&bytes);
-            let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-            header::EntityTag::new_weak(format!("{lang}-{version}.{hash}"))
-        }
-    };
-    let last_modified = Some(body.page.updated_at);
+    let last_modified = Some(page.updated_at);
+    let bytes =
+        serde_json::to_vec(&PageWithEntries { page, entries }).map_err(ApiError::internal)?;
+    let etag = reader_etag.unwrap_or_else(|| editor_page_etag(&lang, version, &bytes));
     let mut res = Cacheable {
         req: &req,
         state: &state,
@@ -177,7 +168,7 @@ pub async fn get_page(
         etag: Some(etag),
         last_modified,
     }
-    .json(&body)?;
+    .body(bytes, "application/json")?;
     let headers = res.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(&lang) {
         headers.insert(header::CONTENT_LANGUAGE, value);

@@ -172,7 +172,7 @@ impl RateLimits {
     /// Forgets clients whose budget is full again (they have been idle for at least a
     /// minute), and gives the memory back. Run on a schedule by the server.
     pub fn prune(&self) {
-        for budget in [&self.writes, &self.search].into_iter().flatten() {
+        for budget in self.budgets() {
             budget.limiter.retain_recent();
             budget.limiter.shrink_to_fit();
         }
@@ -180,11 +180,14 @@ impl RateLimits {
 
     /// How many clients the budgets hold state for.
     pub fn clients(&self) -> usize {
-        [&self.writes, &self.search]
+        self.budgets().map(|b| b.limiter.len()).sum()
+    }
+
+    /// Every budget that is on (the feedback budget included: its clients are pruned too).
+    fn budgets(&self) -> impl Iterator<Item = &Budget> {
+        [&self.writes, &self.search, &self.feedback]
             .into_iter()
             .flatten()
-            .map(|b| b.limiter.len())
-            .sum()
     }
 }
 
