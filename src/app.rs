@@ -18,7 +18,7 @@ use crate::api::http::{self, AppState, RouteTable};
 use crate::api::{self, ApiDoc};
 use crate::auth;
 use crate::config::ServeSettings;
-use crate::insights::Insights;
+use crate::search::insights::Insights;
 
 /// The prefix of every resource route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -106,8 +106,8 @@ impl Application {
         if let Some(insights) = &insights {
             spawn_insights_flusher(insights.clone(), pool.clone());
         }
-        crate::lexicon::configure(&settings.lexicons);
-        let semantic = crate::semantic::start(settings, &pool);
+        crate::search::lexicon::configure(&settings.lexicons);
+        let semantic = crate::search::semantic::start(settings, &pool);
         let rate_limits = crate::ratelimit::RateLimits::with_feedback(
             settings.rate_limit_writes,
             settings.rate_limit_search,
@@ -117,7 +117,7 @@ impl Application {
         let changes = crate::changes::start(&pool);
         let lexical = settings
             .search_index
-            .then(|| crate::lexical::start(&pool, changes.clone()))
+            .then(|| crate::search::lexical::start(&pool, changes.clone()))
             .flatten();
         spawn_housekeeping(pool.clone());
         crate::schedule::start(pool.clone());

@@ -29,9 +29,9 @@ use crate::auth::{Principal, Role};
 use crate::domain::Lang;
 use crate::error::ApiError;
 use crate::model::{Audience, Page};
+use crate::search::postgres::{Scope, Terms};
 use crate::store::entries::{self, EntryRef};
 use crate::store::pages;
-use crate::store::search::{Scope, Terms};
 
 /// The HTTP service `api::mcp` calls.
 pub type McpService = StreamableHttpService<FaqServer, NeverSessionManager>;

@@ -13,7 +13,7 @@ use crate::auth::{Caller, Role};
 use crate::domain::Lang;
 use crate::error::{ApiError, ApiResult};
 use crate::model::EntryStatus;
-use crate::semantic::SemanticScope;
+use crate::search::semantic::SemanticScope;
 use crate::store::similar::{self, SimilarRow};
 
 /// Registered before `/faqs/{ref}`, so that `similar` is never taken for an entry's slug.

@@ -21,7 +21,7 @@ use crate::api::write::{self, JSON, MAX_JSON_BYTES};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::model::{Audience, Entry, EntryStatus, RelatedEntry};
-use crate::semantic::SemanticScope;
+use crate::search::semantic::SemanticScope;
 use crate::store::entries::{self, EntryRef};
 use crate::store::related;
 

@@ -12,7 +12,7 @@ use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
 use crate::model::Audience;
 use crate::search::facets::{Counted, Facet, Facets};
-use crate::store::search::{Hit, Scope, Terms};
+use crate::search::postgres::{Hit, Scope, Terms};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(search_insights)
@@ -179,7 +179,7 @@ pub async fn find(
     scope: &Scope<'_>,
     offset: i64,
     limit: i64,
-) -> ApiResult<crate::store::search::Found> {
+) -> ApiResult<crate::search::postgres::Found> {
     Ok(
         find_with_facets(state, q, terms, scope, offset, limit, None)
             .await?
@@ -196,9 +196,9 @@ pub async fn find_with_facets(
     offset: i64,
     limit: i64,
     facets_asked: Option<&[Facet]>,
-) -> ApiResult<(crate::store::search::Found, Option<Facets>)> {
+) -> ApiResult<(crate::search::postgres::Found, Option<Facets>)> {
     let memory = match &state.lexical {
-        Some(index) => crate::hybrid::in_memory(&state.pool, index, q, scope).await?,
+        Some(index) => crate::search::hybrid::in_memory(&state.pool, index, q, scope).await?,
         None => None,
     };
     let mut facets = None;
@@ -209,7 +209,7 @@ pub async fn find_with_facets(
             {
                 facets = Some(index.facets(&memory_terms, scope, which));
             }
-            crate::hybrid::search(
+            crate::search::hybrid::search(
                 lexical,
                 state.semantic.index(),
                 q,
@@ -228,8 +228,8 @@ pub async fn find_with_facets(
                 .bind(format!("{}ms", state.search_timeout_ms.max(1)))
                 .execute(&mut *tx)
                 .await?;
-            let found = crate::hybrid::search(
-                crate::hybrid::Lexical::Postgres(&mut tx),
+            let found = crate::search::hybrid::search(
+                crate::search::hybrid::Lexical::Postgres(&mut tx),
                 state.semantic.index(),
                 q,
                 terms,
@@ -239,7 +239,7 @@ pub async fn find_with_facets(
             )
             .await?;
             if let Some(which) = facets_asked {
-                let rows = crate::store::search::facet_rows(&mut tx, terms, scope).await?;
+                let rows = crate::search::postgres::facet_rows(&mut tx, terms, scope).await?;
                 facets = Some(crate::search::facets::count(
                     which,
                     rows.iter().map(|r| Counted {
@@ -355,7 +355,7 @@ pub async fn suggest_questions(
         None => {
             let mut conn = state.conn().await?;
             let needle = typed.needle().unwrap_or_default();
-            let rows = crate::store::search::suggestion_candidates(
+            let rows = crate::search::postgres::suggestion_candidates(
                 &mut conn,
                 needle,
                 &scope,

@@ -2,7 +2,7 @@
 //! as character pairs, as `Terms::expanded` makes them), hyphenated compounds kept together
 //! (`e-mail` finds "email" and "e-mail"), and the corrections of an unknown word.
 
-use crate::store::search::{Terms, is_cjk};
+use crate::search::postgres::{Terms, is_cjk};
 
 /// One term of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]

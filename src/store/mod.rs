@@ -10,7 +10,6 @@ pub mod meta;
 pub mod pages;
 pub mod related;
 pub mod schedule;
-pub mod search;
 pub mod similar;
 pub mod tokens;
 

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::lexical::LexicalIndex;
+use crate::search::lexical::LexicalIndex;
+use crate::search::postgres::{self, Found, Hit, Scope, Terms};
 use crate::search::query::{self, QueryTerm};
-use crate::semantic::{SemanticIndex, SemanticScope};
-use crate::store::search::{self, Found, Hit, Scope, Terms};
+use crate::search::semantic::{SemanticIndex, SemanticScope};
 
 /// Candidates taken from each side.
 pub const POOL: i64 = 50;
@@ -39,7 +39,7 @@ const MIN_SIMILARITY: f32 = 0.80;
 const SPREAD: f32 = 0.06;
 
 /// Where the full-text side runs: in PostgreSQL (`store::search`), or in the in-memory index
-/// (`crate::lexical`) with the query's terms already corrected.
+/// (`crate::search::lexical`) with the query's terms already corrected.
 pub enum Lexical<'a> {
     Postgres(&'a mut PgConnection),
     Memory {
@@ -70,8 +70,10 @@ impl Lexical<'_> {
         full: bool,
     ) -> sqlx::Result<Found> {
         match self {
-            Self::Postgres(conn) if full => search::search(conn, terms, scope, offset, limit).await,
-            Self::Postgres(conn) => search::candidates(conn, terms, scope, limit).await,
+            Self::Postgres(conn) if full => {
+                postgres::search(conn, terms, scope, offset, limit).await
+            }
+            Self::Postgres(conn) => postgres::candidates(conn, terms, scope, limit).await,
             Self::Memory {
                 index,
                 terms,
@@ -103,7 +105,7 @@ impl Lexical<'_> {
         match self {
             Self::Postgres(conn) => {
                 let zeros = vec![0.0; ids.len()];
-                search::hits_by_ids(conn, ids, &zeros, &terms.normalized(), scope).await
+                postgres::hits_by_ids(conn, ids, &zeros, &terms.normalized(), scope).await
             }
             Self::Memory { index, .. } => Ok(index.hits_by_ids(ids, &terms.normalized(), scope)),
         }
@@ -111,7 +113,7 @@ impl Lexical<'_> {
 
     async fn complete(&mut self, hits: &mut [Hit]) -> sqlx::Result<()> {
         match self {
-            Self::Postgres(conn) => search::complete(conn, hits).await,
+            Self::Postgres(conn) => postgres::complete(conn, hits).await,
             Self::Memory { index, .. } => {
                 index.complete(hits);
                 Ok(())
@@ -280,7 +282,7 @@ fn query_languages(q: &str, candidates: &HashMap<Uuid, Hit>) -> Vec<String> {
         .map(|lang| {
             let n = words
                 .iter()
-                .filter(|w| crate::lexicon::is_real_word(w, std::slice::from_ref(&lang)))
+                .filter(|w| crate::search::lexicon::is_real_word(w, std::slice::from_ref(&lang)))
                 .count();
             (lang, n)
         })
@@ -322,11 +324,11 @@ pub async fn in_memory<'a>(
         // Short words and numbers are never corrected; known words, unfinished words that
         // some word starts with, and real words of the languages in scope ("offline" is not
         // a typo of "online") need no correction.
-        let settled = term.text.chars().count() < search::MIN_CORRECTABLE
+        let settled = term.text.chars().count() < postgres::MIN_CORRECTABLE
             || term.text.chars().all(|c| c.is_ascii_digit())
             || index.knows_term(term, &configs)
             || (term.unfinished && index.has_prefix(&term.text, &configs))
-            || crate::lexicon::is_real_word(&term.text, &langs);
+            || crate::search::lexicon::is_real_word(&term.text, &langs);
         if !settled {
             term.typos = index.corrections(&term.text, &configs);
         }

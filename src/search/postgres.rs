@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::highlight;
+use crate::search::highlight;
 
 /// The most terms of a query that are searched for (the rest is ignored).
 pub const MAX_TERMS: usize = 32;
@@ -252,7 +252,7 @@ pub async fn correct(
             match (known, prefix, suggestion) {
                 (true, _, _) => (term, unfinished),
                 (false, true, _) => (term, true),
-                (false, false, Some(_)) if crate::lexicon::is_real_word(&term, langs) => {
+                (false, false, Some(_)) if crate::search::lexicon::is_real_word(&term, langs) => {
                     (term, false)
                 }
                 (false, false, Some(word)) => (word, false),

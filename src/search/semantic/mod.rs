@@ -26,7 +26,7 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::embed::{self, EmbedError, Source};
+use crate::search::embed::{self, EmbedError, Source};
 
 /// Entries embedded per step of the worker.
 const BATCH: i64 = 32;
@@ -684,14 +684,14 @@ impl Semantic {
 
 /// Sets up semantic search if it is on: the endpoint when `FAQD_EMBEDDINGS_URL` is set, else
 /// the installed model. A model (or word lists) not installed yet is fetched in the background
-/// ([`crate::models`]) unless `FAQD_MODELS_INSTALL=off`: searches use words meanwhile, and the
+/// ([`crate::search::embed::models`]) unless `FAQD_MODELS_INSTALL=off`: searches use words meanwhile, and the
 /// index goes live when the model is in place. Says once why search is by words otherwise.
 pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Semantic> {
     if !settings.embeddings {
         tracing::info!("semantic search is off (FAQD_EMBEDDINGS=off): searching by words only");
         return Arc::new(Semantic::off());
     }
-    let words = (!crate::models::WORD_LISTS.installed(&settings.lexicons))
+    let words = (!crate::search::embed::models::WORD_LISTS.installed(&settings.lexicons))
         .then(|| settings.lexicons.clone());
     if let Some(url) = &settings.embeddings_url {
         provision_in_background(settings, words, None, None);
@@ -716,7 +716,7 @@ pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Sema
         };
     }
     let dir = &settings.embeddings_model;
-    if crate::models::EMBEDDING_MODEL.installed(dir) {
+    if crate::search::embed::models::EMBEDDING_MODEL.installed(dir) {
         let semantic = Arc::new(Semantic::waiting(None));
         go_live(&semantic, dir, pool);
         provision_in_background(settings, words, None, None);
@@ -725,7 +725,8 @@ pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Sema
     let semantic = Arc::new(Semantic::waiting(None));
     if !settings.models_install {
         semantic.give_up(
-            crate::models::EMBEDDING_MODEL.missing_line(dir, "FAQD_MODELS_INSTALL is off"),
+            crate::search::embed::models::EMBEDDING_MODEL
+                .missing_line(dir, "FAQD_MODELS_INSTALL is off"),
         );
         return semantic;
     }
@@ -773,20 +774,22 @@ fn provision_in_background(
     tokio::spawn(async move {
         let fetched = tokio::task::spawn_blocking(move || {
             if let Some(dir) = &words {
-                match crate::models::WORD_LISTS.install(dir) {
-                    Ok(()) => crate::lexicon::reload(),
+                match crate::search::embed::models::WORD_LISTS.install(dir) {
+                    Ok(()) => crate::search::lexicon::reload(),
                     Err(err) => tracing::warn!(
                         "{}; typo correction may meanwhile rewrite a real word the pages lack",
-                        crate::models::WORD_LISTS.missing_line(dir, &err.to_string())
+                        crate::search::embed::models::WORD_LISTS
+                            .missing_line(dir, &err.to_string())
                     ),
                 }
             }
             model.map(|dir| {
-                crate::models::EMBEDDING_MODEL
+                crate::search::embed::models::EMBEDDING_MODEL
                     .install(&dir)
                     .map(|()| dir.clone())
                     .map_err(|err| {
-                        crate::models::EMBEDDING_MODEL.missing_line(&dir, &err.to_string())
+                        crate::search::embed::models::EMBEDDING_MODEL
+                            .missing_line(&dir, &err.to_string())
                     })
             })
         })

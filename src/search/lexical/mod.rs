@@ -6,7 +6,7 @@
 //! best hits (BM25 with block-max pruning) instead of every match, and needs no database work
 //! beyond one probe of the change log's newest id. Until the index has caught up with that id
 //! (at start, after a lost connection) searches run in PostgreSQL as before
-//! (`crate::store::search`), so a reader never sees an older state than the database's.
+//! (`crate::search::postgres`), so a reader never sees an older state than the database's.
 //!
 //! Analysis mirrors PostgreSQL's text search configurations: words are runs of letters and
 //! digits, Chinese, Japanese and Korean runs become character pairs (as `faqd_cjk_grams`), and
@@ -38,10 +38,10 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::changes::ChangeSignal;
-use crate::highlight::{self, Lexeme};
+use crate::search::highlight::{self, Lexeme};
+use crate::search::postgres::{Found, Highlight, Hit, PendingHighlight, Scope, is_cjk};
 use crate::search::query::QueryTerm;
 use crate::search::vocabulary::Vocabulary;
-use crate::store::search::{Found, Highlight, Hit, PendingHighlight, Scope, is_cjk};
 
 /// PostgreSQL's text search configurations (`faqd_ts_config`), with their stemmer.
 const CONFIGS: [(&str, Option<Language>); 16] = [
