@@ -29,7 +29,8 @@ use crate::auth::{Principal, Role};
 use crate::domain::Lang;
 use crate::error::ApiError;
 use crate::model::{Audience, Page};
-use crate::search::postgres::{Scope, Terms};
+use crate::search::hit::Scope;
+use crate::search::query::Terms;
 use crate::store::entries::{self, EntryRef};
 use crate::store::pages;
 

@@ -12,7 +12,8 @@ use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
 use crate::model::Audience;
 use crate::search::facets::{Counted, Facet, Facets};
-use crate::search::postgres::{Hit, Scope, Terms};
+use crate::search::hit::{Found, Hit, Scope};
+use crate::search::query::Terms;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(search_insights)
@@ -179,7 +180,7 @@ pub async fn find(
     scope: &Scope<'_>,
     offset: i64,
     limit: i64,
-) -> ApiResult<crate::search::postgres::Found> {
+) -> ApiResult<Found> {
     Ok(
         find_with_facets(state, q, terms, scope, offset, limit, None)
             .await?
@@ -196,7 +197,7 @@ pub async fn find_with_facets(
     offset: i64,
     limit: i64,
     facets_asked: Option<&[Facet]>,
-) -> ApiResult<(crate::search::postgres::Found, Option<Facets>)> {
+) -> ApiResult<(Found, Option<Facets>)> {
     let memory = match &state.lexical {
         Some(index) => crate::search::hybrid::in_memory(&state.pool, index, q, scope).await?,
         None => None,

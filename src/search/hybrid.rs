@@ -14,8 +14,10 @@ use std::sync::Arc;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::search::hit::{Found, Hit, Scope};
 use crate::search::lexical::LexicalIndex;
-use crate::search::postgres::{self, Found, Hit, Scope, Terms};
+use crate::search::postgres;
+use crate::search::query::Terms;
 use crate::search::query::{self, QueryTerm};
 use crate::search::semantic::{SemanticIndex, SemanticScope};
 

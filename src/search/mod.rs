@@ -9,6 +9,7 @@
 pub mod embed;
 pub mod facets;
 pub mod highlight;
+pub mod hit;
 pub mod hybrid;
 pub mod insights;
 pub mod lexical;

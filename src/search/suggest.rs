@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::search::postgres::is_cjk;
+use crate::search::query::is_cjk;
 
 /// One suggested question.
 #[derive(Debug, Clone, Serialize, ToSchema)]

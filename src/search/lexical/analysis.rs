@@ -6,7 +6,7 @@ use tantivy::tokenizer::{
     TokenStream, Tokenizer,
 };
 
-use crate::search::postgres::is_cjk;
+use crate::search::query::is_cjk;
 
 /// PostgreSQL's text search configurations (`faqd_ts_config`), with their stemmer.
 pub(super) const CONFIGS: [(&str, Option<Language>); 16] = [

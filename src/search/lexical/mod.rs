@@ -32,7 +32,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::changes::ChangeSignal;
-use crate::search::postgres::Scope;
+use crate::search::hit::Scope;
 use crate::search::query::QueryTerm;
 use crate::search::vocabulary::Vocabulary;
 

@@ -12,7 +12,7 @@ use tantivy::{DocAddress, Term};
 use uuid::Uuid;
 
 use crate::search::highlight::{self, Lexeme};
-use crate::search::postgres::{Found, Highlight, Hit, PendingHighlight, Scope};
+use crate::search::hit::{Found, Highlight, Hit, PendingHighlight, Scope};
 use crate::search::query::QueryTerm;
 
 use super::{ConfigFields, DocMeta, LexicalIndex};
