@@ -63,11 +63,7 @@ async fn compute(state: &AppState, entry: &Entry) -> ApiResult<(Vec<Uuid>, &'sta
     let by_meaning = found.len();
     if found.len() < KEPT {
         // Bounded like a search: a slow database answers 503, never a hang.
-        let mut tx = state.pool.begin().await?;
-        sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-            .bind(format!("{}ms", state.search_timeout_ms.max(1)))
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = crate::api::search::searcher(state).bounded().await?;
         let words = related::by_words(&mut tx, entry.id, KEPT as i64).await?;
         tx.commit().await?;
         for id in words {

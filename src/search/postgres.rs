@@ -4,7 +4,7 @@
 //! and highlights built on HTML-escaped text.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::search::highlight;
@@ -13,6 +13,27 @@ use crate::search::query::Terms;
 
 /// Terms shorter than this (in characters) are never corrected.
 pub const MIN_CORRECTABLE: usize = 3;
+
+/// A transaction whose every statement is bounded by `timeout_ms` (`statement_timeout`, local
+/// to the transaction: it ends with it).
+pub async fn bounded(
+    pool: &PgPool,
+    timeout_ms: u32,
+) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", timeout_ms.max(1)))
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// The change log's newest id (0 when empty): how far the in-memory index must have caught up.
+pub async fn newest_change(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM changes")
+        .fetch_one(pool)
+        .await
+}
 
 /// The words of the corpus a term becomes: itself when known, else the closest
 /// known word (trigram candidates, the fewest edits, at most 1 edit for words of

@@ -1,48 +1,180 @@
-//! Hybrid search: the full-text ranking (`store::search`: stemming per page language, typo
-//! tolerance, prefix) and the semantic ranking (`semantic`: multilingual sentence embeddings,
-//! which find paraphrases and other languages) fused by reciprocal rank fusion.
+//! The one way into search: [`Searcher`] picks the engine (the in-memory index when it is
+//! built and caught up, else PostgreSQL under the search timeout), runs the semantic side
+//! when it is live, fuses both ([`fusion`](crate::search::fusion)), counts facets and records
+//! insights. Handlers parse the request, call it, and shape the response.
 //!
-//! Each side contributes its best [`POOL`] candidates; an entry's fused score is the sum over
-//! the sides of `weight / (K + rank)`. Semantic candidates count only when they are close to
-//! the query (at least [`MIN_SIMILARITY`], and within [`SPREAD`] of the best one): a query about
-//! nothing in the FAQ finds nothing. Past the fused candidates, cursor pages continue with the
-//! full-text ranking. `total` is the full-text total plus the semantic candidates it lacked.
+//! Past the fused candidates, cursor pages continue with the full-text ranking. `total` is the
+//! full-text total plus the semantic candidates it lacked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+use crate::search::facets::{self, Counted, Facet, Facets};
+use crate::search::fusion::{self, POOL, Weights};
 use crate::search::hit::{Found, Hit, Scope};
+use crate::search::insights::Insights;
+use crate::search::language::{primary, query_languages};
 use crate::search::lexical::LexicalIndex;
 use crate::search::postgres;
-use crate::search::query::Terms;
-use crate::search::query::{self, QueryTerm};
-use crate::search::semantic::{SemanticIndex, SemanticScope};
+use crate::search::query::{self, QueryTerm, Terms};
+use crate::search::semantic::{Semantic, SemanticIndex, SemanticScope};
+use crate::search::suggest::{self, Suggestion, Typed};
 
-/// Candidates taken from each side.
-pub const POOL: i64 = 50;
-/// Reciprocal rank fusion's constant.
-const K: f64 = 10.0;
-/// The weight of each side.
-const LEXICAL_WEIGHT: f64 = 1.0;
-/// The word side's weight when no entry holds every word of the query (the hits hold some
-/// of them, often only a product name every question shares): weaker evidence than the
-/// meaning's.
-const PARTIAL_LEXICAL_WEIGHT: f64 = 0.5;
-const SEMANTIC_WEIGHT: f64 = 1.0;
-/// The bonus of an entry in the language the query seems to be written in, as a share of a
-/// first place on one side.
-const LANGUAGE_BONUS: f64 = 0.5;
-/// Semantic candidates below this cosine similarity are not matches.
-const MIN_SIMILARITY: f32 = 0.80;
-/// Nor those further than this below the best one.
-const SPREAD: f32 = 0.06;
+/// The most candidate questions read from PostgreSQL for suggestions while the in-memory
+/// index is not built.
+const SUGGEST_CANDIDATES: i64 = 5000;
 
-/// Where the full-text side runs: in PostgreSQL (`store::search`), or in the in-memory index
+/// Search over what readers see, as every caller runs it (`GET /search`, suggestions, the
+/// MCP `search_faq` tool, related questions' word side). Cheap to clone.
+#[derive(Clone)]
+pub struct Searcher {
+    pool: PgPool,
+    lexical: Option<Arc<LexicalIndex>>,
+    semantic: Arc<Semantic>,
+    insights: Option<Arc<Insights>>,
+    /// Bound of one search's database work, in milliseconds.
+    timeout_ms: u32,
+}
+
+impl Searcher {
+    pub fn new(
+        pool: PgPool,
+        lexical: Option<Arc<LexicalIndex>>,
+        semantic: Arc<Semantic>,
+        insights: Option<Arc<Insights>>,
+        timeout_ms: u32,
+    ) -> Self {
+        Self {
+            pool,
+            lexical,
+            semantic,
+            insights,
+            timeout_ms,
+        }
+    }
+
+    /// A transaction whose every statement is bounded by the search timeout (a slow database
+    /// answers 503, never a hang): the one place that sets it.
+    pub async fn bounded(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
+        postgres::bounded(&self.pool, self.timeout_ms).await
+    }
+
+    /// Runs a search: the in-memory index when it is ready, else PostgreSQL under the search
+    /// timeout, fused with the semantic index; a first page is counted in the insights.
+    pub async fn find(
+        &self,
+        q: &str,
+        terms: &Terms,
+        scope: &Scope<'_>,
+        offset: i64,
+        limit: i64,
+    ) -> sqlx::Result<Found> {
+        Ok(self
+            .find_with_facets(q, terms, scope, offset, limit, None)
+            .await?
+            .0)
+    }
+
+    /// [`Searcher::find`], counting the facets asked among every match.
+    pub async fn find_with_facets(
+        &self,
+        q: &str,
+        terms: &Terms,
+        scope: &Scope<'_>,
+        offset: i64,
+        limit: i64,
+        facets_asked: Option<&[Facet]>,
+    ) -> sqlx::Result<(Found, Option<Facets>)> {
+        let memory = match &self.lexical {
+            Some(index) => in_memory(&self.pool, index, q, scope).await?,
+            None => None,
+        };
+        let semantic = self.semantic.index();
+        let mut counted = None;
+        let found = match memory {
+            Some(lexical) => {
+                if let (Some(which), Some(index), Some(memory_terms)) =
+                    (facets_asked, &self.lexical, lexical.memory_terms())
+                {
+                    counted = Some(index.facets(&memory_terms, scope, which));
+                }
+                search(lexical, semantic, q, terms, scope, offset, limit).await?
+            }
+            None => {
+                // One transaction, so that its `statement_timeout` bounds every statement of
+                // the search and ends with it.
+                let mut tx = self.bounded().await?;
+                let found = search(
+                    Lexical::Postgres(&mut tx),
+                    semantic,
+                    q,
+                    terms,
+                    scope,
+                    offset,
+                    limit,
+                )
+                .await?;
+                if let Some(which) = facets_asked {
+                    let rows = postgres::facet_rows(&mut tx, terms, scope).await?;
+                    counted = Some(facets::count(
+                        which,
+                        rows.iter().map(|r| Counted {
+                            page: &r.page,
+                            section: r.section.as_deref(),
+                            tags: &r.tags,
+                            lang: &r.lang,
+                        }),
+                    ));
+                }
+                tx.commit().await?;
+                found
+            }
+        };
+        if offset == 0
+            && let Some(insights) = &self.insights
+        {
+            insights.record(&terms.normalized(), found.total);
+        }
+        Ok((found, counted))
+    }
+
+    /// Questions that complete what was typed, best first: from memory when the index has
+    /// caught up, else ranked over candidates read from PostgreSQL.
+    pub async fn suggest(
+        &self,
+        typed: &Typed,
+        scope: &Scope<'_>,
+        limit: usize,
+    ) -> sqlx::Result<Vec<Suggestion>> {
+        let from_memory = match &self.lexical {
+            Some(index) if index.caught_up_with_signal().await => {
+                index.suggest(typed, scope, limit)
+            }
+            _ => None,
+        };
+        if let Some(found) = from_memory {
+            return Ok(found);
+        }
+        let mut conn = self.pool.acquire().await?;
+        let needle = typed.needle().unwrap_or_default();
+        let rows =
+            postgres::suggestion_candidates(&mut conn, needle, scope, SUGGEST_CANDIDATES).await?;
+        let ranked = rows
+            .into_iter()
+            .filter_map(|s| Some((typed.rank(&s.question.to_lowercase())?, s)))
+            .collect();
+        Ok(suggest::best(ranked, limit, |s: &Suggestion| {
+            (s.question.clone(), s.slug.clone())
+        }))
+    }
+}
+
+/// Where the full-text side runs: in PostgreSQL ([`postgres`]), or in the in-memory index
 /// (`crate::search::lexical`) with the query's terms already corrected.
-pub enum Lexical<'a> {
+enum Lexical<'a> {
     Postgres(&'a mut PgConnection),
     Memory {
         index: &'a LexicalIndex,
@@ -57,7 +189,7 @@ pub enum Lexical<'a> {
 
 impl Lexical<'_> {
     /// The terms the in-memory side searches (`None` in PostgreSQL).
-    pub fn memory_terms(&self) -> Option<Vec<QueryTerm>> {
+    fn memory_terms(&self) -> Option<Vec<QueryTerm>> {
         match self {
             Self::Memory { terms, .. } => Some(terms.clone()),
             Self::Postgres(_) => None,
@@ -125,7 +257,7 @@ impl Lexical<'_> {
 }
 
 /// Searches with both rankings when `semantic` is there, else with full text only.
-pub async fn search(
+async fn search(
     mut lexical: Lexical<'_>,
     semantic: Option<&Arc<SemanticIndex>>,
     q: &str,
@@ -150,28 +282,14 @@ pub async fn search(
     )
     .await;
     let words = words?;
-    let best = semantic.first().map_or(0.0, |(_, s)| *s);
-    let semantic: Vec<(Uuid, f32)> = semantic
+    let semantic: Vec<Uuid> = fusion::close_matches(semantic)
         .into_iter()
-        .filter(|(_, s)| *s >= MIN_SIMILARITY && *s >= best - SPREAD)
+        .map(|(id, _)| id)
         .collect();
-
-    // Fuse.
-    let mut fused: HashMap<Uuid, f64> = HashMap::new();
-    let lexical_weight = if words.partial {
-        PARTIAL_LEXICAL_WEIGHT
-    } else {
-        LEXICAL_WEIGHT
-    };
-    for (rank, hit) in words.hits.iter().enumerate() {
-        *fused.entry(hit.id).or_default() += lexical_weight / (K + rank as f64 + 1.0);
-    }
-    for (rank, (id, _)) in semantic.iter().enumerate() {
-        *fused.entry(*id).or_default() += SEMANTIC_WEIGHT / (K + rank as f64 + 1.0);
-    }
+    let word_ids: Vec<Uuid> = words.hits.iter().map(|hit| hit.id).collect();
     let mut by_id: HashMap<Uuid, Hit> = words.hits.into_iter().map(|h| (h.id, h)).collect();
-    let missing: Vec<Uuid> = fused
-        .keys()
+    let missing: Vec<Uuid> = semantic
+        .iter()
         .copied()
         .filter(|id| !by_id.contains_key(id))
         .collect();
@@ -182,19 +300,18 @@ pub async fn search(
     }
     // Language matching: entries in the language the query is written in come first among
     // equals (a Japanese query about SciPy finds the Japanese page, not the Spanish one).
-    let langs = query_languages(q, &by_id);
-    if !langs.is_empty() {
-        for (id, score) in fused.iter_mut() {
-            if by_id
-                .get(id)
-                .is_some_and(|hit| langs.contains(&primary(&hit.lang)))
-            {
-                *score += LANGUAGE_BONUS / (K + 1.0);
-            }
-        }
-    }
-    let mut order: Vec<(Uuid, f64)> = fused.into_iter().collect();
-    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let langs = query_languages(q, by_id.values().map(|hit| hit.lang.as_str()));
+    let order = fusion::fuse(
+        &word_ids,
+        &semantic,
+        Weights::for_words(words.partial),
+        |id| {
+            !langs.is_empty()
+                && by_id
+                    .get(id)
+                    .is_some_and(|hit| langs.contains(&primary(&hit.lang)))
+        },
+    );
     // Semantic candidates readers cannot see (any more) are gone from `by_id`.
     let ranked: Vec<Hit> = order
         .into_iter()
@@ -232,81 +349,12 @@ pub async fn search(
     })
 }
 
-fn primary(lang: &str) -> String {
-    lang.split('-').next().unwrap_or(lang).to_ascii_lowercase()
-}
-
-/// The languages a query seems to be written in, among those of the candidates: by script
-/// (kana: Japanese; Hangul: Korean; Han: Chinese or Japanese; Cyrillic, Greek, Arabic,
-/// Hebrew, Thai), else by which languages' word lists hold most of its words. Empty when
-/// nothing tells.
-fn query_languages(q: &str, candidates: &HashMap<Uuid, Hit>) -> Vec<String> {
-    let mut present: Vec<String> = candidates.values().map(|h| primary(&h.lang)).collect();
-    present.sort();
-    present.dedup();
-    let has = |f: fn(char) -> bool| q.chars().any(f);
-    let by_script: Option<&[&str]> = if has(|c| matches!(c as u32, 0x3040..=0x30ff)) {
-        Some(&["ja"])
-    } else if has(|c| matches!(c as u32, 0xac00..=0xd7af | 0x1100..=0x11ff)) {
-        Some(&["ko"])
-    } else if has(|c| matches!(c as u32, 0x4e00..=0x9fff | 0x3400..=0x4dbf)) {
-        Some(&["zh", "ja"])
-    } else if has(|c| matches!(c as u32, 0x0400..=0x04ff)) {
-        Some(&["ru", "uk", "bg", "sr", "be", "mk", "kk"])
-    } else if has(|c| matches!(c as u32, 0x0370..=0x03ff)) {
-        Some(&["el"])
-    } else if has(|c| matches!(c as u32, 0x0600..=0x06ff)) {
-        Some(&["ar", "fa", "ur"])
-    } else if has(|c| matches!(c as u32, 0x0590..=0x05ff)) {
-        Some(&["he"])
-    } else if has(|c| matches!(c as u32, 0x0e00..=0x0e7f)) {
-        Some(&["th"])
-    } else {
-        None
-    };
-    if let Some(langs) = by_script {
-        return present
-            .into_iter()
-            .filter(|l| langs.contains(&l.as_str()))
-            .collect();
-    }
-    // Latin script: count the query's words that are real words of each language.
-    let words: Vec<String> = q
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
-        .map(str::to_lowercase)
-        .collect();
-    if words.is_empty() {
-        return Vec::new();
-    }
-    let counts: Vec<(String, usize)> = present
-        .into_iter()
-        .map(|lang| {
-            let n = words
-                .iter()
-                .filter(|w| crate::search::lexicon::is_real_word(w, std::slice::from_ref(&lang)))
-                .count();
-            (lang, n)
-        })
-        .collect();
-    let best = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
-    // Only a clear majority of the words tells a language.
-    if best * 2 <= words.len() {
-        return Vec::new();
-    }
-    counts
-        .into_iter()
-        .filter(|(_, n)| *n == best)
-        .map(|(l, _)| l)
-        .collect()
-}
-
 /// The full-text side in memory, when the index holds every change committed so far: the
 /// query's terms, each unknown word with the words of the index a typo or two away (in
 /// memory: no database work but the probe of the change log's newest id). `None` when the
 /// index is not built or has not caught up: search in PostgreSQL then.
-pub async fn in_memory<'a>(
-    pool: &sqlx::PgPool,
+async fn in_memory<'a>(
+    pool: &PgPool,
     index: &'a LexicalIndex,
     q: &str,
     scope: &Scope<'_>,
@@ -314,9 +362,7 @@ pub async fn in_memory<'a>(
     if !index.is_ready() {
         return Ok(None);
     }
-    let newest: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM changes")
-        .fetch_one(pool)
-        .await?;
+    let newest = postgres::newest_change(pool).await?;
     if !index.caught_up(newest).await {
         return Ok(None);
     }
