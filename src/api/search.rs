@@ -294,7 +294,7 @@ pub struct InsightsQuery {
 }
 
 /// How often a query was searched.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct QueryCount {
     /// The normalised query: lowercase terms joined by spaces.
     #[schema(example = "remote coaching")]
@@ -372,48 +372,21 @@ pub async fn search_insights(
     }
     let mut conn = state.conn().await?;
     let since = i32::try_from(days - 1).unwrap_or(0);
-    let overall = InsightLists {
-        top: sqlx::query_as(
-            "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
-             FROM search_queries WHERE day >= current_date - $1::int
-             GROUP BY query ORDER BY searches DESC, query LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?,
-        no_hits: sqlx::query_as(
-            "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
-             FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
-             GROUP BY query ORDER BY no_hits DESC, query LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?,
+    let report = crate::search::postgres::insights(&mut conn, since, limit).await?;
+    let counts = |rows: Vec<(String, i64, i64)>| {
+        rows.into_iter()
+            .map(|(query, searches, no_hits)| QueryCount {
+                query,
+                searches,
+                no_hits,
+            })
+            .collect()
     };
-    let rows: Vec<(NaiveDate, bool, String, i64, i64)> = sqlx::query_as(
-        "SELECT day, list, query, searches, no_hits FROM (
-            SELECT day, false AS list, query, searches, no_hits,
-                   row_number() OVER (PARTITION BY day ORDER BY searches DESC, query) AS n
-            FROM search_queries WHERE day >= current_date - $1::int
-            UNION ALL
-            SELECT day, true, query, searches, no_hits,
-                   row_number() OVER (PARTITION BY day ORDER BY no_hits DESC, query)
-            FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
-         ) ranked WHERE n <= $2 ORDER BY day DESC, list, n",
-    )
-    .bind(since)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    let totals: Vec<(NaiveDate, i64, i64)> = sqlx::query_as(
-        "SELECT day, sum(searches)::bigint, sum(no_hits)::bigint FROM search_queries
-         WHERE day >= current_date - $1::int GROUP BY day",
-    )
-    .bind(since)
-    .fetch_all(&mut *conn)
-    .await?;
+    let overall = InsightLists {
+        top: counts(report.top),
+        no_hits: counts(report.no_hits),
+    };
+    let (rows, totals) = (report.by_day, report.day_totals);
     let mut by_day: Vec<DayInsights> = Vec::new();
     for (day, no_hits_list, query, searches, no_hits) in rows {
         if by_day.last().is_none_or(|d| d.day != day) {

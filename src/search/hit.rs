@@ -6,6 +6,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+#[cfg(doc)]
+use crate::search::postgres::{RANK_CAP, complete};
+
 /// One search hit.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Hit {
@@ -91,6 +94,3 @@ pub struct Found {
     /// No entry held every term: the hits hold some of them (weaker evidence).
     pub partial: bool,
 }
-
-#[cfg(doc)]
-use crate::search::postgres::{RANK_CAP, complete};

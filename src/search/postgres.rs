@@ -3,7 +3,7 @@
 //! corpus's vocabulary with pg_trgm, a prefix match for the unfinished last word,
 //! and highlights built on HTML-escaped text.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -581,6 +581,74 @@ impl HitRow {
             })),
         }
     }
+}
+
+/// What readers searched for since `since` days before today: per list, `(query, searches,
+/// searches without hits)`.
+pub struct InsightRows {
+    /// The most frequent queries.
+    pub top: Vec<(String, i64, i64)>,
+    /// The queries that found nothing, most often first.
+    pub no_hits: Vec<(String, i64, i64)>,
+    /// Per day (newest first): `(day, in the no-hits list, query, searches, no hits)`, at most
+    /// `limit` per list and day.
+    pub by_day: Vec<(NaiveDate, bool, String, i64, i64)>,
+    /// Per day: `(day, searches, searches without hits)`, every query counted.
+    pub day_totals: Vec<(NaiveDate, i64, i64)>,
+}
+
+/// The search insights' lists over `search_queries`.
+pub async fn insights(
+    conn: &mut PgConnection,
+    since: i32,
+    limit: i64,
+) -> sqlx::Result<InsightRows> {
+    let top = sqlx::query_as(
+        "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
+         FROM search_queries WHERE day >= current_date - $1::int
+         GROUP BY query ORDER BY searches DESC, query LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let no_hits = sqlx::query_as(
+        "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
+         FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
+         GROUP BY query ORDER BY no_hits DESC, query LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let by_day = sqlx::query_as(
+        "SELECT day, list, query, searches, no_hits FROM (
+            SELECT day, false AS list, query, searches, no_hits,
+                   row_number() OVER (PARTITION BY day ORDER BY searches DESC, query) AS n
+            FROM search_queries WHERE day >= current_date - $1::int
+            UNION ALL
+            SELECT day, true, query, searches, no_hits,
+                   row_number() OVER (PARTITION BY day ORDER BY no_hits DESC, query)
+            FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
+         ) ranked WHERE n <= $2 ORDER BY day DESC, list, n",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let day_totals = sqlx::query_as(
+        "SELECT day, sum(searches)::bigint, sum(no_hits)::bigint FROM search_queries
+         WHERE day >= current_date - $1::int GROUP BY day",
+    )
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(InsightRows {
+        top,
+        no_hits,
+        by_day,
+        day_totals,
+    })
 }
 
 #[cfg(test)]
