@@ -98,7 +98,7 @@ pub struct ServeSettings {
     #[arg(
         long,
         env = "FAQD_EMBEDDINGS_MODEL",
-        default_value_os_t = crate::models::default_model_dir()
+        default_value_os_t = crate::search::embed::models::default_model_dir()
     )]
     pub embeddings_model: PathBuf,
 
@@ -172,7 +172,7 @@ pub struct ServeSettings {
     #[arg(
         long,
         env = "FAQD_LEXICONS",
-        default_value_os_t = crate::models::default_lexicons_dir()
+        default_value_os_t = crate::search::embed::models::default_lexicons_dir()
     )]
     pub lexicons: PathBuf,
 
@@ -245,7 +245,7 @@ pub struct ModelSettings {
     #[arg(
         long,
         env = "FAQD_EMBEDDINGS_MODEL",
-        default_value_os_t = crate::models::default_model_dir()
+        default_value_os_t = crate::search::embed::models::default_model_dir()
     )]
     pub embeddings_model: PathBuf,
 
@@ -257,7 +257,7 @@ pub struct ModelSettings {
     #[arg(
         long,
         env = "FAQD_LEXICONS",
-        default_value_os_t = crate::models::default_lexicons_dir()
+        default_value_os_t = crate::search::embed::models::default_lexicons_dir()
     )]
     pub lexicons: PathBuf,
 
@@ -268,7 +268,7 @@ pub struct ModelSettings {
 
 /// An http(s) URL, as given (`embed::remote::endpoint` says what is posted to).
 fn parse_embeddings_url(s: &str) -> Result<String, String> {
-    crate::embed::remote::endpoint(s).map(|_| s.trim().to_owned())
+    crate::search::embed::remote::endpoint(s).map(|_| s.trim().to_owned())
 }
 
 /// `on`/`off` (also true/false, 1/0, yes/no).
@@ -318,7 +318,8 @@ impl ServeSettings {
             // Tests that need semantic search turn it on: embedding every test's pages would
             // only slow the others down.
             embeddings: false,
-            embeddings_model: test_models_dir().join(crate::models::EMBEDDING_MODEL.folder),
+            embeddings_model: test_models_dir()
+                .join(crate::search::embed::models::EMBEDDING_MODEL.folder),
             // The tests fetch the models themselves, once (tests/api/helpers.rs).
             models_install: false,
             embeddings_url: None,
@@ -331,7 +332,7 @@ impl ServeSettings {
             rate_limit_search: 1200,
             rate_limit_feedback: 10,
             trusted_proxies: TrustedProxies::default(),
-            lexicons: test_models_dir().join(crate::models::WORD_LISTS.folder),
+            lexicons: test_models_dir().join(crate::search::embed::models::WORD_LISTS.folder),
             // Test receivers listen on loopback; retries come quickly.
             webhook_allow_private: true,
             webhook_delivery: true,

@@ -9,13 +9,13 @@ pub struct AppState {
     /// `max-age` of anonymous reads, in seconds.
     pub cache_max_age: u32,
     /// Search insights, unless turned off.
-    pub insights: Option<std::sync::Arc<crate::insights::Insights>>,
+    pub insights: Option<std::sync::Arc<crate::search::insights::Insights>>,
     /// Bound of one search's database work, in milliseconds.
     pub search_timeout_ms: u32,
     /// Semantic search: off, waiting for its model, or live.
-    pub semantic: std::sync::Arc<crate::semantic::Semantic>,
+    pub semantic: std::sync::Arc<crate::search::semantic::Semantic>,
     /// The full-text index in memory, unless turned off.
-    pub lexical: Option<std::sync::Arc<crate::lexical::LexicalIndex>>,
+    pub lexical: Option<std::sync::Arc<crate::search::lexical::LexicalIndex>>,
     /// The change log's signal: read-cache generations, the webhook worker's wake-up.
     pub changes: std::sync::Arc<crate::events::signal::ChangeSignal>,
     /// How webhooks are checked and delivered.

@@ -22,11 +22,11 @@ pub struct Health {
     /// Readiness only: semantic search — `live`, `installing` its model, or `unavailable` —
     /// absent when it is turned off (`FAQD_EMBEDDINGS=off`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub semantic_search: Option<crate::semantic::SemanticStatus>,
+    pub semantic_search: Option<crate::search::semantic::SemanticStatus>,
     /// Readiness only: the in-memory index of the word side of search (absent when it is
     /// turned off and words are searched in PostgreSQL).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub search_index: Option<crate::lexical::IndexStatus>,
+    pub search_index: Option<crate::search::lexical::IndexStatus>,
 }
 
 /// Liveness: the process serves HTTP.

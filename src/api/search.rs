@@ -11,9 +11,12 @@ use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::Cacheable;
 use crate::model::Audience;
-use crate::search::facets::{Counted, Facet, Facets};
+use crate::search::Searcher;
+use crate::search::facets::{Facet, Facets};
+use crate::search::hit::{Found, Hit, Scope};
+use crate::search::query::Terms;
+use crate::search::suggest::{Suggestion, Typed};
 use crate::state::AppState;
-use crate::store::search::{Hit, Scope, Terms};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(search_insights)
@@ -138,16 +141,9 @@ pub async fn search_faqs(
         tag: query.tag.as_deref(),
     };
 
-    let (found, facets) = find_with_facets(
-        &state,
-        q,
-        &terms,
-        &scope,
-        offset,
-        limit,
-        facets_asked.as_deref(),
-    )
-    .await?;
+    let (found, facets) = searcher(&state)
+        .find_with_facets(q, &terms, &scope, offset, limit, facets_asked.as_deref())
+        .await?;
     let next = offset + found.hits.len() as i64;
     let next_cursor = (next < found.total && next <= MAX_OFFSET).then(|| Cursor::encode(&next));
     // Results are what readers see, whoever asks.
@@ -170,9 +166,19 @@ pub async fn search_faqs(
     })
 }
 
-/// Runs a search over what readers see (`GET /search` and the MCP `search_faq` tool): the
-/// in-memory index when it is ready, else PostgreSQL under the search timeout, fused with the
-/// semantic index; a first page is counted in the search insights.
+/// The search of the state's pool, indexes, insights and timeout.
+// TODO(layout): once `AppState` holds the `Searcher` (state.rs), callers use it directly.
+pub fn searcher(state: &AppState) -> Searcher {
+    Searcher::new(
+        state.pool.clone(),
+        state.lexical.clone(),
+        state.semantic.clone(),
+        state.insights.clone(),
+        state.search_timeout_ms,
+    )
+}
+
+/// [`Searcher::find`] for the MCP `search_faq` tool.
 pub async fn find(
     state: &AppState,
     q: &str,
@@ -180,87 +186,8 @@ pub async fn find(
     scope: &Scope<'_>,
     offset: i64,
     limit: i64,
-) -> ApiResult<crate::store::search::Found> {
-    Ok(
-        find_with_facets(state, q, terms, scope, offset, limit, None)
-            .await?
-            .0,
-    )
-}
-
-/// [`find`], counting the facets asked among every match.
-pub async fn find_with_facets(
-    state: &AppState,
-    q: &str,
-    terms: &Terms,
-    scope: &Scope<'_>,
-    offset: i64,
-    limit: i64,
-    facets_asked: Option<&[Facet]>,
-) -> ApiResult<(crate::store::search::Found, Option<Facets>)> {
-    let memory = match &state.lexical {
-        Some(index) => crate::hybrid::in_memory(&state.pool, index, q, scope).await?,
-        None => None,
-    };
-    let mut facets = None;
-    let found = match memory {
-        Some(lexical) => {
-            if let (Some(which), Some(index), Some(memory_terms)) =
-                (facets_asked, &state.lexical, lexical.memory_terms())
-            {
-                facets = Some(index.facets(&memory_terms, scope, which));
-            }
-            crate::hybrid::search(
-                lexical,
-                state.semantic.index(),
-                q,
-                terms,
-                scope,
-                offset,
-                limit,
-            )
-            .await?
-        }
-        None => {
-            // One transaction, so that its `statement_timeout` bounds every statement of the
-            // search and ends with it.
-            let mut tx = state.pool.begin().await?;
-            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-                .bind(format!("{}ms", state.search_timeout_ms.max(1)))
-                .execute(&mut *tx)
-                .await?;
-            let found = crate::hybrid::search(
-                crate::hybrid::Lexical::Postgres(&mut tx),
-                state.semantic.index(),
-                q,
-                terms,
-                scope,
-                offset,
-                limit,
-            )
-            .await?;
-            if let Some(which) = facets_asked {
-                let rows = crate::store::search::facet_rows(&mut tx, terms, scope).await?;
-                facets = Some(crate::search::facets::count(
-                    which,
-                    rows.iter().map(|r| Counted {
-                        page: &r.page,
-                        section: r.section.as_deref(),
-                        tags: &r.tags,
-                        lang: &r.lang,
-                    }),
-                ));
-            }
-            tx.commit().await?;
-            found
-        }
-    };
-    if offset == 0
-        && let Some(insights) = &state.insights
-    {
-        insights.record(&terms.normalized(), found.total);
-    }
-    Ok((found, facets))
+) -> ApiResult<Found> {
+    Ok(searcher(state).find(q, terms, scope, offset, limit).await?)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -290,13 +217,11 @@ pub struct SuggestQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Suggestions {
     /// Best first: questions that begin with what was typed, then the others.
-    pub suggestions: Vec<crate::search::suggest::Suggestion>,
+    pub suggestions: Vec<Suggestion>,
 }
 
 /// The most suggestions one response holds.
 const MAX_SUGGESTIONS: u32 = 10;
-/// The most candidate questions read from PostgreSQL while the in-memory index is not built.
-const SUGGEST_CANDIDATES: i64 = 5000;
 
 /// Suggest questions
 ///
@@ -326,7 +251,6 @@ pub async fn suggest_questions(
     caller: Caller,
     query: web::Query<SuggestQuery>,
 ) -> ApiResult<HttpResponse> {
-    use crate::search::suggest::{Typed, best};
     let query = query.into_inner();
     let q = query.q.as_deref().unwrap_or_default();
     let typed = Typed::parse(q);
@@ -347,31 +271,7 @@ pub async fn suggest_questions(
         lang: query.lang.as_ref().map(Lang::as_str),
         ..Scope::default()
     };
-    let from_memory = match &state.lexical {
-        Some(index) if index.caught_up_with_signal().await => index.suggest(&typed, &scope, limit),
-        _ => None,
-    };
-    let suggestions = match from_memory {
-        Some(found) => found,
-        None => {
-            let mut conn = state.conn().await?;
-            let needle = typed.needle().unwrap_or_default();
-            let rows = crate::store::search::suggestion_candidates(
-                &mut conn,
-                needle,
-                &scope,
-                SUGGEST_CANDIDATES,
-            )
-            .await?;
-            let ranked = rows
-                .into_iter()
-                .filter_map(|s| Some((typed.rank(&s.question.to_lowercase())?, s)))
-                .collect();
-            best(ranked, limit, |s: &crate::search::suggest::Suggestion| {
-                (s.question.clone(), s.slug.clone())
-            })
-        }
-    };
+    let suggestions = searcher(&state).suggest(&typed, &scope, limit).await?;
     Cacheable {
         req: &req,
         state: &state,
@@ -395,7 +295,7 @@ pub struct InsightsQuery {
 }
 
 /// How often a query was searched.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct QueryCount {
     /// The normalised query: lowercase terms joined by spaces.
     #[schema(example = "remote coaching")]
@@ -473,48 +373,21 @@ pub async fn search_insights(
     }
     let mut conn = state.conn().await?;
     let since = i32::try_from(days - 1).unwrap_or(0);
-    let overall = InsightLists {
-        top: sqlx::query_as(
-            "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
-             FROM search_queries WHERE day >= current_date - $1::int
-             GROUP BY query ORDER BY searches DESC, query LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?,
-        no_hits: sqlx::query_as(
-            "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
-             FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
-             GROUP BY query ORDER BY no_hits DESC, query LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?,
+    let report = crate::search::postgres::insights(&mut conn, since, limit).await?;
+    let counts = |rows: Vec<(String, i64, i64)>| {
+        rows.into_iter()
+            .map(|(query, searches, no_hits)| QueryCount {
+                query,
+                searches,
+                no_hits,
+            })
+            .collect()
     };
-    let rows: Vec<(NaiveDate, bool, String, i64, i64)> = sqlx::query_as(
-        "SELECT day, list, query, searches, no_hits FROM (
-            SELECT day, false AS list, query, searches, no_hits,
-                   row_number() OVER (PARTITION BY day ORDER BY searches DESC, query) AS n
-            FROM search_queries WHERE day >= current_date - $1::int
-            UNION ALL
-            SELECT day, true, query, searches, no_hits,
-                   row_number() OVER (PARTITION BY day ORDER BY no_hits DESC, query)
-            FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
-         ) ranked WHERE n <= $2 ORDER BY day DESC, list, n",
-    )
-    .bind(since)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    let totals: Vec<(NaiveDate, i64, i64)> = sqlx::query_as(
-        "SELECT day, sum(searches)::bigint, sum(no_hits)::bigint FROM search_queries
-         WHERE day >= current_date - $1::int GROUP BY day",
-    )
-    .bind(since)
-    .fetch_all(&mut *conn)
-    .await?;
+    let overall = InsightLists {
+        top: counts(report.top),
+        no_hits: counts(report.no_hits),
+    };
+    let (rows, totals) = (report.by_day, report.day_totals);
     let mut by_day: Vec<DayInsights> = Vec::new();
     for (day, no_hits_list, query, searches, no_hits) in rows {
         if by_day.last().is_none_or(|d| d.day != day) {

@@ -75,13 +75,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 pub fn start_models(
     settings: &crate::config::ModelSettings,
 ) -> Option<tokio::task::JoinHandle<Vec<String>>> {
-    if !crate::models::anything_missing(settings) {
+    if !crate::search::embed::models::anything_missing(settings) {
         return None;
     }
     tracing::info!("fetching the embedding model and word lists (the first time on this machine)");
     let settings = settings.clone();
     Some(tokio::task::spawn_blocking(move || {
-        crate::models::provision_missing(&settings)
+        crate::search::embed::models::provision_missing(&settings)
     }))
 }
 

@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 
 use crate::config::ModelSettings;
-use crate::models::{EMBEDDING_MODEL, Package, WORD_LISTS};
+use crate::search::embed::models::{EMBEDDING_MODEL, Package, WORD_LISTS};
 
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
@@ -29,7 +29,7 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<()> {
     ];
     match args.action {
         ModelsAction::Install => {
-            let failed = crate::models::install_all(&wanted);
+            let failed = crate::search::embed::models::install_all(&wanted);
             print_status(&wanted);
             if !failed.is_empty() {
                 anyhow::bail!("{} of 2 could not be installed (see above)", failed.len());

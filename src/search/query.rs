@@ -2,7 +2,95 @@
 //! as character pairs, as `Terms::expanded` makes them), hyphenated compounds kept together
 //! (`e-mail` finds "email" and "e-mail"), and the corrections of an unknown word.
 
-use crate::store::search::{Terms, is_cjk};
+/// The most terms of a query that are searched for (the rest is ignored).
+pub const MAX_TERMS: usize = 32;
+
+/// Longer terms are cut (no word is longer; `levenshtein` refuses over 255).
+const MAX_TERM_CHARS: usize = 64;
+
+/// A query cut into terms: lowercase runs of letters and digits, whatever the
+/// input held (quotes, operators, SQL, emoji and NUL bytes are separators).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub terms: Vec<String>,
+    /// The last term was still being typed (no separator after it).
+    pub last_unfinished: bool,
+}
+
+impl Terms {
+    pub fn parse(q: &str) -> Self {
+        let terms: Vec<String> = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .take(MAX_TERMS)
+            .map(|t| {
+                t.chars()
+                    .take(MAX_TERM_CHARS)
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+            .collect();
+        let last_unfinished = q.chars().last().is_some_and(char::is_alphanumeric);
+        Self {
+            terms,
+            last_unfinished,
+        }
+    }
+
+    /// The terms as searched: runs of Chinese, Japanese or Korean characters, which have no
+    /// spaces between words, become their single characters (a run of one) or overlapping
+    /// pairs, as the documents are indexed (`faqd_cjk_grams`).
+    pub fn expanded(&self) -> Self {
+        let mut terms = Vec::new();
+        let mut last_unfinished = self.last_unfinished;
+        for (i, term) in self.terms.iter().enumerate() {
+            let mut word = String::new();
+            let mut run: Vec<char> = Vec::new();
+            let flush_run = |run: &mut Vec<char>, terms: &mut Vec<String>| {
+                match run.len() {
+                    0 => {}
+                    1 => terms.push(run[0].to_string()),
+                    _ => terms.extend(run.windows(2).map(|w| w.iter().collect::<String>())),
+                }
+                run.clear();
+            };
+            for c in term.chars() {
+                if is_cjk(c) {
+                    if !word.is_empty() {
+                        terms.push(std::mem::take(&mut word));
+                    }
+                    run.push(c);
+                } else {
+                    flush_run(&mut run, &mut terms);
+                    word.push(c);
+                }
+            }
+            let ends_in_cjk = !run.is_empty();
+            flush_run(&mut run, &mut terms);
+            if !word.is_empty() {
+                terms.push(word);
+            }
+            if i + 1 == self.terms.len() && ends_in_cjk {
+                last_unfinished = false;
+            }
+        }
+        terms.truncate(MAX_TERMS);
+        Self {
+            terms,
+            last_unfinished,
+        }
+    }
+
+    /// The terms joined by spaces: how insights store a query.
+    pub fn normalized(&self) -> String {
+        self.terms.join(" ")
+    }
+}
+
+/// Hiragana, katakana, CJK ideographs and Hangul: the scripts indexed by character pairs.
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
+}
 
 /// One term of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,5 +227,18 @@ mod tests {
         assert_eq!(terms.len(), 1);
         assert!(!terms[0].unfinished);
         assert!(!parse("a").iter().any(|t| t.unfinished));
+    }
+
+    #[test]
+    fn any_input_becomes_plain_terms() {
+        let t = Terms::parse("  How MANY teams?! ");
+        assert_eq!(t.terms, ["how", "many", "teams"]);
+        assert!(!t.last_unfinished);
+        let t = Terms::parse("'; DROP TABLE entries;-- & | ! ( ) : * \0 😀 motiv");
+        assert_eq!(t.terms, ["drop", "table", "entries", "motiv"]);
+        assert!(t.last_unfinished);
+        assert_eq!(Terms::parse(&"word ".repeat(5000)).terms.len(), MAX_TERMS);
+        assert!(Terms::parse("!!! ...").terms.is_empty());
+        assert_eq!(Terms::parse("équipe coaché").terms, ["équipe", "coaché"]);
     }
 }

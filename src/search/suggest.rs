@@ -4,7 +4,7 @@
 //! must start one of its words. Questions that begin with what was typed come first, then
 //! those with fewer missing words, the earlier match, the shorter question.
 //!
-//! Pure: the in-memory index (`crate::lexical`) runs it over the questions readers see, and
+//! Pure: the in-memory index (`crate::search::lexical`) runs it over the questions readers see, and
 //! the search in PostgreSQL over the rows of one query when the index is not built.
 
 use std::cmp::Ordering;
@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::search::is_cjk;
+use crate::search::query::is_cjk;
 
 /// One suggested question.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -21,7 +21,7 @@ use crate::api;
 use crate::api::openapi::{UNDOCUMENTED_ROUTES, api_doc_json, documented_app};
 use crate::config::ServeSettings;
 use crate::http::fallback::RouteTable;
-use crate::insights::Insights;
+use crate::search::insights::Insights;
 use crate::state::AppState;
 
 /// A bound, not yet running HTTP server.
@@ -44,8 +44,8 @@ impl Application {
         if let Some(insights) = &insights {
             tasks::spawn_insights_flusher(insights.clone(), pool.clone());
         }
-        crate::lexicon::configure(&settings.lexicons);
-        let semantic = crate::semantic::start(settings, &pool);
+        crate::search::lexicon::configure(&settings.lexicons);
+        let semantic = crate::search::semantic::start(settings, &pool);
         let rate_limits = crate::http::middleware::ratelimit::RateLimits::with_feedback(
             settings.rate_limit_writes,
             settings.rate_limit_search,
@@ -55,7 +55,7 @@ impl Application {
         let changes = crate::events::signal::start(&pool);
         let lexical = settings
             .search_index
-            .then(|| crate::lexical::start(&pool, changes.clone()))
+            .then(|| crate::search::lexical::start(&pool, changes.clone()))
             .flatten();
         tasks::spawn_housekeeping(pool.clone());
         crate::server::schedule::start(pool.clone());

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::http::middleware::ratelimit::RateLimits;
-use crate::insights::Insights;
+use crate::search::insights::Insights;
 use crate::store;
 
 /// Forgets idle rate-limit clients every minute, so that state grows with the clients of the

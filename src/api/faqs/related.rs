@@ -23,7 +23,7 @@ use crate::http::body::{JSON, MAX_JSON_BYTES};
 use crate::http::conditional;
 use crate::http::conditional::Cacheable;
 use crate::model::{Audience, Entry, EntryStatus, RelatedEntry};
-use crate::semantic::SemanticScope;
+use crate::search::semantic::SemanticScope;
 use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
 use crate::store::related;
@@ -66,11 +66,7 @@ async fn compute(state: &AppState, entry: &Entry) -> ApiResult<(Vec<Uuid>, &'sta
     let by_meaning = found.len();
     if found.len() < KEPT {
         // Bounded like a search: a slow database answers 503, never a hang.
-        let mut tx = state.pool.begin().await?;
-        sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-            .bind(format!("{}ms", state.search_timeout_ms.max(1)))
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = crate::api::search::searcher(state).bounded().await?;
         let words = related::by_words(&mut tx, entry.id, KEPT as i64).await?;
         tx.commit().await?;
         for id in words {

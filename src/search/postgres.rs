@@ -3,191 +3,29 @@
 //! corpus's vocabulary with pg_trgm, a prefix match for the unfinished last word,
 //! and highlights built on HTML-escaped text.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use sqlx::PgConnection;
-use utoipa::ToSchema;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::highlight;
-
-/// The most terms of a query that are searched for (the rest is ignored).
-pub const MAX_TERMS: usize = 32;
-
-/// Longer terms are cut (no word is longer; `levenshtein` refuses over 255).
-const MAX_TERM_CHARS: usize = 64;
+use crate::search::highlight;
+use crate::search::hit::{Found, Highlight, Hit, PendingHighlight, Scope};
+use crate::search::query::Terms;
 
 /// Terms shorter than this (in characters) are never corrected.
 pub const MIN_CORRECTABLE: usize = 3;
 
-/// A query cut into terms: lowercase runs of letters and digits, whatever the
-/// input held (quotes, operators, SQL, emoji and NUL bytes are separators).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Terms {
-    pub terms: Vec<String>,
-    /// The last term was still being typed (no separator after it).
-    pub last_unfinished: bool,
-}
-
-impl Terms {
-    pub fn parse(q: &str) -> Self {
-        let terms: Vec<String> = q
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .take(MAX_TERMS)
-            .map(|t| {
-                t.chars()
-                    .take(MAX_TERM_CHARS)
-                    .collect::<String>()
-                    .to_lowercase()
-            })
-            .collect();
-        let last_unfinished = q.chars().last().is_some_and(char::is_alphanumeric);
-        Self {
-            terms,
-            last_unfinished,
-        }
-    }
-
-    /// The terms as searched: runs of Chinese, Japanese or Korean characters, which have no
-    /// spaces between words, become their single characters (a run of one) or overlapping
-    /// pairs, as the documents are indexed (`faqd_cjk_grams`).
-    pub fn expanded(&self) -> Self {
-        let mut terms = Vec::new();
-        let mut last_unfinished = self.last_unfinished;
-        for (i, term) in self.terms.iter().enumerate() {
-            let mut word = String::new();
-            let mut run: Vec<char> = Vec::new();
-            let flush_run = |run: &mut Vec<char>, terms: &mut Vec<String>| {
-                match run.len() {
-                    0 => {}
-                    1 => terms.push(run[0].to_string()),
-                    _ => terms.extend(run.windows(2).map(|w| w.iter().collect::<String>())),
-                }
-                run.clear();
-            };
-            for c in term.chars() {
-                if is_cjk(c) {
-                    if !word.is_empty() {
-                        terms.push(std::mem::take(&mut word));
-                    }
-                    run.push(c);
-                } else {
-                    flush_run(&mut run, &mut terms);
-                    word.push(c);
-                }
-            }
-            let ends_in_cjk = !run.is_empty();
-            flush_run(&mut run, &mut terms);
-            if !word.is_empty() {
-                terms.push(word);
-            }
-            if i + 1 == self.terms.len() && ends_in_cjk {
-                last_unfinished = false;
-            }
-        }
-        terms.truncate(MAX_TERMS);
-        Self {
-            terms,
-            last_unfinished,
-        }
-    }
-
-    /// The terms joined by spaces: how insights store a query.
-    pub fn normalized(&self) -> String {
-        self.terms.join(" ")
-    }
-}
-
-/// Hiragana, katakana, CJK ideographs and Hangul: the scripts indexed by character pairs.
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
-}
-
-/// One search hit.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Hit {
-    pub id: Uuid,
-    #[schema(example = "how-many-teams-can-a-technical-coach-support")]
-    pub slug: String,
-    #[schema(example = "faq")]
-    pub page: String,
-    #[schema(example = "en")]
-    pub lang: String,
-    pub question: String,
-    pub highlight: Highlight,
-    /// Relevance: higher is better; comparable within one response.
-    #[schema(example = 0.93)]
-    pub score: f64,
-    /// A candidate's answer highlight, not yet built (see [`complete`]).
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub pending: Option<Box<PendingHighlight>>,
-}
-
-/// What a candidate's answer highlight needs: the query's lexemes and the stemmer's config.
-#[derive(Debug)]
-pub struct PendingHighlight {
-    pub(crate) querytree: String,
-    pub(crate) config: String,
-}
-
-impl PendingHighlight {
-    /// The lexemes as `querytree()` prints them, and the configuration's name.
-    pub fn new(querytree: String, config: String) -> Self {
-        Self { querytree, config }
-    }
-}
-
-/// HTML-escaped text with only `<mark>` added around the matched words.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Highlight {
-    #[schema(example = "How many <mark>teams</mark> can a technical coach support?")]
-    pub question: String,
-    #[schema(example = "A maximum of 1 to 3 <mark>teams</mark> in parallel …")]
-    pub answer: String,
-}
-
-/// Where to search.
-#[derive(Debug, Default)]
-pub struct Scope<'a> {
-    pub page: Option<&'a str>,
-    pub lang: Option<&'a str>,
-    /// Only entries of this section.
-    pub section: Option<&'a str>,
-    /// Only entries with this tag.
-    pub tag: Option<&'a str>,
-}
-
-impl Scope<'_> {
-    /// Whether anything narrows the search.
-    pub fn is_narrowed(&self) -> bool {
-        self.page.is_some() || self.lang.is_some() || self.section.is_some() || self.tag.is_some()
-    }
-
-    /// Whether an entry of this page, language, section and tags is in scope.
-    pub fn admits(&self, page: &str, lang: &str, section: Option<&str>, tags: &[String]) -> bool {
-        self.page.is_none_or(|p| p == page)
-            && self.lang.is_none_or(|l| l == lang)
-            && self.section.is_none_or(|s| s == section.unwrap_or(""))
-            && self.tag.is_none_or(|t| tags.iter().any(|x| x == t))
-    }
-}
-
-/// What a search found.
-#[derive(Debug)]
-pub struct Found {
-    pub total: i64,
-    /// More than [`RANK_CAP`] entries matched: `total` is that bound, and only the first
-    /// [`RANK_CAP`] matches were ranked.
-    pub total_is_estimate: bool,
-    pub hits: Vec<Hit>,
-    /// The terms actually searched, after correction (`None` when unchanged).
-    pub corrected: Option<String>,
-    /// When the newest page in scope last changed for readers.
-    pub last_modified: Option<DateTime<Utc>>,
-    /// No entry held every term: the hits hold some of them (weaker evidence).
-    pub partial: bool,
+/// A transaction whose every statement is bounded by `timeout_ms` (`statement_timeout`, local
+/// to the transaction: it ends with it).
+pub async fn bounded(
+    pool: &PgPool,
+    timeout_ms: u32,
+) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", timeout_ms.max(1)))
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 /// The words of the corpus a term becomes: itself when known, else the closest
@@ -252,7 +90,7 @@ pub async fn correct(
             match (known, prefix, suggestion) {
                 (true, _, _) => (term, unfinished),
                 (false, true, _) => (term, true),
-                (false, false, Some(_)) if crate::lexicon::is_real_word(&term, langs) => {
+                (false, false, Some(_)) if crate::search::lexicon::is_real_word(&term, langs) => {
                     (term, false)
                 }
                 (false, false, Some(word)) => (word, false),
@@ -738,22 +576,77 @@ impl HitRow {
     }
 }
 
+/// What readers searched for since `since` days before today: per list, `(query, searches,
+/// searches without hits)`.
+pub struct InsightRows {
+    /// The most frequent queries.
+    pub top: Vec<(String, i64, i64)>,
+    /// The queries that found nothing, most often first.
+    pub no_hits: Vec<(String, i64, i64)>,
+    /// Per day (newest first): `(day, in the no-hits list, query, searches, no hits)`, at most
+    /// `limit` per list and day.
+    pub by_day: Vec<(NaiveDate, bool, String, i64, i64)>,
+    /// Per day: `(day, searches, searches without hits)`, every query counted.
+    pub day_totals: Vec<(NaiveDate, i64, i64)>,
+}
+
+/// The search insights' lists over `search_queries`.
+pub async fn insights(
+    conn: &mut PgConnection,
+    since: i32,
+    limit: i64,
+) -> sqlx::Result<InsightRows> {
+    let top = sqlx::query_as(
+        "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
+         FROM search_queries WHERE day >= current_date - $1::int
+         GROUP BY query ORDER BY searches DESC, query LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let no_hits = sqlx::query_as(
+        "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
+         FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
+         GROUP BY query ORDER BY no_hits DESC, query LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let by_day = sqlx::query_as(
+        "SELECT day, list, query, searches, no_hits FROM (
+            SELECT day, false AS list, query, searches, no_hits,
+                   row_number() OVER (PARTITION BY day ORDER BY searches DESC, query) AS n
+            FROM search_queries WHERE day >= current_date - $1::int
+            UNION ALL
+            SELECT day, true, query, searches, no_hits,
+                   row_number() OVER (PARTITION BY day ORDER BY no_hits DESC, query)
+            FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
+         ) ranked WHERE n <= $2 ORDER BY day DESC, list, n",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let day_totals = sqlx::query_as(
+        "SELECT day, sum(searches)::bigint, sum(no_hits)::bigint FROM search_queries
+         WHERE day >= current_date - $1::int GROUP BY day",
+    )
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(InsightRows {
+        top,
+        no_hits,
+        by_day,
+        day_totals,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn any_input_becomes_plain_terms() {
-        let t = Terms::parse("  How MANY teams?! ");
-        assert_eq!(t.terms, ["how", "many", "teams"]);
-        assert!(!t.last_unfinished);
-        let t = Terms::parse("'; DROP TABLE entries;-- & | ! ( ) : * \0 😀 motiv");
-        assert_eq!(t.terms, ["drop", "table", "entries", "motiv"]);
-        assert!(t.last_unfinished);
-        assert_eq!(Terms::parse(&"word ".repeat(5000)).terms.len(), MAX_TERMS);
-        assert!(Terms::parse("!!! ...").terms.is_empty());
-        assert_eq!(Terms::parse("équipe coaché").terms, ["équipe", "coaché"]);
-    }
 
     #[test]
     fn tsquery_text_quotes_every_term() {

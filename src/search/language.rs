@@ -1,0 +1,72 @@
+//! The language a query seems to be written in, among the languages of its candidates: by
+//! script, else by the word lists of [`lexicon`](crate::search::lexicon).
+
+/// The primary language subtag, lowercase (`pt` of `pt-BR`).
+pub fn primary(lang: &str) -> String {
+    lang.split('-').next().unwrap_or(lang).to_ascii_lowercase()
+}
+
+/// The languages a query seems to be written in, among those of the candidates: by script
+/// (kana: Japanese; Hangul: Korean; Han: Chinese or Japanese; Cyrillic, Greek, Arabic,
+/// Hebrew, Thai), else by which languages' word lists hold most of its words. Empty when
+/// nothing tells.
+pub fn query_languages<'a>(q: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut present: Vec<String> = candidates.into_iter().map(primary).collect();
+    present.sort();
+    present.dedup();
+    let has = |f: fn(char) -> bool| q.chars().any(f);
+    let by_script: Option<&[&str]> = if has(|c| matches!(c as u32, 0x3040..=0x30ff)) {
+        Some(&["ja"])
+    } else if has(|c| matches!(c as u32, 0xac00..=0xd7af | 0x1100..=0x11ff)) {
+        Some(&["ko"])
+    } else if has(|c| matches!(c as u32, 0x4e00..=0x9fff | 0x3400..=0x4dbf)) {
+        Some(&["zh", "ja"])
+    } else if has(|c| matches!(c as u32, 0x0400..=0x04ff)) {
+        Some(&["ru", "uk", "bg", "sr", "be", "mk", "kk"])
+    } else if has(|c| matches!(c as u32, 0x0370..=0x03ff)) {
+        Some(&["el"])
+    } else if has(|c| matches!(c as u32, 0x0600..=0x06ff)) {
+        Some(&["ar", "fa", "ur"])
+    } else if has(|c| matches!(c as u32, 0x0590..=0x05ff)) {
+        Some(&["he"])
+    } else if has(|c| matches!(c as u32, 0x0e00..=0x0e7f)) {
+        Some(&["th"])
+    } else {
+        None
+    };
+    if let Some(langs) = by_script {
+        return present
+            .into_iter()
+            .filter(|l| langs.contains(&l.as_str()))
+            .collect();
+    }
+    // Latin script: count the query's words that are real words of each language.
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let counts: Vec<(String, usize)> = present
+        .into_iter()
+        .map(|lang| {
+            let n = words
+                .iter()
+                .filter(|w| crate::search::lexicon::is_real_word(w, std::slice::from_ref(&lang)))
+                .count();
+            (lang, n)
+        })
+        .collect();
+    let best = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    // Only a clear majority of the words tells a language.
+    if best * 2 <= words.len() {
+        return Vec::new();
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n == best)
+        .map(|(l, _)| l)
+        .collect()
+}

@@ -1,0 +1,523 @@
+//! Running a query over the index: prefixes and typos expanded, BM25 over the fields of each
+//! configuration in scope, the best hits re-scored by their question's likeness to the query.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Term};
+use uuid::Uuid;
+
+use crate::search::highlight::{self, Lexeme};
+use crate::search::hit::{Found, Highlight, Hit, PendingHighlight, Scope};
+use crate::search::query::QueryTerm;
+
+use super::{ConfigFields, DocMeta, LexicalIndex};
+
+/// A question match outweighs an answer match, as weights A (1.0) and B (0.4) do in
+/// PostgreSQL's ranking.
+const QUESTION_BOOST: f32 = 2.5;
+/// The most index terms an unfinished last word expands to (the most frequent win).
+const MAX_PREFIX_TERMS: usize = 64;
+/// The most surface words an unfinished last word is looked up among (alphabetical order):
+/// their stems join the stems that start with it.
+const SURFACE_PREFIX_WORDS: usize = 256;
+/// The weight of a word matched with one or two typos, against an exact match's 1: an exact
+/// match ranks above a corrected one.
+const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.3];
+/// The weight, in the re-scored pool, of the share of the query's words found as written
+/// (not only by stem) in the question: an exact word outranks a stem shared by an
+/// unrelated word ("bank" against "banking").
+const EXACT_WORD_WEIGHT: f64 = 0.1;
+/// How many of the best hits are re-scored with their question's likeness to the query.
+const RERANK_POOL: usize = 200;
+
+impl LexicalIndex {
+    /// Index terms of `field` that start with `prefix`, with their document counts.
+    pub(super) fn expand_prefix(
+        &self,
+        searcher: &tantivy::Searcher,
+        field: Field,
+        prefix: &str,
+    ) -> HashMap<String, u64> {
+        let mut found: HashMap<String, u64> = HashMap::new();
+        let upper = prefix_upper_bound(prefix.as_bytes());
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(field) else {
+                continue;
+            };
+            let range = inverted.terms().range().ge(prefix.as_bytes());
+            let range = match &upper {
+                Some(upper) => range.lt(upper),
+                None => range,
+            };
+            let Ok(mut stream) = range.into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                if let Ok(term) = std::str::from_utf8(stream.key()) {
+                    *found.entry(term.to_owned()).or_default() +=
+                        u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+        found
+    }
+
+    /// The stems an unfinished word stands for in `config`, most frequent first: the index
+    /// terms that start with it, and the stems of the words as written that start with it
+    /// (`coachin` → "coaching" → `coach`, which does not start with `coachin`).
+    pub(super) fn prefix_stems(
+        &self,
+        searcher: &tantivy::Searcher,
+        config: &str,
+        cf: &ConfigFields,
+        prefix: &str,
+    ) -> Vec<String> {
+        let mut freq = self.expand_prefix(searcher, cf.question, prefix);
+        for (term, n) in self.expand_prefix(searcher, cf.answer, prefix) {
+            *freq.entry(term).or_default() += n;
+        }
+        let words = self
+            .vocabulary
+            .starting_with(config, prefix, SURFACE_PREFIX_WORDS);
+        for stems in self.analyse_each(config, &words) {
+            for stem in stems {
+                if freq.contains_key(&stem) {
+                    continue;
+                }
+                let n = Self::doc_freq(searcher, cf, &stem);
+                if n > 0 {
+                    freq.insert(stem, n);
+                }
+            }
+        }
+        let mut terms: Vec<(String, u64)> = freq.into_iter().collect();
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        terms.truncate(MAX_PREFIX_TERMS);
+        terms.into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// The query of `terms` over `configs`, all terms required (`all`) or any; the lexemes
+    /// each configuration searched, for highlights.
+    pub(super) fn query(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &[QueryTerm],
+        configs: &[&'static str],
+        scope: &Scope<'_>,
+        all: bool,
+    ) -> (Option<Box<dyn Query>>, LexemesByConfig) {
+        let mut branches: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut lexemes = HashMap::new();
+        for config in configs {
+            let Some(cf) = self.fields.by_config.get(config) else {
+                continue;
+            };
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut config_lexemes = Vec::new();
+            let mut lexeme = |text: &str, prefix: bool| {
+                config_lexemes.push(Lexeme {
+                    text: text.to_owned(),
+                    prefix,
+                });
+            };
+            for term in terms {
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let tokens = self.analyse(config, &term.text);
+                for token in &tokens {
+                    alternatives.extend(field_pair(cf, token, 1.0));
+                    lexeme(token, false);
+                }
+                if !term.parts.is_empty() {
+                    // A compound also matches all of its parts ("e-mail": e and mail).
+                    let mut each: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    for stems in self.analyse_each(config, &term.parts) {
+                        if stems.is_empty() {
+                            continue;
+                        }
+                        let mut part: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                        for stem in &stems {
+                            part.extend(field_pair(cf, stem, 1.0));
+                            lexeme(stem, false);
+                        }
+                        each.push((Occur::Must, Box::new(BooleanQuery::new(part))));
+                    }
+                    if !each.is_empty() {
+                        alternatives.push((Occur::Should, Box::new(BooleanQuery::new(each))));
+                    }
+                }
+                if term.unfinished {
+                    // An unfinished word matches the words that start with it as typed.
+                    for stem in self.prefix_stems(searcher, config, cf, &term.text) {
+                        if !tokens.contains(&stem) {
+                            alternatives.extend(field_pair(cf, &stem, 1.0));
+                        }
+                    }
+                    lexeme(&term.text, true);
+                }
+                let typo_words: Vec<&str> = term.typos.iter().map(|(w, _)| w.as_str()).collect();
+                let mut typo_stems: Vec<String> = Vec::new();
+                for ((_, typos), stems) in term
+                    .typos
+                    .iter()
+                    .zip(self.analyse_each(config, &typo_words))
+                {
+                    let weight = TYPO_WEIGHTS[usize::from(*typos).min(TYPO_WEIGHTS.len() - 1)];
+                    for stem in stems {
+                        if tokens.contains(&stem) || typo_stems.contains(&stem) {
+                            continue;
+                        }
+                        alternatives.extend(field_pair(cf, &stem, weight));
+                        lexeme(&stem, false);
+                        typo_stems.push(stem);
+                    }
+                }
+                if alternatives.is_empty() {
+                    // A stop word of this language: it neither narrows nor ranks.
+                    continue;
+                }
+                clauses.push((
+                    if all { Occur::Must } else { Occur::Should },
+                    Box::new(BooleanQuery::new(alternatives)),
+                ));
+            }
+            lexemes.insert(*config, config_lexemes);
+            if clauses.is_empty() {
+                continue;
+            }
+            branches.push((Occur::Should, Box::new(BooleanQuery::new(clauses))));
+        }
+        if branches.is_empty() {
+            return (None, lexemes);
+        }
+        let mut top: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(branches)))];
+        if let Some(page) = scope.page {
+            top.push((Occur::Must, term_query(self.fields.page, page)));
+        }
+        if let Some(lang) = scope.lang {
+            top.push((Occur::Must, term_query(self.fields.lang, lang)));
+        }
+        if let Some(section) = scope.section {
+            top.push((Occur::Must, term_query(self.fields.section, section)));
+        }
+        if let Some(tag) = scope.tag {
+            top.push((Occur::Must, term_query(self.fields.tag, tag)));
+        }
+        (Some(Box::new(BooleanQuery::new(top))), lexemes)
+    }
+
+    /// A search over the index: all terms first; when that finds nothing, any term. Answers
+    /// are highlighted for every hit (`full`) or left pending (candidates, see
+    /// [`LexicalIndex::complete`]).
+    pub fn search(
+        &self,
+        terms: &[QueryTerm],
+        text: &str,
+        scope: &Scope<'_>,
+        (offset, limit): (usize, usize),
+        full: bool,
+    ) -> Searched {
+        let (configs, _, last_modified) = self.scope_languages(scope);
+        let searcher = self.reader.searcher();
+        let mut searched = Searched {
+            total: 0,
+            partial: false,
+            hits: Vec::new(),
+            last_modified,
+        };
+        for all in [true, false] {
+            if !all && (searched.total > 0 || terms.len() < 2) {
+                break;
+            }
+            let (Some(query), lexemes) = self.query(&searcher, terms, &configs, scope, all) else {
+                continue;
+            };
+            // The re-scored pool is the same whatever the offset, so that pages of hits cut
+            // one ordering: the pool by score, then every other hit by rank.
+            let want = (offset + limit).max(RERANK_POOL);
+            let Ok((top, total)) =
+                searcher.search(&query, &(TopDocs::with_limit(want.max(1)), Count))
+            else {
+                continue;
+            };
+            searched.total = total;
+            searched.partial = !all && total > 0;
+            let best = top.first().map_or(1.0, |(s, _)| *s).max(f32::EPSILON);
+            let addresses: Vec<DocAddress> = top.iter().map(|(_, a)| *a).collect();
+            let ids = self.ids_of(&searcher, &addresses);
+            let query_grams = trigrams(text);
+            let exact_words: Vec<&str> = terms
+                .iter()
+                .filter(|t| !t.unfinished)
+                .map(|t| t.text.as_str())
+                .collect();
+            let metas = self.metas(&ids);
+            let mut scored: Vec<(f64, usize, Uuid, Arc<DocMeta>)> = top
+                .iter()
+                .zip(ids.into_iter().zip(metas))
+                .enumerate()
+                .filter_map(|(i, ((score, _), (id, meta)))| {
+                    let (id, meta) = (id?, meta?);
+                    let mut score = f64::from(*score / best);
+                    if i < RERANK_POOL {
+                        score += 0.3 * likeness(&query_grams, &meta.question_lower);
+                        score +=
+                            EXACT_WORD_WEIGHT * exact_share(&exact_words, &meta.question_lower);
+                    } else {
+                        score -= 10.0;
+                    }
+                    Some((score, i, id, meta))
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            searched.hits = scored
+                .into_iter()
+                .skip(offset)
+                .take(limit)
+                .map(|(score, at, id, meta)| {
+                    let lexemes = lexemes.get(meta.config).cloned().unwrap_or_default();
+                    let answer = full.then(|| {
+                        top.get(at)
+                            .and_then(|(_, address)| self.stored_answer(&searcher, *address))
+                            .unwrap_or_default()
+                    });
+                    hit(id, &meta, lexemes, score, answer)
+                })
+                .collect();
+        }
+        searched
+    }
+
+    /// The hits of `ids` in scope (in that order), highlighted for the words of `text`,
+    /// answers pending: the semantic side's hits that the words did not find.
+    pub fn hits_by_ids(&self, ids: &[Uuid], text: &str, scope: &Scope<'_>) -> Vec<Hit> {
+        let wanted: Vec<Option<Uuid>> = ids.iter().copied().map(Some).collect();
+        ids.iter()
+            .zip(self.metas(&wanted))
+            .filter_map(|(id, meta)| {
+                let meta = meta?;
+                if !scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags) {
+                    return None;
+                }
+                let lexemes = self
+                    .analyse(meta.config, text)
+                    .into_iter()
+                    .map(|text| Lexeme {
+                        text,
+                        prefix: false,
+                    })
+                    .collect();
+                Some(hit(*id, &meta, lexemes, 0.0, None))
+            })
+            .collect()
+    }
+
+    /// Builds the answer highlights candidates left pending.
+    pub fn complete(&self, hits: &mut [Hit]) {
+        let searcher = self.reader.searcher();
+        for hit in hits.iter_mut() {
+            let Some(pending) = hit.pending.take() else {
+                continue;
+            };
+            let answer = self.answer_of(&searcher, &hit.id);
+            let lexemes = highlight::lexemes_of_querytree(&pending.querytree);
+            let stemmer = highlight::stemmer_for(&pending.config);
+            hit.highlight.answer =
+                highlight::highlight_passage(&answer, &lexemes, stemmer.as_ref());
+        }
+    }
+}
+
+/// The lexemes a query searched in each configuration (for highlights).
+pub(super) type LexemesByConfig = HashMap<&'static str, Vec<Lexeme>>;
+
+/// What an index search found.
+pub struct Searched {
+    pub total: usize,
+    /// Found by any term, not by all of them.
+    pub partial: bool,
+    pub hits: Vec<Hit>,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+impl Searched {
+    pub fn into_found(self, corrected: Option<String>) -> Found {
+        Found {
+            total: i64::try_from(self.total).unwrap_or(i64::MAX),
+            total_is_estimate: false,
+            hits: self.hits,
+            corrected,
+            last_modified: self.last_modified,
+            partial: self.partial,
+        }
+    }
+}
+
+/// A hit: its question highlighted, its answer highlighted when given (else pending).
+pub(super) fn hit(
+    id: Uuid,
+    meta: &DocMeta,
+    lexemes: Vec<Lexeme>,
+    score: f64,
+    answer: Option<String>,
+) -> Hit {
+    let stemmer = highlight::stemmer_for(meta.config);
+    let (answer, pending) = match answer {
+        Some(text) => (
+            highlight::highlight_passage(&text, &lexemes, stemmer.as_ref()),
+            None,
+        ),
+        None => (
+            String::new(),
+            Some(Box::new(PendingHighlight::new(
+                querytree_of(&lexemes),
+                meta.config.to_owned(),
+            ))),
+        ),
+    };
+    Hit {
+        id,
+        slug: meta.slug.clone(),
+        page: meta.page.clone(),
+        lang: meta.lang.clone(),
+        highlight: Highlight {
+            question: highlight::highlight_all(&meta.question, &lexemes, stemmer.as_ref()),
+            answer,
+        },
+        question: meta.question.clone(),
+        score: (score * 10_000.0).round() / 10_000.0,
+        pending,
+    }
+}
+
+/// Lexemes written as `querytree()` prints them, for a pending highlight.
+pub(super) fn querytree_of(lexemes: &[Lexeme]) -> String {
+    lexemes
+        .iter()
+        .map(|l| {
+            format!(
+                "'{}'{}",
+                l.text.replace('\'', "''"),
+                if l.prefix { ":*" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+pub(super) fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// A token in the question (boosted) or in the answer, weighted by `weight` (below 1 for
+/// a word matched with typos).
+pub(super) fn field_pair(
+    cf: &ConfigFields,
+    token: &str,
+    weight: f32,
+) -> [(Occur, Box<dyn Query>); 2] {
+    let term = |field| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, token),
+            IndexRecordOption::WithFreqs,
+        ))
+    };
+    let answer: Box<dyn Query> = if (weight - 1.0).abs() < f32::EPSILON {
+        term(cf.answer)
+    } else {
+        Box::new(BoostQuery::new(term(cf.answer), weight))
+    };
+    [
+        (
+            Occur::Should,
+            Box::new(BoostQuery::new(term(cf.question), QUESTION_BOOST * weight)),
+        ),
+        (Occur::Should, answer),
+    ]
+}
+
+/// The share of `words` (as written, lowercase) found as whole words in `question`
+/// (lowercase).
+pub(super) fn exact_share(words: &[&str], question: &str) -> f64 {
+    if words.is_empty() {
+        return 0.0;
+    }
+    let found = words
+        .iter()
+        .filter(|w| {
+            question
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|q| q == **w)
+        })
+        .count();
+    found as f64 / words.len() as f64
+}
+
+/// The smallest byte string above every string that starts with `prefix`.
+pub(super) fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut upper = prefix.to_vec();
+    while let Some(last) = upper.pop() {
+        if last < u8::MAX {
+            upper.push(last + 1);
+            return Some(upper);
+        }
+    }
+    None
+}
+
+/// pg_trgm's trigrams of each word of `lower` (lowercase already), padded with two spaces
+/// before and one after, each passed to `each`.
+pub(super) fn each_trigram(lower: &str, mut each: impl FnMut([char; 3])) {
+    let mut window = ['\u{0}'; 3];
+    let mut in_word = false;
+    for c in lower.chars() {
+        if c.is_alphanumeric() {
+            if !in_word {
+                window = ['\u{0}'; 3];
+                in_word = true;
+            }
+            window = [window[1], window[2], c];
+            if window[1] != '\u{0}' || window[2] != '\u{0}' {
+                each(window);
+            }
+        } else if in_word {
+            in_word = false;
+            each([window[1], window[2], '\u{0}']);
+        }
+    }
+    if in_word {
+        each([window[1], window[2], '\u{0}']);
+    }
+}
+
+pub(super) fn trigrams(text: &str) -> HashSet<[char; 3]> {
+    let mut grams = HashSet::new();
+    each_trigram(&text.to_lowercase(), |g| {
+        grams.insert(g);
+    });
+    grams
+}
+
+/// The share of the query's trigrams found in `question` (lowercase; pg_trgm's
+/// `word_similarity`, measured on the whole question): sorts paraphrases that share word
+/// stems but not words.
+pub(super) fn likeness(query: &HashSet<[char; 3]>, question: &str) -> f64 {
+    if query.is_empty() {
+        return 0.0;
+    }
+    let mut found: Vec<[char; 3]> = Vec::new();
+    each_trigram(question, |g| {
+        if query.contains(&g) && !found.contains(&g) {
+            found.push(g);
+        }
+    });
+    found.len() as f64 / query.len() as f64
+}
