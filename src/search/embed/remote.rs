@@ -44,21 +44,7 @@ struct Datum {
     index: Option<usize>,
 }
 
-/// The endpoint to `POST` to: `url` itself when its path ends in `/embeddings` (the full
-/// `…/v1/embeddings`), else `url` with `/embeddings` added (a base URL such as `…/v1`, as
-/// OpenAI clients take it).
-pub fn endpoint(url: &str) -> Result<reqwest::Url, String> {
-    let mut parsed =
-        reqwest::Url::parse(url.trim()).map_err(|e| format!("'{url}' is not a URL: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("'{url}' is not an http:// or https:// URL"));
-    }
-    let path = parsed.path().trim_end_matches('/').to_owned();
-    if !path.ends_with("/embeddings") {
-        parsed.set_path(&format!("{path}/embeddings"));
-    }
-    Ok(parsed)
-}
+pub use crate::config::embeddings_endpoint as endpoint;
 
 impl Remote {
     /// A client of the endpoint at `url` (see [`endpoint`]). Call it inside a Tokio runtime.
