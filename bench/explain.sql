@@ -1,4 +1,4 @@
--- The main search query (src/store/search.rs `search_sql` for one configuration,
+-- The main search query (src/search/postgres.rs `search_sql` for one configuration,
 -- no page filter, first page of 20) for a two-term query with an unfinished last word.
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 WITH matched AS MATERIALIZED (
