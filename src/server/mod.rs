@@ -186,10 +186,24 @@ impl Application {
     /// the search insights still pending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        if let Some(insights) = &self.insights
-            && let Err(err) = insights.flush(&self.pool).await
-        {
-            tracing::warn!(error = %err, "could not write the last search insights");
+        if let Some(insights) = &self.insights {
+            // The pool's idle connections may belong to the HTTP workers' runtimes, which
+            // have just stopped: the last flush takes a connection of its own, on this one.
+            let last = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with((*self.pool.connect_options()).clone())
+                .await;
+            let written = match last {
+                Ok(pool) => {
+                    let written = insights.flush(&pool).await;
+                    pool.close().await;
+                    written
+                }
+                Err(err) => Err(err),
+            };
+            if let Err(err) = written {
+                tracing::warn!(error = %err, "could not write the last search insights");
+            }
         }
         served
     }
