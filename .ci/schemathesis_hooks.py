@@ -10,6 +10,11 @@
   sent as the text it is (Schemathesis has no TOML serializer).
 - Valid cases of `POST /pages/{slug}/restore` first delete the fixture page, so that there
   is a deleted page to restore.
+- A page in two languages (`schemathesis-translated`, English and French) gives
+  `PUT /faqs/{ref}/translation` an entry to link: valid cases name the French entry (or
+  `null`, which removes the link), as only an entry of the same page in another language is.
+- Valid JSON cases of `POST /pages/import` get items an import takes (a question and an
+  answer that are not blank, within their lengths).
 Negative cases are left as generated. FAQD_URL and FAQD_TOKEN come from .ci/with-faqd.
 """
 
@@ -62,6 +67,20 @@ _request(
     FIXTURE_MARKDOWN.encode(),
     "text/markdown",
 )
+# One page in two languages, for the translation link.
+_request(
+    "POST",
+    "/api/v1/pages/import?slug=schemathesis-translated&lang=en",
+    b"## Schemathesis translated one?\n\nOne.\n",
+    "text/markdown",
+)
+_request(
+    "POST",
+    "/api/v1/pages/import?slug=schemathesis-translated&lang=fr",
+    b"## Schemathesis traduit un ?\n\nUn.\n",
+    "text/markdown",
+)
+TRANSLATION_TARGET = _request("GET", "/api/v1/pages/schemathesis-translated?lang=fr")["entries"][0]["slug"]
 
 
 def _is_positive(case):
@@ -91,6 +110,23 @@ def _page_file(media_type, text):
     return [{"question": question, "answer": text}]
 
 
+def _import_item(i, item):
+    """A JSON import item an import takes: generated text where it is usable, else a default."""
+    item = item if isinstance(item, dict) else {}
+
+    def text(value, default, limit):
+        value = value.replace("\x00", "") if isinstance(value, str) else ""
+        return value[:limit] if value.strip() else default
+
+    out = {
+        "question": text(item.get("question"), f"Schemathesis import {i}?", 500),
+        "answer": text(item.get("answer"), "An answer.", 20000),
+    }
+    if isinstance(item.get("section"), str) and item["section"].strip():
+        out["section"] = item["section"].replace("\x00", "")[:200]
+    return out
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     method = case.operation.method.upper()
@@ -103,7 +139,13 @@ def before_call(context, case, kwargs):
             case.path_parameters["slug"] = "schemathesis-fixture"
     if path == "/api/v1/pages/import" and (case.query or {}).get("slug") in (None, "faq"):
         case.query = {**(case.query or {}), "slug": "schemathesis-import"}
-    if not _is_positive(case) or method != "POST":
+    if not _is_positive(case):
+        return
+    if method == "PUT" and path == "/api/v1/faqs/{ref}/translation":
+        target = (case.body or {}).get("translation_of") if isinstance(case.body, dict) else None
+        case.body = {"translation_of": None if target is None else TRANSLATION_TARGET}
+        return
+    if method != "POST":
         return
     if path == "/api/v1/pages/{slug}/order":
         slug = (case.path_parameters or {}).get("slug", "faq")
@@ -125,5 +167,11 @@ def before_call(context, case, kwargs):
             pass  # already deleted
     elif path == "/api/v1/pages/import" and isinstance(case.body, str):
         case.body = _page_file(case.media_type, case.body)
+        if case.query:
+            case.query.pop("questions", None)
+    elif path == "/api/v1/pages/import" and isinstance(case.body, list):
+        case.body = [_import_item(i, item) for i, item in enumerate(case.body)] or [
+            _import_item(0, {})
+        ]
         if case.query:
             case.query.pop("questions", None)

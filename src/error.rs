@@ -195,6 +195,17 @@ impl ResponseError for ApiError {
     }
 }
 
+tokio::task_local! {
+    /// Whether the request being served carries its text in the query only (`GET`, `HEAD`,
+    /// `DELETE`), so that text the database refuses came from there.
+    static TEXT_FROM_QUERY: bool;
+}
+
+/// Runs `f` (the rest of a request) knowing whether its text comes from the query only.
+pub async fn with_text_from_query<F: std::future::Future>(from_query: bool, f: F) -> F::Output {
+    TEXT_FROM_QUERY.scope(from_query, f).await
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         if is_unavailable(&err) {
@@ -204,6 +215,12 @@ impl From<sqlx::Error> for ApiError {
         if let sqlx::Error::Database(db) = &err
             && matches!(db.code().as_deref(), Some("22021" | "22P05"))
         {
+            // A request without a body brought it in its query: a malformed request (400).
+            if TEXT_FROM_QUERY.try_with(|q| *q).unwrap_or(false) {
+                return Self::BadRequest(
+                    "query parameters must not contain NUL characters (%00)".to_owned(),
+                );
+            }
             return Self::validation(vec![FieldError::new(
                 "body",
                 "text must not contain NUL characters (\\u0000)",

@@ -249,3 +249,44 @@ async fn over_its_budget_a_client_gets_429_with_retry_after_and_reads_stay_free(
         "another client has its own budget"
     );
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_query_parameter_is_a_400_problem_and_in_a_body_a_422() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    app.import_ok(
+        &token,
+        "slug=faq&lang=en",
+        "text/markdown",
+        "## Can I pay by card?\n\nYes.\n",
+    )
+    .await;
+    for path in [
+        paths::faqs("tag=a%00b"),
+        paths::faqs("section=%00"),
+        paths::faqs("page=faq%00"),
+        format!("{}/similar?q=pay%00card", paths::FAQS),
+        format!("{}/similar?q=pay&page=faq%00", paths::FAQS),
+    ] {
+        let res = crate::helpers::send_json(&app, Method::GET, &path, &token, None, None).await;
+        let problem = crate::helpers::problem(res, 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap_or("").contains("NUL"),
+            "{path}: {problem}"
+        );
+    }
+    // Anonymous readers' filters too.
+    let res = app.get(&paths::faqs("tag=%00")).await;
+    crate::helpers::problem(res, 400).await;
+    // Text in a body stays a 422 naming the field.
+    let res = crate::helpers::send_json(
+        &app,
+        Method::POST,
+        paths::FAQS,
+        &token,
+        None,
+        Some(serde_json::json!({"page": "faq", "question": "Nul\u{0}?", "answer": "x"})),
+    )
+    .await;
+    crate::helpers::problem(res, 422).await;
+}

@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument as _;
@@ -46,7 +47,10 @@ pub async fn observe(
     };
     let span =
         tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
-    let result = next.call(req).instrument(span.clone()).await;
+    let from_query = matches!(*req.method(), Method::GET | Method::HEAD | Method::DELETE);
+    let result = crate::error::with_text_from_query(from_query, next.call(req))
+        .instrument(span.clone())
+        .await;
     let elapsed = started.elapsed();
     let mut response = result?;
     let cached_route = response
