@@ -1,5 +1,6 @@
-//! Scheduled publishing's SQL: an entry's `publish_at` / `unpublish_at`, what is due, and
-//! the claim of one due entry (`FOR UPDATE SKIP LOCKED`).
+//! Scheduled publishing's SQL: an entry's or a page's `publish_at` / `unpublish_at`, what is
+//! due, and the claim of one due entry or page (`FOR UPDATE SKIP LOCKED`). A page's schedule
+//! lives in `page_schedules` (`0019_page_schedule.sql`).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -101,4 +102,115 @@ pub async fn of(
         .bind(id)
         .fetch_one(conn)
         .await
+}
+
+/// What is due for one page.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PageDue {
+    pub page_id: i64,
+    /// Publish (`draft` turns false), else withdraw (`draft` turns true).
+    pub publish: bool,
+}
+
+/// Pages (not deleted) with a schedule due at `now`, from `page_schedules s`.
+const PAGE_DUE: &str = "p.deleted_at IS NULL AND (s.publish_at <= $1 OR s.unpublish_at <= $1)";
+
+/// Whether any page's schedule is due at `now`: a cheap look, without locks, before claiming.
+pub async fn any_page_due(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM page_schedules s JOIN pages p ON p.id = s.page_id
+                        WHERE {PAGE_DUE})"
+    ))
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Locks the schedule of the page whose due action is the oldest, skipping rows other
+/// transactions hold and the pages in `skip`. Of two actions due on one page, the earlier
+/// goes first.
+pub async fn claim_page(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    skip: &[i64],
+) -> sqlx::Result<Option<PageDue>> {
+    sqlx::query_as(&format!(
+        "SELECT s.page_id,
+                (s.publish_at <= $1
+                 AND (s.unpublish_at IS NULL OR s.unpublish_at > $1 OR s.publish_at <= s.unpublish_at))
+                IS TRUE AS publish
+         FROM page_schedules s JOIN pages p ON p.id = s.page_id
+         WHERE {PAGE_DUE} AND NOT (s.page_id = ANY ($2))
+         ORDER BY LEAST(s.publish_at, s.unpublish_at), s.page_id
+         LIMIT 1
+         FOR UPDATE OF s SKIP LOCKED"
+    ))
+    .bind(now)
+    .bind(skip)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Forgets a page's publication (`publish`) or withdrawal schedule: carried out, or done by
+/// hand.
+pub async fn clear_page(conn: &mut PgConnection, page_id: i64, publish: bool) -> sqlx::Result<()> {
+    set_page(
+        conn,
+        page_id,
+        publish.then_some(None),
+        (!publish).then_some(None),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Sets a page's schedule; `None` leaves that time as it is, `Some(None)` cancels it. True
+/// when it changed. A page with nothing scheduled keeps no row.
+pub async fn set_page(
+    conn: &mut PgConnection,
+    page_id: i64,
+    publish_at: Option<Option<DateTime<Utc>>>,
+    unpublish_at: Option<Option<DateTime<Utc>>>,
+) -> sqlx::Result<bool> {
+    if publish_at.is_none() && unpublish_at.is_none() {
+        return Ok(false);
+    }
+    let (old_publish, old_unpublish) = of_page(&mut *conn, page_id).await?;
+    let publish = publish_at.unwrap_or(old_publish);
+    let unpublish = unpublish_at.unwrap_or(old_unpublish);
+    if (publish, unpublish) == (old_publish, old_unpublish) {
+        return Ok(false);
+    }
+    if publish.is_none() && unpublish.is_none() {
+        sqlx::query("DELETE FROM page_schedules WHERE page_id = $1")
+            .bind(page_id)
+            .execute(conn)
+            .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO page_schedules (page_id, publish_at, unpublish_at) VALUES ($1, $2, $3)
+             ON CONFLICT (page_id) DO UPDATE
+                 SET publish_at = EXCLUDED.publish_at, unpublish_at = EXCLUDED.unpublish_at",
+        )
+        .bind(page_id)
+        .bind(publish)
+        .bind(unpublish)
+        .execute(conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// A page's schedule as stored: `(publish_at, unpublish_at)`, both `None` when nothing is
+/// scheduled.
+pub async fn of_page(
+    conn: &mut PgConnection,
+    page_id: i64,
+) -> sqlx::Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    let row: Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT publish_at, unpublish_at FROM page_schedules WHERE page_id = $1")
+            .bind(page_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.unwrap_or((None, None)))
 }
