@@ -507,7 +507,10 @@ async fn a_page_is_published_and_withdrawn_on_time_as_by_a_manual_patch() {
     .await;
     let live = app.get_json(en).await;
     assert_eq!(live["draft"], false);
-    assert!(live.get("publish_at").is_none(), "readers never see a schedule");
+    assert!(
+        live.get("publish_at").is_none(),
+        "readers never see a schedule"
+    );
     let editor_view = app.get_json_as(&token, en).await;
     assert!(editor_view.get("publish_at").is_none(), "carried out, gone");
     assert!(editor_view["version"].as_i64() > version.as_i64());
@@ -604,9 +607,16 @@ async fn page_schedules_are_checked_cancelled_by_null_and_cleared_by_a_manual_pa
         .await
         .unwrap();
     assert_eq!(res.status(), 401, "editors only");
-    assert_eq!(app.snapshot().await, before, "refused writes change nothing");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "refused writes change nothing"
+    );
     assert!(
-        app.get_json_as(&token, en).await.get("publish_at").is_none(),
+        app.get_json_as(&token, en)
+            .await
+            .get("publish_at")
+            .is_none(),
         "nor the schedule"
     );
 
@@ -642,7 +652,10 @@ async fn page_schedules_are_checked_cancelled_by_null_and_cleared_by_a_manual_pa
     );
     let res = patch_page(&app, &token, en, json!({"draft": false})).await;
     let page: Value = res.json().await.unwrap();
-    assert!(page.get("publish_at").is_none(), "published by hand: {page}");
+    assert!(
+        page.get("publish_at").is_none(),
+        "published by hand: {page}"
+    );
     assert_eq!(
         faqd::server::schedule::run_due(&app.pool, soon + chrono::Duration::days(1))
             .await
