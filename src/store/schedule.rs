@@ -201,13 +201,13 @@ pub async fn set_page(
     Ok(true)
 }
 
+/// A schedule: `(publish_at, unpublish_at)`.
+pub type Times = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// A page's schedule as stored: `(publish_at, unpublish_at)`, both `None` when nothing is
 /// scheduled.
-pub async fn of_page(
-    conn: &mut PgConnection,
-    page_id: i64,
-) -> sqlx::Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
-    let row: Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+pub async fn of_page(conn: &mut PgConnection, page_id: i64) -> sqlx::Result<Times> {
+    let row: Option<Times> =
         sqlx::query_as("SELECT publish_at, unpublish_at FROM page_schedules WHERE page_id = $1")
             .bind(page_id)
             .fetch_optional(conn)
