@@ -56,36 +56,103 @@ pub async fn run_due(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiErro
     };
     let mut done = 0;
     if pages_due {
-        done += run_due_pages(pool, now).await?;
+        done += drain::<schedule::PageDue>(pool, now).await?;
     }
     if entries_due {
-        done += run_due_entries(pool, now).await?;
+        done += drain::<schedule::Due>(pool, now).await?;
     }
     Ok(done)
 }
 
-/// The entries' half of [`run_due`].
-async fn run_due_entries(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiError> {
+/// Something scheduled that is due: an entry or a page.
+trait Scheduled: Sized {
+    /// What identifies it, to skip it once it failed.
+    type Key: Copy
+        + std::fmt::Display
+        + sqlx::Type<sqlx::Postgres>
+        + sqlx::postgres::PgHasArrayType
+        + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+        + Send
+        + Sync;
+    /// "entry" or "page", for the log.
+    const WHAT: &'static str;
+    fn key(&self) -> Self::Key;
+    fn publish(&self) -> bool;
+    /// Locks the next one due at `now`, but for `skip`.
+    async fn claim(
+        tx: &mut PgConnection,
+        now: DateTime<Utc>,
+        skip: &[Self::Key],
+    ) -> sqlx::Result<Option<Self>>;
+    /// Carries it out through the manual path, then clears that schedule.
+    async fn carry_out(&self, tx: &mut PgConnection) -> Result<(), ApiError>;
+}
+
+impl Scheduled for schedule::Due {
+    type Key = Uuid;
+    const WHAT: &'static str = "entry";
+    fn key(&self) -> Uuid {
+        self.id
+    }
+    fn publish(&self) -> bool {
+        self.publish
+    }
+    async fn claim(
+        tx: &mut PgConnection,
+        now: DateTime<Utc>,
+        skip: &[Uuid],
+    ) -> sqlx::Result<Option<Self>> {
+        schedule::claim(tx, now, skip).await
+    }
+    async fn carry_out(&self, tx: &mut PgConnection) -> Result<(), ApiError> {
+        carry_out(tx, self).await
+    }
+}
+
+impl Scheduled for schedule::PageDue {
+    type Key = i64;
+    const WHAT: &'static str = "page";
+    fn key(&self) -> i64 {
+        self.page_id
+    }
+    fn publish(&self) -> bool {
+        self.publish
+    }
+    async fn claim(
+        tx: &mut PgConnection,
+        now: DateTime<Utc>,
+        skip: &[i64],
+    ) -> sqlx::Result<Option<Self>> {
+        schedule::claim_page(tx, now, skip).await
+    }
+    async fn carry_out(&self, tx: &mut PgConnection) -> Result<(), ApiError> {
+        carry_out_page(tx, self).await
+    }
+}
+
+/// Carries out every `T` due at `now`, one per transaction; answers how many. One whose action
+/// fails is logged and left for the next pass, without holding up the others.
+async fn drain<T: Scheduled>(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut done = 0;
-    let mut failed: Vec<Uuid> = Vec::new();
+    let mut failed: Vec<T::Key> = Vec::new();
     loop {
         let mut tx = pool.begin().await?;
         // The write lock first, as every content write takes it: no deadlock with them.
         entries::lock_writes(&mut tx).await?;
-        let Some(due) = schedule::claim(&mut tx, now, &failed).await? else {
+        let Some(due) = T::claim(&mut tx, now, &failed).await? else {
             tx.rollback().await?;
             break;
         };
-        match carry_out(&mut tx, &due).await {
+        match due.carry_out(&mut tx).await {
             Ok(()) => {
                 tx.commit().await?;
                 done += 1;
             }
             Err(err) => {
                 tx.rollback().await?;
-                tracing::warn!(entry = %due.id, publish = due.publish, error = %err,
+                tracing::warn!(what = T::WHAT, key = %due.key(), publish = due.publish(), error = %err,
                     "a scheduled publication failed; it stays scheduled");
-                failed.push(due.id);
+                failed.push(due.key());
             }
         }
     }
@@ -108,34 +175,6 @@ async fn carry_out(tx: &mut PgConnection, due: &schedule::Due) -> Result<(), Api
     apply_update(tx, &current, &valid, false, kind, ACTOR).await?;
     schedule::clear(tx, due.id, due.publish).await?;
     Ok(())
-}
-
-/// The pages' half of [`run_due`].
-async fn run_due_pages(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiError> {
-    let mut done = 0;
-    let mut failed: Vec<i64> = Vec::new();
-    loop {
-        let mut tx = pool.begin().await?;
-        // The write lock first, as every content write takes it: no deadlock with them.
-        entries::lock_writes(&mut tx).await?;
-        let Some(due) = schedule::claim_page(&mut tx, now, &failed).await? else {
-            tx.rollback().await?;
-            break;
-        };
-        match carry_out_page(&mut tx, &due).await {
-            Ok(()) => {
-                tx.commit().await?;
-                done += 1;
-            }
-            Err(err) => {
-                tx.rollback().await?;
-                tracing::warn!(page = due.page_id, publish = due.publish, error = %err,
-                    "a scheduled page publication failed; it stays scheduled");
-                failed.push(due.page_id);
-            }
-        }
-    }
-    Ok(done)
 }
 
 /// Publishes (or withdraws) the claimed page as an editor's `PATCH {"draft": …}` would, then

@@ -28,6 +28,17 @@ pub async fn any_due(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Resul
     .await
 }
 
+/// Whether the due action of the row aliased `alias` (with `publish_at` and `unpublish_at`)
+/// is its publication: of two actions due at `$1`, the earlier goes first.
+fn publish_first(alias: &str) -> String {
+    format!(
+        "({alias}.publish_at <= $1
+          AND ({alias}.unpublish_at IS NULL OR {alias}.unpublish_at > $1
+               OR {alias}.publish_at <= {alias}.unpublish_at))
+         IS TRUE AS publish"
+    )
+}
+
 /// Locks the entry whose due action is the oldest, skipping rows other transactions hold
 /// and the ids in `skip`. Of two actions due on one entry, the earlier goes first.
 pub async fn claim(
@@ -36,15 +47,13 @@ pub async fn claim(
     skip: &[Uuid],
 ) -> sqlx::Result<Option<Due>> {
     sqlx::query_as(&format!(
-        "SELECT e.id,
-                (e.publish_at <= $1
-                 AND (e.unpublish_at IS NULL OR e.unpublish_at > $1 OR e.publish_at <= e.unpublish_at))
-                IS TRUE AS publish
+        "SELECT e.id, {publish}
          FROM entries e JOIN pages p ON p.id = e.page_id
          WHERE {DUE} AND NOT (e.id = ANY ($2))
          ORDER BY LEAST(e.publish_at, e.unpublish_at), e.id
          LIMIT 1
-         FOR UPDATE OF e SKIP LOCKED"
+         FOR UPDATE OF e SKIP LOCKED",
+        publish = publish_first("e"),
     ))
     .bind(now)
     .bind(skip)
@@ -135,15 +144,13 @@ pub async fn claim_page(
     skip: &[i64],
 ) -> sqlx::Result<Option<PageDue>> {
     sqlx::query_as(&format!(
-        "SELECT s.page_id,
-                (s.publish_at <= $1
-                 AND (s.unpublish_at IS NULL OR s.unpublish_at > $1 OR s.publish_at <= s.unpublish_at))
-                IS TRUE AS publish
+        "SELECT s.page_id, {publish}
          FROM page_schedules s JOIN pages p ON p.id = s.page_id
          WHERE {PAGE_DUE} AND NOT (s.page_id = ANY ($2))
          ORDER BY LEAST(s.publish_at, s.unpublish_at), s.page_id
          LIMIT 1
-         FOR UPDATE OF s SKIP LOCKED"
+         FOR UPDATE OF s SKIP LOCKED",
+        publish = publish_first("s"),
     ))
     .bind(now)
     .bind(skip)
