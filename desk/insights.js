@@ -27,17 +27,21 @@ function worstRated(entries) {
         `${e.feedback.helpful} helpful · ${e.feedback.not_helpful} not helpful · ${e.page} (${e.lang})`))));
 }
 
-/** The newest feedback: verdict, reason, comment, the entry it is about; delete one. */
+/** The newest feedback: verdict, reason, comment, the entry it is about; delete one; more. */
 function recentFeedback(list) {
-  const items = list.items;
-  if (!items.length) return h("p", { class: "hint" }, "No feedback yet.");
+  if (!list.items.length) return h("p", { class: "hint" }, "No feedback yet.");
   const ul = h("ul", { class: "queries feedback", id: "recent-feedback" });
+  const shown = h("p", { class: "hint", "aria-live": "polite" });
+  let total = list.total;
+  const count = () => { shown.textContent = `The newest ${ul.children.length} of ${total}.`; };
   const remove = async (f, li) => {
     if (!window.confirm(`Delete this feedback on “${f.question}”? Its vote and comment are gone for good.`)) return;
     try {
       await call(`/feedback/${encodeURIComponent(f.id)}`, { method: "DELETE" });
       const next = li.nextElementSibling || li.previousElementSibling;
       li.remove();
+      total -= 1;
+      count();
       say("Feedback deleted.");
       const focus = next?.querySelector("button") || document.getElementById("feedback-h");
       if (focus) {
@@ -48,7 +52,7 @@ function recentFeedback(list) {
       report(err, "The feedback was not deleted");
     }
   };
-  ul.append(...items.map((f) => {
+  const row = (f) => {
     const li = h("li", { "data-id": String(f.id) },
       h("span", { class: `verdict ${f.helpful ? "yes" : "no"}` }, f.helpful ? "Helpful" : "Not helpful"),
       h("a", { class: "q", href: `#/entry/${f.entry_id}` }, f.question),
@@ -60,11 +64,28 @@ function recentFeedback(list) {
       onclick: () => remove(f, li),
     }, "Delete"));
     return li;
-  }));
-  return [
-    h("p", { class: "hint" }, `The newest ${items.length} of ${list.total}.`),
-    ul,
-  ];
+  };
+  let cursor = list.next_cursor;
+  const more = h("button", {
+    type: "button", hidden: !cursor,
+    onclick: async () => {
+      try {
+        const { data } = await call("/feedback", { query: { limit: 20, cursor } });
+        const rows = data.items.map(row);
+        ul.append(...rows);
+        cursor = data.next_cursor;
+        total = data.total;
+        more.hidden = !cursor;
+        count();
+        rows[0]?.querySelector("a")?.focus();
+      } catch (err) {
+        report(err, "No more feedback could be read");
+      }
+    },
+  }, "Show older feedback");
+  ul.append(...list.items.map(row));
+  count();
+  return [shown, ul, more];
 }
 
 /** Every day of the range, oldest first, with its counts (0 for days without searches). */

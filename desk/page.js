@@ -148,7 +148,10 @@ export async function pageView(slug, lang) {
               e.section ? ` § ${e.section}` : "",
               e.tags.length ? ` · ${e.tags.join(", ")}` : "",
               e.publish_at ? ` · publishes ${new Date(e.publish_at).toLocaleString()}` : "",
-              e.unpublish_at ? ` · unpublishes ${new Date(e.unpublish_at).toLocaleString()}` : "")),
+              e.unpublish_at ? ` · unpublishes ${new Date(e.unpublish_at).toLocaleString()}` : "",
+              e.feedback && e.feedback.helpful + e.feedback.not_helpful
+                ? ` · readers: ${e.feedback.helpful} helpful, ${e.feedback.not_helpful} not helpful`
+                : "")),
           h("span", { class: "moves" },
             h("button", { type: "button", class: "small", disabled: i === 0, "data-dir": "up", "aria-label": `Move up: ${e.question}`, onclick: () => move(e.id, -1) }, "↑ Up"),
             h("button", { type: "button", class: "small", disabled: i === entries.length - 1, "data-dir": "down", "aria-label": `Move down: ${e.question}`, onclick: () => move(e.id, 1) }, "↓ Down")),

@@ -349,6 +349,8 @@ try {
   await commented.getByRole("button", { name: `Delete feedback on: ${rated[0].question}` }).click();
   await until(async () => (await api(`/feedback?entry=${rated[0].id}`)).body.total === 0, "the deleted comment");
   await commented.waitFor({ state: "detached" });
+  const feedbackLeft = (await api("/feedback")).body.total;
+  await page.locator("#feedback .hint", { hasText: `of ${feedbackLeft}.` }).waitFor();
   check((await api("/feedback")).body.items.every((f) => f.id !== commentId), "gone from the API too");
   await page.locator("#worst-rated a").filter({ hasText: rated[1].question }).click();
   await heading("Edit entry").waitFor();
