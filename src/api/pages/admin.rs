@@ -223,7 +223,7 @@ pub struct PagePatch {
     #[schema(value_type = Object)]
     pub front_matter: Option<Value>,
     /// When the page is to go live by itself (`draft` turns false, as by a PATCH); `null`
-    /// cancels; omitted leaves it as it is. A time already past is carried out at once.
+    /// cancels; omitted leaves it as it is. A time already past is carried out within a second.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub publish_at: Option<Option<DateTime<Utc>>>,
