@@ -2,7 +2,7 @@
 // (api.js) with the editor's token; nothing here knows SQL or the server's internals.
 
 import { ApiError, call, token } from "./api.js";
-import { h, say, show } from "./ui.js";
+import { h, say, show, when } from "./ui.js";
 import { pageView } from "./page.js";
 import { entryView, historyView, newEntryView } from "./entry.js";
 import { importView, trashView } from "./files.js";
@@ -140,6 +140,8 @@ async function pagesView(initial) {
             h("span", { class: "title" }, p.title || p.slug)),
           h("span", { class: "meta" }, `${p.slug} · ${p.lang} · ${p.entry_count} entries`),
           p.draft ? h("span", { class: "badge draft" }, "draft page") : null,
+          p.publish_at ? h("span", { class: "meta" }, `goes live ${when(p.publish_at)}`) : null,
+          p.unpublish_at ? h("span", { class: "meta" }, `leaves readers ${when(p.unpublish_at)}`) : null,
         ),
       ),
     );

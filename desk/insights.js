@@ -1,8 +1,92 @@
 // What readers search for: a chart of searches and of the zero-result rate per day, the
 // searches that found nothing (each one a button to write the answer), the top queries.
+// What readers think of the answers: the worst-rated entries (with their helpful / not
+// helpful counts, each a link to the entry) and the recent feedback with its reasons and
+// comments (a comment can be deleted).
 
 import { call } from "./api.js";
-import { h, show } from "./ui.js";
+import { h, report, say, show, when } from "./ui.js";
+
+/** The reasons readers pick, in words. */
+const REASONS = {
+  needs_more_information: "needs more information",
+  inaccurate: "inaccurate",
+  hard_to_understand: "hard to understand",
+  broken_link: "broken link",
+  other: "other",
+};
+
+/** The entries with the most "not helpful" votes, worst first (only those with any). */
+function worstRated(entries) {
+  const rated = entries.filter((e) => e.feedback && e.feedback.not_helpful > 0);
+  if (!rated.length) return h("p", { class: "hint" }, "No answer has been rated unhelpful yet.");
+  return h("ol", { class: "queries worst", id: "worst-rated" }, rated.map((e) =>
+    h("li", { "data-id": e.id },
+      h("a", { class: "q", href: `#/entry/${e.id}` }, e.question),
+      h("span", { class: "meta" },
+        `${e.feedback.helpful} helpful · ${e.feedback.not_helpful} not helpful · ${e.page} (${e.lang})`))));
+}
+
+/** The newest feedback: verdict, reason, comment, the entry it is about; delete one; more. */
+function recentFeedback(list) {
+  if (!list.items.length) return h("p", { class: "hint" }, "No feedback yet.");
+  const ul = h("ul", { class: "queries feedback", id: "recent-feedback" });
+  const shown = h("p", { class: "hint", "aria-live": "polite" });
+  let total = list.total;
+  const count = () => { shown.textContent = `The newest ${ul.children.length} of ${total}.`; };
+  const remove = async (f, li) => {
+    if (!window.confirm(`Delete this feedback on “${f.question}”? Its vote and comment are gone for good.`)) return;
+    try {
+      await call(`/feedback/${encodeURIComponent(f.id)}`, { method: "DELETE" });
+      const next = li.nextElementSibling || li.previousElementSibling;
+      li.remove();
+      total -= 1;
+      count();
+      say("Feedback deleted.");
+      const focus = next?.querySelector("button") || document.getElementById("feedback-h");
+      if (focus) {
+        if (!focus.matches("button")) focus.setAttribute("tabindex", "-1");
+        focus.focus();
+      }
+    } catch (err) {
+      report(err, "The feedback was not deleted");
+    }
+  };
+  const row = (f) => {
+    const li = h("li", { "data-id": String(f.id) },
+      h("span", { class: `verdict ${f.helpful ? "yes" : "no"}` }, f.helpful ? "Helpful" : "Not helpful"),
+      h("a", { class: "q", href: `#/entry/${f.entry_id}` }, f.question),
+      h("span", { class: "meta" }, [f.reason ? REASONS[f.reason] || f.reason : "", when(f.created_at)].filter(Boolean).join(" · ")),
+      f.comment ? h("blockquote", {}, f.comment) : null);
+    li.append(h("button", {
+      type: "button", class: "small danger",
+      "aria-label": `Delete feedback on: ${f.question}`,
+      onclick: () => remove(f, li),
+    }, "Delete"));
+    return li;
+  };
+  let cursor = list.next_cursor;
+  const more = h("button", {
+    type: "button", hidden: !cursor,
+    onclick: async () => {
+      try {
+        const { data } = await call("/feedback", { query: { limit: 20, cursor } });
+        const rows = data.items.map(row);
+        ul.append(...rows);
+        cursor = data.next_cursor;
+        total = data.total;
+        more.hidden = !cursor;
+        count();
+        rows[0]?.querySelector("a")?.focus();
+      } catch (err) {
+        report(err, "No more feedback could be read");
+      }
+    },
+  }, "Show older feedback");
+  ul.append(...list.items.map(row));
+  count();
+  return [shown, ul, more];
+}
 
 /** Every day of the range, oldest first, with its counts (0 for days without searches). */
 function series(data) {
@@ -61,7 +145,11 @@ function chart(days) {
 }
 
 export async function insightsView() {
-  const { data } = await call("/search/insights", { query: { days: 30, limit: 20 } });
+  const [{ data }, { data: worst }, { data: feedback }] = await Promise.all([
+    call("/search/insights", { query: { days: 30, limit: 20 } }),
+    call("/faqs", { query: { sort: "-not_helpful", limit: 10 } }),
+    call("/feedback", { query: { limit: 20 } }),
+  ]);
   const days = series(data);
   const queryList = (items, withWrite) =>
     items.length
@@ -91,5 +179,12 @@ export async function insightsView() {
       h("section", { "aria-labelledby": "top-h" },
         h("h2", { id: "top-h" }, "Top searches"),
         queryList(data.overall.top, false))),
+    h("div", { class: "split" },
+      h("section", { "aria-labelledby": "worst-h", id: "worst" },
+        h("h2", { id: "worst-h" }, "Worst-rated answers"),
+        worstRated(worst.items)),
+      h("section", { "aria-labelledby": "feedback-h", id: "feedback" },
+        h("h2", { id: "feedback-h" }, "Recent reader feedback"),
+        recentFeedback(feedback))),
   );
 }

@@ -1,8 +1,9 @@
-// One page: its fields (If-Match), its entries in order (open, reorder by drag and drop or
-// with the move buttons), new entry, export, delete.
+// One page: its fields (If-Match) and its schedule (publish at / unpublish at), its entries
+// in order (open, reorder by drag and drop or with the move buttons), new entry, export,
+// delete.
 
 import { call, pagePath } from "./api.js";
-import { download, field, h, report, say, show } from "./ui.js";
+import { download, field, fromLocalInput, h, report, say, show, toLocalInput, when } from "./ui.js";
 
 export async function pageView(slug, lang) {
   const { data: page } = await call(pagePath(slug), { query: { lang } });
@@ -15,6 +16,19 @@ export async function pageView(slug, lang) {
   const title = h("input", { type: "text", value: page.title, maxlength: 200 });
   const description = h("textarea", { rows: 2 }, page.description);
   const draft = h("input", { type: "checkbox", id: "page-draft", checked: page.draft });
+  const publishAt = h("input", { type: "datetime-local", id: "page-publish-at", step: 1, value: toLocalInput(page.publish_at) });
+  const unpublishAt = h("input", { type: "datetime-local", id: "page-unpublish-at", step: 1, value: toLocalInput(page.unpublish_at) });
+  const scheduled = h("p", { class: "hint", id: "page-schedule" });
+  const drawSchedule = (p) => {
+    publishAt.value = toLocalInput(p.publish_at);
+    unpublishAt.value = toLocalInput(p.unpublish_at);
+    draft.checked = p.draft;
+    scheduled.textContent = [
+      p.publish_at ? `Goes live ${when(p.publish_at)}.` : "",
+      p.unpublish_at ? `Leaves readers ${when(p.unpublish_at)}.` : "",
+    ].filter(Boolean).join(" ") || "Nothing scheduled.";
+  };
+  drawSchedule(page);
   const fields = h(
     "form",
     {
@@ -22,17 +36,25 @@ export async function pageView(slug, lang) {
       "aria-labelledby": "page-fields",
       onsubmit: async (event) => {
         event.preventDefault();
+        // An empty field cancels that schedule (`null`).
+        const schedule = { publish_at: fromLocalInput(publishAt.value), unpublish_at: fromLocalInput(unpublishAt.value) };
+        if (schedule.publish_at && schedule.unpublish_at && schedule.unpublish_at <= schedule.publish_at) {
+          say("“Unpublish at” comes before “Publish at”: change one of them.", "error");
+          unpublishAt.focus();
+          return;
+        }
         try {
           const { data } = await call(pagePath(slug), {
             method: "PATCH",
             query: { lang },
             mergePatch: true,
-            json: { title: title.value, description: description.value, draft: draft.checked },
+            json: { title: title.value, description: description.value, draft: draft.checked, ...schedule },
             ifMatch: state.etag,
           });
           state.page = data;
           state.etag = tagOf(data);
-          say("Page saved.");
+          drawSchedule(data);
+          say(data.publish_at || data.unpublish_at ? `Page saved. ${scheduled.textContent}` : "Page saved.");
         } catch (err) {
           if (err.status === 412) {
             say("Someone changed this page meanwhile: it was reloaded; make your change again.", "error");
@@ -46,6 +68,11 @@ export async function pageView(slug, lang) {
     field("Title", title),
     field("Description", description),
     h("div", { class: "field check" }, draft, h("label", { for: "page-draft" }, "Draft page (hidden from readers)")),
+    h("fieldset", { class: "row" },
+      h("legend", {}, "Schedule"),
+      field("Publish at", publishAt, "Your local time: the page goes live then (its draft flag turns off). Empty: no scheduled publication."),
+      field("Unpublish at", unpublishAt, "The page leaves readers then (its draft flag turns on). Empty: no scheduled withdrawal."),
+      scheduled),
     h("button", { type: "submit" }, "Save page fields"),
   );
 
@@ -121,7 +148,10 @@ export async function pageView(slug, lang) {
               e.section ? ` § ${e.section}` : "",
               e.tags.length ? ` · ${e.tags.join(", ")}` : "",
               e.publish_at ? ` · publishes ${new Date(e.publish_at).toLocaleString()}` : "",
-              e.unpublish_at ? ` · unpublishes ${new Date(e.unpublish_at).toLocaleString()}` : "")),
+              e.unpublish_at ? ` · unpublishes ${new Date(e.unpublish_at).toLocaleString()}` : "",
+              e.feedback && e.feedback.helpful + e.feedback.not_helpful
+                ? ` · readers: ${e.feedback.helpful} helpful, ${e.feedback.not_helpful} not helpful`
+                : "")),
           h("span", { class: "moves" },
             h("button", { type: "button", class: "small", disabled: i === 0, "data-dir": "up", "aria-label": `Move up: ${e.question}`, onclick: () => move(e.id, -1) }, "↑ Up"),
             h("button", { type: "button", class: "small", disabled: i === entries.length - 1, "data-dir": "down", "aria-label": `Move down: ${e.question}`, onclick: () => move(e.id, 1) }, "↓ Down")),

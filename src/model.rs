@@ -184,6 +184,16 @@ pub struct Page {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Editors only: when the page is to go live by itself (`draft` turns false; absent when
+    /// not scheduled).
+    #[sqlx(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<DateTime<Utc>>,
+    /// Editors only: when the page is to leave readers by itself (`draft` turns true; absent
+    /// when not scheduled).
+    #[sqlx(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpublish_at: Option<DateTime<Utc>>,
     /// How the page's questions were found (`front-matter` when the import took them from a
     /// front-matter list); not part of the resource.
     #[serde(skip)]

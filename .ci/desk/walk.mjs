@@ -47,6 +47,17 @@ async function api(path, { token = TOKEN, method = "GET", json, ifMatch } = {}) 
 }
 const anon = (path) => api(path, { token: null });
 
+/** The change feed after `cursor` (from its start without one), all of it: items and the cursor to follow. */
+async function changesAfter(cursor) {
+  const items = [];
+  for (;;) {
+    const { body } = await anon(`/changes?limit=100${cursor ? `&since=${encodeURIComponent(cursor)}` : ""}`);
+    items.push(...body.items);
+    cursor = body.next_cursor || cursor;
+    if (!body.has_more) return { items, cursor };
+  }
+}
+
 /** Polls `probe` until it answers true, for at most `ms`: never a fixed sleep. */
 async function until(probe, what, ms = 15000) {
   const deadline = Date.now() + ms;
@@ -305,6 +316,46 @@ try {
   const found = await anon(`/search?q=${encodeURIComponent("quantum blockchain payroll")}`);
   check(found.body.total >= 1, "readers now find an answer");
 
+  // ---------------------------------------------------------------- reader feedback
+  step("insights: the worst-rated answers and recent feedback; delete a comment, open an entry");
+  const rated = (await anon("/pages/faq?lang=en")).body.entries.slice(0, 3);
+  const votes = [
+    { helpful: false, reason: "broken_link", comment: "The link to the booking form is broken." },
+    { helpful: false, reason: "inaccurate" },
+    { helpful: true },
+  ];
+  for (const [i, vote] of votes.entries()) {
+    const sent = await api(`/faqs/${rated[i].id}/feedback`, { token: null, method: "POST", json: vote });
+    check(sent.status === 202, `feedback ${i + 1} recorded (${sent.status})`);
+  }
+  const worstApi = (await api("/faqs?sort=-not_helpful&limit=10")).body.items.filter((e) => e.feedback.not_helpful > 0);
+  check(worstApi.length === 2 && worstApi.every((e) => e.id !== rated[2].id), "the API ranks the two unhelpful answers worst");
+  await page.getByRole("link", { name: "Insights" }).click();
+  await heading("Insights").waitFor();
+  const worstRows = page.locator("#worst-rated li");
+  await worstRows.first().waitFor();
+  check((await worstRows.count()) === worstApi.length, "the desk lists the worst-rated answers the API gives");
+  for (const [i, e] of worstApi.entries()) {
+    const row = worstRows.nth(i);
+    check((await row.locator("a").textContent()) === e.question, `worst-rated ${i + 1} is ${e.question}`);
+    check((await row.textContent()).includes(`${e.feedback.helpful} helpful · ${e.feedback.not_helpful} not helpful`), "with its counts");
+  }
+  const recent = page.locator("#recent-feedback li");
+  check((await recent.count()) === (await api("/feedback?limit=20")).body.items.length, "every recent feedback is listed");
+  const commented = recent.filter({ hasText: "The link to the booking form is broken." });
+  check((await commented.textContent()).includes("broken link"), "the comment and its reason are shown");
+  await screen("feedback");
+  const commentId = (await api(`/feedback?entry=${rated[0].id}`)).body.items[0].id;
+  await commented.getByRole("button", { name: `Delete feedback on: ${rated[0].question}` }).click();
+  await until(async () => (await api(`/feedback?entry=${rated[0].id}`)).body.total === 0, "the deleted comment");
+  await commented.waitFor({ state: "detached" });
+  const feedbackLeft = (await api("/feedback")).body.total;
+  await page.locator("#feedback .hint", { hasText: `of ${feedbackLeft}.` }).waitFor();
+  check((await api("/feedback")).body.items.every((f) => f.id !== commentId), "gone from the API too");
+  await page.locator("#worst-rated a").filter({ hasText: rated[1].question }).click();
+  await heading("Edit entry").waitFor();
+  check(page.url().endsWith(`/entry/${rated[1].id}`), "the worst-rated link opens the entry");
+
   // ---------------------------------------------------------------- scheduled publishing
   step("schedule a publication: a draft goes live by itself at the time set");
   await go("#/new/faq/en");
@@ -327,6 +378,34 @@ try {
   check(history[0].kind === "published" && history[0].actor === "scheduler", "published by the scheduler, as by hand");
   await page.reload();
   await page.locator("#entry-status .badge", { hasText: "published" }).waitFor();
+
+  step("schedule a page: made a draft now, it goes live by itself at the time set");
+  const { cursor: feedBefore } = await changesAfter(null);
+  await go("#/page/walk/en");
+  await heading("Walk").waitFor();
+  await page.getByLabel("Draft page (hidden from readers)").check();
+  const pageSoon = new Date(Date.now() + 4000);
+  await page.getByLabel("Publish at", { exact: true }).fill(pageSoon.toISOString().slice(0, 19));
+  await page.getByRole("button", { name: "Save page fields" }).click();
+  await page.locator("#page-schedule", { hasText: "Goes live" }).waitFor();
+  const walkScheduled = await api("/pages/walk?lang=en");
+  check(walkScheduled.body.draft === true && Math.abs(new Date(walkScheduled.body.publish_at) - pageSoon) < 1000, "editors see the page's schedule");
+  const walkAnon = await anon("/pages/walk?lang=en");
+  check(walkAnon.status === 404, "the draft page left readers until its time");
+  await screen("page-schedule");
+  await until(async () => (await anon("/pages/walk?lang=en")).status === 200, "the scheduled page publication", 20000);
+  const walkLive = await api("/pages/walk?lang=en");
+  check(walkLive.body.draft === false && walkLive.body.publish_at === undefined, "published by the scheduler; the schedule is gone");
+  check((await anon("/pages/walk?lang=en")).body.publish_at === undefined, "readers never see a schedule");
+  let feed = [];
+  await until(async () => {
+    feed = (await changesAfter(feedBefore)).items.map((c) => `${c.kind} ${c.page}`);
+    return feed.length >= 2;
+  }, "the page's events in the change feed", 5000);
+  check(feed.join() === "page.unpublished walk,page.published walk", `the change feed says what the manual changes say (${feed.join()})`);
+  await page.reload();
+  await page.locator("#page-schedule", { hasText: "Nothing scheduled." }).waitFor();
+  check(!(await page.getByLabel("Draft page (hidden from readers)").isChecked()), "the desk shows the page live");
 
   // ---------------------------------------------------------------- narrow screens
   step("360 px wide: the pages, a page and the editor");

@@ -8,15 +8,23 @@ use crate::model::{Audience, Page};
 /// Position of a page in the `(slug, lang)` order, for cursors.
 pub type PageKey = (String, String);
 
-/// The columns of [`Page`], for a `pages` row aliased `p`.
+/// The columns of [`Page`], for a `pages` row aliased `p`. Editors see its schedule
+/// (`page_schedules`); readers never do.
 fn page_columns(audience: Audience) -> String {
+    let schedule = if audience == Audience::Reader {
+        ""
+    } else {
+        ",
+         (SELECT s.publish_at FROM page_schedules s WHERE s.page_id = p.id) AS publish_at,
+         (SELECT s.unpublish_at FROM page_schedules s WHERE s.page_id = p.id) AS unpublish_at"
+    };
     format!(
         "p.slug, p.lang, p.title, p.description, p.draft, p.front_matter, p.intro, p.version,
          p.created_at, p.updated_at, p.question_style,
          (SELECT count(*) FROM {entries} e WHERE e.page_id = p.id) AS entry_count,
          ARRAY(SELECT t.lang FROM pages t
                WHERE t.slug = p.slug AND t.id <> p.id AND {t_visible}
-               ORDER BY t.lang) AS translations",
+               ORDER BY t.lang) AS translations{schedule}",
         entries = audience.entries_relation(),
         t_visible = audience.pages_visible("t"),
     )

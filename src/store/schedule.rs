@@ -1,5 +1,6 @@
-//! Scheduled publishing's SQL: an entry's `publish_at` / `unpublish_at`, what is due, and
-//! the claim of one due entry (`FOR UPDATE SKIP LOCKED`).
+//! Scheduled publishing's SQL: an entry's or a page's `publish_at` / `unpublish_at`, what is
+//! due, and the claim of one due entry or page (`FOR UPDATE SKIP LOCKED`). A page's schedule
+//! lives in `page_schedules` (`0019_page_schedule.sql`).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -27,6 +28,17 @@ pub async fn any_due(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Resul
     .await
 }
 
+/// Whether the due action of the row aliased `alias` (with `publish_at` and `unpublish_at`)
+/// is its publication: of two actions due at `$1`, the earlier goes first.
+fn publish_first(alias: &str) -> String {
+    format!(
+        "({alias}.publish_at <= $1
+          AND ({alias}.unpublish_at IS NULL OR {alias}.unpublish_at > $1
+               OR {alias}.publish_at <= {alias}.unpublish_at))
+         IS TRUE AS publish"
+    )
+}
+
 /// Locks the entry whose due action is the oldest, skipping rows other transactions hold
 /// and the ids in `skip`. Of two actions due on one entry, the earlier goes first.
 pub async fn claim(
@@ -35,15 +47,13 @@ pub async fn claim(
     skip: &[Uuid],
 ) -> sqlx::Result<Option<Due>> {
     sqlx::query_as(&format!(
-        "SELECT e.id,
-                (e.publish_at <= $1
-                 AND (e.unpublish_at IS NULL OR e.unpublish_at > $1 OR e.publish_at <= e.unpublish_at))
-                IS TRUE AS publish
+        "SELECT e.id, {publish}
          FROM entries e JOIN pages p ON p.id = e.page_id
          WHERE {DUE} AND NOT (e.id = ANY ($2))
          ORDER BY LEAST(e.publish_at, e.unpublish_at), e.id
          LIMIT 1
-         FOR UPDATE OF e SKIP LOCKED"
+         FOR UPDATE OF e SKIP LOCKED",
+        publish = publish_first("e"),
     ))
     .bind(now)
     .bind(skip)
@@ -101,4 +111,113 @@ pub async fn of(
         .bind(id)
         .fetch_one(conn)
         .await
+}
+
+/// What is due for one page.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PageDue {
+    pub page_id: i64,
+    /// Publish (`draft` turns false), else withdraw (`draft` turns true).
+    pub publish: bool,
+}
+
+/// Pages (not deleted) with a schedule due at `now`, from `page_schedules s`.
+const PAGE_DUE: &str = "p.deleted_at IS NULL AND (s.publish_at <= $1 OR s.unpublish_at <= $1)";
+
+/// Whether any page's schedule is due at `now`: a cheap look, without locks, before claiming.
+pub async fn any_page_due(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM page_schedules s JOIN pages p ON p.id = s.page_id
+                        WHERE {PAGE_DUE})"
+    ))
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Locks the schedule of the page whose due action is the oldest, skipping rows other
+/// transactions hold and the pages in `skip`. Of two actions due on one page, the earlier
+/// goes first.
+pub async fn claim_page(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    skip: &[i64],
+) -> sqlx::Result<Option<PageDue>> {
+    sqlx::query_as(&format!(
+        "SELECT s.page_id, {publish}
+         FROM page_schedules s JOIN pages p ON p.id = s.page_id
+         WHERE {PAGE_DUE} AND NOT (s.page_id = ANY ($2))
+         ORDER BY LEAST(s.publish_at, s.unpublish_at), s.page_id
+         LIMIT 1
+         FOR UPDATE OF s SKIP LOCKED",
+        publish = publish_first("s"),
+    ))
+    .bind(now)
+    .bind(skip)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Forgets a page's publication (`publish`) or withdrawal schedule: carried out, or done by
+/// hand.
+pub async fn clear_page(conn: &mut PgConnection, page_id: i64, publish: bool) -> sqlx::Result<()> {
+    set_page(
+        conn,
+        page_id,
+        publish.then_some(None),
+        (!publish).then_some(None),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Sets a page's schedule; `None` leaves that time as it is, `Some(None)` cancels it. True
+/// when it changed. A page with nothing scheduled keeps no row.
+pub async fn set_page(
+    conn: &mut PgConnection,
+    page_id: i64,
+    publish_at: Option<Option<DateTime<Utc>>>,
+    unpublish_at: Option<Option<DateTime<Utc>>>,
+) -> sqlx::Result<bool> {
+    if publish_at.is_none() && unpublish_at.is_none() {
+        return Ok(false);
+    }
+    let (old_publish, old_unpublish) = of_page(&mut *conn, page_id).await?;
+    let publish = publish_at.unwrap_or(old_publish);
+    let unpublish = unpublish_at.unwrap_or(old_unpublish);
+    if (publish, unpublish) == (old_publish, old_unpublish) {
+        return Ok(false);
+    }
+    if publish.is_none() && unpublish.is_none() {
+        sqlx::query("DELETE FROM page_schedules WHERE page_id = $1")
+            .bind(page_id)
+            .execute(conn)
+            .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO page_schedules (page_id, publish_at, unpublish_at) VALUES ($1, $2, $3)
+             ON CONFLICT (page_id) DO UPDATE
+                 SET publish_at = EXCLUDED.publish_at, unpublish_at = EXCLUDED.unpublish_at",
+        )
+        .bind(page_id)
+        .bind(publish)
+        .bind(unpublish)
+        .execute(conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// A schedule: `(publish_at, unpublish_at)`.
+pub type Times = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// A page's schedule as stored: `(publish_at, unpublish_at)`, both `None` when nothing is
+/// scheduled.
+pub async fn of_page(conn: &mut PgConnection, page_id: i64) -> sqlx::Result<Times> {
+    let row: Option<Times> =
+        sqlx::query_as("SELECT publish_at, unpublish_at FROM page_schedules WHERE page_id = $1")
+            .bind(page_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.unwrap_or((None, None)))
 }

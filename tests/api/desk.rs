@@ -314,7 +314,7 @@ async fn the_desk_is_served_from_the_binary_under_a_strict_policy() {
 }
 
 /// The change feed from the start, all of it (the test pages are small).
-async fn all_changes(app: &crate::helpers::TestApp) -> Vec<Value> {
+pub(crate) async fn all_changes(app: &crate::helpers::TestApp) -> Vec<Value> {
     let mut items = Vec::new();
     let mut since: Option<String> = None;
     loop {

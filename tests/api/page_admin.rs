@@ -437,3 +437,241 @@ async fn a_front_matter_patch_cannot_break_the_page() {
     let page = app.get_json(path).await;
     assert_eq!(page["front_matter"]["nested"][0]["n"].as_f64(), Some(1e300));
 }
+
+/// `PATCH /pages/{slug}?lang=` with a JSON body and `If-Match: *`, as `token`.
+async fn patch_page(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
+    send(app, Method::PATCH, path, token, Some("*"), Some(body)).await
+}
+
+/// The changes logged since the feed held `before` items: `(kind, lang)` of each.
+async fn new_page_changes(app: &TestApp, before: usize) -> Vec<(String, String)> {
+    crate::desk::all_changes(app).await[before..]
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or_default().to_owned(),
+                c["lang"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_page_is_published_and_withdrawn_on_time_as_by_a_manual_patch() {
+    let (app, token) = setup().await;
+    let en = "/api/v1/pages/help?lang=en";
+    let t0 = chrono::Utc::now();
+    let at = |minutes: i64| t0 + chrono::Duration::minutes(minutes);
+    assert_eq!(
+        patch_page(&app, &token, en, json!({"draft": true}))
+            .await
+            .status(),
+        200
+    );
+    let version = app.get_json_as(&token, en).await["version"].clone();
+    let before = crate::desk::all_changes(&app).await.len();
+
+    // A schedule alone is not content: same version, nothing logged, shown to editors only.
+    let res = patch_page(&app, &token, en, json!({"publish_at": at(60)})).await;
+    assert_eq!(res.status(), 200);
+    let page: Value = res.json().await.unwrap();
+    let shown: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(page["publish_at"].clone()).unwrap();
+    assert_eq!(shown.timestamp_micros(), at(60).timestamp_micros());
+    assert!(page.get("unpublish_at").is_none(), "{page}");
+    assert_eq!(page["version"], version, "a schedule is not a new version");
+    assert_eq!(page["draft"], true);
+    assert_eq!(app.get(en).await.status(), 404, "still a draft for readers");
+    assert!(new_page_changes(&app, before).await.is_empty());
+    let listed = app.get_json_as(&token, "/api/v1/pages?lang=en").await;
+    assert!(listed["items"][0]["publish_at"].is_string(), "{listed}");
+
+    // Not yet due: nothing happens.
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, at(59))
+            .await
+            .unwrap(),
+        0
+    );
+    // Due: two instances at once carry it out once, as a PATCH {"draft": false} would.
+    let (a, b) = tokio::join!(
+        faqd::server::schedule::run_due(&app.pool, at(61)),
+        faqd::server::schedule::run_due(&app.pool, at(61))
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "once, between them");
+    crate::helpers::wait_until(
+        "readers see the page",
+        std::time::Duration::from_secs(5),
+        || async { app.get(en).await.status() == 200 },
+    )
+    .await;
+    let live = app.get_json(en).await;
+    assert_eq!(live["draft"], false);
+    assert!(
+        live.get("publish_at").is_none(),
+        "readers never see a schedule"
+    );
+    let editor_view = app.get_json_as(&token, en).await;
+    assert!(editor_view.get("publish_at").is_none(), "carried out, gone");
+    assert!(editor_view["version"].as_i64() > version.as_i64());
+    assert_eq!(
+        editor_view["front_matter"]["draft"], false,
+        "the front matter follows, as for a manual change"
+    );
+    assert!(
+        app.export("/api/v1/pages/help/export?lang=en")
+            .await
+            .contains("draft: false"),
+        "the export follows too"
+    );
+    assert_eq!(
+        new_page_changes(&app, before).await,
+        [
+            ("page.published".to_owned(), "en".to_owned()),
+            ("page.updated".to_owned(), "fr".to_owned())
+        ],
+        "the feed (and the webhooks) hear of it as of the manual change"
+    );
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, at(62))
+            .await
+            .unwrap(),
+        0,
+        "done once"
+    );
+
+    // A withdrawal.
+    let before = crate::desk::all_changes(&app).await.len();
+    let res = patch_page(&app, &token, en, json!({"unpublish_at": at(120)})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, at(121))
+            .await
+            .unwrap(),
+        1
+    );
+    crate::helpers::wait_until(
+        "the page left readers",
+        std::time::Duration::from_secs(5),
+        || async { app.get(en).await.status() == 404 },
+    )
+    .await;
+    let editor_view = app.get_json_as(&token, en).await;
+    assert_eq!(editor_view["draft"], true);
+    assert!(editor_view.get("unpublish_at").is_none(), "{editor_view}");
+    assert_eq!(
+        new_page_changes(&app, before).await,
+        [
+            ("page.unpublished".to_owned(), "en".to_owned()),
+            ("page.updated".to_owned(), "fr".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn page_schedules_are_checked_cancelled_by_null_and_cleared_by_a_manual_patch() {
+    let (app, token) = setup().await;
+    let en = "/api/v1/pages/help?lang=en";
+    let fr = "/api/v1/pages/help?lang=fr";
+    let soon = chrono::Utc::now() + chrono::Duration::hours(1);
+    let before = app.snapshot().await;
+    for body in [
+        json!({"publish_at": "tomorrow"}),
+        json!({"publish_at": 5}),
+        json!({"unpublish_at": "2026-13-01T00:00:00Z"}),
+        json!({"publish_at": soon, "title": "x".repeat(501)}),
+    ] {
+        let res = patch_page(&app, &token, en, body.clone()).await;
+        assert!(
+            [400, 422].contains(&res.status().as_u16()),
+            "{body}: {}",
+            res.status()
+        );
+    }
+    let res = send(
+        &app,
+        Method::PATCH,
+        en,
+        &token,
+        Some("\"99\""),
+        Some(json!({"publish_at": soon})),
+    )
+    .await;
+    assert_eq!(res.status(), 412);
+    let res = app
+        .client
+        .patch(app.url(en))
+        .header("If-Match", "*")
+        .json(&json!({"publish_at": soon}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "editors only");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "refused writes change nothing"
+    );
+    assert!(
+        app.get_json_as(&token, en)
+            .await
+            .get("publish_at")
+            .is_none(),
+        "nor the schedule"
+    );
+
+    // Readers never see a schedule, not in the page, not in the list.
+    let res = patch_page(&app, &token, fr, json!({"unpublish_at": soon})).await;
+    assert_eq!(res.status(), 200);
+    let page = app.get_json(fr).await;
+    assert!(page.get("unpublish_at").is_none(), "{page}");
+    let listed = app.get_json("/api/v1/pages").await;
+    for item in listed["items"].as_array().unwrap() {
+        assert!(item.get("unpublish_at").is_none() && item.get("publish_at").is_none());
+    }
+    let res = patch_page(&app, &token, fr, json!({"unpublish_at": null})).await;
+    let page: Value = res.json().await.unwrap();
+    assert!(page.get("unpublish_at").is_none(), "cancelled: {page}");
+
+    // Both set; one cancelled; the other cleared by the manual change it stood for.
+    patch_page(&app, &token, en, json!({"draft": true})).await;
+    let res = patch_page(
+        &app,
+        &token,
+        en,
+        json!({"publish_at": soon, "unpublish_at": soon + chrono::Duration::hours(1)}),
+    )
+    .await;
+    let page: Value = res.json().await.unwrap();
+    assert!(page["publish_at"].is_string() && page["unpublish_at"].is_string());
+    let res = patch_page(&app, &token, en, json!({"unpublish_at": null})).await;
+    let page: Value = res.json().await.unwrap();
+    assert!(
+        page["publish_at"].is_string() && page.get("unpublish_at").is_none(),
+        "{page}"
+    );
+    let res = patch_page(&app, &token, en, json!({"draft": false})).await;
+    let page: Value = res.json().await.unwrap();
+    assert!(
+        page.get("publish_at").is_none(),
+        "published by hand: {page}"
+    );
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, soon + chrono::Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(app.get(en).await.status(), 200);
+
+    // A deleted page's schedule waits: it is carried out only if the page comes back.
+    patch_page(&app, &token, en, json!({"unpublish_at": soon})).await;
+    let res = send(&app, Method::DELETE, en, &token, Some("*"), None).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        faqd::server::schedule::run_due(&app.pool, soon + chrono::Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+}

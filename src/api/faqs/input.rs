@@ -61,7 +61,7 @@ pub struct EntryBody {
 
 /// A field that may be `null`: present (`Some`, perhaps `Some(None)`) or, by `default`,
 /// absent (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

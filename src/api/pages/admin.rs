@@ -4,12 +4,15 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
+use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::api::faqs::input::present;
 use crate::api::pages::no_page;
 use crate::api::responses;
 use crate::auth::{Caller, Role};
@@ -21,7 +24,7 @@ use crate::http::conditional;
 use crate::http::negotiate::negotiate_lang;
 use crate::model::{Audience, PageWithEntries};
 use crate::state::AppState;
-use crate::store::{entries, pages};
+use crate::store::{entries, pages, schedule};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(reorder_page)
@@ -208,7 +211,7 @@ fn numbers_read_back(value: &Value) -> bool {
 }
 
 /// The fields of a page editors change (JSON Merge Patch).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PagePatch {
     pub title: Option<String>,
@@ -219,13 +222,29 @@ pub struct PagePatch {
     /// itself cannot be removed).
     #[schema(value_type = Object)]
     pub front_matter: Option<Value>,
+    /// When the page is to go live by itself (`draft` turns false, as by a PATCH); `null`
+    /// cancels; omitted leaves it as it is. A time already past is carried out within a second.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    pub publish_at: Option<Option<DateTime<Utc>>>,
+    /// When the page is to leave readers by itself (`draft` turns true, as by a PATCH);
+    /// `null` cancels; omitted leaves it as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    pub unpublish_at: Option<Option<DateTime<Utc>>>,
 }
+
+/// The keys of a [`PagePatch`] that are a schedule, not content.
+const SCHEDULE_KEYS: [&str; 2] = ["publish_at", "unpublish_at"];
 
 /// Change a page
 ///
 /// Title, description, `draft` and front matter fields, as a JSON Merge Patch. The raw front
 /// matter is kept in step (a changed top-level value is rewritten on its own line), so that
-/// the page still exports as its file.
+/// the page still exports as its file. `publish_at` / `unpublish_at` schedule the page's
+/// publication or withdrawal (`null` cancels): a schedule is not content, setting one alone
+/// leaves the page's version as it is; carried out, on any instance, it is this same change of
+/// `draft`, with the same events.
 #[utoipa::path(
     tag = "pages",
     params(
@@ -266,20 +285,25 @@ pub async fn patch_page(
     let patch: PagePatch = body::parse_typed(patch_value.clone())?;
     let precondition = conditional::if_match(&req)?;
     precondition.check(target.version)?;
+    check_patch(&patch_value)?;
+    apply_patch(&mut tx, target.id, &patch_value, patch).await?;
+    crate::store::idempotency::commit(tx).await?;
+    page_response(&state, &target.slug, &target.lang).await
+}
 
-    let mut errors = body::nul_errors(&patch_value);
-    if patch
-        .title
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > 500)
-    {
+/// The checks of a page PATCH beyond its schema: 422 with every field at fault.
+fn check_patch(patch_value: &Value) -> ApiResult<()> {
+    let mut errors = body::nul_errors(patch_value);
+    let text_len = |key: &str| {
+        patch_value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(|t| t.chars().count())
+    };
+    if text_len("title").is_some_and(|n| n > 500) {
         errors.push(FieldError::new("title", "must be at most 500 characters"));
     }
-    if patch
-        .description
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > 5000)
-    {
+    if text_len("description").is_some_and(|n| n > 5000) {
         errors.push(FieldError::new(
             "description",
             "must be at most 5000 characters",
@@ -305,26 +329,61 @@ pub async fn patch_page(
             format!("numbers must be between -{MAX_NUMBER:e} and {MAX_NUMBER:e}"),
         ));
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
     }
+}
 
+/// The one place where a page's own fields change: the manual `PATCH /pages/{slug}` and the
+/// scheduler (`server::schedule`) both write through it, on page `page_id`, locked, with the
+/// content write lock held. A patch of only a schedule writes only the schedule; any other
+/// patch is a new version of the page. A publication (or withdrawal) done now is no longer to
+/// be done later.
+pub(crate) async fn apply_patch(
+    tx: &mut PgConnection,
+    page_id: i64,
+    patch_value: &Value,
+    patch: PagePatch,
+) -> ApiResult<()> {
+    let schedule_only = patch_value.as_object().is_some_and(|map| {
+        !map.is_empty() && map.keys().all(|k| SCHEDULE_KEYS.contains(&k.as_str()))
+    });
+    if !schedule_only {
+        let was_draft = write_fields(tx, page_id, patch_value, &patch).await?;
+        if let Some(draft) = patch.draft.filter(|draft| *draft != was_draft) {
+            schedule::clear_page(tx, page_id, !draft).await?;
+        }
+    }
+    schedule::set_page(tx, page_id, patch.publish_at, patch.unpublish_at).await?;
+    Ok(())
+}
+
+/// Writes the page's fields as patched (a new version), keeping the raw front matter and the
+/// entries' spans in step; answers whether the page was a draft before.
+async fn write_fields(
+    tx: &mut PgConnection,
+    page_id: i64,
+    patch_value: &Value,
+    patch: &PagePatch,
+) -> ApiResult<bool> {
     let pages::PatchedFields {
         front_matter,
         front_matter_raw: raw,
         front_matter_format: format,
         title,
         description,
-        draft,
+        draft: was_draft,
         front_matter_bytes: old_raw_bytes,
-    } = pages::fields(&mut tx, target.id).await?;
+    } = pages::fields(tx, page_id).await?;
     let mut fm = front_matter.0;
     if let Some(changes) = patch_value.get("front_matter") {
         json_patch::merge(&mut fm, changes);
     }
-    let title = patch.title.unwrap_or(title);
-    let description = patch.description.unwrap_or(description);
-    let draft = patch.draft.unwrap_or(draft);
+    let title = patch.title.clone().unwrap_or(title);
+    let description = patch.description.clone().unwrap_or(description);
+    let draft = patch.draft.unwrap_or(was_draft);
     // The page's own fields are front matter keys too.
     if let Some(map) = fm.as_object_mut() {
         if patch_value.get("title").is_some() {
@@ -345,12 +404,12 @@ pub async fn patch_page(
     if let (Some(old), Some(new)) = (old_raw_bytes, raw.as_ref()) {
         let delta = i32::try_from(new.len()).unwrap_or(i32::MAX) - old;
         if delta != 0 {
-            entries::shift_spans(&mut tx, target.id, delta, old).await?;
+            entries::shift_spans(tx, page_id, delta, old).await?;
         }
     }
     pages::set_fields(
-        &mut tx,
-        target.id,
+        tx,
+        page_id,
         &title,
         &description,
         draft,
@@ -358,8 +417,7 @@ pub async fn patch_page(
         raw.as_deref(),
     )
     .await?;
-    crate::store::idempotency::commit(tx).await?;
-    page_response(&state, &target.slug, &target.lang).await
+    Ok(was_draft)
 }
 
 /// Delete a page
