@@ -357,15 +357,7 @@ impl FaqServer {
             insights.flush(&self.state.pool).await?;
         }
         let mut conn = self.state.conn().await?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT query, sum(searches)::bigint, sum(no_hits)::bigint
-             FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
-             GROUP BY query ORDER BY sum(no_hits) DESC, query LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = crate::search::postgres::no_hit_queries(&mut conn, since, limit).await?;
         let questions: Vec<Value> = rows
             .into_iter()
             .map(|(query, searches, no_hits)| {
