@@ -161,9 +161,11 @@ impl FaqServer {
             section: None,
             tag: None,
         };
-        let found =
-            crate::api::search::find(&self.state, query, &terms, &scope, 0, i64::from(limit))
-                .await?;
+        let found = self
+            .state
+            .searcher
+            .find(query, &terms, &scope, 0, i64::from(limit))
+            .await?;
         let hits: Vec<Value> = found
             .hits
             .iter()
