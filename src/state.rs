@@ -10,8 +10,9 @@ pub struct AppState {
     pub cache_max_age: u32,
     /// Search insights, unless turned off.
     pub insights: Option<std::sync::Arc<crate::search::insights::Insights>>,
-    /// Bound of one search's database work, in milliseconds.
-    pub search_timeout_ms: u32,
+    /// The one way into search (engine choice, search timeout, fusion, insights), built once
+    /// over the pool, indexes and insights below.
+    pub searcher: crate::search::Searcher,
     /// Semantic search: off, waiting for its model, or live.
     pub semantic: std::sync::Arc<crate::search::semantic::Semantic>,
     /// The full-text index in memory, unless turned off.

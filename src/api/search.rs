@@ -11,9 +11,8 @@ use crate::domain::{Cursor, Lang, Limit};
 use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::Cacheable;
 use crate::model::Audience;
-use crate::search::Searcher;
 use crate::search::facets::{Facet, Facets};
-use crate::search::hit::{Found, Hit, Scope};
+use crate::search::hit::{Hit, Scope};
 use crate::search::query::Terms;
 use crate::search::suggest::{Suggestion, Typed};
 use crate::state::AppState;
@@ -141,7 +140,8 @@ pub async fn search_faqs(
         tag: query.tag.as_deref(),
     };
 
-    let (found, facets) = searcher(&state)
+    let (found, facets) = state
+        .searcher
         .find_with_facets(q, &terms, &scope, offset, limit, facets_asked.as_deref())
         .await?;
     let next = offset + found.hits.len() as i64;
@@ -164,30 +164,6 @@ pub async fn search_faqs(
         next_cursor,
         facets,
     })
-}
-
-/// The search of the state's pool, indexes, insights and timeout.
-// TODO(layout): once `AppState` holds the `Searcher` (state.rs), callers use it directly.
-pub fn searcher(state: &AppState) -> Searcher {
-    Searcher::new(
-        state.pool.clone(),
-        state.lexical.clone(),
-        state.semantic.clone(),
-        state.insights.clone(),
-        state.search_timeout_ms,
-    )
-}
-
-/// [`Searcher::find`] for the MCP `search_faq` tool.
-pub async fn find(
-    state: &AppState,
-    q: &str,
-    terms: &Terms,
-    scope: &Scope<'_>,
-    offset: i64,
-    limit: i64,
-) -> ApiResult<Found> {
-    Ok(searcher(state).find(q, terms, scope, offset, limit).await?)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -271,7 +247,7 @@ pub async fn suggest_questions(
         lang: query.lang.as_ref().map(Lang::as_str),
         ..Scope::default()
     };
-    let suggestions = searcher(&state).suggest(&typed, &scope, limit).await?;
+    let suggestions = state.searcher.suggest(&typed, &scope, limit).await?;
     Cacheable {
         req: &req,
         state: &state,

@@ -158,22 +158,13 @@ impl Insights {
         }
         if !batch.is_empty() {
             let rows = Rows::sorted(&batch);
-            // WITH ORDINALITY … ORDER BY keeps the sorted order into the upsert.
-            let written = sqlx::query(
-                "INSERT INTO search_queries (day, query, searches, no_hits)
-                 SELECT day, query, searches, no_hits
-                 FROM unnest($1::date[], $2::text[], $3::bigint[], $4::bigint[])
-                      WITH ORDINALITY AS t(day, query, searches, no_hits, ord)
-                 ORDER BY ord
-                 ON CONFLICT (day, query) DO UPDATE SET
-                    searches = search_queries.searches + EXCLUDED.searches,
-                    no_hits = search_queries.no_hits + EXCLUDED.no_hits",
+            let written = crate::search::postgres::add_query_counts(
+                pool,
+                &rows.days,
+                &rows.queries,
+                &rows.searches,
+                &rows.no_hits,
             )
-            .bind(&rows.days)
-            .bind(&rows.queries)
-            .bind(&rows.searches)
-            .bind(&rows.no_hits)
-            .execute(pool)
             .await;
             if let Err(err) = written {
                 // Keep the counts for the next flush rather than lose them, within the cap.
@@ -181,11 +172,7 @@ impl Insights {
                 return Err(err);
             }
         }
-        sqlx::query("DELETE FROM search_queries WHERE day < current_date - $1::int")
-            .bind(i32::try_from(self.retention_days).unwrap_or(i32::MAX))
-            .execute(pool)
-            .await?;
-        Ok(())
+        crate::search::postgres::drop_queries_past(pool, self.retention_days).await
     }
 }
 

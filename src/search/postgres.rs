@@ -576,6 +576,64 @@ impl HitRow {
     }
 }
 
+/// Adds one batch of insight counts to `search_queries`, in one statement: row `i` is
+/// `(days[i], queries[i])` with `searches[i]` searches, `no_hits[i]` of them without hits.
+/// Rows are upserted in the order given (WITH ORDINALITY … ORDER BY keeps it), so that
+/// concurrent flushes that sort their rows alike lock them in the same order.
+pub async fn add_query_counts(
+    pool: &PgPool,
+    days: &[NaiveDate],
+    queries: &[String],
+    searches: &[i64],
+    no_hits: &[i64],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO search_queries (day, query, searches, no_hits)
+         SELECT day, query, searches, no_hits
+         FROM unnest($1::date[], $2::text[], $3::bigint[], $4::bigint[])
+              WITH ORDINALITY AS t(day, query, searches, no_hits, ord)
+         ORDER BY ord
+         ON CONFLICT (day, query) DO UPDATE SET
+            searches = search_queries.searches + EXCLUDED.searches,
+            no_hits = search_queries.no_hits + EXCLUDED.no_hits",
+    )
+    .bind(days)
+    .bind(queries)
+    .bind(searches)
+    .bind(no_hits)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Drops the insight counts of days more than `retention_days` before today.
+pub async fn drop_queries_past(pool: &PgPool, retention_days: u32) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM search_queries WHERE day < current_date - $1::int")
+        .bind(i32::try_from(retention_days).unwrap_or(i32::MAX))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The queries that found nothing since `since` days before today, most searches without hits
+/// first (then by query), at most `limit`: `(query, searches, searches without hits)`. The
+/// insights' no-hits list and the MCP `unanswered_questions` tool.
+pub async fn no_hit_queries(
+    conn: &mut PgConnection,
+    since: i32,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
+         FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
+         GROUP BY query ORDER BY no_hits DESC, query LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// What readers searched for since `since` days before today: per list, `(query, searches,
 /// searches without hits)`.
 pub struct InsightRows {
@@ -605,15 +663,7 @@ pub async fn insights(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let no_hits = sqlx::query_as(
-        "SELECT query, sum(searches)::bigint AS searches, sum(no_hits)::bigint AS no_hits
-         FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
-         GROUP BY query ORDER BY no_hits DESC, query LIMIT $2",
-    )
-    .bind(since)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let no_hits = no_hit_queries(&mut *conn, since, limit).await?;
     let by_day = sqlx::query_as(
         "SELECT day, list, query, searches, no_hits FROM (
             SELECT day, false AS list, query, searches, no_hits,

@@ -78,7 +78,13 @@ impl Application {
             pool: pool.clone(),
             cache_max_age: settings.cache_max_age,
             insights: insights.clone(),
-            search_timeout_ms: settings.search_timeout_ms,
+            searcher: crate::search::Searcher::new(
+                pool.clone(),
+                lexical.clone(),
+                semantic.clone(),
+                insights.clone(),
+                settings.search_timeout_ms,
+            ),
             semantic,
             lexical,
             presenter: Arc::new(crate::content::present::Presenter::new(

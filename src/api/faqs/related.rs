@@ -23,6 +23,7 @@ use crate::http::body::{JSON, MAX_JSON_BYTES};
 use crate::http::conditional;
 use crate::http::conditional::Cacheable;
 use crate::model::{Audience, Entry, EntryStatus, RelatedEntry};
+use crate::search::fusion::MIN_SIMILARITY;
 use crate::search::semantic::SemanticScope;
 use crate::state::AppState;
 use crate::store::entries::{self, EntryRef};
@@ -33,8 +34,6 @@ pub const MAX_RELATED: usize = 5;
 /// Candidates kept per entry: more than shown, so that pins and entries that left readers'
 /// view can be skipped.
 const KEPT: usize = 10;
-/// Semantic neighbours below this cosine similarity are not related (as in search).
-const MIN_SIMILARITY: f32 = 0.80;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_related)
@@ -66,7 +65,7 @@ async fn compute(state: &AppState, entry: &Entry) -> ApiResult<(Vec<Uuid>, &'sta
     let by_meaning = found.len();
     if found.len() < KEPT {
         // Bounded like a search: a slow database answers 503, never a hang.
-        let mut tx = crate::api::search::searcher(state).bounded().await?;
+        let mut tx = state.searcher.bounded().await?;
         let words = related::by_words(&mut tx, entry.id, KEPT as i64).await?;
         tx.commit().await?;
         for id in words {

@@ -161,9 +161,11 @@ impl FaqServer {
             section: None,
             tag: None,
         };
-        let found =
-            crate::api::search::find(&self.state, query, &terms, &scope, 0, i64::from(limit))
-                .await?;
+        let found = self
+            .state
+            .searcher
+            .find(query, &terms, &scope, 0, i64::from(limit))
+            .await?;
         let hits: Vec<Value> = found
             .hits
             .iter()
@@ -357,15 +359,7 @@ impl FaqServer {
             insights.flush(&self.state.pool).await?;
         }
         let mut conn = self.state.conn().await?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT query, sum(searches)::bigint, sum(no_hits)::bigint
-             FROM search_queries WHERE day >= current_date - $1::int AND no_hits > 0
-             GROUP BY query ORDER BY sum(no_hits) DESC, query LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = crate::search::postgres::no_hit_queries(&mut conn, since, limit).await?;
         let questions: Vec<Value> = rows
             .into_iter()
             .map(|(query, searches, no_hits)| {

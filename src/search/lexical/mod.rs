@@ -40,6 +40,7 @@ use analysis::{CONFIGS, WordTokenizer, analyzer};
 use query::term_query;
 
 mod analysis;
+mod postgres;
 mod query;
 mod sync;
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use sqlx::PgPool;
 use tantivy::tokenizer::TokenStream;
@@ -14,6 +13,7 @@ use uuid::Uuid;
 
 use crate::events::signal::ChangeSignal;
 
+use super::postgres::{self, DocRow, PageRow};
 use super::{DocMeta, LexicalIndex, PageMeta, Progress};
 
 /// A hole in the change log's ids older than this is a rolled-back transaction's.
@@ -25,32 +25,6 @@ const SYNC_DELAY: Duration = Duration::from_millis(100);
 const BUILD_BATCH: usize = 1000;
 /// How long a search waits for the index to catch up before searching in PostgreSQL.
 const CATCH_UP_WAIT: Duration = Duration::from_millis(1500);
-
-#[derive(sqlx::FromRow)]
-pub(super) struct DocRow {
-    entry_id: Uuid,
-    page_id: i64,
-    page: String,
-    lang: String,
-    config: String,
-    slug: String,
-    question: String,
-    answer: String,
-    section: Option<String>,
-    tags: Vec<String>,
-}
-
-pub(super) const DOC_SQL: &str =
-    "SELECT d.entry_id, d.page_id, p.slug AS page, p.lang, d.config::text AS config,
-        e.slug, d.question, faqd_html_text(e.answer_html) AS answer, e.section, e.tags
- FROM search_docs d
- JOIN live_entries e ON e.id = d.entry_id
- JOIN pages p ON p.id = d.page_id";
-
-pub(super) const PAGE_SQL: &str =
-    "SELECT id, slug, lang, deleted_at IS NULL AND NOT draft AS live, updated_at FROM pages";
-
-pub(super) type PageRow = (i64, String, String, bool, DateTime<Utc>);
 
 impl LexicalIndex {
     /// Asks for a pass and waits until one that began from now on is done (or `enough`).
@@ -76,19 +50,13 @@ impl LexicalIndex {
     /// Builds the index from a consistent snapshot of the database.
     pub(super) async fn build(&self, pool: &PgPool) -> anyhow::Result<()> {
         let generation = self.signal.generation();
-        let mut tx = pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = postgres::snapshot(pool).await?;
         let newest = crate::store::changes::newest_id(&mut *tx).await?;
         // Transactions still open at the snapshot may commit ids below `newest` later: the
         // recent ids present are remembered, and the holes between them are waited for.
         let floor = (newest - 1000).max(0);
-        let recent: Vec<i64> = sqlx::query_scalar("SELECT id FROM changes WHERE id > $1")
-            .bind(floor)
-            .fetch_all(&mut *tx)
-            .await?;
-        let pages: Vec<PageRow> = sqlx::query_as(PAGE_SQL).fetch_all(&mut *tx).await?;
+        let recent = postgres::change_ids_above(&mut tx, floor).await?;
+        let pages = postgres::all_pages(&mut tx).await?;
         let this_pages: HashMap<i64, PageMeta> = pages.into_iter().map(page_meta).collect();
         self.lock_writer().delete_all_documents()?;
         self.clear_docs();
@@ -96,7 +64,7 @@ impl LexicalIndex {
         // Streamed into the index a batch at a time: the corpus is never held twice.
         let mut count = 0;
         {
-            let mut rows = sqlx::query_as::<_, DocRow>(DOC_SQL).fetch(&mut *tx);
+            let mut rows = postgres::all_docs(&mut tx);
             let mut batch = Vec::with_capacity(BUILD_BATCH);
             while let Some(row) = rows.try_next().await? {
                 batch.push(row);
@@ -232,12 +200,7 @@ impl LexicalIndex {
 
     pub(super) async fn sync_inner(&self, pool: &PgPool) -> anyhow::Result<()> {
         let after = self.lock_progress().contiguous;
-        let rows: Vec<(i64, Option<Uuid>, i64, String)> = sqlx::query_as(
-            "SELECT id, entry_id, page_id, kind FROM changes WHERE id > $1 ORDER BY id",
-        )
-        .bind(after)
-        .fetch_all(pool)
-        .await?;
+        let rows = postgres::changes_above(pool, after).await?;
         let mut entries: HashSet<Uuid> = HashSet::new();
         let mut whole_pages: HashSet<i64> = HashSet::new();
         let mut pages: HashSet<i64> = HashSet::new();
@@ -270,17 +233,8 @@ impl LexicalIndex {
             let page_ids: Vec<i64> = pages.into_iter().collect();
             let entry_ids: Vec<Uuid> = entries.into_iter().collect();
             let whole_pages: Vec<i64> = whole_pages.into_iter().collect();
-            let docs: Vec<DocRow> = sqlx::query_as(&format!(
-                "{DOC_SQL} WHERE d.entry_id = ANY($1) OR d.page_id = ANY($2)"
-            ))
-            .bind(&entry_ids)
-            .bind(&whole_pages)
-            .fetch_all(pool)
-            .await?;
-            let page_rows: Vec<PageRow> = sqlx::query_as(&format!("{PAGE_SQL} WHERE id = ANY($1)"))
-                .bind(&page_ids)
-                .fetch_all(pool)
-                .await?;
+            let docs = postgres::docs_of(pool, &entry_ids, &whole_pages).await?;
+            let page_rows = postgres::pages_of(pool, &page_ids).await?;
             if let Ok(mut map) = self.docs.write() {
                 for entry in &entry_ids {
                     map.remove(entry);

@@ -29,6 +29,7 @@ use crate::search::embed::{self, EmbedError, Source};
 
 use quantise::{dot_i8, quantise};
 
+mod postgres;
 mod quantise;
 mod worker;
 

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::search::embed::{self, EmbedError, Source};
 
+use super::postgres::{self, StoredVector};
 use super::{Semantic, SemanticIndex};
 
 /// Entries embedded per step of the worker.
@@ -32,28 +33,10 @@ enum Step {
     Failed,
 }
 
-/// A stored vector, and the oldest transaction running when it was read (the next pull's
-/// watermark).
-type StoredVector = (Uuid, String, String, Vec<u8>, i64);
-
 impl SemanticIndex {
     /// One step of the worker: embed what waits, then pull what was stored.
     async fn step(self: &Arc<Self>, pool: &PgPool) -> Result<Step, sqlx::Error> {
-        let waiting: Vec<(Uuid, i64, String)> = sqlx::query_as(
-            // The text is built for the chosen few only, not for every waiting entry.
-            "SELECT w.id, w.version, le.question || E'\\n' || faqd_html_text(le.answer_html)
-             FROM (SELECT le.id, le.version
-                   FROM live_entries le
-                   LEFT JOIN entry_embeddings ee
-                          ON ee.entry_id = le.id AND ee.model = $1 AND ee.version = le.version
-                   WHERE ee.entry_id IS NULL
-                   LIMIT $2) w
-             JOIN live_entries le ON le.id = w.id",
-        )
-        .bind(&self.model)
-        .bind(BATCH)
-        .fetch_all(pool)
-        .await?;
+        let waiting = postgres::waiting(pool, &self.model, BATCH).await?;
         let mut step = Step::Idle;
         if !waiting.is_empty() {
             let texts: Vec<String> = waiting.iter().map(|(_, _, t)| t.clone()).collect();
@@ -95,23 +78,7 @@ impl SemanticIndex {
             versions.push(*version);
             blobs.push(vector.iter().flat_map(|x| x.to_le_bytes()).collect());
         }
-        sqlx::query(
-            "INSERT INTO entry_embeddings (entry_id, version, model, embedding)
-             SELECT v.id, v.version, $4, v.embedding
-             FROM unnest($1::uuid[], $2::int8[], $3::bytea[]) AS v(id, version, embedding)
-             JOIN entries e ON e.id = v.id
-             ON CONFLICT (entry_id) DO UPDATE
-             SET version = EXCLUDED.version, model = EXCLUDED.model,
-                 embedding = EXCLUDED.embedding, embedded_at = clock_timestamp(),
-                 xid = pg_current_xact_id()",
-        )
-        .bind(&ids)
-        .bind(&versions)
-        .bind(&blobs)
-        .bind(&self.model)
-        .execute(pool)
-        .await?;
-        Ok(())
+        postgres::store_vectors(pool, &self.model, &ids, &versions, &blobs).await
     }
 
     /// Loads every vector of this source stored since the last pull (all of them the first
@@ -122,18 +89,7 @@ impl SemanticIndex {
         let since = self.index.read().ok().and_then(|i| i.watermark);
         // Streamed and applied a batch at a time: the stored vectors (4 bytes a dimension)
         // are never all in memory at once, only their 8-bit copies.
-        let mut rows = sqlx::query_as::<_, StoredVector>(
-            "SELECT ee.entry_id, p.slug, p.lang, ee.embedding,
-                    pg_snapshot_xmin(pg_current_snapshot())::text::int8
-             FROM entry_embeddings ee
-             JOIN entries e ON e.id = ee.entry_id
-             JOIN pages p ON p.id = e.page_id
-             WHERE ee.model = $1 AND ($2::int8 IS NULL OR ee.xid >= $2::int8::text::xid8)
-             ORDER BY ee.xid",
-        )
-        .bind(&self.model)
-        .bind(since)
-        .fetch(pool);
+        let mut rows = postgres::stored_since(pool, &self.model, since);
         let mut names: HashMap<String, Arc<str>> = HashMap::new();
         let mut mismatch = None;
         let mut batch = Vec::with_capacity(PULL_BATCH);
@@ -195,18 +151,8 @@ impl SemanticIndex {
 
     /// Drops entries readers no longer see, and counts those waiting for an embedding.
     async fn prune(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
-        let live: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM live_entries")
-            .fetch_all(pool)
-            .await?;
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM live_entries le
-             LEFT JOIN entry_embeddings ee
-                    ON ee.entry_id = le.id AND ee.model = $1 AND ee.version = le.version
-             WHERE ee.entry_id IS NULL",
-        )
-        .bind(&self.model)
-        .fetch_one(pool)
-        .await?;
+        let live = postgres::live_ids(pool).await?;
+        let pending = postgres::count_waiting(pool, &self.model).await?;
         self.pending
             .store(pending, std::sync::atomic::Ordering::Relaxed);
         let live: std::collections::HashSet<Uuid> = live.into_iter().collect();
