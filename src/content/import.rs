@@ -105,8 +105,18 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         Err(_) => Vec::new(),
     };
     let list_items: Vec<&list::ListItem> = body.lists.iter().flatten().collect();
-    let counts = form_counts(&blocks, &shortcodes, &html_found, &list_items, listed.len());
-    let body_style = choose_style(&blocks, &shortcodes, &html_items, &list_items);
+    // Every question of the list form: items with their answers, and bare items whose answer
+    // follows the list.
+    let all_list_items: Vec<&list::ListItem> =
+        list_items.iter().copied().chain(&body.bare).collect();
+    let counts = form_counts(
+        &blocks,
+        &shortcodes,
+        &html_found,
+        &all_list_items,
+        listed.len(),
+    );
+    let body_style = choose_style(&blocks, &shortcodes, &html_items, &all_list_items);
     // The rule for articles: a front matter list is the page's FAQ, and the body its intro,
     // unless the page says it is a FAQ page (`layout`/`type`), whose body's questions are
     // read too.
@@ -136,12 +146,14 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         Shortcode(&'a shortcode::Item),
         Html(&'a html::Item),
         List(&'a list::ListItem),
+        /// A bare list item: its answer is what follows it, up to the next marker.
+        Bare(&'a list::ListItem),
     }
     let start_of = |m: &Marker| match m {
         Marker::Section(b, _) | Marker::Block(b, _) => b.span.start,
         Marker::Shortcode(item) => item.item_span.start,
         Marker::Html(item) => item.item_span.start,
-        Marker::List(item) => item.item_span.start,
+        Marker::List(item) | Marker::Bare(item) => item.item_span.start,
     };
     let mut markers: Vec<Marker> = Vec::new();
     match style {
@@ -204,8 +216,9 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     Role::Content => {}
                 }
             }
-            if style == QuestionStyle::Definition && !list_items.is_empty() {
+            if style == QuestionStyle::Definition && !all_list_items.is_empty() {
                 markers.extend(list_items.iter().map(|item| Marker::List(item)));
+                markers.extend(body.bare.iter().map(Marker::Bare));
                 markers.sort_by_key(|m| start_of(m));
             }
             // A shallower heading that asks but has no answer of its own heads a section.
@@ -310,6 +323,23 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 },
                 label: None,
             }),
+            Marker::Bare(item) => {
+                let after = trim_surroundings(source, item.item_span.end..next_start(i), &rules);
+                entries.push(ParsedEntry {
+                    section: section.clone(),
+                    question: item.question.clone(),
+                    answer: source[after.clone()].to_owned(),
+                    question_span: item.question_span.clone(),
+                    item_span: item.item_span.start..after.end.max(item.item_span.end),
+                    answer_span: after,
+                    // Indentation 0: the answer is written outside the item, as it is.
+                    syntax: EntrySyntax::ListItem {
+                        indent: 0,
+                        bold: item.bold,
+                    },
+                    label: None,
+                });
+            }
         }
     }
     if entries.is_empty() {

@@ -107,7 +107,9 @@ pub enum EntrySyntax {
     /// answer the content of its panel, read as Markdown or HTML as the slot says.
     Html(HtmlSlot),
     /// A list item that starts with its question (in bold or as a line ending in `?`); the
-    /// answer is the rest of the item, its continuation lines indented by `indent`.
+    /// answer is the rest of the item, its continuation lines indented by `indent`. Indentation
+    /// 0: the item holds only its question, and the answer is the blocks after its list (a
+    /// one-item list per question, answers unindented).
     ListItem { indent: usize, bold: bool },
     /// A YAML mapping: question and answer are scalars written in these forms.
     Yaml {

@@ -67,11 +67,15 @@ impl Parsed {
         let mut found = Vec::new();
         match &self.root {
             Node::Map { pairs, .. } if self.front_matter => {
-                for (_, value) in pairs {
-                    data::walk(source, value, None, &mut found);
+                for (key, value) in pairs {
+                    let scope = data::Scope {
+                        faq: key.as_str().is_some_and(data::names_faq),
+                        entry: false,
+                    };
+                    data::walk(source, value, None, scope, &mut found);
                 }
             }
-            root => data::walk(source, root, None, &mut found),
+            root => data::walk(source, root, None, data::Scope::default(), &mut found),
         }
         for item in &mut found {
             if let Some(&end) = self.map_ends.get(&item.item_span.start) {

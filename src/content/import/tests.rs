@@ -638,3 +638,34 @@ fn hugo_reads_draft_loosely() {
         assert_eq!(page.draft, draft, "draft: {value}");
     }
 }
+
+#[test]
+fn bare_list_questions_take_the_blocks_after_them_as_answers() {
+    let source = "Intro.\n\n1.  **Why vegan?**\n\nBecause.\n\nMore.\n\n2.  **But protein.**\n\nBeans.\n\n3.  **Last?**\n";
+    let page = parse(source);
+    assert_eq!(page.form, "list");
+    assert_eq!(questions(&page), ["Why vegan?", "But protein.", "Last?"]);
+    let answers: Vec<&str> = page.entries.iter().map(|e| e.answer.as_str()).collect();
+    assert_eq!(answers, ["Because.\n\nMore.", "Beans.", ""]);
+    assert_eq!(page.intro, "Intro.");
+    assert_spans_rebuild_source(&page);
+    // One bare question is not a FAQ, nor are questions with nothing after them.
+    assert!(parse_page("1. **Why?**\n\nBecause.\n", None).is_err());
+    assert!(parse_page("- **Why?**\n\n* **How?**\n", None).is_err());
+}
+
+#[test]
+fn a_description_answers_only_in_a_list_below_a_faq_key() {
+    let source = "---\ntitle: Article\nfeatures:\n  - title: Fast\n    description: Very.\nfaq:\n  title: Endgame\n  intro: ''\n  faqgroups:\n    - heading: FAQ Endgame\n      faqs:\n        - title: Is this scam?\n          description: No.\n        - title: Legal?\n          description: |-\n            Yes.\n---\n\nThe article.\n\n**A bold note.**\n";
+    let page = parse(source);
+    assert_eq!(page.form, "front-matter");
+    assert_eq!(questions(&page), ["Is this scam?", "Legal?"]);
+    let sections: Vec<Option<&str>> = page.entries.iter().map(|e| e.section.as_deref()).collect();
+    assert_eq!(sections, [Some("FAQ Endgame"); 2]);
+    // A mapping's own `description` is no answer.
+    let page = parse_page(
+        "---\nfaq:\n  title: FAQ\n  description: All about it.\n---\n\n## Why?\n\nBecause.\n",
+        None,
+    );
+    assert!(page.is_ok_and(|p| p.form == "h2"));
+}
