@@ -49,7 +49,7 @@ use crate::content::forms::{self, FormCount, data, html, list, shortcode};
 use crate::content::front_matter;
 use crate::content::model::{EntrySyntax, ParsedEntry, ParsedPage, ParsedSection};
 use crate::content::style::QuestionStyle;
-use crate::content::text::trim_surroundings;
+use crate::content::text::{ends_in_question_mark, trim_surroundings};
 
 /// Parses a page file, choosing by its name: a YAML or JSON data file (`data/faq.yml`) is read
 /// as data, anything else as a Markdown page. `forced` as for [`parse_page`].
@@ -104,6 +104,22 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         Ok(found) => found.details.iter().chain(&found.accordion).collect(),
         Err(_) => Vec::new(),
     };
+    // Raw HTML headings outside the items head sections as Markdown headings do.
+    let html_headings: Vec<Block> = html_found
+        .as_ref()
+        .map(|found| {
+            found
+                .headings
+                .iter()
+                .map(|h| Block {
+                    kind: BlockKind::Heading(h.level),
+                    label: None,
+                    text: h.text.clone(),
+                    span: h.span.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let list_items: Vec<&list::ListItem> = body.lists.iter().flatten().collect();
     // Every question of the list form: items with their answers, and bare items whose answer
     // follows the list.
@@ -190,7 +206,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     })
                     .is_ok()
             };
-            for block in blocks.iter().filter(|b| !inside(b)) {
+            for block in blocks.iter().chain(&html_headings).filter(|b| !inside(b)) {
                 if let BlockKind::Heading(level) = block.kind
                     && !block.text.is_empty()
                 {
@@ -260,11 +276,24 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         })
         .collect();
     let mut section: Option<String> = None;
+    let title_heading = page_title_heading(
+        &markers,
+        front_matter.as_ref().and_then(|fm| fm.str("title")),
+        |m| match m {
+            Marker::Section(block, level) => Some((block.text.as_str(), *level, false)),
+            Marker::Block(block, EntrySyntax::Heading(level)) => {
+                Some((block.text.as_str(), *level, true))
+            }
+            _ => None,
+        },
+    );
     for (i, marker) in markers.iter().enumerate() {
         match marker {
             Marker::Section(block, level) => {
                 let after = trim_surroundings(source, block.span.end..next_start(i), &rules);
-                section = Some(block.text.clone()).filter(|text| !text.is_empty());
+                // The page's title heading heads no section.
+                section = Some(block.text.clone())
+                    .filter(|text| !text.is_empty() && title_heading != Some(i));
                 sections.push(ParsedSection {
                     title: block.text.clone(),
                     level: *level,
@@ -388,6 +417,31 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         front_matter,
         source: source.to_owned(),
     })
+}
+
+/// The index of the marker that is the page's title rather than a section: the first marker,
+/// a section heading, when no later heading is at its level or shallower and its text is the
+/// front matter's `title` (or, on a page without one, does not ask). `heading` gives a marker's heading
+/// text, level and whether it asks.
+fn page_title_heading<M>(
+    markers: &[M],
+    title: Option<&str>,
+    heading: impl Fn(&M) -> Option<(&str, u8, bool)>,
+) -> Option<usize> {
+    let (text, level, false) = heading(markers.first()?)? else {
+        return None;
+    };
+    let alone = markers[1..]
+        .iter()
+        .filter_map(&heading)
+        .all(|(_, other, _)| other > level);
+    let norm = |t: &str| t.trim().trim_end_matches('#').trim().to_lowercase();
+    let is_title = match title {
+        Some(title) => norm(title) == norm(text),
+        // Without a title, a heading that asks is a section (`# Any questions?`).
+        None => !ends_in_question_mark(text),
+    };
+    (alone && is_title).then_some(0)
 }
 
 /// The questions each form of the body asks, and the front matter list's.

@@ -84,6 +84,7 @@ const CONTAINER_KEYS: &[&str] = &[
     "entries",
     "qa",
     "qas",
+    "qna",
     "list",
     "data",
     "content",
@@ -106,7 +107,7 @@ pub(crate) enum Node {
 }
 
 impl Node {
-    pub(crate) fn as_str(&self) -> Option<&str> {
+    fn as_str(&self) -> Option<&str> {
         match self {
             Self::Scalar { value, .. } => Some(value),
             _ => None,
@@ -231,6 +232,35 @@ fn key_in(key: &str, list: &[&str]) -> bool {
 /// Finds every question/answer item of the YAML document `source[range]` (spans are offsets
 /// of `source`). A YAML syntax error is returned as a message with its line.
 pub fn items(source: &str, range: Range<usize>) -> Result<Vec<YamlItem>, String> {
+    yaml_items(source, range, false)
+}
+
+/// As [`items`] for a page's front matter: its top-level mapping is the page's own (its
+/// `title` is the page's, not a section's), so its values are walked without it.
+pub(crate) fn front_matter_items(
+    source: &str,
+    range: Range<usize>,
+) -> Result<Vec<YamlItem>, String> {
+    yaml_items(source, range, true)
+}
+
+/// Walks a document's root; a page's root mapping (`page`) is walked value by value.
+pub(crate) fn walk_root(source: &str, root: &Node, page: bool, found: &mut Vec<YamlItem>) {
+    match root {
+        Node::Map { pairs, .. } if page => {
+            for (key, value) in pairs {
+                let scope = Scope {
+                    faq: key.as_str().is_some_and(names_faq),
+                    entry: false,
+                };
+                walk(source, value, None, scope, found);
+            }
+        }
+        root => walk(source, root, None, Scope::default(), found),
+    }
+}
+
+fn yaml_items(source: &str, range: Range<usize>, page: bool) -> Result<Vec<YamlItem>, String> {
     let text = source.get(range.clone()).unwrap_or_default();
     crate::content::limits::check_yaml(text)?;
     let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| range.start + i).collect();
@@ -247,7 +277,7 @@ pub fn items(source: &str, range: Range<usize>) -> Result<Vec<YamlItem>, String>
         .map_err(|e| format!("invalid YAML at line {}: {}", e.marker().line(), e.info()))?;
     let mut found = Vec::new();
     if let Some(root) = &builder.root {
-        walk(source, root, None, Scope::default(), &mut found);
+        walk_root(source, root, page, &mut found);
     }
     Ok(found)
 }
@@ -286,7 +316,7 @@ pub(crate) struct Scope {
 }
 
 /// Whether a key names a FAQ: it contains `faq` (`faq`, `faqs`, `faqgroups`, `faq_items`).
-pub(crate) fn names_faq(key: &str) -> bool {
+fn names_faq(key: &str) -> bool {
     key.to_lowercase().contains("faq")
 }
 
@@ -541,6 +571,15 @@ fn json_string(text: &str) -> String {
 /// Finds every question/answer item of a TOML data file (`[[faq]]` tables with `question` and
 /// `answer`, or `q`/`a`, optionally a `type`/`section`), with byte spans.
 pub fn items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
+    toml_items(source, false)
+}
+
+/// As [`items_toml`] for a page's front matter (see [`front_matter_items`]).
+pub(crate) fn front_matter_items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
+    toml_items(source, true)
+}
+
+fn toml_items(source: &str, page: bool) -> Result<Vec<YamlItem>, String> {
     crate::content::limits::check_toml(source)?;
     let table = toml::de::DeTable::parse(source).map_err(|e| format!("invalid TOML: {e}"))?;
     let root = toml_node(
@@ -549,7 +588,7 @@ pub fn items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
         &toml::de::DeValue::Table(table.into_inner()),
     );
     let mut found = Vec::new();
-    walk(source, &root, None, Scope::default(), &mut found);
+    walk_root(source, &root, page, &mut found);
     // A `[[faq]]` item starts at its header line.
     for item in &mut found {
         let mut cursor = source[..item.item_span.start]
