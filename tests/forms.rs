@@ -30,9 +30,10 @@ enum Form {
     BoldList,
     QuestionLineList,
     BareList,
+    FaqGroupsFrontMatter,
 }
 
-const FORMS: [Form; 20] = [
+const FORMS: [Form; 21] = [
     Form::H2,
     Form::H3Sections,
     Form::Bold,
@@ -53,6 +54,7 @@ const FORMS: [Form; 20] = [
     Form::BoldList,
     Form::QuestionLineList,
     Form::BareList,
+    Form::FaqGroupsFrontMatter,
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -160,6 +162,18 @@ fn render(form: Form, entries: &[(String, String)], crlf: bool) -> (String, &'st
                 ));
             }
             out.push_str("---\n");
+        }
+        Form::FaqGroupsFrontMatter => {
+            // `title`/`description` entries in groups below a FAQ key, on an article.
+            out.push_str("---\ntitle: News\nfaq:\n  title: About it\n  intro: ''\n  faqgroups:\n    - heading: FAQ\n      faqs:\n");
+            for (q, a) in entries {
+                out.push_str(&format!(
+                    "        - title: {}\n          description: {}\n",
+                    json(q),
+                    json(a)
+                ));
+            }
+            out.push_str("url: /news\n---\n\nThe article.\n\n**A bold note.**\n");
         }
         Form::YamlData => {
             out.push_str("# FAQ\n- section: General\n  questions:\n");
