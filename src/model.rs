@@ -250,8 +250,8 @@ pub struct ImportReport {
     pub page_updated: bool,
     /// The page's version after the import.
     pub version: i64,
-    /// How the file asks its questions: `bold`, `h1`…`h6`, `quote`, `definition`,
-    /// `shortcode`, `front-matter` or `data`.
+    /// How the file asks its questions, as the page keeps it: `bold`, `h1`…`h6`, `quote`,
+    /// `definition`, `list`, `shortcode`, `details`, `accordion`, `front-matter` or `data`.
     pub questions: String,
     /// Slugs of the entries the file added.
     pub created: Vec<String>,

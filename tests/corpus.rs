@@ -25,13 +25,17 @@ struct Item {
     /// The form the import must report (`ParsedPage::form`), where the manifest says.
     #[serde(default)]
     faqd_form: Option<String>,
-    /// Tests (`questions`, `export`, `edit`, `reorder`, `form`) this file is known to fail today,
-    /// with what goes wrong.
+    /// The sections the entries fall in, in order of first appearance, where the manifest says
+    /// (`[]`: no entry has a section).
+    #[serde(default)]
+    sections: Option<Vec<String>>,
+    /// Tests (`questions`, `export`, `edit`, `reorder`, `form`, `sections`) this file is known to
+    /// fail today, with what goes wrong.
     #[serde(default)]
     known_failures: BTreeMap<String, String>,
 }
 
-const TESTS: [&str; 5] = ["questions", "export", "edit", "reorder", "form"];
+const TESTS: [&str; 6] = ["questions", "export", "edit", "reorder", "form", "sections"];
 
 fn manifest() -> Vec<Item> {
     let text = std::fs::read_to_string("tests/corpus/manifest.json").expect("manifest");
@@ -128,6 +132,27 @@ fn every_file_gives_its_hand_counted_questions() {
                 got.len(),
                 item.count
             ))
+        }
+    });
+}
+
+#[test]
+fn every_file_gives_its_sections() {
+    run("sections", |item| {
+        let Some(want) = &item.sections else {
+            return Ok(());
+        };
+        let page = parse(&item.file)?;
+        let mut got: Vec<&str> = Vec::new();
+        for section in page.entries.iter().filter_map(|e| e.section.as_deref()) {
+            if !got.contains(&section) {
+                got.push(section);
+            }
+        }
+        if got == *want {
+            Ok(())
+        } else {
+            Err(format!("sections\n  got:  {got:?}\n  want: {want:?}"))
         }
     });
 }

@@ -29,9 +29,11 @@ enum Form {
     Accordion,
     BoldList,
     QuestionLineList,
+    BareList,
+    FaqGroupsFrontMatter,
 }
 
-const FORMS: [Form; 19] = [
+const FORMS: [Form; 21] = [
     Form::H2,
     Form::H3Sections,
     Form::Bold,
@@ -51,6 +53,8 @@ const FORMS: [Form; 19] = [
     Form::Accordion,
     Form::BoldList,
     Form::QuestionLineList,
+    Form::BareList,
+    Form::FaqGroupsFrontMatter,
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -159,6 +163,18 @@ fn render(form: Form, entries: &[(String, String)], crlf: bool) -> (String, &'st
             }
             out.push_str("---\n");
         }
+        Form::FaqGroupsFrontMatter => {
+            // `title`/`description` entries in groups below a FAQ key, on an article.
+            out.push_str("---\ntitle: News\nfaq:\n  title: About it\n  intro: ''\n  faqgroups:\n    - heading: FAQ\n      faqs:\n");
+            for (q, a) in entries {
+                out.push_str(&format!(
+                    "        - title: {}\n          description: {}\n",
+                    json(q),
+                    json(a)
+                ));
+            }
+            out.push_str("url: /news\n---\n\nThe article.\n\n**A bold note.**\n");
+        }
         Form::YamlData => {
             out.push_str("# FAQ\n- section: General\n  questions:\n");
             for (q, a) in entries {
@@ -234,11 +250,13 @@ fn render(form: Form, entries: &[(String, String)], crlf: bool) -> (String, &'st
                 out.push('\n');
             }
         }
-        Form::BoldList | Form::QuestionLineList => {
+        Form::BoldList | Form::QuestionLineList | Form::BareList => {
             out.push_str("---\ntitle: FAQ\n---\n\nSome intro.\n\n");
             for (i, (q, a)) in entries.iter().enumerate() {
                 let item = match form {
                     Form::BoldList => format!("{}. **{q}**\n\n{}\n\n", i + 1, indent(a, "   ")),
+                    // A one-item list per question, its answer unindented after it.
+                    Form::BareList => format!("{}.  **{q}**\n\n{a}\n\n", i + 1),
                     _ => format!("- {q}\n{}\n\n", indent(a, "  ")),
                 };
                 out.push_str(&item);
@@ -330,7 +348,7 @@ proptest! {
         crlf in any::<bool>(),
     ) {
         // One quoted question is a call-out, not a page of them.
-        prop_assume!(!matches!(form, Form::Quote) || entries.len() >= 2);
+        prop_assume!(!matches!(form, Form::Quote | Form::BareList) || entries.len() >= 2);
         let (text, name) = render(form, &entries, crlf);
         let page = parse(&text, name);
         let got: Vec<(String, String)> = page
@@ -355,7 +373,7 @@ proptest! {
         new_question in question(),
         crlf in any::<bool>(),
     ) {
-        prop_assume!(!matches!(form, Form::Quote) || entries.len() >= 2);
+        prop_assume!(!matches!(form, Form::Quote | Form::BareList) || entries.len() >= 2);
         let (text, name) = render(form, &entries, crlf);
         let page = parse(&text, name);
         let mut texts: Vec<(String, String)> =

@@ -339,10 +339,11 @@ impl Templated<'_> {
             EntrySyntax::ListItem { indent, .. } => {
                 let newline = newline_of(self.source);
                 let text = list::indent(answer, indent, newline);
-                if slot.answer_span.is_empty() && !answer.is_empty() {
-                    format!("{newline}{}{text}", " ".repeat(indent))
-                } else {
-                    text
+                match (slot.answer_span.is_empty() && !answer.is_empty(), indent) {
+                    // An answer outside its item (indentation 0) starts after a blank line.
+                    (true, 0) => format!("{newline}{newline}{text}"),
+                    (true, _) => format!("{newline}{}{text}", " ".repeat(indent)),
+                    (false, _) => text,
                 }
             }
             EntrySyntax::Yaml { answer: kind, .. } => self.encode_scalar(slot, answer, kind, false),

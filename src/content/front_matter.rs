@@ -32,14 +32,11 @@ impl FrontMatterFormat {
         }
     }
 
-    /// The name kept in the `pages.front_matter_format` column, which admits `yaml` and
-    /// `toml` only: a JSON block is kept as `yaml` (JSON is YAML), and [`rewrite`] tells it by
-    /// its `{` whatever the column says.
+    /// The name kept in the `pages.front_matter_format` column: `yaml`, `toml` or `json`
+    /// (before migration 0021 a JSON block was kept as `yaml`; [`rewrite`] tells JSON by its
+    /// `{` whatever the column says).
     pub fn stored(self) -> &'static str {
-        match self {
-            Self::Toml => "toml",
-            Self::Yaml | Self::Json => "yaml",
-        }
+        self.as_str()
     }
 
     /// The line that opens and closes a block in this format.

@@ -49,7 +49,7 @@ use crate::content::forms::{self, FormCount, data, html, list, shortcode};
 use crate::content::front_matter;
 use crate::content::model::{EntrySyntax, ParsedEntry, ParsedPage, ParsedSection};
 use crate::content::style::QuestionStyle;
-use crate::content::text::trim_surroundings;
+use crate::content::text::{ends_in_question_mark, trim_surroundings};
 
 /// Parses a page file, choosing by its name: a YAML or JSON data file (`data/faq.yml`) is read
 /// as data, anything else as a Markdown page. `forced` as for [`parse_page`].
@@ -104,9 +104,35 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         Ok(found) => found.details.iter().chain(&found.accordion).collect(),
         Err(_) => Vec::new(),
     };
+    // Raw HTML headings outside the items head sections as Markdown headings do.
+    let html_headings: Vec<Block> = html_found
+        .as_ref()
+        .map(|found| {
+            found
+                .headings
+                .iter()
+                .map(|h| Block {
+                    kind: BlockKind::Heading(h.level),
+                    label: None,
+                    text: h.text.clone(),
+                    span: h.span.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let list_items: Vec<&list::ListItem> = body.lists.iter().flatten().collect();
-    let counts = form_counts(&blocks, &shortcodes, &html_found, &list_items, listed.len());
-    let body_style = choose_style(&blocks, &shortcodes, &html_items, &list_items);
+    // Every question of the list form: items with their answers, and bare items whose answer
+    // follows the list.
+    let all_list_items: Vec<&list::ListItem> =
+        list_items.iter().copied().chain(&body.bare).collect();
+    let counts = form_counts(
+        &blocks,
+        &shortcodes,
+        &html_found,
+        &all_list_items,
+        listed.len(),
+    );
+    let body_style = choose_style(&blocks, &shortcodes, &html_items, &all_list_items);
     // The rule for articles: a front matter list is the page's FAQ, and the body its intro,
     // unless the page says it is a FAQ page (`layout`/`type`), whose body's questions are
     // read too.
@@ -136,12 +162,14 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         Shortcode(&'a shortcode::Item),
         Html(&'a html::Item),
         List(&'a list::ListItem),
+        /// A bare list item: its answer is what follows it, up to the next marker.
+        Bare(&'a list::ListItem),
     }
     let start_of = |m: &Marker| match m {
         Marker::Section(b, _) | Marker::Block(b, _) => b.span.start,
         Marker::Shortcode(item) => item.item_span.start,
         Marker::Html(item) => item.item_span.start,
-        Marker::List(item) => item.item_span.start,
+        Marker::List(item) | Marker::Bare(item) => item.item_span.start,
     };
     let mut markers: Vec<Marker> = Vec::new();
     match style {
@@ -178,7 +206,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     })
                     .is_ok()
             };
-            for block in blocks.iter().filter(|b| !inside(b)) {
+            for block in blocks.iter().chain(&html_headings).filter(|b| !inside(b)) {
                 if let BlockKind::Heading(level) = block.kind
                     && !block.text.is_empty()
                 {
@@ -204,8 +232,9 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     Role::Content => {}
                 }
             }
-            if style == QuestionStyle::Definition && !list_items.is_empty() {
+            if style == QuestionStyle::Definition && !all_list_items.is_empty() {
                 markers.extend(list_items.iter().map(|item| Marker::List(item)));
+                markers.extend(body.bare.iter().map(Marker::Bare));
                 markers.sort_by_key(|m| start_of(m));
             }
             // A shallower heading that asks but has no answer of its own heads a section.
@@ -247,11 +276,24 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         })
         .collect();
     let mut section: Option<String> = None;
+    let title_heading = page_title_heading(
+        &markers,
+        front_matter.as_ref().and_then(|fm| fm.str("title")),
+        |m| match m {
+            Marker::Section(block, level) => Some((block.text.as_str(), *level, false)),
+            Marker::Block(block, EntrySyntax::Heading(level)) => {
+                Some((block.text.as_str(), *level, true))
+            }
+            _ => None,
+        },
+    );
     for (i, marker) in markers.iter().enumerate() {
         match marker {
             Marker::Section(block, level) => {
                 let after = trim_surroundings(source, block.span.end..next_start(i), &rules);
-                section = Some(block.text.clone()).filter(|text| !text.is_empty());
+                // The page's title heading heads no section.
+                section = Some(block.text.clone())
+                    .filter(|text| !text.is_empty() && title_heading != Some(i));
                 sections.push(ParsedSection {
                     title: block.text.clone(),
                     level: *level,
@@ -310,6 +352,23 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 },
                 label: None,
             }),
+            Marker::Bare(item) => {
+                let after = trim_surroundings(source, item.item_span.end..next_start(i), &rules);
+                entries.push(ParsedEntry {
+                    section: section.clone(),
+                    question: item.question.clone(),
+                    answer: source[after.clone()].to_owned(),
+                    question_span: item.question_span.clone(),
+                    item_span: item.item_span.start..after.end.max(item.item_span.end),
+                    answer_span: after,
+                    // Indentation 0: the answer is written outside the item, as it is.
+                    syntax: EntrySyntax::ListItem {
+                        indent: 0,
+                        bold: item.bold,
+                    },
+                    label: None,
+                });
+            }
         }
     }
     if entries.is_empty() {
@@ -358,6 +417,31 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         front_matter,
         source: source.to_owned(),
     })
+}
+
+/// The index of the marker that is the page's title rather than a section: the first marker,
+/// a section heading, when no later heading is at its level or shallower and its text is the
+/// front matter's `title` (or, on a page without one, does not ask). `heading` gives a marker's heading
+/// text, level and whether it asks.
+fn page_title_heading<M>(
+    markers: &[M],
+    title: Option<&str>,
+    heading: impl Fn(&M) -> Option<(&str, u8, bool)>,
+) -> Option<usize> {
+    let (text, level, false) = heading(markers.first()?)? else {
+        return None;
+    };
+    let alone = markers[1..]
+        .iter()
+        .filter_map(&heading)
+        .all(|(_, other, _)| other > level);
+    let norm = |t: &str| t.trim().trim_end_matches('#').trim().to_lowercase();
+    let is_title = match title {
+        Some(title) => norm(title) == norm(text),
+        // Without a title, a heading that asks is a section (`# Any questions?`).
+        None => !ends_in_question_mark(text),
+    };
+    (alone && is_title).then_some(0)
 }
 
 /// The questions each form of the body asks, and the front matter list's.

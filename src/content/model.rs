@@ -44,6 +44,19 @@ pub struct ParsedPage {
     pub forms: Vec<FormCount>,
 }
 
+impl ParsedPage {
+    /// The question style kept with the page (`pages.question_style`, `questions` in the
+    /// import report): the form itself for the forms read with another style's rules
+    /// (`details` and `accordion` with the shortcodes, `list` with the definition lists), else
+    /// the style. Both name the same reading ([`QuestionStyle`]'s `FromStr`).
+    pub fn stored_style(&self) -> String {
+        match self.form.as_str() {
+            form @ ("details" | "accordion" | "list") => form.to_owned(),
+            _ => self.style.to_string(),
+        }
+    }
+}
+
 /// A section heading: a heading above questions (any heading in a bold-style file, a shallower
 /// heading than the questions in a heading-style one).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,7 +120,9 @@ pub enum EntrySyntax {
     /// answer the content of its panel, read as Markdown or HTML as the slot says.
     Html(HtmlSlot),
     /// A list item that starts with its question (in bold or as a line ending in `?`); the
-    /// answer is the rest of the item, its continuation lines indented by `indent`.
+    /// answer is the rest of the item, its continuation lines indented by `indent`. Indentation
+    /// 0: the item holds only its question, and the answer is the blocks after its list (a
+    /// one-item list per question, answers unindented).
     ListItem { indent: usize, bold: bool },
     /// A YAML mapping: question and answer are scalars written in these forms.
     Yaml {

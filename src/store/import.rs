@@ -168,7 +168,7 @@ pub async fn import_page(
         .await?;
     let empty = serde_json::Value::Object(Default::default());
     let front_matter = parsed.front_matter.as_ref();
-    let style = parsed.style.to_string();
+    let style = parsed.stored_style();
     let fields = PageFields {
         title: parsed.title.as_deref().unwrap_or(""),
         description: parsed.description.as_deref().unwrap_or(""),

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+use crate::content::QuestionStyle;
 use crate::model::{Audience, Page};
 
 /// Position of a page in the `(slug, lang)` order, for cursors.
@@ -163,8 +164,19 @@ impl PageForImport {
             || self.front_matter_format.as_deref() != fields.front_matter_format
             || self.source.as_deref() != Some(fields.source)
             || self.source_path.as_deref() != fields.source_path
-            || self.question_style != fields.question_style
+            || !same_style(&self.question_style, fields.question_style)
     }
+}
+
+/// Two stored question styles that read a file the same way (`shortcode` kept before
+/// migration 0021 and `details` now): the page has not changed.
+fn same_style(stored: &str, new: &str) -> bool {
+    use std::str::FromStr;
+    stored == new
+        || matches!(
+            (QuestionStyle::from_str(stored), QuestionStyle::from_str(new)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// Finds the page `(slug, lang)` and locks it, creating it from `fields` when

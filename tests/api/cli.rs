@@ -97,7 +97,7 @@ async fn a_cli_dry_run_prints_the_form_chosen_and_the_forms_seen() {
     .unwrap();
     let dry = stdout(&app.faqd(&["import", file.to_str().unwrap(), "--dry-run"]));
     assert!(
-        dry.contains("questions: details (2), style `shortcode`; also seen: h2 (1)"),
+        dry.contains("questions: details (2), style `details`; also seen: h2 (1)"),
         "{dry}"
     );
     assert_eq!(app.get(&paths::page("help")).await.status(), 404);

@@ -127,8 +127,8 @@ pub struct ImportQuery {
     /// The page's language. Default: the front matter's `language` or `lang`, else `en`.
     #[param(value_type = Option<String>, example = "en", pattern = "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")]
     pub lang: Option<Lang>,
-    /// How the file marks its questions (`bold`, `h1`…`h6`, `quote`, `definition`,
-    /// `shortcode`, `front-matter`, `data`). Default: detected.
+    /// How the file marks its questions (`bold`, `h1`…`h6`, `quote`, `definition`, `list`,
+    /// `shortcode`, `details`, `accordion`, `front-matter`, `data`). Default: detected.
     #[param(value_type = Option<QuestionStyleDoc>, inline, example = "h2")]
     pub questions: Option<QuestionStyle>,
     /// Report what the import would do and change nothing.
@@ -160,8 +160,14 @@ pub enum QuestionStyleDoc {
     Quote,
     #[schema(rename = "definition")]
     Definition,
+    #[schema(rename = "list")]
+    List,
     #[schema(rename = "shortcode")]
     Shortcode,
+    #[schema(rename = "details")]
+    Details,
+    #[schema(rename = "accordion")]
+    Accordion,
     #[schema(rename = "front-matter")]
     FrontMatter,
     #[schema(rename = "data")]

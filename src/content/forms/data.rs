@@ -65,6 +65,10 @@ const ANSWER_KEYS: &[&str] = &[
     "valasz",
     "válasz",
 ];
+/// Answer keys read only in the entries of a list below a key that names a FAQ
+/// (`faqs: [{title, description}]`): elsewhere `{title, description}` is a card, a feature, a
+/// link.
+const FAQ_ANSWER_KEYS: &[&str] = &["description"];
 /// Question keys used only by a mapping with no nested lists or mappings (`{title, content}`).
 const FALLBACK_QUESTION_KEYS: &[&str] = &["title", "name", "summary", "heading"];
 /// Keys by which an item names its own section (`type = "General"`).
@@ -80,6 +84,7 @@ const CONTAINER_KEYS: &[&str] = &[
     "entries",
     "qa",
     "qas",
+    "qna",
     "list",
     "data",
     "content",
@@ -227,6 +232,35 @@ fn key_in(key: &str, list: &[&str]) -> bool {
 /// Finds every question/answer item of the YAML document `source[range]` (spans are offsets
 /// of `source`). A YAML syntax error is returned as a message with its line.
 pub fn items(source: &str, range: Range<usize>) -> Result<Vec<YamlItem>, String> {
+    yaml_items(source, range, false)
+}
+
+/// As [`items`] for a page's front matter: its top-level mapping is the page's own (its
+/// `title` is the page's, not a section's), so its values are walked without it.
+pub(crate) fn front_matter_items(
+    source: &str,
+    range: Range<usize>,
+) -> Result<Vec<YamlItem>, String> {
+    yaml_items(source, range, true)
+}
+
+/// Walks a document's root; a page's root mapping (`page`) is walked value by value.
+pub(crate) fn walk_root(source: &str, root: &Node, page: bool, found: &mut Vec<YamlItem>) {
+    match root {
+        Node::Map { pairs, .. } if page => {
+            for (key, value) in pairs {
+                let scope = Scope {
+                    faq: key.as_str().is_some_and(names_faq),
+                    entry: false,
+                };
+                walk(source, value, None, scope, found);
+            }
+        }
+        root => walk(source, root, None, Scope::default(), found),
+    }
+}
+
+fn yaml_items(source: &str, range: Range<usize>, page: bool) -> Result<Vec<YamlItem>, String> {
     let text = source.get(range.clone()).unwrap_or_default();
     crate::content::limits::check_yaml(text)?;
     let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| range.start + i).collect();
@@ -243,7 +277,7 @@ pub fn items(source: &str, range: Range<usize>) -> Result<Vec<YamlItem>, String>
         .map_err(|e| format!("invalid YAML at line {}: {}", e.marker().line(), e.info()))?;
     let mut found = Vec::new();
     if let Some(root) = &builder.root {
-        walk(source, root, None, &mut found);
+        walk_root(source, root, page, &mut found);
     }
     Ok(found)
 }
@@ -272,16 +306,45 @@ fn scalar_kind(source: &str, node: &Node) -> YamlScalar {
     }
 }
 
+/// Where a node sits, for the keys that depend on it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Scope {
+    /// Below a key that names a FAQ (`faq`, `faqs`, `faqgroups`, …).
+    pub(crate) faq: bool,
+    /// An entry of a sequence (a list item), not the value of a key.
+    pub(crate) entry: bool,
+}
+
+/// Whether a key names a FAQ: it contains `faq` (`faq`, `faqs`, `faqgroups`, `faq_items`).
+fn names_faq(key: &str) -> bool {
+    key.to_lowercase().contains("faq")
+}
+
 /// Every question/answer item under `node`, with its section.
-pub(crate) fn walk(source: &str, node: &Node, section: Option<&str>, found: &mut Vec<YamlItem>) {
+pub(crate) fn walk(
+    source: &str,
+    node: &Node,
+    section: Option<&str>,
+    scope: Scope,
+    found: &mut Vec<YamlItem>,
+) {
     match node {
         Node::Seq(items) => {
             for item in items {
-                walk(source, item, section, found);
+                walk(
+                    source,
+                    item,
+                    section,
+                    Scope {
+                        entry: true,
+                        ..scope
+                    },
+                    found,
+                );
             }
         }
         Node::Map { start, pairs } => {
-            if let Some(item) = item_of(source, *start, pairs, section) {
+            if let Some(item) = item_of(source, *start, pairs, section, scope) {
                 found.push(item);
                 return;
             }
@@ -296,7 +359,11 @@ pub(crate) fn walk(source: &str, node: &Node, section: Option<&str>, found: &mut
                     .map(str::trim)
                     .filter(|k| !k.is_empty() && !key_in(k, CONTAINER_KEYS))
                     .filter(|_| own_title.is_none() && matches!(value, Node::Seq(_)));
-                walk(source, value, keyed.or(section), found);
+                let scope = Scope {
+                    faq: scope.faq || key.as_str().is_some_and(names_faq),
+                    entry: false,
+                };
+                walk(source, value, keyed.or(section), scope, found);
             }
         }
         Node::Scalar { .. } | Node::Alias => {}
@@ -338,6 +405,7 @@ fn item_of(
     start: usize,
     pairs: &[(Node, Node)],
     section: Option<&str>,
+    scope: Scope,
 ) -> Option<YamlItem> {
     let flat = pairs
         .iter()
@@ -357,7 +425,12 @@ fn item_of(
     if question.trim().is_empty() {
         return None;
     }
-    let (answer, a_span, a_kind) = match scalar_at(pairs, ANSWER_KEYS) {
+    let answer = scalar_at(pairs, ANSWER_KEYS).or_else(|| {
+        (scope.faq && scope.entry)
+            .then(|| scalar_at(pairs, FAQ_ANSWER_KEYS))
+            .flatten()
+    });
+    let (answer, a_span, a_kind) = match answer {
         Some(a @ Node::Scalar { value, span, .. }) => (
             value.trim_end().to_owned(),
             span.clone(),
@@ -401,29 +474,44 @@ fn item_of(
 /// question/answer item by the rules of [`items`]: what an import turned into entries.
 pub fn drop_item_lists(front_matter: &mut serde_json::Value) {
     if let serde_json::Value::Object(map) = front_matter {
-        map.retain(|_, value| !holds_item(value));
+        map.retain(|key, value| !holds_item(value, names_faq(key)));
     }
 }
 
 /// Whether `value` is or holds (at any depth, walked without recursion) a mapping with a
-/// question-like and an answer-like key.
-fn holds_item(value: &serde_json::Value) -> bool {
+/// question-like and an answer-like key (`faq`: `value` is below a key that names a FAQ, where
+/// list entries may answer with a `description`).
+fn holds_item(value: &serde_json::Value, faq: bool) -> bool {
     use serde_json::Value;
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
+    let mut pending = vec![(value, Scope { faq, entry: false })];
+    while let Some((value, scope)) = pending.pop() {
         match value {
-            Value::Array(items) => pending.extend(items),
+            Value::Array(items) => {
+                pending.extend(items.iter().map(|v| {
+                    (
+                        v,
+                        Scope {
+                            entry: true,
+                            ..scope
+                        },
+                    )
+                }));
+            }
             Value::Object(map) => {
                 let has = |keys: &[&str]| {
                     map.iter()
                         .any(|(k, v)| key_in(k, keys) && (v.is_string() || v.is_array()))
                 };
                 let flat = map.values().all(|v| !v.is_array() && !v.is_object());
-                if (has(QUESTION_KEYS) || (flat && has(FALLBACK_QUESTION_KEYS))) && has(ANSWER_KEYS)
-                {
+                let answers =
+                    has(ANSWER_KEYS) || (scope.faq && scope.entry && has(FAQ_ANSWER_KEYS));
+                if (has(QUESTION_KEYS) || (flat && has(FALLBACK_QUESTION_KEYS))) && answers {
                     return true;
                 }
-                pending.extend(map.values());
+                pending.extend(map.iter().map(|(k, v)| {
+                    let faq = scope.faq || names_faq(k);
+                    (v, Scope { faq, entry: false })
+                }));
             }
             _ => {}
         }
@@ -483,6 +571,15 @@ fn json_string(text: &str) -> String {
 /// Finds every question/answer item of a TOML data file (`[[faq]]` tables with `question` and
 /// `answer`, or `q`/`a`, optionally a `type`/`section`), with byte spans.
 pub fn items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
+    toml_items(source, false)
+}
+
+/// As [`items_toml`] for a page's front matter (see [`front_matter_items`]).
+pub(crate) fn front_matter_items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
+    toml_items(source, true)
+}
+
+fn toml_items(source: &str, page: bool) -> Result<Vec<YamlItem>, String> {
     crate::content::limits::check_toml(source)?;
     let table = toml::de::DeTable::parse(source).map_err(|e| format!("invalid TOML: {e}"))?;
     let root = toml_node(
@@ -491,7 +588,7 @@ pub fn items_toml(source: &str) -> Result<Vec<YamlItem>, String> {
         &toml::de::DeValue::Table(table.into_inner()),
     );
     let mut found = Vec::new();
-    walk(source, &root, None, &mut found);
+    walk_root(source, &root, page, &mut found);
     // A `[[faq]]` item starts at its header line.
     for item in &mut found {
         let mut cursor = source[..item.item_span.start]

@@ -57,6 +57,18 @@ pub struct Item {
 pub struct Found {
     pub details: Vec<Item>,
     pub accordion: Vec<Item>,
+    /// `<h1>`…`<h6>` elements outside every item: the sections of a raw HTML FAQ.
+    pub headings: Vec<Heading>,
+}
+
+/// A raw HTML heading outside the items (`<h2>Billing</h2>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    /// The whole element, tags included.
+    pub span: Range<usize>,
+    /// Its text: tags stripped, entities decoded, whitespace runs as one space.
+    pub text: String,
 }
 
 /// Class names of a question element.
@@ -150,7 +162,45 @@ pub fn scan(source: &str, html: &[Range<usize>]) -> Result<Found, String> {
         last_end = details.outer.end;
     }
     found.accordion = accordions(source, &elements, &found.details);
+    found.headings = headings(source, &elements, &found);
     Ok(found)
+}
+
+/// The headings outside the items, in order.
+fn headings(source: &str, elements: &[Option<Element>], found: &Found) -> Vec<Heading> {
+    let items: Vec<&Range<usize>> = found
+        .details
+        .iter()
+        .chain(&found.accordion)
+        .map(|item| &item.item_span)
+        .collect();
+    elements
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            let level = match e.name.as_str() {
+                "h1" => 1,
+                "h2" => 2,
+                "h3" => 3,
+                "h4" => 4,
+                "h5" => 5,
+                "h6" => 6,
+                _ => return None,
+            };
+            if items
+                .iter()
+                .any(|item| item.start < e.outer.end && e.outer.start < item.end)
+            {
+                return None;
+            }
+            let text = text_of(source.get(e.inner.clone())?);
+            (!text.is_empty()).then(|| Heading {
+                level,
+                span: e.outer.clone(),
+                text,
+            })
+        })
+        .collect()
 }
 
 /// Question elements and answer panels, paired in one pass over the elements in order.

@@ -65,14 +65,7 @@ impl Parsed {
     /// lists are walked without it.
     pub fn items(&self, source: &str) -> Vec<YamlItem> {
         let mut found = Vec::new();
-        match &self.root {
-            Node::Map { pairs, .. } if self.front_matter => {
-                for (_, value) in pairs {
-                    data::walk(source, value, None, &mut found);
-                }
-            }
-            root => data::walk(source, root, None, &mut found),
-        }
+        data::walk_root(source, &self.root, self.front_matter, &mut found);
         for item in &mut found {
             if let Some(&end) = self.map_ends.get(&item.item_span.start) {
                 item.item_span.end = end;

@@ -41,6 +41,12 @@ pub struct BodyScan {
     pub html: Vec<Range<usize>>,
     /// The FAQ lists of the body, each with its items.
     pub lists: Vec<Vec<ListItem>>,
+    /// Questions asked by one-item lists with no answer inside the item, whose answer follows
+    /// as the blocks after the list (`1.  **Why?**`, a blank line, then unindented
+    /// paragraphs): each such item's answer is everything up to the next question. Kept only
+    /// when there are two or more and some text follows one of them; their answer spans are
+    /// left to the importer, which knows where the next question starts.
+    pub bare: Vec<ListItem>,
 }
 
 #[derive(Default)]
@@ -104,13 +110,16 @@ pub fn scan(source: &str, body_start: usize) -> BodyScan {
                 depth = depth.saturating_sub(1);
                 match (tag, depth) {
                     (TagEnd::List(_), 0) => {
-                        if let Some(items) = list.take()
-                            && let Some(items) = items.into_iter().collect::<Option<Vec<_>>>()
-                            && !items.is_empty()
-                            && items.iter().any(|i| !i.answer.is_empty())
+                        let items = list
+                            .take()
+                            .and_then(|items| items.into_iter().collect::<Option<Vec<_>>>())
+                            .unwrap_or_default();
+                        if items.iter().any(|i| !i.answer.is_empty())
                             && (items.len() >= 2 || items.iter().all(|i| !i.answer.is_empty()))
                         {
                             out.lists.push(items);
+                        } else if let [item] = items.as_slice() {
+                            out.bare.push(item.clone());
                         }
                     }
                     (TagEnd::Item, 1) => {
@@ -168,7 +177,22 @@ pub fn scan(source: &str, body_start: usize) -> BodyScan {
             }
         }
     }
+    keep_answered_bare(source, &mut out.bare);
     out
+}
+
+/// Bare questions count when there are two or more and text follows at least one of them
+/// before the next (a list of questions alone is a table of contents, not a FAQ).
+fn keep_answered_bare(source: &str, bare: &mut Vec<ListItem>) {
+    let answered = bare.iter().enumerate().any(|(i, item)| {
+        let next = bare.get(i + 1).map_or(source.len(), |n| n.item_span.start);
+        source
+            .get(item.item_span.end..next)
+            .is_some_and(|text| !text.trim().is_empty())
+    });
+    if bare.len() < 2 || !answered {
+        bare.clear();
+    }
 }
 
 /// The item as a question and answer, if it starts with a question.

@@ -12,7 +12,7 @@ pub(crate) fn front_matter_items(source: &str, fm: &FrontMatter) -> Vec<YamlItem
     match fm.format {
         FrontMatterFormat::Yaml => {
             let yaml_end = fm.raw.trim_end().rfind('\n').unwrap_or(0);
-            data::items(source, 0..yaml_end).unwrap_or_default()
+            data::front_matter_items(source, 0..yaml_end).unwrap_or_default()
         }
         FrontMatterFormat::Toml => {
             // Between the `+++` lines.
@@ -23,7 +23,7 @@ pub(crate) fn front_matter_items(source: &str, fm: &FrontMatter) -> Vec<YamlItem
             if end <= start {
                 return Vec::new();
             }
-            let mut items = data::items_toml(&source[start..end]).unwrap_or_default();
+            let mut items = data::front_matter_items_toml(&source[start..end]).unwrap_or_default();
             for item in &mut items {
                 for span in [
                     &mut item.item_span,

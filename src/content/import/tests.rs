@@ -638,3 +638,64 @@ fn hugo_reads_draft_loosely() {
         assert_eq!(page.draft, draft, "draft: {value}");
     }
 }
+
+#[test]
+fn bare_list_questions_take_the_blocks_after_them_as_answers() {
+    let source = "Intro.\n\n1.  **Why vegan?**\n\nBecause.\n\nMore.\n\n2.  **But protein.**\n\nBeans.\n\n3.  **Last?**\n";
+    let page = parse(source);
+    assert_eq!(page.form, "list");
+    assert_eq!(questions(&page), ["Why vegan?", "But protein.", "Last?"]);
+    let answers: Vec<&str> = page.entries.iter().map(|e| e.answer.as_str()).collect();
+    assert_eq!(answers, ["Because.\n\nMore.", "Beans.", ""]);
+    assert_eq!(page.intro, "Intro.");
+    assert_spans_rebuild_source(&page);
+    // One bare question is not a FAQ, nor are questions with nothing after them.
+    assert!(parse_page("1. **Why?**\n\nBecause.\n", None).is_err());
+    assert!(parse_page("- **Why?**\n\n* **How?**\n", None).is_err());
+}
+
+#[test]
+fn a_description_answers_only_in_a_list_below_a_faq_key() {
+    let source = "---\ntitle: Article\nfeatures:\n  - title: Fast\n    description: Very.\nfaq:\n  title: Endgame\n  intro: ''\n  faqgroups:\n    - heading: FAQ Endgame\n      faqs:\n        - title: Is this scam?\n          description: No.\n        - title: Legal?\n          description: |-\n            Yes.\n---\n\nThe article.\n\n**A bold note.**\n";
+    let page = parse(source);
+    assert_eq!(page.form, "front-matter");
+    assert_eq!(questions(&page), ["Is this scam?", "Legal?"]);
+    let sections: Vec<Option<&str>> = page.entries.iter().map(|e| e.section.as_deref()).collect();
+    assert_eq!(sections, [Some("FAQ Endgame"); 2]);
+    // A mapping's own `description` is no answer.
+    let page = parse_page(
+        "---\nfaq:\n  title: FAQ\n  description: All about it.\n---\n\n## Why?\n\nBecause.\n",
+        None,
+    );
+    assert!(page.is_ok_and(|p| p.form == "h2"));
+}
+
+#[test]
+fn a_page_title_heading_heads_no_section() {
+    // No front matter title: a first heading above every question, alone at its level.
+    let page = parse("## Our FAQ\n\n1. **Why?**\n\n   Because.\n\n2. **How?**\n\n   So.\n");
+    assert!(page.entries.iter().all(|e| e.section.is_none()));
+    // The front matter's title repeated as a heading.
+    let page = parse("---\ntitle: FAQ\n---\n\n# FAQ\n\n## Why?\n\nBecause.\n\n## How?\n\nSo.\n");
+    assert!(page.entries.iter().all(|e| e.section.is_none()));
+    // Another title: a real section.
+    let page = parse("---\ntitle: FAQ\n---\n\n## General\n\n### Why?\n\nBecause.\n");
+    assert_eq!(page.entries[0].section.as_deref(), Some("General"));
+    // A second heading of its level: sections.
+    let page = parse("## A\n\n### Why?\n\nBecause.\n\n## B\n\n### How?\n\nSo.\n");
+    let sections: Vec<Option<&str>> = page.entries.iter().map(|e| e.section.as_deref()).collect();
+    assert_eq!(sections, [Some("A"), Some("B")]);
+    // A front matter list's items take no section from the page's title.
+    let page = parse("---\ntitle: Article\nfaq:\n  - q: Why?\n    a: Because.\n---\n\nProse.\n");
+    assert_eq!(page.entries[0].section, None);
+}
+
+#[test]
+fn raw_html_headings_head_the_sections_of_raw_html_items() {
+    let source = "<h2>Billing</h2>\n\n<details><summary>Can I pay later?</summary>Yes.</details>\n\n<h2 class=\"mt\">Shipping</h2>\n\n<details><summary>Where?</summary>Here.</details>\n";
+    let page = parse(source);
+    assert_eq!(page.form, "details");
+    let sections: Vec<Option<&str>> = page.entries.iter().map(|e| e.section.as_deref()).collect();
+    assert_eq!(sections, [Some("Billing"), Some("Shipping")]);
+    assert_spans_rebuild_source(&page);
+}
