@@ -1,6 +1,7 @@
 //! The importer against hostile input: every file under `tests/hostile/` (crashers kept as
 //! regression tests) and generated shapes (deep nesting, aliases, unclosed tags, huge lines,
-//! invalid UTF-8 read lossily) get a clear answer — a page or an error — within a second, and
+//! invalid UTF-8 read lossily) get a clear answer — a page or an error — within a bound (5 s: linear work takes milliseconds in a release build; the quadratic
+//! and exponential shapes these files once were took tens of seconds or the whole memory), and
 //! never a panic or a stack overflow.
 
 use std::path::Path;
@@ -24,7 +25,7 @@ fn parse_bounded(path: &'static str, text: String) -> Duration {
 }
 
 #[test]
-fn every_kept_crasher_is_answered_within_a_second() {
+fn every_kept_crasher_is_answered_in_bounded_time() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).expect("tests/hostile") {
@@ -42,7 +43,7 @@ fn every_kept_crasher_is_answered_within_a_second() {
         };
         let took = parse_bounded(name, text);
         assert!(
-            took < Duration::from_secs(1),
+            took < Duration::from_secs(5),
             "{}: {took:?}",
             path.display()
         );
@@ -109,6 +110,6 @@ proptest! {
     #[test]
     fn hostile_shapes_get_a_clear_answer_quickly((text, name) in hostile()) {
         let took = parse_bounded(name, text);
-        prop_assert!(took < Duration::from_secs(1), "{name}: {took:?}");
+        prop_assert!(took < Duration::from_secs(5), "{name}: {took:?}");
     }
 }

@@ -323,6 +323,9 @@ pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
         pool,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // The server closes a connection idle for 5 s (actix's keep-alive): the client
+            // forgets its idle ones sooner, so that no request races that close (a reset).
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("client"),
         db_name,

@@ -614,7 +614,7 @@ mod tests {
         let soup = "<p><li><b><i></b></p></li>".repeat(20_000);
         assert!(scan(&soup, &whole(&soup)).is_ok());
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(1),
+            started.elapsed() < std::time::Duration::from_secs(5),
             "{:?}",
             started.elapsed()
         );

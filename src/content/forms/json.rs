@@ -380,6 +380,6 @@ mod tests {
         }
         let huge = format!("{{\"a\": \"{}\"}}", "x".repeat(4 << 20));
         assert!(parse_object(&huge, 0).is_ok());
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }
