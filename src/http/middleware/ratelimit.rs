@@ -13,19 +13,55 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
+use governor::nanos::Nanos;
+use governor::state::StateStore;
+use governor::state::keyed::{DefaultKeyedStateStore, ShrinkableKeyedStateStore};
 use governor::{Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
-type Limiter<C> =
-    RateLimiter<[u8; 16], DefaultKeyedStateStore<[u8; 16]>, C, StateInformationMiddleware>;
+type Limiter<C> = RateLimiter<[u8; 16], Clients, C, StateInformationMiddleware>;
+
+/// The clients' states, shared between the limiter and [`Budget::bounded`] (which asks
+/// whether a client is known).
+#[derive(Clone, Default)]
+struct Clients(Arc<DefaultKeyedStateStore<[u8; 16]>>);
+
+impl StateStore for Clients {
+    type Key = [u8; 16];
+
+    fn measure_and_replace<T, F, E>(&self, key: &Self::Key, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
+}
+
+impl ShrinkableKeyedStateStore<[u8; 16]> for Clients {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.0.retain_recent(drop_below);
+    }
+
+    fn shrink_to_fit(&self) {
+        ShrinkableKeyedStateStore::shrink_to_fit(&*self.0);
+    }
+
+    fn len(&self) -> usize {
+        ShrinkableKeyedStateStore::len(&*self.0)
+    }
+
+    fn is_empty(&self) -> bool {
+        ShrinkableKeyedStateStore::is_empty(&*self.0)
+    }
+}
 
 /// One budget: `per_minute` requests a minute, in bursts of up to a sixth of it; state for
 /// at most `max_clients` clients (the clock is the system's, or a test's).
 struct Budget<C: Clock = DefaultClock> {
     limiter: Limiter<C>,
+    clients: Clients,
     per_minute: u32,
     max_clients: usize,
 }
@@ -40,11 +76,21 @@ impl<C: Clock> Budget<C> {
     fn with_clock(per_minute: u32, max_clients: usize, clock: C) -> Option<Self> {
         let rate = NonZeroU32::new(per_minute)?;
         let burst = NonZeroU32::new((per_minute / 6).max(10)).unwrap_or(rate);
-        let limiter =
-            RateLimiter::dashmap_with_clock(Quota::per_minute(rate).allow_burst(burst), clock)
-                .with_middleware::<StateInformationMiddleware>();
+        let clients = Clients::default();
+        let limiter: Limiter<C> = RateLimiter::<
+            [u8; 16],
+            Clients,
+            C,
+            governor::middleware::NoOpMiddleware<C::Instant>,
+        >::new(
+            Quota::per_minute(rate).allow_burst(burst),
+            clients.clone(),
+            clock,
+        )
+        .with_middleware::<StateInformationMiddleware>();
         Some(Self {
             limiter,
+            clients,
             per_minute,
             max_clients,
         })
@@ -167,7 +213,7 @@ impl<C: Clock> Budget<C> {
     /// The key to count `key` under: itself while the budget has room, else (for a client it
     /// does not know yet) a shared overflow bucket.
     fn bounded(&self, key: [u8; 16]) -> [u8; 16] {
-        if self.limiter.len() < self.max_clients {
+        if self.limiter.len() < self.max_clients || self.clients.0.contains_key(&key) {
             return key;
         }
         self.limiter.retain_recent();
@@ -330,7 +376,7 @@ mod tests {
     #[test]
     fn past_the_cap_new_clients_share_overflow_buckets() {
         let (budget, clock) = budget(60, MAX_CLIENTS);
-        // A flood of distinct addresses, each spending its whole burst: none idle.
+        // A flood of distinct addresses, one request each: none idle yet.
         for n in 0..MAX_CLIENTS as u32 {
             assert_eq!(budget.bounded(key(n)), key(n));
             budget.limiter.check_key(&key(n)).ok();
@@ -356,6 +402,13 @@ mod tests {
             .collect();
         let allowed: usize = sharing.iter().map(|k| spend(&budget, *k, 1)).sum();
         assert!(allowed <= 10, "{allowed} allowed in one bucket");
+        // A client the table knows keeps its own budget (and its debt) past the cap.
+        assert_eq!(budget.bounded(key(7)), key(7));
+        assert_eq!(
+            spend(&budget, key(7), 20),
+            9,
+            "its burst less the one spent"
+        );
         // Once the flood is idle, its clients are dropped and newcomers get their own state.
         clock.advance(Duration::from_secs(61));
         assert_eq!(budget.bounded(key(3_000_000)), key(3_000_000));
