@@ -94,8 +94,9 @@ pub fn configure_metrics(cfg: &mut ServiceConfig) {
 ///
 /// Requests by route and status, latency histograms, database pool use, read-cache hits and
 /// misses, the webhook queue and its failures, and how far this instance is behind the
-/// change log. Open unless `FAQD_METRICS_TOKEN` is set; then it needs
-/// `Authorization: Bearer <that token>` (or an admin token).
+/// change log. With `FAQD_METRICS_TOKEN` set, it needs `Authorization: Bearer <that token>`
+/// (or an admin token). Without it, it is open when faqd listens on a loopback address or
+/// `FAQD_METRICS_PUBLIC=true`, and otherwise served to admin tokens only.
 #[utoipa::path(
     tag = "health",
     security((), ("bearer" = [])),

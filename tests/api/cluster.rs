@@ -592,3 +592,114 @@ async fn with_database_url_faqd_serves_as_its_role_and_migrates_as_another() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+/// The owner of `path` (not following a link).
+fn owner(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path).unwrap().uid()
+}
+
+/// The socket directory the running server of `data_dir` announced (`postmaster.pid`).
+fn socket_dir(data_dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(pgdata(data_dir).join("postmaster.pid")).unwrap();
+    PathBuf::from(text.lines().nth(4).unwrap().trim())
+}
+
+/// Whether the system user `user` can enter `dir` (asked of the system: `test -x` as it).
+fn can_enter(user: &str, dir: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", user, "--", "test", "-x"])
+        .arg(dir)
+        .current_dir("/")
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// As root, the private cluster is run by faqd's own `faqd` system user (created when
+/// missing), not by `postgres`, the system PostgreSQL's: its files, its server and its
+/// trusted socket are out of that user's reach.
+fn assert_run_by_faqds_own_user(data_dir: &Path) {
+    let faqd = nix::unistd::User::from_name("faqd")
+        .unwrap()
+        .expect("faqd created its system user");
+    assert!(!faqd.uid.is_root());
+    let postgres = nix::unistd::User::from_name("postgres").unwrap();
+    let cluster = pgdata(data_dir).parent().unwrap().to_path_buf();
+    assert_eq!(owner(&cluster), faqd.uid.as_raw(), "{}", cluster.display());
+    assert_eq!(owner(&pgdata(data_dir)), faqd.uid.as_raw());
+    let pid = postmaster_pid(data_dir).expect("the server runs");
+    assert_eq!(
+        owner(Path::new(&format!("/proc/{pid}"))),
+        faqd.uid.as_raw(),
+        "the postmaster runs as faqd"
+    );
+    let socket = socket_dir(data_dir);
+    assert_eq!(owner(&socket), faqd.uid.as_raw(), "{}", socket.display());
+    assert_eq!(
+        std::fs::symlink_metadata(&socket).unwrap().mode() & 0o777,
+        0o700
+    );
+    if let Some(postgres) = postgres {
+        assert_ne!(postgres.uid, faqd.uid);
+        assert!(
+            !can_enter("postgres", &socket),
+            "the postgres user reaches the socket {}",
+            socket.display()
+        );
+        assert!(!can_enter("postgres", &cluster));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn as_root_the_cluster_runs_as_faqds_own_user_and_older_ones_are_handed_over() {
+    if skip() || !nix::unistd::Uid::effective().is_root() {
+        return;
+    }
+    let Some(postgres) = nix::unistd::User::from_name("postgres").unwrap() else {
+        eprintln!("no postgres user: no older cluster to hand over");
+        return;
+    };
+    let data_dir = tmp("faqd-cluster-own-user");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let client = client();
+
+    let serve = Serve::start(&data_dir, "own-user");
+    assert_eq!(readyz(&client, &serve).await.status(), 200);
+    assert_run_by_faqds_own_user(&data_dir);
+    let socket = socket_dir(&data_dir);
+    serve.terminate();
+    assert_eq!(postmaster_pid(&data_dir), None, "the server is stopped");
+
+    // A cluster an older faqd created as `postgres` (its files, and the socket directory
+    // when it lives under /tmp).
+    let cluster = pgdata(&data_dir).parent().unwrap().to_path_buf();
+    let mut dirs = vec![cluster.clone()];
+    if !socket.starts_with(&cluster) {
+        dirs.push(socket);
+    }
+    let status = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{}:{}", postgres.uid, postgres.gid))
+        .args(&dirs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(owner(&pgdata(&data_dir)), postgres.uid.as_raw());
+
+    // The next start hands it over before starting its server, and every row is still there.
+    let serve = Serve::start(&data_dir, "own-user-again");
+    assert_eq!(readyz(&client, &serve).await.status(), 200);
+    let page = client
+        .get(format!("{}/api/v1/pages/faq", serve.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "the seeded page is still served");
+    assert_run_by_faqds_own_user(&data_dir);
+    let log = serve.terminate();
+    assert!(
+        log.contains("handed the private PostgreSQL cluster"),
+        "{log}"
+    );
+    assert_no_warning(&log);
+}

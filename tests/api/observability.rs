@@ -79,6 +79,74 @@ async fn metrics_can_require_a_token() {
     assert_eq!(res.status(), 401);
 }
 
+/// The answer to `GET /metrics` with `token` (or none).
+async fn metrics_as(app: &crate::helpers::TestApp, token: Option<&str>) -> reqwest::Response {
+    let mut req = app.client.get(app.url("/metrics"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn on_a_public_address_metrics_are_closed_unless_configured() {
+    // Listening on every address (not loopback), with neither a metrics token nor
+    // FAQD_METRICS_PUBLIC: only admin tokens read the metrics.
+    let mut settings = ServeSettings::for_tests();
+    settings.bind = "0.0.0.0:0".to_owned();
+    let app = spawn_app_with(settings.clone()).await;
+    let res = metrics_as(&app, None).await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    let problem: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(problem["status"], 401, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("FAQD_METRICS_TOKEN")),
+        "{problem}"
+    );
+    let editor = app.editor().await;
+    assert_eq!(metrics_as(&app, Some(&editor)).await.status(), 401);
+    assert_eq!(
+        metrics_as(&app, Some("not-a-token")).await.status(),
+        401,
+        "an unknown token"
+    );
+    let admin = app.admin().await;
+    let res = metrics_as(&app, Some(&admin)).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("faqd_http_requests_total")
+    );
+
+    // With a metrics token: that token opens it, and still an admin's; anonymous is 401.
+    let mut with_token = settings.clone();
+    with_token.metrics_token = Some("scrape-me-please".to_owned());
+    let app = spawn_app_with(with_token).await;
+    assert_eq!(metrics_as(&app, None).await.status(), 401);
+    assert_eq!(
+        metrics_as(&app, Some("scrape-me-please")).await.status(),
+        200
+    );
+    let admin = app.admin().await;
+    assert_eq!(metrics_as(&app, Some(&admin)).await.status(), 200);
+
+    // FAQD_METRICS_PUBLIC=true opens it to anyone on any address.
+    let mut public = settings;
+    public.metrics_public = true;
+    let app = spawn_app_with(public).await;
+    assert_eq!(metrics_as(&app, None).await.status(), 200);
+}
+
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = spawn_seeded_app().await;

@@ -57,3 +57,35 @@ async fn a_trusted_proxys_forwarded_addresses_get_separate_budgets() {
     // The proxy itself, forwarding nothing, is a client of its own.
     assert_eq!(search_as(&app, None).await, 200);
 }
+
+#[tokio::test]
+async fn ipv6_clients_share_one_budget_per_64_block() {
+    let app = app_trusting("127.0.0.1").await;
+    // Ten addresses of one /64 (one subscriber's block) spend one budget between them.
+    let mut same_block = Vec::new();
+    for i in 0..10 {
+        same_block.push(search_as(&app, Some(&format!("2001:db8:1:2::{:x}", i + 1))).await);
+    }
+    assert_eq!(same_block, [200; 10], "{same_block:?}");
+    for other in ["2001:db8:1:2::ffff", "2001:db8:1:2:ffff:ffff:ffff:fffe"] {
+        assert_eq!(
+            search_as(&app, Some(other)).await,
+            429,
+            "{other} is in the spent /64"
+        );
+    }
+    // Spelled another way (zeros written out, upper case), still the same block.
+    assert_eq!(search_as(&app, Some("2001:DB8:1:2:0:0:0:abc")).await, 429);
+    // The neighbouring /64 has a budget of its own.
+    assert_eq!(search_as(&app, Some("2001:db8:1:3::1")).await, 200);
+    // An IPv4 client behind the same proxy is not in the IPv6 block's budget, and two IPv4
+    // addresses are two clients.
+    assert_eq!(search_as(&app, Some("203.0.113.7")).await, 200);
+    assert_eq!(search_as(&app, Some("203.0.113.8")).await, 200);
+    // An IPv4-mapped IPv6 address is that IPv4 client, not the block ::ffff:0:0/64.
+    for _ in 0..9 {
+        search_as(&app, Some("203.0.113.7")).await;
+    }
+    assert_eq!(search_as(&app, Some("::ffff:203.0.113.7")).await, 429);
+    assert_eq!(search_as(&app, Some("::ffff:203.0.113.9")).await, 200);
+}

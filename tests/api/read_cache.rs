@@ -238,3 +238,108 @@ async fn a_cached_read_keeps_its_validators_and_answers_304() {
         .unwrap();
     assert_eq!(res.headers()["cache-control"], "private, no-store");
 }
+
+/// The backends of this test's database whose last statement was `LISTEN` (the change
+/// log's listeners).
+async fn listeners(app: &crate::helpers::TestApp) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%' ORDER BY pid",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// Resumes a backend stopped by the test, whatever happens to the test.
+struct Stopped(nix::unistd::Pid);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(self.0, nix::sys::signal::Signal::SIGCONT);
+    }
+}
+
+#[tokio::test]
+async fn a_silently_dead_listener_is_replaced_at_the_first_check_that_finds_it_behind() {
+    if std::env::var_os("DATABASE_URL").is_some() {
+        eprintln!("skipped: the server's processes are not ours to stop (DATABASE_URL)");
+        return;
+    }
+    let app = spawn_app().await;
+    app.import_markdown("## One?\n\nA.\n", "help", "en", None)
+        .await;
+    let editor = app.editor().await;
+    let client = &app.client;
+    let mine = wait_for("the app's listener", Duration::from_secs(10), || async {
+        let found = listeners(&app).await;
+        if found.is_empty() {
+            Err("(none)".to_owned())
+        } else {
+            Ok(found)
+        }
+    })
+    .await;
+    let other = second_instance(&app);
+    let theirs = wait_for(
+        "the second instance's listener",
+        Duration::from_secs(10),
+        || async {
+            let found: Vec<i32> = listeners(&app)
+                .await
+                .into_iter()
+                .filter(|pid| !mine.contains(pid))
+                .collect();
+            match found[..] {
+                [pid] => Ok(pid),
+                _ => Err(format!("({found:?})")),
+            }
+        },
+    )
+    .await;
+    let there_entry = format!("{other}{}", paths::faq("one"));
+    for _ in 0..2 {
+        assert_eq!(read(client, &there_entry).await.0, 200);
+    }
+
+    // The second instance's listening connection goes deaf without closing: its backend is
+    // stopped (as a connection lost without FIN or keepalive looks).
+    let stopped = Stopped(nix::unistd::Pid::from_raw(theirs));
+    nix::sys::signal::kill(stopped.0, nix::sys::signal::Signal::SIGSTOP)
+        .expect("stop the listener's backend");
+    let written = std::time::Instant::now();
+    app.patch_entry(&editor, "one", json!({"answer": "Changed."}), false)
+        .await;
+    // The first liveness check (every 5 s) that finds the log ahead of what was announced
+    // probes the connection (1 s), declares it dead and listens again on a new one: within
+    // one check, not two (which took up to 10 s). The stopped backend stays stopped until
+    // then: resumed earlier, it would deliver the notification and hide the failure.
+    let replaced = wait_for(
+        "a new listener on the second instance",
+        Duration::from_secs(15),
+        || async {
+            let found: Vec<i32> = listeners(&app)
+                .await
+                .into_iter()
+                .filter(|pid| *pid != theirs && !mine.contains(pid))
+                .collect();
+            match found[..] {
+                [pid] => Ok(pid),
+                _ => Err(format!("(mine {mine:?}, theirs {theirs}, new {found:?})")),
+            }
+        },
+    )
+    .await;
+    let took = written.elapsed();
+    assert!(
+        took < Duration::from_millis(7_500),
+        "a deaf listener was replaced after {took:?}: more than one check"
+    );
+    // Meanwhile the deaf instance stopped serving from memory: it serves the change.
+    eventually(client, &there_entry, |_, entry| {
+        entry["answer"] == "Changed."
+    })
+    .await;
+    drop(stopped);
+    assert_ne!(replaced, theirs);
+}

@@ -396,3 +396,88 @@ async fn similar_questions_are_found_by_meaning_where_embeddings_exist() {
     let similarity = body["items"][0]["similarity"].as_f64().expect("number");
     assert!(similarity > 0.5 && similarity <= 1.0, "{body}");
 }
+
+#[tokio::test]
+async fn a_vector_committed_after_a_later_transaction_is_still_loaded() {
+    let fake = Fake::start(Behaviour::Answer);
+    let app = spawn_app_with(settings(format!("{}/v1", fake.address))).await;
+    let token = app.editor().await;
+    app.import_ok(&token, "slug=pricing", "text/markdown", PRICING)
+        .await;
+    wait_for_embeddings(&app).await;
+    let found = app.search("reimbursement").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
+
+    // Another instance's long transaction: it begins (and takes its transaction id) first,
+    // stores a vector (the refund topic's, for the servers' entry) stamped now...
+    let mut late = app.pool.begin().await.expect("begin");
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *late)
+        .await
+        .expect("xid");
+    let blob: Vec<u8> = meaning("refund money")
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    sqlx::query(
+        "UPDATE entry_embeddings ee
+         SET embedding = $1, embedded_at = clock_timestamp(), xid = pg_current_xact_id()
+         FROM entries e WHERE e.id = ee.entry_id AND e.question = 'Who runs the servers?'",
+    )
+    .bind(&blob)
+    .execute(&mut *late)
+    .await
+    .expect("store the late vector");
+
+    // ...while a later write is embedded, stored, committed and pulled into the index.
+    app.patch_entry(
+        &token,
+        "can-i-use-it-online",
+        json!({"answer": "Yes, in any web browser."}),
+        false,
+    )
+    .await;
+    wait_for(
+        "the later vector stored",
+        Duration::from_secs(20),
+        || async {
+            let stored: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM entry_embeddings ee JOIN entries e ON e.id = ee.entry_id
+             WHERE e.slug = 'can-i-use-it-online' AND ee.version = e.version",
+            )
+            .fetch_one(&app.pool)
+            .await
+            .expect("count");
+            if stored == 1 {
+                Ok(())
+            } else {
+                Err("(not yet)".to_owned())
+            }
+        },
+    )
+    .await;
+    // A few of the worker's idle rounds (500 ms each): it has pulled past the later write.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let found = app.search("reimbursement").await;
+    assert_eq!(hit_questions(&found), ["Can I get a refund?"], "{found}");
+
+    // The long transaction commits last, with a timestamp older than the later write's: the
+    // index still loads its vector (a watermark by timestamp would skip it for good).
+    late.commit().await.expect("commit");
+    wait_for(
+        "the late vector loaded",
+        Duration::from_secs(10),
+        || async {
+            let found = app.search("reimbursement").await;
+            if hit_questions(&found)
+                .iter()
+                .any(|q| q == "Who runs the servers?")
+            {
+                Ok(())
+            } else {
+                Err(format!("({found})"))
+            }
+        },
+    )
+    .await;
+}

@@ -35,15 +35,18 @@ pub enum ClusterError {
         path: PathBuf,
     },
 
-    /// Running as root, and there is no `postgres` user to run the server as.
+    /// Running as root, and there is no `faqd` system user to run the server as.
     #[error(
-        "faqd runs as root and PostgreSQL refuses to run as root, but there is no \
-         `postgres` system user to run the private cluster as. Create an unprivileged \
-         user named postgres (installing the PostgreSQL server package does that; or \
-         `useradd --system --user-group --home-dir /var/lib/postgresql postgres`), run \
-         faqd as an ordinary user, or set DATABASE_URL to use an existing server"
+        "faqd runs as root and PostgreSQL refuses to run as root, so the private cluster runs \
+         as the unprivileged `faqd` system user, but there is none: {reason}. Create it \
+         (`useradd --system --user-group --no-create-home --home-dir /nonexistent --shell \
+         /usr/sbin/nologin faqd`), run faqd as an ordinary user, or set DATABASE_URL to use \
+         an existing server"
     )]
-    NoServerUser,
+    NoServerUser {
+        /// Why not (it could not be created; it has uid 0).
+        reason: String,
+    },
 
     /// The user database could not be read.
     #[error("could not look up the `{name}` system user: {source}")]
@@ -105,8 +108,8 @@ pub enum ClusterError {
     #[error(
         "{path} belongs to uid {owner}, but faqd would run the PostgreSQL server as \
          {user} (uid {expected}), which cannot use it. Run faqd as the user who owns it \
-         (a cluster created while faqd ran as root belongs to `postgres`: run faqd as root \
-         to use it), give faqd another data directory, or remove {path} if it holds \
+         (a cluster created while faqd ran as root belongs to the `faqd` system user, or to \
+         `postgres` if created by an older faqd: run faqd as root to use it), give faqd another data directory, or remove {path} if it holds \
          nothing you need"
     )]
     WrongOwner {

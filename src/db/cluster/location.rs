@@ -1,4 +1,4 @@
-//! Where a cluster lives: `<data dir>/postgres`, or, as root when the `postgres`
+//! Where a cluster lives: `<data dir>/postgres`, or, as root when the server (`faqd`)
 //! user cannot enter the data directory (e.g. under `/root`), `/var/lib/faqd/<hash>`,
 //! recorded in `<data dir>/postgres-location`; and where its socket goes (`sock/`, or
 //! `/tmp/faqd-<hash>` when that path is too long or odd).
@@ -23,7 +23,7 @@ pub(super) const LOCATION_FILE: &str = "postgres-location";
 /// Cluster directory inside the data directory.
 const CLUSTER_SUBDIR: &str = "postgres";
 
-/// Where root's clusters go when the `postgres` user cannot reach the data directory.
+/// Where root's clusters go when the server user cannot reach the data directory.
 const FALLBACK_ROOT: &str = "/var/lib/faqd";
 
 /// File in a fallback cluster directory naming the data directory it belongs to.
@@ -43,11 +43,32 @@ pub fn new_cluster_dir(data_dir: &Path) -> Result<PathBuf, ClusterError> {
     let data_dir = data_dir
         .canonicalize()
         .map_err(io_err("resolve data directory", data_dir))?;
-    let user = ServerUser::resolve()?;
+    let user = ServerUser::resolve_for(existing_cluster_owner(&data_dir)?)?;
     if !user.switch || user.can_enter(&data_dir, false)? {
         return Ok(data_dir.join(CLUSTER_SUBDIR));
     }
     Ok(fallback_cluster_dir(Path::new(FALLBACK_ROOT), &data_dir))
+}
+
+/// The owner (uid) of the cluster `data_dir` already has, where [`choose_cluster_dir`] would
+/// find it (`<data dir>/postgres`, or the recorded location), without changing anything;
+/// `None` when it has none yet.
+pub(super) fn existing_cluster_owner(data_dir: &Path) -> Result<Option<u32>, ClusterError> {
+    use std::os::unix::fs::MetadataExt;
+    let local = data_dir.join(CLUSTER_SUBDIR);
+    let cluster = if lexists(&local.join(PGDATA_SUBDIR))? {
+        Some(local)
+    } else {
+        match read_location_file(data_dir)? {
+            Some(recorded) if lexists(&recorded.join(PGDATA_SUBDIR))? => Some(recorded),
+            _ => None,
+        }
+    };
+    let Some(cluster) = cluster else {
+        return Ok(None);
+    };
+    let meta = fs::symlink_metadata(&cluster).map_err(io_err("inspect", &cluster))?;
+    Ok(Some(meta.uid()))
 }
 
 /// Pick (and create) the cluster directory for `data_dir`; see the [`cluster`](super)

@@ -30,12 +30,17 @@
 //!
 //! * **Not root**: everything runs as the current user and the cluster lives in
 //!   `<data dir>/postgres`.
-//! * **Root**: `initdb`, `pg_ctl` and the server run as the `postgres` system user
-//!   (as installed by the PostgreSQL packages), and the cluster directory is owned
-//!   by it. That user must be able to enter every directory down to the cluster, and
-//!   a data directory under `/root` (mode 0700) is out of its reach. faqd never
+//! * **Root**: `initdb`, `pg_ctl` and the server run as faqd's own `faqd` system user
+//!   (created with `useradd --system` on first use: no home, no login shell), never as the
+//!   `postgres` user of the system's PostgreSQL, which would otherwise be the private
+//!   cluster's superuser too (the socket trusts whoever can reach it). A cluster an older
+//!   faqd created as `postgres` is handed over (`chown -R --from=postgres`, following no
+//!   link) at its next cold start; while its server still runs it keeps `postgres`, with a
+//!   warning. The cluster directory is owned by the server user, who must be able to
+//!   enter every directory down to it; a data directory under `/root` (mode 0700) is
+//!   out of its reach. faqd never
 //!   loosens the permissions of the user's directories. Instead it asks the system
-//!   (by running `test -x` as `postgres`, which honours ACLs): when `postgres` can
+//!   (by running `test -x` as that user, which honours ACLs): when it can
 //!   enter the data directory the cluster goes in `<data dir>/postgres`; otherwise it
 //!   goes in `/var/lib/faqd/<hash>`, where `<hash>` is derived from the data
 //!   directory's canonical path, so it is stable across runs. The choice is recorded
@@ -63,7 +68,8 @@
 //! `pg_hba.conf` rejects TCP connections should someone enable them), only on a
 //! Unix socket in a directory of mode 0700 owned by the server user, and the socket
 //! itself has `unix_socket_permissions = 0700`. The privacy of that socket is the
-//! security boundary: only the server user and root can connect.
+//! security boundary: only the server user and root can connect. As root, that user is
+//! faqd's own (`faqd`), shared with no other service.
 //!
 //! Unix socket paths are limited to about 107 bytes, so when
 //! `<cluster>/sock/.s.PGSQL.5432` would be 100 bytes or longer (or contains
@@ -127,7 +133,7 @@ use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use binaries::{bindir_for_version, find_bindir, read_pg_version};
 use error::io_err;
 use files::check_data_dir;
-use location::{choose_cluster_dir, choose_socket_dir, is_shell_safe};
+use location::{choose_cluster_dir, choose_socket_dir, existing_cluster_owner, is_shell_safe};
 use lock::{Lease, lock_data_dir, update_users};
 use process::ServerUser;
 
@@ -187,7 +193,7 @@ impl PrivateCluster {
         check_data_dir(&data_dir)?;
         let _lock = lock_data_dir(&data_dir)?;
 
-        let user = ServerUser::resolve()?;
+        let user = ServerUser::resolve_for(existing_cluster_owner(&data_dir)?)?;
         let mut bindir = find_bindir()?;
         let cluster_dir = choose_cluster_dir(&data_dir, &user)?;
         if !is_shell_safe(&cluster_dir) {
@@ -224,7 +230,20 @@ impl PrivateCluster {
         if existing.is_none() {
             cluster.initdb()?;
         }
-        if cluster.attach_if_running()? {
+        let attached = cluster.attach_if_running()?;
+        if !attached && cluster.user.is_legacy() {
+            cluster.hand_over_to_own_user()?;
+        }
+        if attached && cluster.user.is_legacy() {
+            tracing::warn!(
+                "the private PostgreSQL cluster {} was created by an older faqd as the `postgres` \
+                 system user and still runs as it (its server was running), so that user can \
+                 connect to it as its superuser: stop every faqd using it; the next start hands \
+                 it to faqd's own `faqd` system user",
+                cluster.pgdata.display()
+            );
+        }
+        if attached {
             tracing::info!(
                 "attached to the private PostgreSQL {} server already running for {} (socket {})",
                 cluster.version,
@@ -247,6 +266,36 @@ impl PrivateCluster {
         // Still under the lock: a faqd stopping now sees us and leaves the server running.
         update_users(&cluster.data_dir, |users| users.push(cluster.lease.clone()))?;
         Ok(cluster)
+    }
+
+    /// Gives a stopped cluster of the legacy `postgres` user (its directory, and its socket
+    /// directory under /tmp if it has one) to faqd's own system user, which then runs it.
+    fn hand_over_to_own_user(&mut self) -> Result<(), ClusterError> {
+        let own = ServerUser::resolve_for(None)?;
+        // `postgres` may have been let in by an ACL of its own: the new user must get there.
+        let above = self.cluster_dir.parent().unwrap_or(&self.cluster_dir);
+        if !own.can_enter(above, false)? {
+            tracing::warn!(
+                "the `{}` system user cannot enter {}, so the private PostgreSQL cluster there \
+                 stays with `{}`: give it search permission (e.g. `setfacl -m u:{}:x DIR` on \
+                 each directory above)",
+                own.name,
+                above.display(),
+                self.user.name,
+                own.name
+            );
+            return Ok(());
+        }
+        self.user
+            .hand_over(&[&self.socket_dir, &self.cluster_dir], &own)?;
+        tracing::info!(
+            "handed the private PostgreSQL cluster {} over from the `{}` system user to `{}`",
+            self.cluster_dir.display(),
+            self.user.name,
+            own.name
+        );
+        self.user = own;
+        Ok(())
     }
 
     /// Options to connect as `role` (a role without a password: the socket's trust

@@ -1,6 +1,6 @@
-//! Running the server programs as the user who runs the server (ourselves, or the
-//! `postgres` system user when faqd runs as root), collecting what they print, and
-//! asking the system whether a process still lives.
+//! Running the server programs as the user who runs the server (ourselves, or, when faqd
+//! runs as root, the dedicated `faqd` system user), collecting what they print, and asking
+//! the system whether a process still lives.
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
@@ -9,13 +9,20 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use nix::unistd::{Uid, User};
 
 use super::error::{ClusterError, io_err};
 
-/// System user that runs the server when faqd runs as root.
-const SERVER_USER: &str = "postgres";
+/// System user that runs the server when faqd runs as root: faqd's own, created on first
+/// use, so that the cluster's files and its trusted socket belong to nobody else (the
+/// `postgres` user of the system's PostgreSQL is not faqd's superuser).
+pub(super) const SERVER_USER: &str = "faqd";
+
+/// The user clusters were run as before [`SERVER_USER`]: a cluster it owns keeps running as
+/// it (its files are its), with a warning saying how to hand it over.
+pub(super) const LEGACY_SERVER_USER: &str = "postgres";
 
 /// The user the server programs run as.
 #[derive(Debug, Clone)]
@@ -28,8 +35,10 @@ pub(super) struct ServerUser {
 }
 
 impl ServerUser {
-    /// The current user, or the `postgres` system user when running as root.
-    pub(super) fn resolve() -> Result<ServerUser, ClusterError> {
+    /// The current user, or, when running as root, the dedicated [`SERVER_USER`] (created
+    /// when missing). `existing_owner`: the owner of the cluster's directory when it exists
+    /// already; as root, a cluster of the [`LEGACY_SERVER_USER`] stays with it.
+    pub(super) fn resolve_for(existing_owner: Option<u32>) -> Result<ServerUser, ClusterError> {
         let euid = Uid::effective();
         if !euid.is_root() {
             let name = User::from_uid(euid)
@@ -43,22 +52,61 @@ impl ServerUser {
                 switch: false,
             });
         }
-        let user = User::from_name(SERVER_USER)
-            .map_err(|source| ClusterError::UserLookup {
-                name: SERVER_USER.to_owned(),
-                source,
-            })?
-            .ok_or(ClusterError::NoServerUser)?;
-        if user.uid.is_root() {
-            // A "postgres" user with uid 0 would be root by another name.
-            return Err(ClusterError::NoServerUser);
+        if let Some(owner) = existing_owner
+            && let Some(legacy) = lookup(LEGACY_SERVER_USER)?
+            && legacy.uid == owner
+            && lookup(SERVER_USER)?.is_none_or(|dedicated| dedicated.uid != owner)
+        {
+            return Ok(legacy);
         }
-        Ok(ServerUser {
-            name: user.name,
-            uid: user.uid.as_raw(),
-            gid: user.gid.as_raw(),
-            switch: true,
-        })
+        match lookup(SERVER_USER)? {
+            Some(user) => Ok(user),
+            None => create_server_user(),
+        }
+    }
+    /// Whether this is the [`LEGACY_SERVER_USER`] (a cluster an older faqd created as root).
+    pub(super) fn is_legacy(&self) -> bool {
+        self.switch && self.name == LEGACY_SERVER_USER
+    }
+
+    /// Gives every file of this user under `dirs` (that exist) to `to`, as root, following
+    /// no link: `chown -R --no-dereference --from=<this uid>`, so that only this user's own
+    /// files change owner (a link or hard link it planted to anybody else's file changes
+    /// nothing). The server must not run.
+    pub(super) fn hand_over(&self, dirs: &[&Path], to: &ServerUser) -> Result<(), ClusterError> {
+        let chown = ["/usr/bin/chown", "/bin/chown"]
+            .into_iter()
+            .map(Path::new)
+            .find(|p| p.exists())
+            .unwrap_or(Path::new("chown"));
+        let from = format!("--from={}", self.uid);
+        let owner = format!("{}:{}", to.uid, to.gid);
+        let mut args: Vec<&OsStr> = vec![
+            "-R".as_ref(),
+            "--no-dereference".as_ref(),
+            from.as_ref(),
+            owner.as_ref(),
+            "--".as_ref(),
+        ];
+        let existing: Vec<&Path> = dirs
+            .iter()
+            .copied()
+            .filter(|d| fs::symlink_metadata(d).is_ok_and(|m| m.is_dir()))
+            .collect();
+        args.extend(existing.iter().map(|d| d.as_os_str()));
+        let command = command_line(chown, &args);
+        let output = Command::new(chown)
+            .args(&args)
+            .stdin(Stdio::null())
+            .env("LC_MESSAGES", "C")
+            .env_remove("LC_ALL")
+            .current_dir("/")
+            .output()
+            .map_err(|source| ClusterError::Spawn {
+                command: command.clone(),
+                source,
+            })?;
+        Ran { command, output }.check().map(drop)
     }
 
     /// Run `program` as this user and collect its output; fails only when it cannot
@@ -117,6 +165,88 @@ impl ServerUser {
         }
         Ok(self.run(test, &args)?.output.status.success())
     }
+}
+
+/// The system user `name`, to run the server as (never one with uid 0: root by another
+/// name).
+fn lookup(name: &str) -> Result<Option<ServerUser>, ClusterError> {
+    let user = User::from_name(name).map_err(|source| ClusterError::UserLookup {
+        name: name.to_owned(),
+        source,
+    })?;
+    match user {
+        Some(user) if user.uid.is_root() => Err(ClusterError::NoServerUser {
+            reason: format!("the `{name}` user has uid 0"),
+        }),
+        Some(user) => Ok(Some(ServerUser {
+            name: user.name,
+            uid: user.uid.as_raw(),
+            gid: user.gid.as_raw(),
+            switch: true,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Creates the [`SERVER_USER`] system user (no home, no login, a group of its own) with the
+/// system's `useradd`, or BusyBox's `adduser`. Another faqd may be creating it at the same
+/// time (the user database is locked meanwhile): tried a few times, the user looked up after
+/// each try.
+fn create_server_user() -> Result<ServerUser, ClusterError> {
+    let shell = ["/usr/sbin/nologin", "/sbin/nologin", "/bin/false"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("/bin/false");
+    let useradd = ["/usr/sbin/useradd", "/sbin/useradd"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let adduser = ["/usr/sbin/adduser", "/sbin/adduser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let comment = "faqd private PostgreSQL";
+    let mut last = String::from("neither useradd nor adduser was found");
+    for attempt in 0..10u64 {
+        let mut cmd = match (useradd, adduser) {
+            (Some(useradd), _) => {
+                let mut cmd = Command::new(useradd);
+                cmd.args(["--system", "--user-group", "--no-create-home"])
+                    .args(["--home-dir", "/nonexistent", "--shell", shell])
+                    .args(["--comment", comment, SERVER_USER]);
+                cmd
+            }
+            // BusyBox (Alpine): a system user, no password, no home, its own group.
+            (None, Some(adduser)) => {
+                let mut cmd = Command::new(adduser);
+                cmd.args(["-S", "-D", "-H", "-h", "/nonexistent", "-s", shell])
+                    .args(["-g", comment, SERVER_USER]);
+                cmd
+            }
+            (None, None) => break,
+        };
+        let output = cmd
+            .stdin(Stdio::null())
+            .env("LC_MESSAGES", "C")
+            .env_remove("LC_ALL")
+            .output();
+        if let Some(user) = lookup(SERVER_USER)? {
+            if matches!(&output, Ok(o) if o.status.success()) {
+                tracing::info!(
+                    "created the `{SERVER_USER}` system user (uid {}) to run faqd's private \
+                     PostgreSQL server",
+                    user.uid
+                );
+            }
+            return Ok(user);
+        }
+        last = match output {
+            Ok(output) => combined_output(&output),
+            Err(err) => err.to_string(),
+        };
+        std::thread::sleep(Duration::from_millis(100 * (attempt + 1)));
+    }
+    Err(ClusterError::NoServerUser {
+        reason: format!("faqd could not create it: {last}"),
+    })
 }
 
 /// A command that ran, and what it printed.
