@@ -70,3 +70,25 @@ pub fn query_languages<'a>(q: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(l, _)| l)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_tells_the_language_among_the_candidates() {
+        let candidates = ["es", "ja", "zh-CN", "en"];
+        assert_eq!(query_languages("SciPy 無料で使える", candidates), ["ja"]);
+        assert_eq!(query_languages("转载文章", candidates), ["ja", "zh"]);
+        assert_eq!(query_languages("паттерн page object", ["ru", "en"]), ["ru"]);
+        // A script no candidate is written in tells nothing.
+        assert!(query_languages("паттерн", ["en", "fr"]).is_empty());
+        assert_eq!(primary("pt-BR"), "pt");
+    }
+
+    #[test]
+    fn digits_and_single_letters_tell_nothing() {
+        assert!(query_languages("3 a", ["en", "fr"]).is_empty());
+        assert!(query_languages("", ["en"]).is_empty());
+    }
+}

@@ -96,18 +96,21 @@ impl Searcher {
         let mut counted = None;
         let found = match memory {
             Some(lexical) => {
+                let memory_terms = lexical.memory_terms();
+                let (found, by_meaning) =
+                    search(lexical, semantic, q, terms, scope, offset, limit).await?;
                 if let (Some(which), Some(index), Some(memory_terms)) =
-                    (facets_asked, &self.lexical, lexical.memory_terms())
+                    (facets_asked, &self.lexical, memory_terms)
                 {
-                    counted = Some(index.facets(&memory_terms, scope, which));
+                    counted = Some(index.facets(&memory_terms, &by_meaning, scope, which));
                 }
-                search(lexical, semantic, q, terms, scope, offset, limit).await?
+                found
             }
             None => {
                 // One transaction, so that its `statement_timeout` bounds every statement of
                 // the search and ends with it.
                 let mut tx = self.bounded().await?;
-                let found = search(
+                let (found, _) = search(
                     Lexical::Postgres(&mut tx),
                     semantic,
                     q,
@@ -256,7 +259,8 @@ impl Lexical<'_> {
     }
 }
 
-/// Searches with both rankings when `semantic` is there, else with full text only.
+/// Searches with both rankings when `semantic` is there, else with full text only; with the
+/// semantic side's matches (close to the query, in scope), which facets count too.
 async fn search(
     mut lexical: Lexical<'_>,
     semantic: Option<&Arc<SemanticIndex>>,
@@ -265,9 +269,10 @@ async fn search(
     scope: &Scope<'_>,
     offset: i64,
     limit: i64,
-) -> sqlx::Result<Found> {
+) -> sqlx::Result<(Found, Vec<Uuid>)> {
     let Some(index) = semantic else {
-        return lexical.search(terms, scope, (offset, limit), true).await;
+        let found = lexical.search(terms, scope, (offset, limit), true).await?;
+        return Ok((found, Vec::new()));
     };
     let text = q.chars().take(1000).collect::<String>();
     let semantic_scope = SemanticScope {
@@ -298,20 +303,18 @@ async fn search(
             by_id.insert(hit.id, hit);
         }
     }
-    // Language matching: entries in the language the query is written in come first among
-    // equals (a Japanese query about SciPy finds the Japanese page, not the Spanish one).
-    let langs = query_languages(q, by_id.values().map(|hit| hit.lang.as_str()));
-    let order = fusion::fuse(
-        &word_ids,
-        &semantic,
-        Weights::for_words(words.partial),
-        |id| {
-            !langs.is_empty()
-                && by_id
-                    .get(id)
-                    .is_some_and(|hit| langs.contains(&primary(&hit.lang)))
-        },
-    );
+    // The query's language is weighed on the word side; when the words found nothing, among
+    // the meaning matches (a Japanese query about SciPy finds the Japanese page, not the
+    // Spanish one).
+    let mut order = fusion::fuse(&word_ids, &semantic, Weights::for_words(words.partial));
+    if word_ids.is_empty() {
+        let langs = query_languages(q, by_id.values().map(|hit| hit.lang.as_str()));
+        order = fusion::favour_language(order, |id| {
+            by_id
+                .get(id)
+                .is_some_and(|hit| langs.contains(&primary(&hit.lang)))
+        });
+    }
     // Semantic candidates readers cannot see (any more) are gone from `by_id`.
     let ranked: Vec<Hit> = order
         .into_iter()
@@ -339,14 +342,15 @@ async fn search(
     }
     // Only the hits shown get their answers read and highlighted.
     lexical.complete(&mut hits).await?;
-    Ok(Found {
+    let found = Found {
         total,
         total_is_estimate: words.total_is_estimate,
         hits,
         corrected: words.corrected,
         last_modified: words.last_modified,
         partial: words.partial,
-    })
+    };
+    Ok((found, semantic))
 }
 
 /// The full-text side in memory, when the index holds every change committed so far: the

@@ -1,6 +1,6 @@
 //! Hybrid search's guarantees: drafts and staged text are never found (semantic side too),
-//! a real word is never corrected into another, the query's language is matched, search
-//! works without the model, and a search over its time bound answers 503.
+//! a real word is never corrected into another, the query's language is matched, facets count
+//! what meaning alone found, search works without the model, and a search over its time bound answers 503.
 
 use serde_json::json;
 
@@ -110,6 +110,28 @@ async fn semantic_search_finds_meaning_never_drafts_and_matches_the_language() {
     // Meaning: no word in common.
     let found = app.search("can I get my money back").await;
     assert_eq!(hit_questions(&found)[0], "Can I get a refund?", "{found}");
+    // Facets count every match, those found by meaning alone too: the counts add up to the
+    // total, and every hit shown counts for its page.
+    for q in ["can I get my money back", "reimbursement", "c'est payant ?"] {
+        let path = format!(
+            "/api/v1/search?facets=lang,page&q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let found = app.get_json(&path).await;
+        let hits = found["hits"].as_array().cloned().unwrap_or_default();
+        assert!(!hits.is_empty(), "{q}: {found}");
+        let counted: i64 = found["facets"]["lang"]
+            .as_object()
+            .map_or(0, |langs| langs.values().filter_map(|n| n.as_i64()).sum());
+        assert_eq!(Some(counted), found["total"].as_i64(), "{q}: {found}");
+        for hit in &hits {
+            let page = hit["page"].as_str().unwrap_or_default();
+            assert!(
+                found["facets"]["page"][page].as_i64() >= Some(1),
+                "{q}: {found}"
+            );
+        }
+    }
     // Language: the French page for a French query, the English one for an English query.
     let found = app.search("c'est payant ?").await;
     assert_eq!(found["hits"][0]["lang"], "fr", "{found}");

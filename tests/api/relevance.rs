@@ -15,19 +15,20 @@ use std::time::Duration;
 
 use crate::helpers::{CORPUS, TestApp, media_type, spawn_app_with, wait_for};
 
-/// The floor: the figures this search must keep (raise them as it improves).
-const FLOOR_TOP1: f64 = 0.79;
-const FLOOR_MRR5: f64 = 0.83;
+/// The floor: the figures this search must keep (raise them as it improves); set just under
+/// what the ranking of issue 21 reaches (0.846/0.879 words, 0.957/0.975 hybrid).
+const FLOOR_TOP1: f64 = 0.84;
+const FLOOR_MRR5: f64 = 0.87;
 /// With semantic search (when the model is installed).
-const FLOOR_HYBRID_TOP1: f64 = 0.92;
-const FLOOR_HYBRID_MRR5: f64 = 0.95;
-/// Round 2 (`queries-round2.json`), measured when it was added (0.668/0.711 words, 0.762/0.797
-/// hybrid); 25 of its 193 queries target two pages the importer misreads today (issue 20), so
-/// these rise once it reads them.
-const FLOOR_ROUND2_TOP1: f64 = 0.66;
-const FLOOR_ROUND2_MRR5: f64 = 0.70;
-const FLOOR_HYBRID_ROUND2_TOP1: f64 = 0.75;
-const FLOOR_HYBRID_ROUND2_MRR5: f64 = 0.78;
+const FLOOR_HYBRID_TOP1: f64 = 0.95;
+const FLOOR_HYBRID_MRR5: f64 = 0.97;
+/// Round 2 (`queries-round2.json`): 0.725/0.753 words, 0.777/0.811 hybrid since issue 21's
+/// ranking (0.668/0.711 and 0.762/0.797 when it was added); 25 of its 193 queries target two
+/// pages the importer misreads today (issue 20), so these rise once it reads them.
+const FLOOR_ROUND2_TOP1: f64 = 0.72;
+const FLOOR_ROUND2_MRR5: f64 = 0.75;
+const FLOOR_HYBRID_ROUND2_TOP1: f64 = 0.77;
+const FLOOR_HYBRID_ROUND2_MRR5: f64 = 0.80;
 
 #[derive(serde::Deserialize)]
 struct Query {

@@ -1,7 +1,8 @@
 // lunr 2 with lunr-languages' stemmers over the relevance set, for comparison with faqd.
 //
 // usage: RELEVANCE_DUMP=/tmp/rel.json RELEVANCE_WORDS_ONLY=1 cargo test --test api search_finds_the_answer
-//        npm install lunr@2.3.9 lunr-languages@1.14.0   (in NODE_PATH, or here)
+//        npm install lunr@2.3.9 lunr-languages@1.14.0   (in NODE_PATH, or here; .ci/relevance-lunr
+//        does it all, lunr pinned in .ci/relevance/package-lock.json)
 //        node tests/relevance/lunr.js /tmp/rel.json
 //
 // One index per page language with its stemmer and stop words (lunr-languages), English's

@@ -456,38 +456,64 @@ impl LexicalIndex {
     }
 
     /// Facet counts over every entry the query of `terms` matches (all terms; any term when
-    /// that finds nothing), as [`LexicalIndex::search`] runs it.
+    /// that finds nothing), as [`LexicalIndex::search`] runs it, and over the entries of
+    /// `by_meaning` (the semantic side's matches) in scope that the words did not match.
     pub fn facets(
         &self,
         terms: &[QueryTerm],
+        by_meaning: &[Uuid],
         scope: &Scope<'_>,
         which: &[crate::search::facets::Facet],
     ) -> crate::search::facets::Facets {
         use crate::search::facets::{Counted, count};
-        let (configs, _, _) = self.scope_languages(scope);
+        let (configs, langs, _) = self.scope_languages(scope);
+        let text = terms
+            .iter()
+            .map(QueryTerm::searched)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let query_langs =
+            crate::search::language::query_languages(&text, langs.iter().map(String::as_str));
         let searcher = self.reader.searcher();
         let mut addresses = Vec::new();
         for all in [true, false] {
             if !all && (!addresses.is_empty() || terms.len() < 2) {
                 break;
             }
-            let (Some(query), _) = self.query(&searcher, terms, &configs, scope, all) else {
+            let (Some(query), _) =
+                self.query(&searcher, terms, (&configs, &query_langs), scope, all)
+            else {
                 continue;
             };
             if let Ok(found) = searcher.search(&query, &tantivy::collector::DocSetCollector) {
                 addresses = found.into_iter().collect();
             }
         }
-        let ids = self.ids_of(&searcher, &addresses);
+        let mut ids = self.ids_of(&searcher, &addresses);
+        let matched: std::collections::HashSet<Uuid> = ids.iter().flatten().copied().collect();
+        let mut extra: Vec<Uuid> = by_meaning
+            .iter()
+            .filter(|id| !matched.contains(id))
+            .copied()
+            .collect();
+        extra.sort_unstable();
+        extra.dedup();
+        ids.extend(extra.into_iter().map(Some));
         let metas = self.metas(&ids);
         count(
             which,
-            metas.iter().flatten().map(|meta| Counted {
-                page: &meta.page,
-                section: meta.section.as_deref(),
-                tags: &meta.tags,
-                lang: &meta.lang,
-            }),
+            metas
+                .iter()
+                .flatten()
+                .filter(|meta| {
+                    scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags)
+                })
+                .map(|meta| Counted {
+                    page: &meta.page,
+                    section: meta.section.as_deref(),
+                    tags: &meta.tags,
+                    lang: &meta.lang,
+                }),
         )
     }
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::search::highlight::{self, Lexeme};
 use crate::search::hit::{Found, Highlight, Hit, PendingHighlight, Scope};
+use crate::search::language::{primary, query_languages};
 use crate::search::query::QueryTerm;
 
 use super::{ConfigFields, DocMeta, LexicalIndex};
@@ -34,6 +35,15 @@ const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.3];
 const EXACT_WORD_WEIGHT: f64 = 0.1;
 /// How many of the best hits are re-scored with their question's likeness to the query.
 const RERANK_POOL: usize = 200;
+/// The weight, in the re-scored pool, of an entry in the language the query is written in
+/// (when its words tell one, [`query_languages`]): a Dutch query ranks the Dutch page's
+/// question above a French one that shares a stem or a name with it. As much as the best
+/// hit's whole BM25 score (scores are divided by the best one): within one tier (all words,
+/// or some), the entries in the query's language come first, each ranked as before.
+const LANGUAGE_WEIGHT: f64 = 1.0;
+/// The weight, in the re-scored pool, of the question's likeness to the whole query (shared
+/// letter triples): sorts paraphrases that share stems but not words.
+const LIKENESS_WEIGHT: f64 = 0.5;
 
 impl LexicalIndex {
     /// Index terms of `field` that start with `prefix`, with their document counts.
@@ -102,17 +112,21 @@ impl LexicalIndex {
     }
 
     /// The query of `terms` over `configs`, all terms required (`all`) or any; the lexemes
-    /// each configuration searched, for highlights.
+    /// each configuration searched, for highlights. A stop word of the language the query is
+    /// written in (`query_langs`) neither narrows nor ranks in any configuration: "the" and
+    /// "of" of an English query do not match a Chinese page's text, "wie" of a Dutch query
+    /// not a German one's.
     pub(super) fn query(
         &self,
         searcher: &tantivy::Searcher,
         terms: &[QueryTerm],
-        configs: &[&'static str],
+        (configs, query_langs): (&[&'static str], &[String]),
         scope: &Scope<'_>,
         all: bool,
     ) -> (Option<Box<dyn Query>>, LexemesByConfig) {
         let mut branches: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut lexemes = HashMap::new();
+        let stop = self.query_stop_words(terms, query_langs);
         for config in configs {
             let Some(cf) = self.fields.by_config.get(config) else {
                 continue;
@@ -125,7 +139,7 @@ impl LexicalIndex {
                     prefix,
                 });
             };
-            for term in terms {
+            for (term, _) in terms.iter().zip(&stop).filter(|(_, stop)| !**stop) {
                 let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 let tokens = self.analyse(config, &term.text);
                 for token in &tokens {
@@ -211,6 +225,32 @@ impl LexicalIndex {
         (Some(Box::new(BooleanQuery::new(top))), lexemes)
     }
 
+    /// For each term, whether it is a stop word of one of `query_langs` (the languages the
+    /// query is written in): never a compound, an unfinished word or a typo's correction.
+    fn query_stop_words(&self, terms: &[QueryTerm], query_langs: &[String]) -> Vec<bool> {
+        let configs: Vec<&'static str> = query_langs
+            .iter()
+            .map(|lang| super::config_of(lang))
+            .filter(|config| *config != "simple")
+            .collect();
+        let stop = terms
+            .iter()
+            .map(|term| {
+                term.parts.is_empty()
+                    && !term.unfinished
+                    && term.typos.is_empty()
+                    && configs
+                        .iter()
+                        .any(|config| self.analyse(config, &term.text).is_empty())
+            })
+            .collect::<Vec<bool>>();
+        // A query of stop words only ("what is it") searches them all, as before.
+        if stop.iter().all(|s| *s) {
+            return vec![false; terms.len()];
+        }
+        stop
+    }
+
     /// A search over the index: all terms first; when that finds nothing, any term. Answers
     /// are highlighted for every hit (`full`) or left pending (candidates, see
     /// [`LexicalIndex::complete`]).
@@ -222,7 +262,8 @@ impl LexicalIndex {
         (offset, limit): (usize, usize),
         full: bool,
     ) -> Searched {
-        let (configs, _, last_modified) = self.scope_languages(scope);
+        let (configs, langs, last_modified) = self.scope_languages(scope);
+        let query_langs = query_languages(text, langs.iter().map(String::as_str));
         let searcher = self.reader.searcher();
         let mut searched = Searched {
             total: 0,
@@ -234,7 +275,9 @@ impl LexicalIndex {
             if !all && (searched.total > 0 || terms.len() < 2) {
                 break;
             }
-            let (Some(query), lexemes) = self.query(&searcher, terms, &configs, scope, all) else {
+            let (Some(query), lexemes) =
+                self.query(&searcher, terms, (&configs, &query_langs), scope, all)
+            else {
                 continue;
             };
             // The re-scored pool is the same whatever the offset, so that pages of hits cut
@@ -265,9 +308,12 @@ impl LexicalIndex {
                     let (id, meta) = (id?, meta?);
                     let mut score = f64::from(*score / best);
                     if i < RERANK_POOL {
-                        score += 0.3 * likeness(&query_grams, &meta.question_lower);
+                        score += LIKENESS_WEIGHT * likeness(&query_grams, &meta.question_lower);
                         score +=
                             EXACT_WORD_WEIGHT * exact_share(&exact_words, &meta.question_lower);
+                        if query_langs.contains(&primary(&meta.lang)) {
+                            score += LANGUAGE_WEIGHT;
+                        }
                     } else {
                         score -= 10.0;
                     }
