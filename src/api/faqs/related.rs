@@ -212,7 +212,8 @@ async fn write_links(
     let precondition = conditional::if_match(req)?;
     let Locked { mut tx, current } = workflow::lock(state, id, &precondition).await?;
     let page = current_page(&mut tx, current.page_id).await?;
-    let (mut pins, mut translation_of) = related::links(&mut tx, id).await?.unwrap_or_default();
+    let before = related::links(&mut tx, id).await?.unwrap_or_default();
+    let (mut pins, mut translation_of) = before.clone();
     let mut errors = Vec::new();
     match asked {
         LinkWrite::Pins(refs) => {
@@ -270,7 +271,7 @@ async fn write_links(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let before = related::links(&mut tx, id).await?.unwrap_or_default();
+    // The row is locked: what was read above is still what is stored.
     let changed = before != (pins.clone(), translation_of);
     if changed {
         related::set_links(&mut tx, id, &pins, translation_of, actor).await?;
