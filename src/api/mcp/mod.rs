@@ -29,9 +29,6 @@ use crate::http::body;
 use crate::http::body::JSON;
 use crate::state::AppState;
 
-/// The endpoint's path.
-pub const PATH: &str = crate::http::MCP_PATH;
-
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(post_mcp);
 }
