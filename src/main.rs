@@ -25,8 +25,14 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> std::process::ExitCode {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=error,rmcp=error"));
+    // sqlx's pool pings every connection handed back and warns when the ping fails; it then
+    // drops that connection and opens another when one is needed, so the line names no fault
+    // to act on. It comes at shutdown, when a connection opened by a stopped HTTP worker is
+    // handed back. Its pool's errors stay logged; a dead database shows in faqd's own lines
+    // (503s, `/readyz`).
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,sqlx_core::pool::connection=error,tantivy=error,rmcp=error")
+    });
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

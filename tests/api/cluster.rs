@@ -39,7 +39,8 @@ fn faqd(data_dir: &Path) -> Command {
         .env("FAQD_EMBEDDINGS", "off")
         .env_remove("FAQD_EMBEDDINGS_URL")
         .env("FAQD_WORKERS", "1")
-        .env("RUST_LOG", "info,sqlx=warn");
+        // The product's own log filter, as a user gets it.
+        .env_remove("RUST_LOG");
     cmd
 }
 
@@ -132,14 +133,11 @@ impl Drop for Serve {
     }
 }
 
-/// A log with no warning or error line of faqd's. One line of sqlx's own is let through: its
-/// pool pings a connection it gets back, and under a loaded machine that ping can meet the
-/// server's shutdown (seen once in a CI rehearsal at load 10; not reproduced on a quiet run).
+/// A log with no warning or error line at all.
 fn assert_no_warning(log: &str) {
     let loud: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("WARN") || l.contains("ERROR"))
-        .filter(|l| !l.contains("error occurred while testing the connection on-release"))
         .collect();
     assert!(loud.is_empty(), "a clean run logged {loud:#?}");
 }
