@@ -127,6 +127,7 @@ pub struct DeliveriesQuery {
     pub state: Option<DeliveryState>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<Limit>,
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

@@ -685,3 +685,55 @@ async fn concurrent_writes_on_one_page_never_fail() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_body_keeps_to_its_document_on_null_and_whole_numbers() {
+    let app = spawn_seeded_app().await;
+    let token = app.editor().await;
+    let entry = |extra: Value| {
+        let mut body =
+            json!({"page": "faq", "question": "Do you coach remote teams?", "answer": "Yes."});
+        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        body
+    };
+    let before = app.snapshot().await;
+    // The document says which fields take `null`: anywhere else it is the wrong type.
+    for field in ["slug", "lang", "position", "status", "question", "page"] {
+        let mut null = serde_json::Map::new();
+        null.insert(field.to_owned(), Value::Null);
+        let res = app.create_entry(&token, entry(Value::Object(null))).await;
+        let problem = problem(res, 400).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("null"),
+            "{field}: {problem}"
+        );
+    }
+    for position in [json!(1.5), json!(-0.5), json!(1e300), json!("2")] {
+        let res = app
+            .create_entry(&token, entry(json!({ "position": position })))
+            .await;
+        problem(res, 400).await;
+    }
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a refused body changes nothing"
+    );
+
+    // JSON has one kind of number: 2.0 is the whole number 2, as JSON Schema counts it.
+    let created = app
+        .create_entry_ok(
+            &token,
+            entry(json!({"position": 2.0, "section": null, "tags": null})),
+        )
+        .await;
+    assert_eq!(created["section"], Value::Null);
+    assert_eq!(created["tags"], json!([]));
+    let page = app.get_page("faq").await;
+    assert_eq!(page["entries"][1]["slug"], created["slug"], "placed second");
+}

@@ -24,29 +24,36 @@ use crate::store::entries::EntryContent;
 #[serde(deny_unknown_fields)]
 pub struct EntryBody {
     /// The slug of the entry's page; changing it moves the entry.
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(example = "faq")]
     pub page: Option<String>,
     /// The page's language; needed only when the page exists in several.
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(example = "en")]
     pub lang: Option<String>,
     /// 1 to 500 characters.
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(example = "What is a technical coach?")]
     pub question: Option<String>,
     /// Markdown, at most 20,000 characters.
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(example = "A technical coach is a training developer …")]
     pub answer: Option<String>,
     /// Derived from the question when not given; unique across the service (409 when taken).
     /// A slug that parses as an entry id (32 hex digits or a UUID) is refused (422).
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(example = "what-is-a-technical-coach")]
     pub slug: Option<String>,
     /// The section heading the entry sits under; `null` for none.
     pub section: Option<String>,
     /// 1-based place among the page's entries; beyond the end puts it last.
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1)]
     pub position: Option<i64>,
     /// At most 20 tags of 1 to 50 characters.
     pub tags: Option<Vec<String>>,
     /// `draft` or `published` (a new entry is published unless it says draft).
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(example = "published")]
     pub status: Option<String>,
     /// When the entry goes live by itself; `null` cancels; omitted leaves it as it is.
@@ -67,6 +74,53 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A field that may be omitted but is never `null`: the documents say which fields take
+/// `null`, and elsewhere it is a value of the wrong type (400), not a silent "omitted".
+pub(crate) fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A whole number, never `null`. JSON has one kind of number and JSON Schema counts `3.0` as
+/// the integer 3, so it is taken as 3; `3.5`, or a number beyond 64 bits, is of the wrong type.
+pub(crate) fn whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Whole;
+
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // `i64::MAX as f64` rounds up to 2^63, just out of range: hence `<`.
+            if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(Whole).map(Some)
 }
 
 /// The statuses a write may ask for (`changed` comes only from `?stage=true`).
@@ -163,8 +217,8 @@ pub struct EntryCreateDoc {
     /// omitted, puts it last.
     #[schema(minimum = 1, nullable = false)]
     pub position: Option<i64>,
-    /// At most 20 tags of 1 to 50 characters.
-    #[schema(value_type = Option<Vec<TagNameDoc>>, max_items = 20, nullable = false)]
+    /// At most 20 tags of 1 to 50 characters; omitted or `null`: none.
+    #[schema(value_type = Option<Vec<TagNameDoc>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// A new entry is published unless this says `draft` (or the write is staged).
     #[schema(nullable = false)]
@@ -230,8 +284,8 @@ pub struct EntryReplaceDoc {
     /// 1-based place among the page's entries; beyond the end puts it last. Omitted: unchanged.
     #[schema(minimum = 1, nullable = false)]
     pub position: Option<i64>,
-    /// At most 20 tags of 1 to 50 characters; omitted: none.
-    #[schema(value_type = Option<Vec<TagNameDoc>>, max_items = 20, nullable = false)]
+    /// At most 20 tags of 1 to 50 characters; omitted or `null`: none.
+    #[schema(value_type = Option<Vec<TagNameDoc>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// `draft` unpublishes, `published` publishes this version. Omitted: a draft stays a
     /// draft, a visible entry goes live at once (or is staged with `?stage=true`).

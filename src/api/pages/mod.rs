@@ -34,6 +34,7 @@ pub struct ListPagesQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<Limit>,
     /// The `next_cursor` of the previous response.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
