@@ -116,6 +116,8 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     label: None,
                     text: h.text.clone(),
                     span: h.span.clone(),
+                    answer_from: None,
+                    pair: None,
                 })
                 .collect()
         })
@@ -303,7 +305,9 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 });
             }
             Marker::Block(block, syntax) => {
-                let after = trim_surroundings(source, block.span.end..next_start(i), &rules);
+                // A pair written in one paragraph answers after its second label.
+                let from = block.answer_from.unwrap_or(block.span.end);
+                let after = trim_surroundings(source, from..next_start(i), &rules);
                 let answer = match syntax {
                     EntrySyntax::Definition => undefine(&source[after.clone()]),
                     _ => source[after.clone()].to_owned(),

@@ -4,8 +4,9 @@
 //! must start one of its words. Questions that begin with what was typed come first, then
 //! those with fewer missing words, the earlier match, the shorter question.
 //!
-//! Pure: the in-memory index (`crate::search::lexical`) runs it over the questions readers see, and
-//! the search in PostgreSQL over the rows of one query when the index is not built.
+//! Pure: the in-memory index (`crate::search::lexical`) runs it over the candidates of its prefix
+//! index of questions (the questions that begin with what was typed, then those holding its
+//! words), and the search in PostgreSQL over the rows of one query when the index is not built.
 
 use std::cmp::Ordering;
 
@@ -52,6 +53,34 @@ pub struct Rank {
     len: u32,
 }
 
+/// The words of a question (lowercase), as [`Typed::rank`] reads them: runs of letters and
+/// digits.
+pub fn question_words(question: &str) -> impl Iterator<Item = &str> {
+    question
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+impl Rank {
+    /// The rank of a question (lowercase) of `len` bytes that begins with what was typed
+    /// ([`Typed::against_start`] is `Equal`): what [`Typed::rank`] gives it.
+    pub fn leading(len: usize) -> Self {
+        Self::starting(0, len)
+    }
+
+    /// The rank [`Typed::rank`] gives a question (lowercase) of `len` bytes when a single
+    /// unfinished word was typed ([`Typed::only_start`]) and the question's first word that
+    /// starts with it is its word number `first` (from 0).
+    pub fn starting(first: usize, len: usize) -> Self {
+        Self {
+            tier: u8::from(first > 0),
+            missing: 0,
+            first: u16::try_from(first).unwrap_or(u16::MAX),
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 impl Typed {
     pub fn parse(q: &str) -> Self {
         let lower = q.to_lowercase();
@@ -89,11 +118,7 @@ impl Typed {
         }
         // The question's words, walked afresh for each typed word: no allocation per question
         // (most of a corpus is ranked for a two-letter prefix).
-        let words = || {
-            question
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-        };
+        let words = || question_words(question);
         let mut missing = 0u16;
         let mut first: Option<usize> = None;
         let mut note = |at: usize| {
@@ -135,6 +160,53 @@ impl Typed {
             first: u16::try_from(first.unwrap_or(0)).unwrap_or(u16::MAX),
             len: u32::try_from(question.len()).unwrap_or(u32::MAX),
         })
+    }
+
+    /// The finished words every completing question holds as whole words (the words of
+    /// [`Typed::rank`] that may not be missing).
+    pub fn whole_words(&self) -> impl Iterator<Item = &str> {
+        self.words
+            .iter()
+            .filter(|w| !w.chars().any(is_cjk) && w.chars().count() > SKIPPABLE_CHARS)
+            .map(String::as_str)
+    }
+
+    /// The unfinished word, when every completing question has a word that starts with it.
+    pub fn word_start(&self) -> Option<&str> {
+        self.last.as_deref().filter(|l| !l.chars().any(is_cjk))
+    }
+
+    /// The unfinished word, when it is all that was typed (and not Chinese, Japanese or
+    /// Korean): a question completes it when one of its words starts with it.
+    pub fn only_start(&self) -> Option<&str> {
+        self.word_start().filter(|_| self.words.is_empty())
+    }
+
+    /// Where a question (lowercase) stands against what was typed in the order of their
+    /// words (as strings, lexicographically): `Equal` when it begins with what was typed,
+    /// `Less` or `Greater` when it sorts before or after every question that does. Questions
+    /// sorted by their words hold those that begin with what was typed in one run.
+    pub fn against_start(&self, question: &str) -> Ordering {
+        let mut words = question_words(question);
+        for typed in &self.words {
+            match words.next() {
+                // A question that stops inside what was typed sorts before it.
+                None => return Ordering::Less,
+                Some(w) => match w.cmp(typed.as_str()) {
+                    Ordering::Equal => {}
+                    other => return other,
+                },
+            }
+        }
+        match &self.last {
+            None => Ordering::Equal,
+            Some(last) => match words.next() {
+                None => Ordering::Less,
+                Some(w) if w.starts_with(last.as_str()) => Ordering::Equal,
+                // A word that does not start with `last` sorts before or after all that do.
+                Some(w) => w.cmp(last.as_str()),
+            },
+        }
     }
 }
 
@@ -183,5 +255,99 @@ mod tests {
         let short = rank("coach", "What is a coach?").unwrap();
         let long = rank("coach", "What is a coach for the teams of the company?").unwrap();
         assert!(short < long);
+    }
+
+    const QUESTIONS: &[&str] = &[
+        "How many teams can a technical coach support?",
+        "How can I reset my password?",
+        "How do refunds work?",
+        "How do returns work?",
+        "How?",
+        "how many",
+        "What is a technical coach?",
+        "What is a coach for the teams of the company?",
+        "So what is a technical coach?",
+        "Q: 投稿有报酬吗？",
+        "Coaching teams, how?",
+        "E-mail or phone: which one?",
+    ];
+
+    const TYPED: &[&str] = &[
+        "h",
+        "ho",
+        "how",
+        "how ",
+        "how m",
+        "how many ",
+        "how many te",
+        "how do i reset my pass",
+        "what is a tech",
+        "coa",
+        "coach ",
+        "coaching t",
+        "e",
+        "e m",
+        "e-mail ",
+        "so ",
+        "q ",
+        "投稿",
+        "q 投",
+        "tea ",
+        "xyz",
+        "w",
+        "whatever",
+        "how? ",
+        "z",
+    ];
+
+    #[test]
+    fn a_question_begins_with_what_was_typed_exactly_when_it_sorts_in_its_run() {
+        let mut questions: Vec<String> = QUESTIONS.iter().map(|q| q.to_lowercase()).collect();
+        questions.sort_by(|a, b| question_words(a).cmp(question_words(b)));
+        for q in TYPED {
+            let typed = Typed::parse(q);
+            let order: Vec<Ordering> = questions.iter().map(|x| typed.against_start(x)).collect();
+            // Less…, Equal…, Greater…: one run, in that order.
+            assert!(order.windows(2).all(|w| w[0] <= w[1]), "{q:?}: {order:?}");
+            for (question, o) in questions.iter().zip(&order) {
+                let rank = typed.rank(question);
+                if *o == Ordering::Equal {
+                    assert_eq!(
+                        rank,
+                        Some(Rank::leading(question.len())),
+                        "{q:?} {question:?}"
+                    );
+                } else {
+                    assert!(rank.is_none_or(|r| r.tier == 1), "{q:?} {question:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_completing_question_holds_the_whole_words_and_a_word_of_the_start() {
+        for q in TYPED {
+            let typed = Typed::parse(q);
+            for question in QUESTIONS.iter().map(|q| q.to_lowercase()) {
+                if typed.rank(&question).is_none() {
+                    continue;
+                }
+                let words: Vec<&str> = question_words(&question).collect();
+                assert!(typed.whole_words().all(|w| words.contains(&w)), "{q:?}");
+                if let Some(start) = typed.word_start() {
+                    assert!(words.iter().any(|w| w.starts_with(start)), "{q:?}");
+                }
+                let needle = typed.needle().unwrap_or_default();
+                assert!(words.iter().any(|w| w.contains(needle)), "{q:?}");
+                if let Some(start) = typed.only_start() {
+                    let at = words.iter().position(|w| w.starts_with(start));
+                    assert_eq!(
+                        typed.rank(&question),
+                        at.map(|at| Rank::starting(at, question.len())),
+                        "{q:?} {question:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -36,6 +36,12 @@ pub(crate) struct Block {
     pub(crate) text: String,
     /// The block's bytes in the source, without trailing whitespace or line ending.
     pub(crate) span: Range<usize>,
+    /// Where the answer starts when it shares the question's paragraph: after the answer's
+    /// own bold label on the next line (`**Q:** How …?⏎**A:** Yes.` → `Yes.`).
+    pub(crate) answer_from: Option<usize>,
+    /// The question and answer labels of a pair whose question label is not a known one
+    /// (`**S:** …⏎**C:** …`): such pairs ask only when the file repeats them (see [`scan`]).
+    pub(crate) pair: Option<(String, String)>,
 }
 
 impl Block {
@@ -146,6 +152,36 @@ struct Pending {
     label_closed: bool,
     /// Blocks opened inside a quote (a question quote holds one paragraph).
     inner_blocks: usize,
+    /// A line break of the paragraph itself was the last thing read: its start and the
+    /// length of `text` before it.
+    after_break: Option<(usize, usize)>,
+    /// A bold span opening the paragraph's second line, after a leading label: the answer's
+    /// label of a question/answer pair written in one paragraph.
+    second: Option<SecondLabel>,
+}
+
+/// The bold label that opens a paragraph's second line (`**A:**`).
+struct SecondLabel {
+    /// Where the first line ends (the line break's start) and `text`'s length there.
+    line_end: usize,
+    text_len: usize,
+    /// The end of the bold span, relative to the scanned range.
+    end: usize,
+    label: String,
+    closed: bool,
+}
+
+/// A colon right after a bold span (`**A**: …`).
+fn colon_after(source: &str, at: usize) -> bool {
+    source.get(at..).is_some_and(|rest| rest.starts_with(':'))
+}
+
+/// A bold label: short text ending in a colon (`Q:`, `Hỏi:`, `Q :`, `प्र:`).
+fn is_label_text(text: &str) -> bool {
+    let text = text.trim();
+    text.ends_with([':', '：'])
+        && text.chars().count() <= 16
+        && text.split_whitespace().count() <= 3
 }
 
 enum PendingKind {
@@ -169,6 +205,8 @@ impl Pending {
             leading_strong: None,
             label_closed: false,
             inner_blocks: 0,
+            after_break: None,
+            second: None,
         }
     }
 
@@ -187,17 +225,29 @@ impl Pending {
     }
 
     fn finish(self, source: &str, offset: usize) -> Option<Block> {
+        // A second line opening with another bold label: question and answer in one paragraph.
+        let pair = self.second.as_ref().filter(|second| {
+            second.closed
+                && (is_label_text(&second.label)
+                    || colon_after(source, offset + second.end)
+                        && is_label_text(&format!("{}:", second.label)))
+                && self
+                    .leading_strong
+                    .as_deref()
+                    .is_some_and(|first| first.trim() != second.label.trim())
+        });
         let kind = match self.kind {
             PendingKind::Heading(level) => BlockKind::Heading(level),
             PendingKind::Paragraph if self.strong_text && !self.plain_content => {
                 BlockKind::BoldParagraph
             }
-            // `**Q:** How do I …?`: a question behind a bold label.
+            // `**Q:** How do I …?`: a question behind a bold label; or any label when the
+            // next line opens with the answer's (`**S:** …⏎**C:** …`).
             PendingKind::Paragraph
                 if self
                     .leading_strong
                     .as_deref()
-                    .is_some_and(is_question_label) =>
+                    .is_some_and(|l| is_question_label(l) || (pair.is_some() && is_label_text(l))) =>
             {
                 BlockKind::LabelledParagraph
             }
@@ -212,10 +262,29 @@ impl Pending {
             PendingKind::Term => BlockKind::Term,
         };
         let start = offset + self.range.start;
-        let end = trim_end_blank(source, start..offset + self.range.end);
-        let text = self
-            .text
-            .trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
+        let pair = pair.filter(|_| kind == BlockKind::LabelledParagraph);
+        // A pair's question is its first line; its answer starts after the second label.
+        let (end, text, answer_from) = match pair {
+            Some(second) => {
+                // `**A**: Yes.`: the colon after the bold span is the label's.
+                let colon = usize::from(colon_after(source, offset + second.end));
+                let answer_from = offset + second.end + colon;
+                let rest = source.get(answer_from..).unwrap_or_default();
+                let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                (
+                    trim_end_blank(source, start..offset + second.line_end),
+                    self.text.get(..second.text_len).unwrap_or_default(),
+                    Some(answer_from + spaces),
+                )
+            }
+            None => (
+                trim_end_blank(source, start..offset + self.range.end),
+                self.text.as_str(),
+                None,
+            ),
+        };
+        let text =
+            text.trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
         let text = unlink(text).trim();
         let text = match kind {
             BlockKind::BoldParagraph if bold_by_hand(text) => {
@@ -239,6 +308,8 @@ impl Pending {
             (BlockKind::LabelledParagraph, Some(label)) => {
                 let label = label.trim();
                 let rest = text.strip_prefix(label).unwrap_or(text).trim_start();
+                // `**Q**: How …?`: the colon after the bold span is the label's.
+                let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
                 (Some(label.to_owned()), rest)
             }
             (BlockKind::Heading(_) | BlockKind::BoldParagraph, _) => {
@@ -249,11 +320,19 @@ impl Pending {
             }
             _ => (None, text),
         };
+        let pair = match (pair, &label) {
+            (Some(second), Some(first)) if !is_question_label(first) => {
+                Some((first.clone(), second.label.trim().to_owned()))
+            }
+            _ => None,
+        };
         Some(Block {
             kind,
             label,
             text: text.to_owned(),
             span: start..end,
+            answer_from,
+            pair,
         })
     }
 }
@@ -310,6 +389,7 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
                         current = Some(Pending::new(PendingKind::Term, range));
                     }
                 } else if let Some(pending) = current.as_mut() {
+                    let after_break = pending.after_break.take();
                     match tag {
                         Tag::Strong => {
                             if pending.strong_depth == 0
@@ -317,6 +397,20 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
                                 && !pending.strong_text
                             {
                                 pending.leading_strong = Some(String::new());
+                            }
+                            // The first bold span of the paragraph's second line.
+                            if let Some((line_end, text_len)) = after_break
+                                && pending.strong_depth == 0
+                                && pending.second.is_none()
+                                && pending.leading_strong.is_some()
+                            {
+                                pending.second = Some(SecondLabel {
+                                    line_end,
+                                    text_len,
+                                    end: range.end,
+                                    label: String::new(),
+                                    closed: false,
+                                });
                             }
                             pending.strong_depth += 1;
                         }
@@ -343,11 +437,21 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
                     if pending.strong_depth == 0 {
                         // The opening strong span, if any, is complete.
                         pending.label_closed = true;
+                        if let Some(second) = pending.second.as_mut() {
+                            second.closed = true;
+                        }
                     }
                 }
             }
             Event::Text(text) | Event::Code(text) => {
                 if let Some(pending) = current.as_mut() {
+                    pending.after_break = None;
+                    if pending.strong_depth > 0
+                        && let Some(second) = pending.second.as_mut()
+                        && !second.closed
+                    {
+                        second.label.push_str(&text);
+                    }
                     if pending.strong_depth > 0
                         && !pending.label_closed
                         && let Some(label) = pending.leading_strong.as_mut()
@@ -360,6 +464,9 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(pending) = current.as_mut() {
+                    if depth == 1 && pending.strong_depth == 0 {
+                        pending.after_break = Some((range.start, pending.text.len()));
+                    }
                     // A quote's line breaks are kept to tell one-line quotes apart.
                     pending
                         .text
@@ -372,7 +479,11 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
             }
             // Inline HTML (`<a name="q1"></a>`, `<br>`) shows no text of its own: a bold
             // question with an anchor before it is still wholly bold. A block of HTML is content.
-            Event::InlineHtml(_) => {}
+            Event::InlineHtml(_) => {
+                if let Some(pending) = current.as_mut() {
+                    pending.after_break = None;
+                }
+            }
             Event::Html(html) => {
                 if let Some(pending) = current.as_mut() {
                     pending.visible(&html);
@@ -397,11 +508,42 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
             }
         }
     }
+    keep_repeated_pairs(&mut blocks);
     Scan {
         blocks,
         rules,
         code,
     }
+}
+
+/// Question/answer pairs behind labels that are not known question labels
+/// (`**S:** …?⏎**C:** …`, `**Hỏi:** …?⏎**Đáp:** …`) are a FAQ's only when the file writes two
+/// or more with the same labels and at least half of them ask (end in a question mark); a lone
+/// `**Input:** …⏎**Output:** …` is answer text.
+fn keep_repeated_pairs(blocks: &mut Vec<Block>) {
+    let mut tally: std::collections::BTreeMap<&(String, String), (usize, usize)> =
+        std::collections::BTreeMap::new();
+    for block in blocks.iter() {
+        if let Some(pair) = &block.pair {
+            let count = tally.entry(pair).or_default();
+            count.0 += 1;
+            if ends_in_question_mark(&block.text) {
+                count.1 += 1;
+            }
+        }
+    }
+    let keep: Vec<bool> = blocks
+        .iter()
+        .map(|block| {
+            block.pair.as_ref().is_none_or(|pair| {
+                tally
+                    .get(pair)
+                    .is_some_and(|&(n, asking)| n >= 2 && asking >= 2 && asking * 2 >= n)
+            })
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    blocks.retain(|_| keep.next().unwrap_or(true));
 }
 
 fn level_number(level: HeadingLevel) -> u8 {

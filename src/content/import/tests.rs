@@ -1,6 +1,8 @@
 use super::*;
 use std::ops::Range;
 
+mod labels;
+
 const SEED: &str = include_str!("../../../seed/faq.md");
 
 fn parse(source: &str) -> ParsedPage {

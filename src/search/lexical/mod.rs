@@ -40,6 +40,7 @@ use analysis::{CONFIGS, WordTokenizer, analyzer};
 use query::term_query;
 
 mod analysis;
+mod completion;
 mod postgres;
 mod query;
 mod sync;
@@ -125,6 +126,8 @@ pub struct LexicalIndex {
     pages: RwLock<HashMap<i64, PageMeta>>,
     /// Every indexed entry's [`DocMeta`].
     docs: RwLock<HashMap<Uuid, Arc<DocMeta>>>,
+    /// The same entries' questions, as a prefix index for suggestions.
+    completions: RwLock<completion::Completions>,
     progress: Mutex<Progress>,
     /// Mirrors `progress.contiguous`, for searches to read without a lock.
     contiguous: AtomicI64,
@@ -207,6 +210,7 @@ impl LexicalIndex {
                 by_config,
             },
             docs: RwLock::new(HashMap::new()),
+            completions: RwLock::new(completion::Completions::default()),
             analyzers,
             surface: TextAnalyzer::builder(WordTokenizer::default())
                 .filter(RemoveLongFilter::limit(65))
@@ -525,18 +529,15 @@ impl LexicalIndex {
         scope: &Scope<'_>,
         limit: usize,
     ) -> Option<Vec<crate::search::suggest::Suggestion>> {
-        use crate::search::suggest::{Suggestion, best};
-        let docs = self.docs.read().ok()?;
-        // Ranked by reference; only the suggestions kept are copied.
-        let ranked: Vec<(_, &DocMeta)> = docs
-            .values()
-            .filter(|meta| {
-                scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags)
-            })
-            .filter_map(|meta| Some((typed.rank(&meta.question_lower)?, meta.as_ref())))
-            .collect();
+        use crate::search::suggest::Suggestion;
+        let completions = self.completions.read().ok()?;
+        let found = completions.complete(
+            typed,
+            |meta| scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags),
+            limit,
+        );
         Some(
-            best(ranked, limit, |m| (m.question.as_str(), m.slug.as_str()))
+            found
                 .into_iter()
                 .map(|meta| Suggestion {
                     question: meta.question.clone(),

@@ -102,6 +102,9 @@ impl LexicalIndex {
         if let Ok(mut map) = self.docs.write() {
             map.clear();
         }
+        if let Ok(mut completions) = self.completions.write() {
+            completions.clear();
+        }
     }
 
     pub(super) fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -167,6 +170,11 @@ impl LexicalIndex {
                 ));
             }
         }
+        if let Ok(mut completions) = self.completions.write() {
+            for (id, meta) in &metas {
+                completions.insert(*id, meta.clone());
+            }
+        }
         if let Ok(mut map) = self.docs.write() {
             map.extend(metas);
         }
@@ -179,6 +187,9 @@ impl LexicalIndex {
 
     pub(super) fn commit(&self) -> tantivy::Result<()> {
         self.lock_writer().commit()?;
+        if let Ok(mut completions) = self.completions.write() {
+            completions.settle();
+        }
         self.reader.reload()
     }
 
@@ -240,6 +251,14 @@ impl LexicalIndex {
                     map.remove(entry);
                 }
                 map.retain(|_, meta| !whole_pages.contains(&meta.page_id));
+            }
+            if let Ok(mut completions) = self.completions.write() {
+                for entry in &entry_ids {
+                    completions.remove(entry);
+                }
+                if !whole_pages.is_empty() {
+                    completions.remove_where(|meta| whole_pages.contains(&meta.page_id));
+                }
             }
             {
                 let writer = self.lock_writer();
