@@ -197,6 +197,31 @@ fn closing_of(tags: &[Tag], i: usize, same_name: &[Option<usize>]) -> Option<usi
     same.or(fallback)
 }
 
+/// Where the closing tags of the shortcodes that wrap the FAQ start: tags opened before `from`
+/// (the first question) and closed after it (`{{< /main-container >}}` after the last answer),
+/// in source order. They are the page's layout, never part of an answer.
+pub(crate) fn wrapper_closers(
+    source: &str,
+    body: Range<usize>,
+    code: &[Range<usize>],
+    from: usize,
+) -> Vec<usize> {
+    let tags = scan(source, body, code);
+    let mut open: Vec<(&str, usize)> = Vec::new();
+    let mut closers = Vec::new();
+    for tag in &tags {
+        if !tag.closing {
+            open.push((&tag.name, tag.span.start));
+        } else if let Some(i) = open.iter().rposition(|(name, _)| *name == tag.name) {
+            if open[i].1 < from && tag.span.start >= from {
+                closers.push(tag.span.start);
+            }
+            open.truncate(i);
+        }
+    }
+    closers
+}
+
 /// Every shortcode tag in `source[range]` outside `code`.
 fn scan(source: &str, range: Range<usize>, code: &[Range<usize>]) -> Vec<Tag> {
     let mut tags = Vec::new();
