@@ -267,7 +267,10 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     let mut fates = fates(&heads, q).into_iter();
                     markers.retain_mut(|marker| match (fates.next(), &*marker) {
                         (Some(Fate::Text), _) => false,
-                        (Some(Fate::Section), Marker::Block(block, EntrySyntax::Heading(level))) => {
+                        (
+                            Some(Fate::Section),
+                            Marker::Block(block, EntrySyntax::Heading(level)),
+                        ) => {
                             *marker = Marker::Section(block, *level);
                             true
                         }
@@ -298,16 +301,17 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     // An answer that runs to the next question stops at the closing tag of a shortcode that
     // wraps the whole FAQ (opened in the intro): the rest is the page's layout.
     let closers = shortcode::wrapper_closers(source, body_start..source.len(), &code, intro_end);
-    let unwrapped = |answer: std::ops::Range<usize>| match closers
-        .iter()
-        .find(|&&c| answer.contains(&c))
-    {
-        Some(&c) => {
-            let line_start = source[..c].rfind('\n').map_or(0, |n| n + 1).max(answer.start);
-            trim_surroundings(source, answer.start..line_start, &rules)
-        }
-        None => answer,
-    };
+    let unwrapped =
+        |answer: std::ops::Range<usize>| match closers.iter().find(|&&c| answer.contains(&c)) {
+            Some(&c) => {
+                let line_start = source[..c]
+                    .rfind('\n')
+                    .map_or(0, |n| n + 1)
+                    .max(answer.start);
+                trim_surroundings(source, answer.start..line_start, &rules)
+            }
+            None => answer,
+        };
 
     let mut sections = Vec::new();
     let mut entries: Vec<ParsedEntry> = listed

@@ -36,7 +36,8 @@ fn asks_in_japanese(text: &str) -> bool {
 
 /// Two Greek letters in a row: a Greek word, not a lone `π` or `μ` in a formula.
 fn has_greek_word(text: &str) -> bool {
-    let greek = |c: char| matches!(c, '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}') && c.is_alphabetic();
+    let greek =
+        |c: char| matches!(c, '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}') && c.is_alphabetic();
     text.chars()
         .zip(text.chars().skip(1))
         .any(|(a, b)| greek(a) && greek(b))

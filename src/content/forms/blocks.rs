@@ -244,10 +244,9 @@ impl Pending {
             // `**Q:** How do I …?`: a question behind a bold label; or any label when the
             // next line opens with the answer's (`**S:** …⏎**C:** …`).
             PendingKind::Paragraph
-                if self
-                    .leading_strong
-                    .as_deref()
-                    .is_some_and(|l| is_question_label(l) || (pair.is_some() && is_label_text(l))) =>
+                if self.leading_strong.as_deref().is_some_and(|l| {
+                    is_question_label(l) || (pair.is_some() && is_label_text(l))
+                }) =>
             {
                 BlockKind::LabelledParagraph
             }
@@ -283,8 +282,7 @@ impl Pending {
                 None,
             ),
         };
-        let text =
-            text.trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
+        let text = text.trim_matches(|c: char| c.is_whitespace() || ZERO_WIDTH.contains(&c));
         let text = unlink(text).trim();
         let text = match kind {
             BlockKind::BoldParagraph if bold_by_hand(text) => {

@@ -6,11 +6,15 @@ use crate::content::text::ends_in_question_mark;
 
 #[test]
 fn greek_and_japanese_questions_ask() {
-    assert!(ends_in_question_mark("Πώς μπορώ να εγκαταστήσω το Aspose.Words για Java;"));
+    assert!(ends_in_question_mark(
+        "Πώς μπορώ να εγκαταστήσω το Aspose.Words για Java;"
+    ));
     assert!(ends_in_question_mark("Τι είναι η “convert EPUB to GIF”;"));
     assert!(ends_in_question_mark("Is it free\u{37e}"));
     assert!(ends_in_question_mark("参加するにはどうすれば良いですか。"));
-    assert!(ends_in_question_mark("プレゼンは翻訳しなければいけないんですか"));
+    assert!(ends_in_question_mark(
+        "プレゼンは翻訳しなければいけないんですか"
+    ));
     // A semicolon outside Greek text, a lone Greek letter in a formula, a Japanese statement.
     assert!(!ends_in_question_mark("for (i = 0; i < n; i++);"));
     assert!(!ends_in_question_mark("x = 2π;"));
@@ -32,7 +36,11 @@ fn an_article_with_a_faq_section_gives_the_section_s_questions_only() {
         questions(&page),
         ["Is it free?", "Does it keep CSS?", "Output formats"]
     );
-    assert!(page.entries.iter().all(|e| e.section.as_deref() == Some("FAQ")));
+    assert!(
+        page.entries
+            .iter()
+            .all(|e| e.section.as_deref() == Some("FAQ"))
+    );
     // The steps stay in their sections' text; the asking h2s head sections.
     let sections: Vec<&str> = page.sections.iter().map(|s| s.title.as_str()).collect();
     assert!(sections.contains(&"What is EPUB?") && sections.contains(&"Why convert?"));
@@ -57,7 +65,12 @@ fn a_faq_page_keeps_its_questions_without_question_marks_and_its_h2_question() {
     );
     assert_eq!(
         questions(&page),
-        ["Is it free?", "Can I pay later?", "Invoices", "How do I log in?"]
+        [
+            "Is it free?",
+            "Can I pay later?",
+            "Invoices",
+            "How do I log in?"
+        ]
     );
 }
 
