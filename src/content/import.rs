@@ -122,6 +122,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     span: h.span.clone(),
                     answer_from: None,
                     pair: None,
+                    plain: false,
                 })
                 .collect()
         })

@@ -42,6 +42,9 @@ pub(crate) struct Block {
     /// The question and answer labels of a pair whose question label is not a known one
     /// (`**S:** …⏎**C:** …`): such pairs ask only when the file repeats them (see [`scan`]).
     pub(crate) pair: Option<(String, String)>,
+    /// A paragraph opening with a plain `Q:` label (no bold): asks only in a file with two or
+    /// more of them (see [`scan`]).
+    pub(crate) plain: bool,
 }
 
 impl Block {
@@ -171,6 +174,15 @@ struct SecondLabel {
     closed: bool,
 }
 
+/// A plain label opening a line: one to three letters and a colon (`A:`, `R:`, `Đáp:`).
+fn plain_label(text: &str) -> Option<&str> {
+    let colon = text.find([':', '：'])?;
+    let word = &text[..colon];
+    let letters = word.chars().count();
+    let end = colon + text[colon..].chars().next().map_or(1, char::len_utf8);
+    ((1..=3).contains(&letters) && word.chars().all(char::is_alphabetic)).then(|| &text[..end])
+}
+
 /// A colon right after a bold span (`**A**: …`).
 fn colon_after(source: &str, at: usize) -> bool {
     source.get(at..).is_some_and(|rest| rest.starts_with(':'))
@@ -225,7 +237,14 @@ impl Pending {
     }
 
     fn finish(self, source: &str, offset: usize) -> Option<Block> {
-        // A second line opening with another bold label: question and answer in one paragraph.
+        // `Q: How …?` without bold: a plain question label opening the paragraph.
+        let plain = match self.kind {
+            PendingKind::Paragraph if self.leading_strong.is_none() => {
+                split_question_label(&self.text).map(|(label, _)| label)
+            }
+            _ => None,
+        };
+        // A second line opening with another label: question and answer in one paragraph.
         let pair = self.second.as_ref().filter(|second| {
             second.closed
                 && (is_label_text(&second.label)
@@ -234,6 +253,7 @@ impl Pending {
                 && self
                     .leading_strong
                     .as_deref()
+                    .or(plain)
                     .is_some_and(|first| first.trim() != second.label.trim())
         });
         let kind = match self.kind {
@@ -250,6 +270,7 @@ impl Pending {
             {
                 BlockKind::LabelledParagraph
             }
+            PendingKind::Paragraph if plain.is_some() => BlockKind::LabelledParagraph,
             // `**Why?**` followed by a zero-width space is not strong to CommonMark (the
             // closing `**` is not right-flanking), yet it is a bold question to its author.
             PendingKind::Paragraph if bold_by_hand(&self.text) => BlockKind::BoldParagraph,
@@ -303,6 +324,10 @@ impl Pending {
         }
         // `#### Q: How …?`, `**Q: How …?**` and `**Q:** How …?` ask `How …?`.
         let (label, text) = match (kind, &self.leading_strong) {
+            (BlockKind::LabelledParagraph, None) => match split_question_label(text) {
+                Some((label, rest)) => (Some(label.to_owned()), rest),
+                None => (None, text),
+            },
             (BlockKind::LabelledParagraph, Some(label)) => {
                 let label = label.trim();
                 let rest = text.strip_prefix(label).unwrap_or(text).trim_start();
@@ -331,6 +356,7 @@ impl Pending {
             span: start..end,
             answer_from,
             pair,
+            plain: plain.is_some() && kind == BlockKind::LabelledParagraph,
         })
     }
 }
@@ -443,7 +469,21 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
             }
             Event::Text(text) | Event::Code(text) => {
                 if let Some(pending) = current.as_mut() {
-                    pending.after_break = None;
+                    // `A: Yes.` opening the second line of a plain `Q:` paragraph.
+                    if let Some((line_end, text_len)) = pending.after_break.take()
+                        && pending.strong_depth == 0
+                        && pending.second.is_none()
+                        && pending.leading_strong.is_none()
+                        && let Some(label) = plain_label(&text)
+                    {
+                        pending.second = Some(SecondLabel {
+                            line_end,
+                            text_len,
+                            end: range.start + label.len(),
+                            label: label.to_owned(),
+                            closed: true,
+                        });
+                    }
                     if pending.strong_depth > 0
                         && let Some(second) = pending.second.as_mut()
                         && !second.closed
@@ -514,6 +554,7 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
     }
 }
 
+/// Paragraphs behind a plain `Q:` label ask only in a file with two or more of them.
 /// Question/answer pairs behind labels that are not known question labels
 /// (`**S:** …?⏎**C:** …`, `**Hỏi:** …?⏎**Đáp:** …`) are a FAQ's only when the file writes two
 /// or more with the same labels and at least half of them ask (end in a question mark); a lone
@@ -530,14 +571,16 @@ fn keep_repeated_pairs(blocks: &mut Vec<Block>) {
             }
         }
     }
+    let plain = blocks.iter().filter(|block| block.plain).count();
     let keep: Vec<bool> = blocks
         .iter()
         .map(|block| {
-            block.pair.as_ref().is_none_or(|pair| {
-                tally
-                    .get(pair)
-                    .is_some_and(|&(n, asking)| n >= 2 && asking >= 2 && asking * 2 >= n)
-            })
+            (!block.plain || plain >= 2)
+                && block.pair.as_ref().is_none_or(|pair| {
+                    tally
+                        .get(pair)
+                        .is_some_and(|&(n, asking)| n >= 2 && asking >= 2 && asking * 2 >= n)
+                })
         })
         .collect();
     let mut keep = keep.into_iter();

@@ -4,14 +4,20 @@
 use super::*;
 use crate::content::export::{EntryText, PageSource, export};
 
-/// The file written back with `edit` applied to entry `at`'s answer, read again.
+/// The file written back with `answer` as entry `at`'s answer, read again.
 fn edited_answer(page: &ParsedPage, at: usize, answer: &str) -> ParsedPage {
+    let question = page.entries[at].question.clone();
+    edited(page, at, &question, answer)
+}
+
+/// The file written back with entry `at`'s question and answer replaced, read again.
+fn edited(page: &ParsedPage, at: usize, question: &str, answer: &str) -> ParsedPage {
     let entries: Vec<EntryText<'_>> = page
         .entries
         .iter()
         .enumerate()
         .map(|(i, e)| EntryText {
-            question: &e.question,
+            question: if i == at { question } else { &e.question },
             answer: if i == at { answer } else { &e.answer },
             section: e.section.as_deref(),
             question_start: Some(e.question_span.start),
@@ -85,4 +91,34 @@ fn label_pairs_that_do_not_repeat_or_do_not_ask_are_text() {
     // A known label whose second line is not a label keeps the paragraph whole.
     let page = parse("**Q:** How?\n**Important** stuff.\n\nText.\n");
     assert_eq!(questions(&page), ["How? Important stuff."]);
+}
+
+#[test]
+fn plain_q_labels_ask_when_the_file_has_two_or_more() {
+    let source =
+        "# FAQ\n\nQ: Is it free?\nA: Yes.\n\nQ: Can I host it?\nA: With docker.\n\nMore text.\n";
+    let page = parse(source);
+    assert_eq!(questions(&page), ["Is it free?", "Can I host it?"]);
+    assert_eq!(page.entries[0].label.as_deref(), Some("Q:"));
+    assert_eq!(page.entries[1].answer, "With docker.\n\nMore text.");
+    assert_spans_rebuild_source(&page);
+    // An edited question keeps its plain label; an edited answer stays behind `A:`.
+    let again = edited(&page, 0, "Is it *really* free?", "Yes, for ever.");
+    assert!(
+        again
+            .source
+            .contains("Q: Is it \\*really\\* free?\nA: Yes, for ever.")
+    );
+    assert_eq!(questions(&again)[0], "Is it *really* free?");
+    assert_eq!(again.entries[0].answer, "Yes, for ever.");
+
+    // Answers in their own paragraphs keep their label as text.
+    let page = parse("Q: One?\n\nA: Yes.\n\nQ: Two?\n\nA: No.\n");
+    assert_eq!(page.entries[1].answer, "A: No.");
+
+    // One `Q:` paragraph in a post is text.
+    assert!(matches!(
+        parse_page("# Post\n\nQ: why not?\n\nBecause.\n", None),
+        Err(ImportError::NoQuestions)
+    ));
 }
