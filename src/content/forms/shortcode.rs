@@ -29,6 +29,10 @@ const ITEM_NAMES: &[&str] = &[
     "spoiler",
 ];
 
+/// Shortcode names of a pair that holds the answer to the question pair right before it
+/// (`{{< question >}}…{{< /question >}}` then `{{< answer >}}…{{< /answer >}}`).
+const ANSWER_NAMES: &[&str] = &["answer", "reply", "response"];
+
 /// Named arguments that carry the question.
 const QUESTION_ARGS: &[&str] = &[
     "question", "title", "q", "header", "summary", "name", "label",
@@ -125,14 +129,31 @@ pub fn items(
             && !question.is_empty()
             && (known || ends_in_question_mark(&question))
         {
+            // An answer pair right after the question pair holds the answer; what the question
+            // pair says besides its question stays between the two.
+            let answer_pair = tags.get(j + 1).filter(|next| {
+                !next.closing
+                    && ANSWER_NAMES.contains(&next.name.as_str())
+                    && source[close_tag.span.end..next.span.start]
+                        .trim()
+                        .is_empty()
+            });
+            let answered = answer_pair.and_then(|next| {
+                let k = same_name.get(j + 1).copied().flatten()?;
+                Some((k, next.span.end..tags[k].span.start))
+            });
+            let (end, answer_span, next) = match answered {
+                Some((k, inner)) => (tags[k].span.end, trim_blank_lines(source, inner), k + 1),
+                None => (close_tag.span.end, answer_span, j + 1),
+            };
             items.push(Item {
-                item_span: open.span.start..close_tag.span.end,
+                item_span: open.span.start..end,
                 question_span,
                 question_place: place,
                 question,
                 answer_span,
             });
-            i = j + 1;
+            i = next;
         } else {
             i += 1;
         }

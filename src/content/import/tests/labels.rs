@@ -122,3 +122,26 @@ fn plain_q_labels_ask_when_the_file_has_two_or_more() {
         Err(ImportError::NoQuestions)
     ));
 }
+
+#[test]
+fn a_question_pair_followed_by_an_answer_pair_is_one_entry() {
+    let source = "---\ntitle: FAQ\nquestion: \"How do I contribute?\"\n---\n\nBack to the [FAQ](/faq)\n\n{{< question>}}\n# How do I contribute?\nI want to send a patch.\n{{< /question >}}\n\n{{< answer >}}\nOpen a pull request.\n{{< /answer >}}\n";
+    let page = parse(source);
+    assert_eq!(page.style, QuestionStyle::Shortcode);
+    assert_eq!(questions(&page), ["How do I contribute?"]);
+    assert_eq!(page.entries[0].answer, "Open a pull request.");
+    assert!(page.entries[0].item_span.end == source.trim_end().len());
+    assert_spans_rebuild_source(&page);
+    let again = edited_answer(&page, 0, "Send a *patch*.");
+    assert_eq!(again.entries[0].answer, "Send a *patch*.");
+    assert!(
+        again
+            .source
+            .contains("I want to send a patch.\n{{< /question >}}")
+    );
+    // An answer pair after text is not this question's.
+    let page = parse(
+        "{{< faq \"Why?\" >}}\nBecause.\n{{< /faq >}}\n\nText.\n\n{{< answer >}}\nOther.\n{{< /answer >}}\n",
+    );
+    assert_eq!(page.entries[0].answer, "Because.");
+}
