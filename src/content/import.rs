@@ -433,6 +433,19 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
             }
         }
     }
+    // A FAQ page whose body says its front-matter list again (the list for the site's
+    // structured data, the body for readers) has one set of questions: the list's.
+    if forced.is_none()
+        && !listed.is_empty()
+        && entries.len() > listed.len()
+        && entries[listed.len()..].iter().all(|body| {
+            listed
+                .iter()
+                .any(|item| same_question(&item.question, &body.question))
+        })
+    {
+        return parse_page(source, Some(QuestionStyle::FrontMatter));
+    }
     if entries.is_empty() {
         return Err(match forced {
             Some(style) => ImportError::NoQuestionsInStyle(style),
@@ -479,6 +492,25 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         front_matter,
         source: source.to_owned(),
     })
+}
+
+/// The same question written twice: case, quotes, markup and spacing aside.
+fn same_question(a: &str, b: &str) -> bool {
+    let norm = |text: &str| {
+        text.chars()
+            .filter(|c| {
+                !matches!(
+                    c,
+                    '"' | '\'' | '“' | '”' | '«' | '»' | '’' | '*' | '_' | '`'
+                )
+            })
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    norm(a) == norm(b)
 }
 
 /// The index of the marker that is the page's title rather than a section: the first marker,

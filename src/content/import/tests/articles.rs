@@ -90,3 +90,15 @@ fn a_post_that_asks_once_and_a_landing_page_are_no_faq() {
     let page = parse("---\ntitle: FAQ\n---\n\n## Is Lithuanian older than Sanskrit?\n\nNo.\n");
     assert_eq!(questions(&page), ["Is Lithuanian older than Sanskrit?"]);
 }
+
+#[test]
+fn a_faq_page_whose_body_repeats_its_front_matter_list_reads_the_list_once() {
+    let source = "---\nlayout: faq\nfaq:\n  - q: \"Is it free?\"\n    a: Yes.\n  - q: Can I host it?\n    a: With docker.\n---\n\n## Basics\n\n<details>\n<summary>\"Is it free?\"</summary>\n\nYes, for ever.\n\n</details>\n\n<details>\n<summary>Can I *host* it?</summary>\n\nWith docker, see the guide.\n\n</details>\n";
+    let page = parse(source);
+    assert_eq!(page.style, QuestionStyle::FrontMatter);
+    assert_eq!(questions(&page), ["Is it free?", "Can I host it?"]);
+    assert_eq!(page.entries[1].answer, "With docker.");
+    // A body that asks something else is read after the list, as on any FAQ page.
+    let more = source.replace("Can I *host* it?", "Where is it?");
+    assert_eq!(parse(&more).entries.len(), 4);
+}
