@@ -102,3 +102,17 @@ fn a_faq_page_whose_body_repeats_its_front_matter_list_reads_the_list_once() {
     let more = source.replace("Can I *host* it?", "Where is it?");
     assert_eq!(parse(&more).entries.len(), 4);
 }
+
+#[test]
+fn a_numbered_list_of_labelled_points_asks_nothing() {
+    let points = "## Uses\n\n1. **Validation services:**\n   Check files.\n2. **Content management:**\n   Store files.\n";
+    assert!(matches!(
+        parse_page(points, None),
+        Err(ImportError::NoQuestions)
+    ));
+    // A bold whole line that states (no colon) is still an entry of a list FAQ.
+    let page = parse(
+        "1. **But plants feel pain.**\n   They have no nerves.\n2. **Where is the protein?**\n   In beans.\n",
+    );
+    assert_eq!(page.entries.len(), 2);
+}

@@ -145,3 +145,36 @@ fn a_question_pair_followed_by_an_answer_pair_is_one_entry() {
     );
     assert_eq!(page.entries[0].answer, "Because.");
 }
+
+#[test]
+fn a_bold_question_line_answered_on_the_next_line() {
+    // A hard break, or the answer's label, puts the answer on a line of its own.
+    let source = "## FAQ\n\n**Is it free?**  \nYes, it is.\n\n**Q: Can I host it?**\\\nWith docker.\n\n**س1: هل يعمل؟**\nج1: نعم.\n";
+    let page = parse(source);
+    assert_eq!(page.style, QuestionStyle::Bold);
+    assert_eq!(
+        questions(&page),
+        ["Is it free?", "Can I host it?", "هل يعمل؟"]
+    );
+    assert_eq!(page.entries[0].answer, "Yes, it is.");
+    assert_eq!(page.entries[1].label.as_deref(), Some("Q:"));
+    assert_eq!(page.entries[1].answer, "With docker.");
+    assert_eq!(page.entries[2].label.as_deref(), Some("س1:"));
+    assert_eq!(page.entries[2].answer, "نعم.");
+    assert_eq!(
+        &source[page.entries[0].question_span.clone()],
+        "**Is it free?**"
+    );
+    assert_spans_rebuild_source(&page);
+    let again = edited(&page, 0, "Is it *free*?", "Yes.\n\nFor ever.");
+    assert_eq!(questions(&again)[0], "Is it *free*?");
+    assert_eq!(again.entries[0].answer, "Yes.\n\nFor ever.");
+
+    // A soft break shows as a space: `**Really?** Yes.` on one line asks nothing (see
+    // `partly_bold_paragraphs_are_not_questions`), and neither does a bold line that does not
+    // ask.
+    assert!(matches!(
+        parse_page("**Note**  \nRead this first.\n", None),
+        Err(ImportError::NoQuestions)
+    ));
+}
