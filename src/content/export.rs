@@ -295,7 +295,12 @@ impl Templated<'_> {
             EntrySyntax::Bold => format!("**{}**", escape_inline(&question)),
             EntrySyntax::Labelled => {
                 let label = slot.label.as_deref().unwrap_or("Q:");
-                format!("**{label}** {}", escape_inline(&question))
+                // The label stays as it was written: bold (`**Q:**`) or plain (`Q:`).
+                if self.source[slot.question_span.clone()].starts_with("**") {
+                    format!("**{label}** {}", escape_inline(&question))
+                } else {
+                    format!("{label} {}", escape_inline(&question))
+                }
             }
             EntrySyntax::Quote => format!("> {}", escape_inline(&question)),
             EntrySyntax::Definition => escape_inline(&question),

@@ -11,7 +11,9 @@
 //! Unless the caller forces a style, [`parse_page`] picks one per file:
 //!
 //! 1. For each heading level, count the top-level headings whose text ends in a question mark
-//!    (`?`, fullwidth `？` or Arabic `؟`, closing quotes and brackets ignored). The level with the
+//!    (`?`, fullwidth `？`, Arabic `؟`, Greek `;`, Japanese `か`; closing quotes and brackets
+//!    ignored) and that stay questions once articles are told apart (`forms::markdown::fates`:
+//!    the steps of a tutorial with a FAQ section, a post that asks once). The level with the
 //!    most such headings is the candidate (the shallower one on a tie).
 //! 2. Count the top-level paragraphs wholly in bold (`**…**` or `__…__`) that end in a question
 //!    mark.
@@ -44,7 +46,9 @@ use std::path::Path;
 
 use crate::content::error::ImportError;
 use crate::content::forms::blocks::{Block, BlockKind, Scan, heading_at, scan};
-use crate::content::forms::markdown::{Context, Role, choose_style, labelled_headings, undefine};
+use crate::content::forms::markdown::{
+    Context, Fate, Head, Role, choose_style, fates, labelled_headings, undefine,
+};
 use crate::content::forms::{self, FormCount, data, html, list, shortcode};
 use crate::content::front_matter;
 use crate::content::model::{EntrySyntax, ParsedEntry, ParsedPage, ParsedSection};
@@ -118,6 +122,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                     span: h.span.clone(),
                     answer_from: None,
                     pair: None,
+                    plain: false,
                 })
                 .collect()
         })
@@ -239,6 +244,41 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 markers.extend(body.bare.iter().map(Marker::Bare));
                 markers.sort_by_key(|m| start_of(m));
             }
+            // An article with a FAQ section: the headings of its other parts are its own.
+            if let QuestionStyle::Heading(q) = style
+                && forced.is_none()
+            {
+                let heads: Vec<Head> = markers
+                    .iter()
+                    .filter_map(|m| match m {
+                        Marker::Section(block, level) => Some(Head {
+                            level: *level,
+                            asks: block.asks(),
+                            question: false,
+                        }),
+                        Marker::Block(block, EntrySyntax::Heading(level)) => Some(Head {
+                            level: *level,
+                            asks: block.asks(),
+                            question: true,
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                if heads.len() == markers.len() {
+                    let mut fates = fates(&heads, q).into_iter();
+                    markers.retain_mut(|marker| match (fates.next(), &*marker) {
+                        (Some(Fate::Text), _) => false,
+                        (
+                            Some(Fate::Section),
+                            Marker::Block(block, EntrySyntax::Heading(level)),
+                        ) => {
+                            *marker = Marker::Section(block, *level);
+                            true
+                        }
+                        _ => true,
+                    });
+                }
+            }
             // A shallower heading that asks but has no answer of its own heads a section.
             if let QuestionStyle::Heading(q) = style {
                 let starts: Vec<usize> = markers.iter().map(start_of).skip(1).collect();
@@ -259,6 +299,20 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     let next_start = |i: usize| markers.get(i + 1).map_or(source.len(), start_of);
     let intro_end = markers.first().map_or(source.len(), start_of);
     let intro_span = trim_surroundings(source, body_start..intro_end, &rules);
+    // An answer that runs to the next question stops at the closing tag of a shortcode that
+    // wraps the whole FAQ (opened in the intro): the rest is the page's layout.
+    let closers = shortcode::wrapper_closers(source, body_start..source.len(), &code, intro_end);
+    let unwrapped =
+        |answer: std::ops::Range<usize>| match closers.iter().find(|&&c| answer.contains(&c)) {
+            Some(&c) => {
+                let line_start = source[..c]
+                    .rfind('\n')
+                    .map_or(0, |n| n + 1)
+                    .max(answer.start);
+                trim_surroundings(source, answer.start..line_start, &rules)
+            }
+            None => answer,
+        };
 
     let mut sections = Vec::new();
     let mut entries: Vec<ParsedEntry> = listed
@@ -307,7 +361,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
             Marker::Block(block, syntax) => {
                 // A pair written in one paragraph answers after its second label.
                 let from = block.answer_from.unwrap_or(block.span.end);
-                let after = trim_surroundings(source, from..next_start(i), &rules);
+                let after = unwrapped(trim_surroundings(source, from..next_start(i), &rules));
                 let answer = match syntax {
                     EntrySyntax::Definition => undefine(&source[after.clone()]),
                     _ => source[after.clone()].to_owned(),
@@ -357,7 +411,11 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 label: None,
             }),
             Marker::Bare(item) => {
-                let after = trim_surroundings(source, item.item_span.end..next_start(i), &rules);
+                let after = unwrapped(trim_surroundings(
+                    source,
+                    item.item_span.end..next_start(i),
+                    &rules,
+                ));
                 entries.push(ParsedEntry {
                     section: section.clone(),
                     question: item.question.clone(),
@@ -374,6 +432,19 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 });
             }
         }
+    }
+    // A FAQ page whose body says its front-matter list again (the list for the site's
+    // structured data, the body for readers) has one set of questions: the list's.
+    if forced.is_none()
+        && !listed.is_empty()
+        && entries.len() > listed.len()
+        && entries[listed.len()..].iter().all(|body| {
+            listed
+                .iter()
+                .any(|item| same_question(&item.question, &body.question))
+        })
+    {
+        return parse_page(source, Some(QuestionStyle::FrontMatter));
     }
     if entries.is_empty() {
         return Err(match forced {
@@ -421,6 +492,25 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         front_matter,
         source: source.to_owned(),
     })
+}
+
+/// The same question written twice: case, quotes, markup and spacing aside.
+fn same_question(a: &str, b: &str) -> bool {
+    let norm = |text: &str| {
+        text.chars()
+            .filter(|c| {
+                !matches!(
+                    c,
+                    '"' | '\'' | '“' | '”' | '«' | '»' | '’' | '*' | '_' | '`'
+                )
+            })
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    norm(a) == norm(b)
 }
 
 /// The index of the marker that is the page's title rather than a section: the first marker,

@@ -16,10 +16,31 @@ pub(crate) fn markdown_options() -> Options {
 }
 
 /// `Is it "free?"` or `(really?)` still asks; so does a question in Chinese (`？`), Arabic
-/// (`؟`), Greek (`;` is not counted: it is also a semicolon) or Armenian (`՞`).
+/// (`؟`), Armenian (`՞`) or Greek: the Greek question mark (U+037E), and the semicolon that
+/// stands for it in Greek text (`Πώς μπορώ;`: a text with a Greek word; Greek writes its own
+/// semicolon as `·`).
 pub(crate) fn ends_in_question_mark(text: &str) -> bool {
     let text = text.trim_end_matches(['"', '\'', '”', '’', '»', '」', ')', ']', ' ', '\u{200b}']);
-    text.ends_with(['?', '？', '؟', '՞', '⸮', '﹖'])
+    text.ends_with(['?', '？', '؟', '՞', '⸮', '﹖', '\u{37e}'])
+        || (text.ends_with(';') && has_greek_word(text))
+        || asks_in_japanese(text)
+}
+
+/// Japanese asks with the particle `か`, often closed by a full stop: `参加できますか。`.
+fn asks_in_japanese(text: &str) -> bool {
+    let text = text.strip_suffix('。').unwrap_or(text);
+    text.strip_suffix('か')
+        .and_then(|before| before.chars().last())
+        .is_some_and(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+}
+
+/// Two Greek letters in a row: a Greek word, not a lone `π` or `μ` in a formula.
+fn has_greek_word(text: &str) -> bool {
+    let greek =
+        |c: char| matches!(c, '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}') && c.is_alphabetic();
+    text.chars()
+        .zip(text.chars().skip(1))
+        .any(|(a, b)| greek(a) && greek(b))
 }
 
 /// `range` without surrounding blank lines (see [`trim_blank_lines`]) and without the thematic

@@ -42,6 +42,9 @@ pub(crate) struct Block {
     /// The question and answer labels of a pair whose question label is not a known one
     /// (`**S:** …⏎**C:** …`): such pairs ask only when the file repeats them (see [`scan`]).
     pub(crate) pair: Option<(String, String)>,
+    /// A paragraph opening with a plain `Q:` label (no bold): asks only in a file with two or
+    /// more of them (see [`scan`]).
+    pub(crate) plain: bool,
 }
 
 impl Block {
@@ -158,6 +161,21 @@ struct Pending {
     /// A bold span opening the paragraph's second line, after a leading label: the answer's
     /// label of a question/answer pair written in one paragraph.
     second: Option<SecondLabel>,
+    /// A line break of the paragraph has been read.
+    broken: bool,
+    /// The paragraph's first line is wholly bold and more lines follow (`**Why?**⏎Because.`).
+    bold_line: Option<BoldLine>,
+}
+
+/// A wholly bold first line: where it ends, `text`'s length there, and where the next line's
+/// content starts.
+struct BoldLine {
+    line_end: usize,
+    text_len: usize,
+    next: Option<usize>,
+    /// The line ends in a hard break (two spaces or `\`): the answer shows on a line of its
+    /// own. A soft break shows as a space (`**Why?** Because.`), which asks nothing.
+    hard: bool,
 }
 
 /// The bold label that opens a paragraph's second line (`**A:**`).
@@ -169,6 +187,22 @@ struct SecondLabel {
     end: usize,
     label: String,
     closed: bool,
+}
+
+/// A plain label opening a line: one to three letters, maybe a number, and a colon (`A:`,
+/// `R:`, `Đáp:`, `A4:`, `ج٣:`).
+fn plain_label(text: &str) -> Option<&str> {
+    let colon = text.find([':', '：'])?;
+    let word = &text[..colon];
+    let letters = word.chars().take_while(|c| c.is_alphabetic()).count();
+    let digits = word
+        .chars()
+        .skip(letters)
+        .take_while(|c| c.is_numeric())
+        .count();
+    let end = colon + text[colon..].chars().next().map_or(1, char::len_utf8);
+    ((1..=3).contains(&letters) && digits <= 3 && letters + digits == word.chars().count())
+        .then(|| &text[..end])
 }
 
 /// A colon right after a bold span (`**A**: …`).
@@ -207,6 +241,18 @@ impl Pending {
             inner_blocks: 0,
             after_break: None,
             second: None,
+            broken: false,
+            bold_line: None,
+        }
+    }
+
+    /// Content of the paragraph starts at `at`: the first after a bold first line is where
+    /// its answer starts.
+    fn line_content(&mut self, at: usize) {
+        if let Some(line) = self.bold_line.as_mut()
+            && line.next.is_none()
+        {
+            line.next = Some(at);
         }
     }
 
@@ -225,22 +271,42 @@ impl Pending {
     }
 
     fn finish(self, source: &str, offset: usize) -> Option<Block> {
-        // A second line opening with another bold label: question and answer in one paragraph.
-        let pair = self.second.as_ref().filter(|second| {
+        // `Q: How …?` without bold: a plain question label opening the paragraph.
+        let plain = match self.kind {
+            PendingKind::Paragraph if self.leading_strong.is_none() => {
+                split_question_label(&self.text).map(|(label, _)| label)
+            }
+            _ => None,
+        };
+        // The answer's label opening the second line (`**A:**`, `**A**:`, `A:`).
+        let second_label = self.second.as_ref().filter(|second| {
             second.closed
                 && (is_label_text(&second.label)
                     || colon_after(source, offset + second.end)
                         && is_label_text(&format!("{}:", second.label)))
-                && self
-                    .leading_strong
-                    .as_deref()
-                    .is_some_and(|first| first.trim() != second.label.trim())
+        });
+        // `**Why?**␠␠⏎Because.`: a bold first line that asks, ended by a hard break or followed
+        // by the answer's label, the answer on the next lines.
+        let bold_line = self.bold_line.as_ref().filter(|line| {
+            let first = self.text.get(..line.text_len).unwrap_or_default().trim();
+            line.next.is_some()
+                && self.plain_content
+                && (line.hard || second_label.is_some())
+                && (ends_in_question_mark(first) || split_question_label(first).is_some())
+        });
+        // A second line opening with another label: question and answer in one paragraph.
+        let pair = second_label.filter(|second| {
+            self.leading_strong
+                .as_deref()
+                .or(plain)
+                .is_some_and(|first| first.trim() != second.label.trim())
         });
         let kind = match self.kind {
             PendingKind::Heading(level) => BlockKind::Heading(level),
             PendingKind::Paragraph if self.strong_text && !self.plain_content => {
                 BlockKind::BoldParagraph
             }
+            PendingKind::Paragraph if bold_line.is_some() => BlockKind::BoldParagraph,
             // `**Q:** How do I …?`: a question behind a bold label; or any label when the
             // next line opens with the answer's (`**S:** …⏎**C:** …`).
             PendingKind::Paragraph
@@ -250,6 +316,7 @@ impl Pending {
             {
                 BlockKind::LabelledParagraph
             }
+            PendingKind::Paragraph if plain.is_some() => BlockKind::LabelledParagraph,
             // `**Why?**` followed by a zero-width space is not strong to CommonMark (the
             // closing `**` is not right-flanking), yet it is a bold question to its author.
             PendingKind::Paragraph if bold_by_hand(&self.text) => BlockKind::BoldParagraph,
@@ -263,20 +330,28 @@ impl Pending {
         let start = offset + self.range.start;
         let pair = pair.filter(|_| kind == BlockKind::LabelledParagraph);
         // A pair's question is its first line; its answer starts after the second label.
-        let (end, text, answer_from) = match pair {
-            Some(second) => {
-                // `**A**: Yes.`: the colon after the bold span is the label's.
-                let colon = usize::from(colon_after(source, offset + second.end));
-                let answer_from = offset + second.end + colon;
-                let rest = source.get(answer_from..).unwrap_or_default();
-                let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-                (
-                    trim_end_blank(source, start..offset + second.line_end),
-                    self.text.get(..second.text_len).unwrap_or_default(),
-                    Some(answer_from + spaces),
-                )
-            }
-            None => (
+        // After the answer's label (`**A**: Yes.`: the colon after the bold span is the label's).
+        let after_label = |second: &SecondLabel| {
+            let colon = usize::from(colon_after(source, offset + second.end));
+            let answer_from = offset + second.end + colon;
+            let rest = source.get(answer_from..).unwrap_or_default();
+            answer_from + rest.len() - rest.trim_start_matches([' ', '\t']).len()
+        };
+        let bold_line = bold_line.filter(|_| kind == BlockKind::BoldParagraph);
+        let (end, text, answer_from) = match (pair, bold_line) {
+            (Some(second), _) => (
+                trim_end_blank(source, start..offset + second.line_end),
+                self.text.get(..second.text_len).unwrap_or_default(),
+                Some(after_label(second)),
+            ),
+            (None, Some(line)) => (
+                trim_end_blank(source, start..offset + line.line_end),
+                self.text.get(..line.text_len).unwrap_or_default(),
+                second_label
+                    .map(after_label)
+                    .or(line.next.map(|next| offset + next)),
+            ),
+            (None, None) => (
                 trim_end_blank(source, start..offset + self.range.end),
                 self.text.as_str(),
                 None,
@@ -303,6 +378,10 @@ impl Pending {
         }
         // `#### Q: How …?`, `**Q: How …?**` and `**Q:** How …?` ask `How …?`.
         let (label, text) = match (kind, &self.leading_strong) {
+            (BlockKind::LabelledParagraph, None) => match split_question_label(text) {
+                Some((label, rest)) => (Some(label.to_owned()), rest),
+                None => (None, text),
+            },
             (BlockKind::LabelledParagraph, Some(label)) => {
                 let label = label.trim();
                 let rest = text.strip_prefix(label).unwrap_or(text).trim_start();
@@ -313,7 +392,14 @@ impl Pending {
             (BlockKind::Heading(_) | BlockKind::BoldParagraph, _) => {
                 match split_question_label(text) {
                     Some((label, rest)) => (Some(label.to_owned()), rest),
-                    None => (None, text),
+                    // `**س: …؟**⏎**ج:** …`: a bold line behind its own label, answered behind
+                    // another.
+                    None => match plain_label(text)
+                        .filter(|_| bold_line.is_some() && second_label.is_some())
+                    {
+                        Some(label) => (Some(label.to_owned()), text[label.len()..].trim_start()),
+                        None => (None, text),
+                    },
                 }
             }
             _ => (None, text),
@@ -331,6 +417,7 @@ impl Pending {
             span: start..end,
             answer_from,
             pair,
+            plain: plain.is_some() && kind == BlockKind::LabelledParagraph,
         })
     }
 }
@@ -387,6 +474,7 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
                         current = Some(Pending::new(PendingKind::Term, range));
                     }
                 } else if let Some(pending) = current.as_mut() {
+                    pending.line_content(range.start);
                     let after_break = pending.after_break.take();
                     match tag {
                         Tag::Strong => {
@@ -443,7 +531,22 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
             }
             Event::Text(text) | Event::Code(text) => {
                 if let Some(pending) = current.as_mut() {
-                    pending.after_break = None;
+                    pending.line_content(range.start);
+                    // `A: Yes.` opening the second line of a plain `Q:` paragraph.
+                    if let Some((line_end, text_len)) = pending.after_break.take()
+                        && pending.strong_depth == 0
+                        && pending.second.is_none()
+                        && (pending.leading_strong.is_none() || pending.bold_line.is_some())
+                        && let Some(label) = plain_label(&text)
+                    {
+                        pending.second = Some(SecondLabel {
+                            line_end,
+                            text_len,
+                            end: range.start + label.len(),
+                            label: label.to_owned(),
+                            closed: true,
+                        });
+                    }
                     if pending.strong_depth > 0
                         && let Some(second) = pending.second.as_mut()
                         && !second.closed
@@ -464,6 +567,19 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
                 if let Some(pending) = current.as_mut() {
                     if depth == 1 && pending.strong_depth == 0 {
                         pending.after_break = Some((range.start, pending.text.len()));
+                        if !pending.broken
+                            && pending.leading_strong.is_some()
+                            && pending.strong_text
+                            && !pending.plain_content
+                        {
+                            pending.bold_line = Some(BoldLine {
+                                line_end: range.start,
+                                text_len: pending.text.len(),
+                                next: None,
+                                hard: matches!(event, Event::HardBreak),
+                            });
+                        }
+                        pending.broken = true;
                     }
                     // A quote's line breaks are kept to tell one-line quotes apart.
                     pending
@@ -479,6 +595,7 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
             // question with an anchor before it is still wholly bold. A block of HTML is content.
             Event::InlineHtml(_) => {
                 if let Some(pending) = current.as_mut() {
+                    pending.line_content(range.start);
                     pending.after_break = None;
                 }
             }
@@ -514,6 +631,7 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
     }
 }
 
+/// Paragraphs behind a plain `Q:` label ask only in a file with two or more of them.
 /// Question/answer pairs behind labels that are not known question labels
 /// (`**S:** …?⏎**C:** …`, `**Hỏi:** …?⏎**Đáp:** …`) are a FAQ's only when the file writes two
 /// or more with the same labels and at least half of them ask (end in a question mark); a lone
@@ -530,14 +648,16 @@ fn keep_repeated_pairs(blocks: &mut Vec<Block>) {
             }
         }
     }
+    let plain = blocks.iter().filter(|block| block.plain).count();
     let keep: Vec<bool> = blocks
         .iter()
         .map(|block| {
-            block.pair.as_ref().is_none_or(|pair| {
-                tally
-                    .get(pair)
-                    .is_some_and(|&(n, asking)| n >= 2 && asking >= 2 && asking * 2 >= n)
-            })
+            (!block.plain || plain >= 2)
+                && block.pair.as_ref().is_none_or(|pair| {
+                    tally
+                        .get(pair)
+                        .is_some_and(|&(n, asking)| n >= 2 && asking >= 2 && asking * 2 >= n)
+                })
         })
         .collect();
     let mut keep = keep.into_iter();

@@ -219,8 +219,10 @@ fn finish(source: &str, p: PendingItem) -> Option<ListItem> {
                 .find('\n')
                 .map_or(end, |n| strong.end + n);
             let rest_of_line = source[strong.end..line_end].trim();
-            // Bold that asks, or bold that is the whole first line.
-            if !(ends_in_question_mark(&question) || rest_of_line.is_empty()) {
+            // Bold that asks, or bold that is the whole first line, unless it labels what
+            // follows (`1. **Content management systems:**`): a list of points, not questions.
+            let label = question.ends_with([':', '：']);
+            if !(ends_in_question_mark(&question) || (rest_of_line.is_empty() && !label)) {
                 return None;
             }
             (strong, question, true)

@@ -16,18 +16,12 @@ pub(crate) fn choose_style(
     html_items: &[&html::Item],
     list_items: &[&list::ListItem],
 ) -> Option<QuestionStyle> {
-    let mut question_headings = [0usize; 6];
     let mut bold = 0usize;
     let mut bold_questions = 0usize;
     let mut quotes = 0usize;
     let mut terms = 0usize;
     for block in blocks {
         match block.kind {
-            BlockKind::Heading(level) if block.asks() => {
-                if let Some(count) = question_headings.get_mut(usize::from(level) - 1) {
-                    *count += 1;
-                }
-            }
             BlockKind::BoldParagraph if !block.is_label() => {
                 bold += 1;
                 if block.asks() {
@@ -51,6 +45,30 @@ pub(crate) fn choose_style(
         .filter(|question| ends_in_question_mark(question))
         .count();
     let terms = terms + list_items.len();
+    // Per level, the headings that ask and stay questions once the page is seen whole (see
+    // [`fates`]): not an article's or a landing page's.
+    let mut question_headings = [0usize; 6];
+    for (q, count) in (1u8..=6).zip(question_headings.iter_mut()) {
+        let heads: Vec<Head> = blocks
+            .iter()
+            .filter_map(|block| match block.kind {
+                BlockKind::Heading(level) if level <= q => Some(Head {
+                    level,
+                    asks: block.asks(),
+                    question: level == q || block.asks(),
+                }),
+                _ => None,
+            })
+            .collect();
+        if !heads.iter().any(|h| h.level == q && h.asks) {
+            continue;
+        }
+        *count = heads
+            .iter()
+            .zip(fates(&heads, q))
+            .filter(|(h, fate)| h.level == q && h.asks && *fate == Fate::Keep)
+            .count();
+    }
     // `max_by_key` keeps the last maximum: scan from the deepest level so that the shallowest
     // level wins a tie.
     let (best_level, best_count) = (1u8..=6)
@@ -133,6 +151,94 @@ pub(crate) fn define(answer: &str, newline: &str) -> String {
         out.push_str(line);
     }
     out
+}
+
+/// What a heading of a heading-style page turns out to be once the whole page is seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fate {
+    /// As its own role said.
+    Keep,
+    /// Answer or intro text: a question-level heading in a part of the page that asks nothing.
+    Text,
+    /// A section heading: a shallower heading that asks, in an article with a FAQ section.
+    Section,
+}
+
+/// A heading of a heading-style page, as [`fates`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Head {
+    pub(crate) level: u8,
+    /// Ends in a question mark or carries a `Q:` label.
+    pub(crate) asks: bool,
+    /// Its role is a question (else a section heading).
+    pub(crate) question: bool,
+}
+
+/// Articles with a FAQ section. The headings shallower than the question level `q` cut the page
+/// into parts. In a part where no question-level heading asks (or only one or two among more
+/// that do not), those headings are the article's (`### Step 1: Open the file`), not
+/// questions: they stay answer or intro text. And
+/// when exactly one part asks (the FAQ section) while two or more other parts at its heading's
+/// level ask nothing (`## Prerequisites`, `## Conclusion`), the page is an article with a FAQ
+/// section: a shallower heading that asks outside that part (`## What is EPUB?` above a
+/// paragraph) heads a section of the article rather than a question.
+pub(crate) fn fates(heads: &[Head], q: u8) -> Vec<Fate> {
+    let mut part = Vec::with_capacity(heads.len());
+    let mut parts = 0usize;
+    for head in heads {
+        if head.level < q {
+            parts += 1;
+        }
+        part.push(parts);
+    }
+    // Per part: question-level headings that ask, and all of them.
+    let mut counts = vec![(0usize, 0usize); parts + 1];
+    for (head, &p) in heads.iter().zip(&part) {
+        if head.level == q && head.question {
+            counts[p].1 += 1;
+            if head.asks {
+                counts[p].0 += 1;
+            }
+        }
+    }
+    // A part asks when its headings are questions: one or two asking headings among more that
+    // do not (`## Where to begin?` among `## Getting started`, `## Tutorials`) are a landing
+    // page's or an article's.
+    let asking: Vec<bool> = counts
+        .iter()
+        .map(|&(asks, all)| asks > 0 && !(asks <= 2 && asks * 2 < all))
+        .collect();
+    let mut asking_parts = (0..=parts).filter(|&p| asking[p]);
+    let faq_level = match (asking_parts.next(), asking_parts.next()) {
+        // The one asking part, headed by a shallower heading.
+        (Some(p), None) if p > 0 => heads
+            .iter()
+            .zip(&part)
+            .find(|(head, at)| **at == p && head.level < q)
+            .map(|(head, _)| head.level),
+        _ => None,
+    };
+    let article = faq_level.is_some_and(|level| {
+        heads
+            .iter()
+            .zip(&part)
+            .filter(|(head, at)| head.level == level && !head.asks && !asking[**at])
+            .count()
+            >= 2
+    });
+    heads
+        .iter()
+        .zip(&part)
+        .map(|(head, &p)| {
+            if head.level == q && head.question && !asking[p] {
+                Fate::Text
+            } else if head.level < q && head.question && head.asks && article && !asking[p] {
+                Fate::Section
+            } else {
+                Fate::Keep
+            }
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

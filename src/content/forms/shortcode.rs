@@ -29,6 +29,10 @@ const ITEM_NAMES: &[&str] = &[
     "spoiler",
 ];
 
+/// Shortcode names of a pair that holds the answer to the question pair right before it
+/// (`{{< question >}}…{{< /question >}}` then `{{< answer >}}…{{< /answer >}}`).
+const ANSWER_NAMES: &[&str] = &["answer", "reply", "response"];
+
 /// Named arguments that carry the question.
 const QUESTION_ARGS: &[&str] = &[
     "question", "title", "q", "header", "summary", "name", "label",
@@ -125,14 +129,31 @@ pub fn items(
             && !question.is_empty()
             && (known || ends_in_question_mark(&question))
         {
+            // An answer pair right after the question pair holds the answer; what the question
+            // pair says besides its question stays between the two.
+            let answer_pair = tags.get(j + 1).filter(|next| {
+                !next.closing
+                    && ANSWER_NAMES.contains(&next.name.as_str())
+                    && source[close_tag.span.end..next.span.start]
+                        .trim()
+                        .is_empty()
+            });
+            let answered = answer_pair.and_then(|next| {
+                let k = same_name.get(j + 1).copied().flatten()?;
+                Some((k, next.span.end..tags[k].span.start))
+            });
+            let (end, answer_span, next) = match answered {
+                Some((k, inner)) => (tags[k].span.end, trim_blank_lines(source, inner), k + 1),
+                None => (close_tag.span.end, answer_span, j + 1),
+            };
             items.push(Item {
-                item_span: open.span.start..close_tag.span.end,
+                item_span: open.span.start..end,
                 question_span,
                 question_place: place,
                 question,
                 answer_span,
             });
-            i = j + 1;
+            i = next;
         } else {
             i += 1;
         }
@@ -195,6 +216,31 @@ fn closing_of(tags: &[Tag], i: usize, same_name: &[Option<usize>]) -> Option<usi
         }
     }
     same.or(fallback)
+}
+
+/// Where the closing tags of the shortcodes that wrap the FAQ start: tags opened before `from`
+/// (the first question) and closed after it (`{{< /main-container >}}` after the last answer),
+/// in source order. They are the page's layout, never part of an answer.
+pub(crate) fn wrapper_closers(
+    source: &str,
+    body: Range<usize>,
+    code: &[Range<usize>],
+    from: usize,
+) -> Vec<usize> {
+    let tags = scan(source, body, code);
+    let mut open: Vec<(&str, usize)> = Vec::new();
+    let mut closers = Vec::new();
+    for tag in &tags {
+        if !tag.closing {
+            open.push((&tag.name, tag.span.start));
+        } else if let Some(i) = open.iter().rposition(|(name, _)| *name == tag.name) {
+            if open[i].1 < from && tag.span.start >= from {
+                closers.push(tag.span.start);
+            }
+            open.truncate(i);
+        }
+    }
+    closers
 }
 
 /// Every shortcode tag in `source[range]` outside `code`.

@@ -1,6 +1,7 @@
 use super::*;
 use std::ops::Range;
 
+mod articles;
 mod labels;
 
 const SEED: &str = include_str!("../../../seed/faq.md");

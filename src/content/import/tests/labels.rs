@@ -4,14 +4,20 @@
 use super::*;
 use crate::content::export::{EntryText, PageSource, export};
 
-/// The file written back with `edit` applied to entry `at`'s answer, read again.
+/// The file written back with `answer` as entry `at`'s answer, read again.
 fn edited_answer(page: &ParsedPage, at: usize, answer: &str) -> ParsedPage {
+    let question = page.entries[at].question.clone();
+    edited(page, at, &question, answer)
+}
+
+/// The file written back with entry `at`'s question and answer replaced, read again.
+fn edited(page: &ParsedPage, at: usize, question: &str, answer: &str) -> ParsedPage {
     let entries: Vec<EntryText<'_>> = page
         .entries
         .iter()
         .enumerate()
         .map(|(i, e)| EntryText {
-            question: &e.question,
+            question: if i == at { question } else { &e.question },
             answer: if i == at { answer } else { &e.answer },
             section: e.section.as_deref(),
             question_start: Some(e.question_span.start),
@@ -85,4 +91,90 @@ fn label_pairs_that_do_not_repeat_or_do_not_ask_are_text() {
     // A known label whose second line is not a label keeps the paragraph whole.
     let page = parse("**Q:** How?\n**Important** stuff.\n\nText.\n");
     assert_eq!(questions(&page), ["How? Important stuff."]);
+}
+
+#[test]
+fn plain_q_labels_ask_when_the_file_has_two_or_more() {
+    let source =
+        "# FAQ\n\nQ: Is it free?\nA: Yes.\n\nQ: Can I host it?\nA: With docker.\n\nMore text.\n";
+    let page = parse(source);
+    assert_eq!(questions(&page), ["Is it free?", "Can I host it?"]);
+    assert_eq!(page.entries[0].label.as_deref(), Some("Q:"));
+    assert_eq!(page.entries[1].answer, "With docker.\n\nMore text.");
+    assert_spans_rebuild_source(&page);
+    // An edited question keeps its plain label; an edited answer stays behind `A:`.
+    let again = edited(&page, 0, "Is it *really* free?", "Yes, for ever.");
+    assert!(
+        again
+            .source
+            .contains("Q: Is it \\*really\\* free?\nA: Yes, for ever.")
+    );
+    assert_eq!(questions(&again)[0], "Is it *really* free?");
+    assert_eq!(again.entries[0].answer, "Yes, for ever.");
+
+    // Answers in their own paragraphs keep their label as text.
+    let page = parse("Q: One?\n\nA: Yes.\n\nQ: Two?\n\nA: No.\n");
+    assert_eq!(page.entries[1].answer, "A: No.");
+
+    // One `Q:` paragraph in a post is text.
+    assert!(matches!(
+        parse_page("# Post\n\nQ: why not?\n\nBecause.\n", None),
+        Err(ImportError::NoQuestions)
+    ));
+}
+
+#[test]
+fn a_question_pair_followed_by_an_answer_pair_is_one_entry() {
+    let source = "---\ntitle: FAQ\nquestion: \"How do I contribute?\"\n---\n\nBack to the [FAQ](/faq)\n\n{{< question>}}\n# How do I contribute?\nI want to send a patch.\n{{< /question >}}\n\n{{< answer >}}\nOpen a pull request.\n{{< /answer >}}\n";
+    let page = parse(source);
+    assert_eq!(page.style, QuestionStyle::Shortcode);
+    assert_eq!(questions(&page), ["How do I contribute?"]);
+    assert_eq!(page.entries[0].answer, "Open a pull request.");
+    assert!(page.entries[0].item_span.end == source.trim_end().len());
+    assert_spans_rebuild_source(&page);
+    let again = edited_answer(&page, 0, "Send a *patch*.");
+    assert_eq!(again.entries[0].answer, "Send a *patch*.");
+    assert!(
+        again
+            .source
+            .contains("I want to send a patch.\n{{< /question >}}")
+    );
+    // An answer pair after text is not this question's.
+    let page = parse(
+        "{{< faq \"Why?\" >}}\nBecause.\n{{< /faq >}}\n\nText.\n\n{{< answer >}}\nOther.\n{{< /answer >}}\n",
+    );
+    assert_eq!(page.entries[0].answer, "Because.");
+}
+
+#[test]
+fn a_bold_question_line_answered_on_the_next_line() {
+    // A hard break, or the answer's label, puts the answer on a line of its own.
+    let source = "## FAQ\n\n**Is it free?**  \nYes, it is.\n\n**Q: Can I host it?**\\\nWith docker.\n\n**س1: هل يعمل؟**\nج1: نعم.\n";
+    let page = parse(source);
+    assert_eq!(page.style, QuestionStyle::Bold);
+    assert_eq!(
+        questions(&page),
+        ["Is it free?", "Can I host it?", "هل يعمل؟"]
+    );
+    assert_eq!(page.entries[0].answer, "Yes, it is.");
+    assert_eq!(page.entries[1].label.as_deref(), Some("Q:"));
+    assert_eq!(page.entries[1].answer, "With docker.");
+    assert_eq!(page.entries[2].label.as_deref(), Some("س1:"));
+    assert_eq!(page.entries[2].answer, "نعم.");
+    assert_eq!(
+        &source[page.entries[0].question_span.clone()],
+        "**Is it free?**"
+    );
+    assert_spans_rebuild_source(&page);
+    let again = edited(&page, 0, "Is it *free*?", "Yes.\n\nFor ever.");
+    assert_eq!(questions(&again)[0], "Is it *free*?");
+    assert_eq!(again.entries[0].answer, "Yes.\n\nFor ever.");
+
+    // A soft break shows as a space: `**Really?** Yes.` on one line asks nothing (see
+    // `partly_bold_paragraphs_are_not_questions`), and neither does a bold line that does not
+    // ask.
+    assert!(matches!(
+        parse_page("**Note**  \nRead this first.\n", None),
+        Err(ImportError::NoQuestions)
+    ));
 }
