@@ -43,6 +43,18 @@ async fn every_corpus_file_imports_over_http_exports_byte_for_byte_and_reimports
             .as_array()
             .expect("questions")
             .len();
+        // A page that is no FAQ (`not_faq` in the manifest): refused, and nothing imported.
+        if let Some(why) = item["not_faq"].as_str() {
+            let res = app
+                .import_page(&token, &query, media_type(file), &text)
+                .await;
+            assert_eq!(
+                res.status(),
+                422,
+                "{file} is no FAQ ({why}) and must be refused"
+            );
+            continue;
+        }
         // A file faqd is known to read wrongly today (`known_failures` in the manifest, see
         // `tests/corpus.rs`): reported, and the test fails once it imports right.
         if let Some(why) = item["known_failures"]["questions"].as_str() {
