@@ -287,10 +287,8 @@ async fn search(
     )
     .await;
     let words = words?;
-    let semantic: Vec<Uuid> = fusion::close_matches(semantic)
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let matches = fusion::close_matches(semantic);
+    let semantic: Vec<Uuid> = matches.iter().map(|(id, _)| *id).collect();
     let word_ids: Vec<Uuid> = words.hits.iter().map(|hit| hit.id).collect();
     let mut by_id: HashMap<Uuid, Hit> = words.hits.into_iter().map(|h| (h.id, h)).collect();
     let missing: Vec<Uuid> = semantic
@@ -306,7 +304,7 @@ async fn search(
     // The query's language is weighed on the word side; when the words found nothing, among
     // the meaning matches (a Japanese query about SciPy finds the Japanese page, not the
     // Spanish one).
-    let mut order = fusion::fuse(&word_ids, &semantic, Weights::for_words(words.partial));
+    let mut order = fusion::fuse(&word_ids, &matches, Weights::for_words(words.partial));
     if word_ids.is_empty() {
         let langs = query_languages(q, by_id.values().map(|hit| hit.lang.as_str()));
         order = fusion::favour_language(order, |id| {
