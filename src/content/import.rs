@@ -20,9 +20,9 @@
 //! 3. If the candidate level has at least one question heading and at least as many as there are
 //!    bold questions, the file asks its questions with headings at that level
 //!    ([`QuestionStyle::Heading`]); bold lines are then ordinary answer text.
-//! 4. Otherwise, if the file has any paragraph wholly in bold, it asks them in bold
+//! 4. Otherwise, if the file has two or more paragraphs wholly in bold, it asks them in bold
 //!    ([`QuestionStyle::Bold`]): every such paragraph is a question, whether or not it ends in a
-//!    question mark.
+//!    question mark (one such paragraph is an emphasised sentence).
 //! 5. Otherwise there is no question: [`ImportError::NoQuestions`].
 //!
 //! Raw HTML `<details>` blocks and accordions count with the shortcode pairs (style

@@ -18,6 +18,7 @@ use crate::search::hit::{Found, Hit, Scope};
 use crate::search::insights::Insights;
 use crate::search::language::{primary, query_languages};
 use crate::search::lexical::LexicalIndex;
+use crate::search::newest::NewestChange;
 use crate::search::postgres;
 use crate::search::query::{self, QueryTerm, Terms};
 use crate::search::semantic::{Semantic, SemanticIndex, SemanticScope};
@@ -32,6 +33,8 @@ const SUGGEST_CANDIDATES: i64 = 5000;
 #[derive(Clone)]
 pub struct Searcher {
     pool: PgPool,
+    /// The change log's newest id, one read shared by concurrent searches.
+    newest: Arc<NewestChange>,
     lexical: Option<Arc<LexicalIndex>>,
     semantic: Arc<Semantic>,
     insights: Option<Arc<Insights>>,
@@ -48,6 +51,7 @@ impl Searcher {
         timeout_ms: u32,
     ) -> Self {
         Self {
+            newest: NewestChange::new(pool.clone()),
             pool,
             lexical,
             semantic,
@@ -89,7 +93,7 @@ impl Searcher {
         facets_asked: Option<&[Facet]>,
     ) -> sqlx::Result<(Found, Option<Facets>)> {
         let memory = match &self.lexical {
-            Some(index) => in_memory(&self.pool, index, q, scope).await?,
+            Some(index) => in_memory(&self.newest, index, q, scope).await?,
             None => None,
         };
         let semantic = self.semantic.index();
@@ -353,10 +357,11 @@ async fn search(
 
 /// The full-text side in memory, when the index holds every change committed so far: the
 /// query's terms, each unknown word with the words of the index a typo or two away (in
-/// memory: no database work but the probe of the change log's newest id). `None` when the
-/// index is not built or has not caught up: search in PostgreSQL then.
+/// memory: no database work but the probe of the change log's newest id, shared with the
+/// searches running at the same time). `None` when the index is not built or has not caught
+/// up: search in PostgreSQL then.
 async fn in_memory<'a>(
-    pool: &PgPool,
+    newest: &Arc<NewestChange>,
     index: &'a LexicalIndex,
     q: &str,
     scope: &Scope<'_>,
@@ -364,8 +369,8 @@ async fn in_memory<'a>(
     if !index.is_ready() {
         return Ok(None);
     }
-    let newest = crate::store::changes::newest_id(pool).await?;
-    if !index.caught_up(newest).await {
+    let caught_up = index.caught_up(newest.get().await?).await;
+    if !caught_up {
         return Ok(None);
     }
     let (configs, langs) = index.languages(scope);

@@ -91,7 +91,9 @@ pub(crate) fn choose_style(
             .find(|(_, n)| *n == most)
             .map(|(style, _)| *style);
     }
-    if bold > 0 {
+    // Bold lines that do not ask are a FAQ's questions only when there are several: one is
+    // an emphasised sentence (`**Read this list before you write to us.**`).
+    if bold > 1 {
         Some(QuestionStyle::Bold)
     } else if !shortcodes.is_empty() || !html_items.is_empty() {
         Some(QuestionStyle::Shortcode)

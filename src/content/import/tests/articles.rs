@@ -116,3 +116,15 @@ fn a_numbered_list_of_labelled_points_asks_nothing() {
     );
     assert_eq!(page.entries.len(), 2);
 }
+
+#[test]
+fn one_bold_sentence_that_does_not_ask_is_no_faq() {
+    let page = "# Known errors\n\n**Please read this list before you write to us.**\n\n##### The export shows zeros\n\nSet a maximum.\n";
+    assert!(matches!(
+        parse_page(page, None),
+        Err(ImportError::NoQuestions)
+    ));
+    // Two or more bold lines are a FAQ's questions, asking or not.
+    let page = parse("**Pricing**\n\nFree.\n\n**Hosting**\n\nAnywhere.\n");
+    assert_eq!(questions(&page), ["Pricing", "Hosting"]);
+}
