@@ -43,6 +43,24 @@ async fn every_corpus_file_imports_over_http_exports_byte_for_byte_and_reimports
             .as_array()
             .expect("questions")
             .len();
+        // A real page that is no FAQ (`not_faq`): refused with a problem, nothing created.
+        if item.get("not_faq").is_some() {
+            let res = app
+                .import_page(&token, &query, media_type(file), &text)
+                .await;
+            assert_eq!(
+                res.status(),
+                422,
+                "{file}: a page that is no FAQ must be refused"
+            );
+            let page = app.get(&paths::page(format!("{slug}?lang={lang}"))).await;
+            assert_eq!(
+                page.status(),
+                404,
+                "{file}: the refused import created a page"
+            );
+            continue;
+        }
         // A file faqd is known to read wrongly today (`known_failures` in the manifest, see
         // `tests/corpus.rs`): reported, and the test fails once it imports right.
         if let Some(why) = item["known_failures"]["questions"].as_str() {
