@@ -91,12 +91,37 @@ fn hostile() -> impl Strategy<Value = (String, &'static str)> {
                 "<details><summary>",
                 "{{< a {{< a ",
                 "**Q?**\n",
-                "## Q?\n"
+                "## Q?\n",
+                "**Q:** a?  \n**A:** b\n\n",
+                "**S:** a?  \n**C:** b\n",
+                "**Why?**  \n",
+                "Q: a?\nA: ",
+                "{{< question >}}# Q?{{< /question >}}{{< answer >}}",
+                "{{< w >}}"
             ]),
             1usize..20_000
         )
             .prop_map(|(unit, n)| (format!("## Q?\n\nA.\n\n{}", unit.repeat(n)), "faq.md")),
         (1usize..200_000).prop_map(|n| (format!("## {}?\n\nA.\n", "x".repeat(n)), "faq.md")),
+        // Wrappers opened before many questions and closed after them; a FAQ page whose body
+        // repeats its front-matter list.
+        (1usize..20_000).prop_map(|n| (
+            format!(
+                "{}\n\n{}{}",
+                "{{< w >}}".repeat(n),
+                "## Q?\n\nA.\n\n".repeat(n),
+                "{{< /w >}}".repeat(n)
+            ),
+            "faq.md"
+        )),
+        (1usize..3_000).prop_map(|n| (
+            format!(
+                "---\nlayout: faq\nfaq:\n{}---\n\n{}",
+                "  - q: Q?\n    a: A.\n".repeat(n),
+                "## Q?\n\nA.\n\n".repeat(n)
+            ),
+            "faq.md"
+        )),
         prop::collection::vec(any::<u8>(), 0..4096)
             .prop_map(|bytes| (String::from_utf8_lossy(&bytes).into_owned(), "faq.md")),
         prop::collection::vec(any::<u8>(), 0..4096)

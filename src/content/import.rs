@@ -302,17 +302,19 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     // An answer that runs to the next question stops at the closing tag of a shortcode that
     // wraps the whole FAQ (opened in the intro): the rest is the page's layout.
     let closers = shortcode::wrapper_closers(source, body_start..source.len(), &code, intro_end);
-    let unwrapped =
-        |answer: std::ops::Range<usize>| match closers.iter().find(|&&c| answer.contains(&c)) {
-            Some(&c) => {
-                let line_start = source[..c]
-                    .rfind('\n')
-                    .map_or(0, |n| n + 1)
-                    .max(answer.start);
-                trim_surroundings(source, answer.start..line_start, &rules)
-            }
-            None => answer,
-        };
+    let unwrapped = |answer: std::ops::Range<usize>| match closers
+        .get(closers.partition_point(|&c| c < answer.start))
+        .filter(|&&c| c < answer.end)
+    {
+        Some(&c) => {
+            let line_start = source[..c]
+                .rfind('\n')
+                .map_or(0, |n| n + 1)
+                .max(answer.start);
+            trim_surroundings(source, answer.start..line_start, &rules)
+        }
+        None => answer,
+    };
 
     let mut sections = Vec::new();
     let mut entries: Vec<ParsedEntry> = listed
@@ -435,15 +437,15 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     }
     // A FAQ page whose body says its front-matter list again (the list for the site's
     // structured data, the body for readers) has one set of questions: the list's.
-    if forced.is_none()
-        && !listed.is_empty()
-        && entries.len() > listed.len()
-        && entries[listed.len()..].iter().all(|body| {
-            listed
-                .iter()
-                .any(|item| same_question(&item.question, &body.question))
-        })
-    {
+    if forced.is_none() && !listed.is_empty() && entries.len() > listed.len() && {
+        let asked: std::collections::HashSet<String> = listed
+            .iter()
+            .map(|item| question_key(&item.question))
+            .collect();
+        entries[listed.len()..]
+            .iter()
+            .all(|body| asked.contains(&question_key(&body.question)))
+    } {
         return parse_page(source, Some(QuestionStyle::FrontMatter));
     }
     if entries.is_empty() {
@@ -494,23 +496,20 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     })
 }
 
-/// The same question written twice: case, quotes, markup and spacing aside.
-fn same_question(a: &str, b: &str) -> bool {
-    let norm = |text: &str| {
-        text.chars()
-            .filter(|c| {
-                !matches!(
-                    c,
-                    '"' | '\'' | '“' | '”' | '«' | '»' | '’' | '*' | '_' | '`'
-                )
-            })
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    norm(a) == norm(b)
+/// A question as compared with its other copies: case, quotes, markup and spacing aside.
+fn question_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '"' | '\'' | '“' | '”' | '«' | '»' | '’' | '*' | '_' | '`'
+            )
+        })
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The index of the marker that is the page's title rather than a section: the first marker,

@@ -61,6 +61,28 @@ impl Block {
 
 /// The heading at the start of `source[range]`: its plain text, its block span and its level.
 pub(crate) fn heading_at(source: &str, range: Range<usize>) -> Option<(String, Range<usize>, u8)> {
+    // A heading is one line, or two with a setext underline, and never 4 KiB long: reading
+    // more would make a page of nested pairs quadratic (every pair's content read again).
+    let mut cap = range.end.min(range.start + 4096);
+    while !source.is_char_boundary(cap) {
+        cap -= 1;
+    }
+    let head = source.get(range.start..cap).unwrap_or_default();
+    let lines_end = head
+        .match_indices('\n')
+        .nth(1)
+        .map_or(cap, |(at, _)| range.start + at + 1);
+    // Only text that can open a heading is parsed: `#`, or a line over a setext underline.
+    let atx = head.trim_start_matches(' ').starts_with('#');
+    let setext = head.split('\n').nth(1).is_some_and(|underline| {
+        let underline = underline.trim();
+        !underline.is_empty()
+            && (underline.bytes().all(|b| b == b'=') || underline.bytes().all(|b| b == b'-'))
+    });
+    if !(atx || setext) {
+        return None;
+    }
+    let range = range.start..lines_end;
     let Scan { blocks, .. } = scan_range(source, range.clone());
     let first = blocks.into_iter().next()?;
     match first.kind {

@@ -228,18 +228,16 @@ pub(crate) fn wrapper_closers(
     from: usize,
 ) -> Vec<usize> {
     let tags = scan(source, body, code);
-    let mut open: Vec<(&str, usize)> = Vec::new();
-    let mut closers = Vec::new();
-    for tag in &tags {
-        if !tag.closing {
-            open.push((&tag.name, tag.span.start));
-        } else if let Some(i) = open.iter().rposition(|(name, _)| *name == tag.name) {
-            if open[i].1 < from && tag.span.start >= from {
-                closers.push(tag.span.start);
-            }
-            open.truncate(i);
-        }
-    }
+    // One pass with a stack per name (linear however many tags never close).
+    let mut closers: Vec<usize> = same_name_matches(&tags)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, close)| {
+            let close = tags.get((*close)?)?;
+            (tags[i].span.start < from && close.span.start >= from).then_some(close.span.start)
+        })
+        .collect();
+    closers.sort_unstable();
     closers
 }
 
