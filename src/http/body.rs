@@ -9,6 +9,7 @@
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, web};
 use futures_util::StreamExt as _;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
@@ -115,4 +116,63 @@ pub fn parse_typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
     }
     serde_json::from_value(value)
         .map_err(|e| ApiError::BadRequest(format!("the body does not fit the schema: {e}")))
+}
+
+// Field readers for typed bodies (`#[serde(default, deserialize_with = "…")]`).
+
+/// A field that may be `null`: present (`Some`, perhaps `Some(None)`) or, by `default`,
+/// absent (`None`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A field that may be omitted but is never `null`: the documents say which fields take
+/// `null`, and elsewhere it is a value of the wrong type (400), not a silent "omitted".
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A whole number, never `null`. JSON has one kind of number and JSON Schema counts `3.0` as
+/// the integer 3, so it is taken as 3; `3.5`, or a number beyond 64 bits, is of the wrong type.
+pub fn whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Whole;
+
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // `i64::MAX as f64` rounds up to 2^63, just out of range: hence `<`.
+            if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(Whole).map(Some)
 }

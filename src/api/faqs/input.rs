@@ -12,6 +12,7 @@ use crate::domain::{
     Lang, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_SECTION_CHARS, MAX_TAG_CHARS, MAX_TAGS, Slug,
 };
 use crate::error::{ApiError, FieldError};
+use crate::http::body::{not_null, present, whole_number};
 use crate::model::EntryStatus;
 use crate::store::entries::EntryContent;
 
@@ -64,63 +65,6 @@ pub struct EntryBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub unpublish_at: Option<Option<DateTime<Utc>>>,
-}
-
-/// A field that may be `null`: present (`Some`, perhaps `Some(None)`) or, by `default`,
-/// absent (`None`).
-pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// A field that may be omitted but is never `null`: the documents say which fields take
-/// `null`, and elsewhere it is a value of the wrong type (400), not a silent "omitted".
-pub(crate) fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(deserializer).map(Some)
-}
-
-/// A whole number, never `null`. JSON has one kind of number and JSON Schema counts `3.0` as
-/// the integer 3, so it is taken as 3; `3.5`, or a number beyond 64 bits, is of the wrong type.
-pub(crate) fn whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    struct Whole;
-
-    impl serde::de::Visitor<'_> for Whole {
-        type Value = i64;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a whole number")
-        }
-
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
-            Ok(v)
-        }
-
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
-            i64::try_from(v)
-                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
-        }
-
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
-            // `i64::MAX as f64` rounds up to 2^63, just out of range: hence `<`.
-            if v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64 {
-                Ok(v as i64)
-            } else {
-                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
-            }
-        }
-    }
-
-    deserializer.deserialize_any(Whole).map(Some)
 }
 
 /// The statuses a write may ask for (`changed` comes only from `?stage=true`).

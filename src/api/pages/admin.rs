@@ -12,13 +12,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::faqs::input::present;
 use crate::api::pages::no_page;
 use crate::api::responses;
 use crate::auth::{Caller, Role};
 use crate::domain::{Lang, Slug};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::body;
+use crate::http::body::present;
 use crate::http::body::{JSON, MAX_JSON_BYTES, MERGE_PATCH_JSON};
 use crate::http::conditional;
 use crate::http::negotiate::negotiate_lang;
