@@ -226,6 +226,15 @@ async fn the_cluster_outlives_the_faqd_that_started_it_and_stops_with_the_last()
     // was one), from start to exit.
     assert_no_warning(&log);
 
+    // A search leaves an insight pending, written by the last flush at shutdown: a flush that
+    // failed would say so in the log.
+    let found = client
+        .get(format!("{}/api/v1/search?q=coach", second.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), 200);
+
     // The last one stops it.
     let log = second.terminate();
     assert_no_warning(&log);
