@@ -41,6 +41,43 @@ async fn in_memory_every_match_is_counted() {
     );
 }
 
+/// An instance that starts on a corpus larger than one read of the build (1,000 rows) builds
+/// its index from every row, once each.
+#[tokio::test]
+async fn an_instance_started_on_a_large_corpus_indexes_all_of_it() {
+    let app = spawn_app().await;
+    app.import_markdown(&widgets(), "widgets", "en", None).await;
+    let other = second_instance(&app);
+    let client = reqwest::Client::new();
+    let mut ready = Value::Null;
+    for _ in 0..200 {
+        ready = client
+            .get(format!("{other}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if ready["search_index"]["ready"] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(ready["search_index"]["entries"], 2101, "{ready}");
+    let broad: Value = client
+        .get(format!("{other}/api/v1/search?q=widget&limit=5"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(broad["total_is_estimate"], false);
+    assert_eq!(broad["total"], 2101);
+    assert_eq!(found(&app, &other, "gizmo").await, ["What is a gizmo?"]);
+}
+
 #[tokio::test]
 async fn in_postgres_a_query_matching_more_than_the_rank_cap_says_its_total_is_an_estimate() {
     let mut settings = ServeSettings::for_tests();

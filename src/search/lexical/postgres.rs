@@ -2,7 +2,6 @@
 //! takes in since.
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::BoxStream;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -63,9 +62,32 @@ pub(super) async fn all_pages(conn: &mut PgConnection) -> sqlx::Result<Vec<PageR
     sqlx::query_as(PAGE_SQL).fetch_all(conn).await
 }
 
-/// Every entry readers see, streamed (the corpus is never held in memory at once).
-pub(super) fn all_docs(conn: &mut PgConnection) -> BoxStream<'_, sqlx::Result<DocRow>> {
-    sqlx::query_as::<_, DocRow>(DOC_SQL).fetch(conn)
+/// The entries readers see whose ids follow `after` (all of them from the first when `None`),
+/// at most `limit`, in id order: the build reads the corpus a page of rows at a time, each
+/// statement short (one statement streaming 100,000 rows into the index ran for seconds and
+/// was logged as a slow statement), and never holds it whole.
+pub(super) async fn docs_after(
+    conn: &mut PgConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<DocRow>> {
+    match after {
+        None => {
+            sqlx::query_as(&format!("{DOC_SQL} ORDER BY d.entry_id LIMIT $1"))
+                .bind(limit)
+                .fetch_all(conn)
+                .await
+        }
+        Some(after) => {
+            sqlx::query_as(&format!(
+                "{DOC_SQL} WHERE d.entry_id > $1 ORDER BY d.entry_id LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(conn)
+            .await
+        }
+    }
 }
 
 /// The changes of the log above `after`, oldest first.

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use futures_util::TryStreamExt;
 use sqlx::PgPool;
 use tantivy::tokenizer::TokenStream;
 use tantivy::{IndexWriter, Term, doc};
@@ -61,20 +60,19 @@ impl LexicalIndex {
         self.lock_writer().delete_all_documents()?;
         self.clear_docs();
         self.vocabulary.clear();
-        // Streamed into the index a batch at a time: the corpus is never held twice.
+        // Read into the index a batch at a time: the corpus is never held twice.
         let mut count = 0;
-        {
-            let mut rows = postgres::all_docs(&mut tx);
-            let mut batch = Vec::with_capacity(BUILD_BATCH);
-            while let Some(row) = rows.try_next().await? {
-                batch.push(row);
-                if batch.len() == BUILD_BATCH {
-                    count += batch.len();
-                    self.add_docs(std::mem::take(&mut batch))?;
-                }
-            }
+        let mut after = None;
+        loop {
+            let batch = postgres::docs_after(&mut tx, after, BUILD_BATCH as i64).await?;
+            let Some(last) = batch.last() else { break };
+            after = Some(last.entry_id);
+            let full = batch.len() == BUILD_BATCH;
             count += batch.len();
             self.add_docs(batch)?;
+            if !full {
+                break;
+            }
         }
         tx.commit().await?;
         self.commit()?;
