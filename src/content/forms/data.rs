@@ -13,6 +13,8 @@ use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
 
+use crate::content::text::ends_in_question_mark;
+
 /// How a scalar was written, which decides how an edited value is written back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum YamlScalar {
@@ -425,11 +427,17 @@ fn item_of(
     if question.trim().is_empty() {
         return None;
     }
-    let answer = scalar_at(pairs, ANSWER_KEYS).or_else(|| {
-        (scope.faq && scope.entry)
-            .then(|| scalar_at(pairs, FAQ_ANSWER_KEYS))
-            .flatten()
-    });
+    let answer = scalar_at(pairs, ANSWER_KEYS)
+        .or_else(|| {
+            (scope.faq && scope.entry)
+                .then(|| scalar_at(pairs, FAQ_ANSWER_KEYS))
+                .flatten()
+        })
+        .or_else(|| {
+            (flat && scope.entry && ends_in_question_mark(question))
+                .then(|| only_prose(pairs.iter().filter(|(_, v)| !std::ptr::eq(v, q))))
+                .flatten()
+        });
     let (answer, a_span, a_kind) = match answer {
         Some(a @ Node::Scalar { value, span, .. }) => (
             value.trim_end().to_owned(),
@@ -470,6 +478,57 @@ fn item_of(
     })
 }
 
+/// The one value among `pairs` that reads as prose (a string with a space in it that is not a
+/// link, a path or a date), if exactly one does: the answer of a list entry whose question
+/// asks and whose answer key has a name no list above knows (`{title: "…?", message: "…"}`).
+/// Keys of an item's own section or title, and any second prose value, leave it unread.
+fn only_prose<'n>(pairs: impl Iterator<Item = &'n (Node, Node)>) -> Option<&'n Node> {
+    let mut found = None;
+    for (key, value) in pairs {
+        let (Some(key), Some(text)) = (key.as_str(), value.as_str()) else {
+            continue;
+        };
+        if key_in(key, OWN_SECTION_KEYS) || key_in(key, TITLE_KEYS) || !is_prose(text) {
+            continue;
+        }
+        if found.replace(value).is_some() {
+            return None;
+        }
+    }
+    found
+}
+
+/// A string with a space in it that is not a link or a path: text a reader reads.
+fn is_prose(text: &str) -> bool {
+    let text = text.trim();
+    text.contains(char::is_whitespace)
+        && !text.starts_with(['/', '#', '{'])
+        && !text.contains("://")
+}
+
+/// The JSON side of [`only_prose`]: a list entry whose question (by a question or title key)
+/// asks, and whose other values hold exactly one prose string.
+fn asks_with_one_prose_value(map: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let question = QUESTION_KEYS
+        .iter()
+        .chain(FALLBACK_QUESTION_KEYS)
+        .find_map(|wanted| {
+            map.iter()
+                .find(|(k, v)| key_in(k, &[wanted]) && v.is_string())
+        });
+    let Some((question_key, serde_json::Value::String(question))) = question else {
+        return false;
+    };
+    ends_in_question_mark(question)
+        && map
+            .iter()
+            .filter(|(k, _)| *k != question_key)
+            .filter(|(k, _)| !key_in(k, OWN_SECTION_KEYS) && !key_in(k, TITLE_KEYS))
+            .filter(|(_, v)| v.as_str().is_some_and(is_prose))
+            .count()
+            == 1
+}
+
 /// Removes from a front matter (as JSON) every top-level key whose value holds a
 /// question/answer item by the rules of [`items`]: what an import turned into entries.
 pub fn drop_item_lists(front_matter: &mut serde_json::Value) {
@@ -506,6 +565,9 @@ fn holds_item(value: &serde_json::Value, faq: bool) -> bool {
                 let answers =
                     has(ANSWER_KEYS) || (scope.faq && scope.entry && has(FAQ_ANSWER_KEYS));
                 if (has(QUESTION_KEYS) || (flat && has(FALLBACK_QUESTION_KEYS))) && answers {
+                    return true;
+                }
+                if flat && scope.entry && asks_with_one_prose_value(map) {
                     return true;
                 }
                 pending.extend(map.iter().map(|(k, v)| {
@@ -675,6 +737,44 @@ mod tests {
     use super::*;
 
     const DATA: &str = "# comment\n- section: Général\n  questions:\n    - question: Is it \"free\"?\n      answer: |\n        Yes, **free**.\n\n        Really.\n    - question: \"Quoted é?\"\n      answer: >-\n        folded\n        text\n    # - question: commented\n    - question: plain\n        multi line\n      answer: 'single'\n- section: Other\n  questions:\n  - q: Short?\n    a: Yes.\n";
+
+    /// A list entry whose title asks and whose one prose value has a name no list knows
+    /// (`message`) is an item; a card, a link or an entry that does not ask is not.
+    #[test]
+    fn an_asking_title_with_one_prose_value_is_an_item() {
+        let page = "sections:\n  - title: General\n    items:\n      - title: \"Which simulator can I use?\"\n        message: \"Any simulator, though tracking varies.\"\n      - title: Are there activity requirements?\n        message: No. There are none.\ncards:\n  - title: Why us?\n    link: /why-us\n  - title: Maintenance\n    message: The site is down on Sunday.\n  - title: Two texts?\n    message: One text here.\n    note: Another text there.\n";
+        let found = front_matter_items(page, 0..page.len()).unwrap();
+        let read: Vec<_> = found
+            .iter()
+            .map(|i| (i.section.as_deref(), i.question.as_str(), i.answer.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    Some("General"),
+                    "Which simulator can I use?",
+                    "Any simulator, though tracking varies."
+                ),
+                (
+                    Some("General"),
+                    "Are there activity requirements?",
+                    "No. There are none."
+                ),
+            ]
+        );
+        assert_eq!(
+            &page[found[0].answer_span.clone()],
+            "\"Any simulator, though tracking varies.\""
+        );
+        let mut json: serde_json::Value = serde_norway::from_str(page).unwrap();
+        drop_item_lists(&mut json);
+        assert_eq!(
+            json.as_object()
+                .map(|m| m.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["cards".to_owned()])
+        );
+    }
 
     #[test]
     fn data_file_items_with_sections_and_spans() {
