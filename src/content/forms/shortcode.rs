@@ -33,9 +33,10 @@ const ITEM_NAMES: &[&str] = &[
 /// (`{{< question >}}…{{< /question >}}` then `{{< answer >}}…{{< /answer >}}`).
 const ANSWER_NAMES: &[&str] = &["answer", "reply", "response"];
 
-/// Named arguments that carry the question.
+/// Named arguments that carry the question (`text`: HugoBlox's and Wowchemy's
+/// `{{< spoiler text="…" >}}`).
 const QUESTION_ARGS: &[&str] = &[
-    "question", "title", "q", "header", "summary", "name", "label",
+    "question", "title", "q", "header", "summary", "name", "label", "text",
 ];
 
 /// One shortcode tag.
@@ -436,6 +437,15 @@ mod tests {
         assert_eq!(found[1].question, "How?");
         assert!(src[found[1].answer_span.clone()].starts_with("Like this."));
         assert!(src[found[1].item_span.clone()].ends_with("{{% /details %}}"));
+    }
+
+    #[test]
+    fn a_spoiler_asks_by_its_text() {
+        let src = "{{< spoiler text=\"Can I pay later?\" >}}\nYes.\n{{< /spoiler >}}\n";
+        let found = items(src, 0..src.len(), &[], no_heading);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].question, "Can I pay later?");
+        assert_eq!(&src[found[0].answer_span.clone()], "Yes.");
     }
 
     #[test]
