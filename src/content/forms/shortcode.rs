@@ -33,11 +33,13 @@ const ITEM_NAMES: &[&str] = &[
 /// (`{{< question >}}…{{< /question >}}` then `{{< answer >}}…{{< /answer >}}`).
 const ANSWER_NAMES: &[&str] = &["answer", "reply", "response"];
 
-/// Named arguments that carry the question (`text`: HugoBlox's and Wowchemy's
-/// `{{< spoiler text="…" >}}`).
+/// Named arguments that carry the question.
 const QUESTION_ARGS: &[&str] = &[
-    "question", "title", "q", "header", "summary", "name", "label", "text",
+    "question", "title", "q", "header", "summary", "name", "label",
 ];
+/// Named arguments that carry the question only when it asks: HugoBlox's and Wowchemy's
+/// `{{< spoiler text="…?" >}}`, far more often a tutorial's "Solution" or "Click to reveal".
+const ASKING_ARGS: &[&str] = &["text"];
 
 /// One shortcode tag.
 #[derive(Clone, Debug)]
@@ -97,10 +99,20 @@ pub fn items(
         };
         let close_tag = &tags[j];
         let inner = open.span.end..close_tag.span.start;
-        let named = open.args.iter().find(|(name, _, _)| {
-            name.as_deref()
-                .is_some_and(|n| QUESTION_ARGS.contains(&n.to_ascii_lowercase().as_str()))
-        });
+        let named = open
+            .args
+            .iter()
+            .find(|(name, _, _)| {
+                name.as_deref()
+                    .is_some_and(|n| QUESTION_ARGS.contains(&n.to_ascii_lowercase().as_str()))
+            })
+            .or_else(|| {
+                open.args.iter().find(|(name, span, _)| {
+                    name.as_deref()
+                        .is_some_and(|n| ASKING_ARGS.contains(&n.to_ascii_lowercase().as_str()))
+                        && source.get(span.clone()).is_some_and(ends_in_question_mark)
+                })
+            });
         let positional = open.args.iter().find(|(name, _, _)| name.is_none());
         let question = match named.or(positional) {
             Some((_, span, quote)) => {
@@ -441,8 +453,9 @@ mod tests {
 
     #[test]
     fn a_spoiler_asks_by_its_text() {
-        let src = "{{< spoiler text=\"Can I pay later?\" >}}\nYes.\n{{< /spoiler >}}\n";
+        let src = "{{< spoiler text=\"Can I pay later?\" >}}\nYes.\n{{< /spoiler >}}\n\n{{< spoiler text=\"Solution\" >}}\nx = 2\n{{< /spoiler >}}\n";
         let found = items(src, 0..src.len(), &[], no_heading);
+        // A spoiler that does not ask is a tutorial's hidden solution, not an item.
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].question, "Can I pay later?");
         assert_eq!(&src[found[0].answer_span.clone()], "Yes.");
