@@ -498,12 +498,14 @@ fn only_prose<'n>(pairs: impl Iterator<Item = &'n (Node, Node)>) -> Option<&'n N
     found
 }
 
-/// A string with a space in it that is not a link or a path: text a reader reads.
+/// A string with a space in it that does not start as a link, a path or a template: text a
+/// reader reads (links inside it are fine).
 fn is_prose(text: &str) -> bool {
     let text = text.trim();
     text.contains(char::is_whitespace)
         && !text.starts_with(['/', '#', '{'])
-        && !text.contains("://")
+        && !text.starts_with("http://")
+        && !text.starts_with("https://")
 }
 
 /// The JSON side of [`only_prose`]: a list entry whose question (by a question or title key)
