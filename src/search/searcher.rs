@@ -387,6 +387,9 @@ async fn in_memory<'a>(
         if !settled {
             term.typos = index.corrections(&term.text, &configs);
         }
+        if !term.unfinished {
+            term.variants = index.accent_variants(&term.text, &configs);
+        }
     }
     let join = |f: fn(&QueryTerm) -> &str| terms.iter().map(f).collect::<Vec<_>>().join(" ");
     let text = join(QueryTerm::searched);

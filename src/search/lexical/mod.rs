@@ -423,6 +423,38 @@ impl LexicalIndex {
         })
     }
 
+    /// The words of the index that differ from `word` in their accents only, in any of
+    /// `configs`: only words whose stems some document still holds. A single letter or a stop
+    /// word of any language has none (`de` is not the Vietnamese `để`, `o` not `ô`).
+    pub fn accent_variants(&self, word: &str, configs: &[&'static str]) -> Vec<String> {
+        if word.chars().count() < 2
+            || self
+                .fields
+                .by_config
+                .keys()
+                .any(|config| self.analyse(config, word).is_empty())
+        {
+            return Vec::new();
+        }
+        let searcher = self.reader.searcher();
+        let mut out: Vec<String> = Vec::new();
+        for config in configs {
+            let Some(cf) = self.fields.by_config.get(config) else {
+                continue;
+            };
+            let words = self.vocabulary.accent_variants(config, word);
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            for (w, stems) in words.iter().zip(self.analyse_each(config, &refs)) {
+                let held =
+                    !stems.is_empty() && stems.iter().all(|s| Self::doc_freq(&searcher, cf, s) > 0);
+                if held && !out.contains(w) {
+                    out.push(w.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// The words of the index one or two typos away from `word` (as many as its length
     /// allows), fewest typos first, then the most frequent: only words whose stems some
     /// document in `configs` still holds.
