@@ -32,6 +32,15 @@ const FLOOR_ROUND2_TOP1: f64 = 0.81;
 const FLOOR_ROUND2_MRR5: f64 = 0.85;
 const FLOOR_HYBRID_ROUND2_TOP1: f64 = 0.88;
 const FLOOR_HYBRID_ROUND2_MRR5: f64 = 0.92;
+/// Round 3 (`queries-round3.json`, held out: pages 53–62 and their queries were committed
+/// before any engine ran on them): 0.656/0.705 words and 0.734/0.774 hybrid as first measured
+/// (13 of its 128 queries on page 61, which the importer refuses); 0.672/0.718 words since
+/// accents are optional, 0.742/0.784 hybrid since an unfinished word is completed for the
+/// meaning side. Nothing was tuned on it.
+const FLOOR_ROUND3_TOP1: f64 = 0.66;
+const FLOOR_ROUND3_MRR5: f64 = 0.70;
+const FLOOR_HYBRID_ROUND3_TOP1: f64 = 0.73;
+const FLOOR_HYBRID_ROUND3_MRR5: f64 = 0.77;
 
 #[derive(serde::Deserialize)]
 struct Query {
@@ -372,7 +381,7 @@ async fn measure(semantic: bool) -> (f64, f64) {
             bm25_score.entry(kind).or_default().add(base_rank);
         }
     }
-    // Per kind over both sets, then each set and both together.
+    // Per kind over every set, then each set and all together.
     let totals = ["set:first", "set:round2", "set:round3", "all"];
     let mut kinds: Vec<&str> = faqd_score
         .keys()
@@ -409,11 +418,17 @@ async fn measure(semantic: bool) -> (f64, f64) {
                 FLOOR_HYBRID_ROUND2_TOP1,
                 FLOOR_HYBRID_ROUND2_MRR5,
             ),
+            (
+                "set:round3",
+                FLOOR_HYBRID_ROUND3_TOP1,
+                FLOOR_HYBRID_ROUND3_MRR5,
+            ),
         ]
     } else {
         [
             ("set:first", FLOOR_TOP1, FLOOR_MRR5),
             ("set:round2", FLOOR_ROUND2_TOP1, FLOOR_ROUND2_MRR5),
+            ("set:round3", FLOOR_ROUND3_TOP1, FLOOR_ROUND3_MRR5),
         ]
     };
     for (set, top1, mrr) in floors {
@@ -430,7 +445,7 @@ async fn measure(semantic: bool) -> (f64, f64) {
     (first.top1(), first.mrr())
 }
 
-/// The scores a query counts in: its kind (over both sets), its set, and all.
+/// The scores a query counts in: its kind (over every set), its set, and all.
 fn score_keys(query: &Query) -> [String; 3] {
     [
         query.kind.clone(),
