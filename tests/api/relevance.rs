@@ -1,8 +1,9 @@
 //! Search relevance on real content: the corpus of `tests/corpus/` (61 files, 18 languages) and
 //! the reader queries of `tests/relevance/queries.json` (the first set),
 //! `tests/relevance/queries-round2.json` (round 2) and `tests/relevance/queries-round3.json`
-//! (round 3, held out), written before any tuning by someone who had not seen the engine. Reports top-1 and MRR@5 for faqd and for a plain BM25 over the same
-//! entries, per set and per kind of query, and fails when the first set falls below its floor.
+//! (round 3, held out), written before any tuning by someone who had not seen the engine.
+//! Reports top-1 and MRR@5 for faqd and for a plain BM25 over the same entries, per set and per
+//! kind of query, and fails when a set falls below its floor.
 //! Pages the importer is known to misread (`known_failures` in the corpus manifest) are imported
 //! as faqd reads them: the queries on their questions are misses for every engine.
 
