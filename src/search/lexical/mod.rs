@@ -465,7 +465,16 @@ impl LexicalIndex {
     /// `configs`: only words whose stems some document still holds. A single letter or a stop
     /// word of any language has none (`de` is not the Vietnamese `để`, `o` not `ô`).
     pub fn accent_variants(&self, word: &str, configs: &[&'static str]) -> Vec<String> {
-        if word.chars().count() < 2
+        if word.chars().count() < 2 {
+            return Vec::new();
+        }
+        // Most words have none: the look-up first, the stop words of every language after.
+        let found: Vec<(&'static str, Vec<String>)> = configs
+            .iter()
+            .map(|config| (*config, self.vocabulary.accent_variants(config, word)))
+            .filter(|(_, words)| !words.is_empty())
+            .collect();
+        if found.is_empty()
             || self
                 .fields
                 .by_config
@@ -476,11 +485,10 @@ impl LexicalIndex {
         }
         let searcher = self.reader.searcher();
         let mut out: Vec<String> = Vec::new();
-        for config in configs {
+        for (config, words) in found {
             let Some(cf) = self.fields.by_config.get(config) else {
                 continue;
             };
-            let words = self.vocabulary.accent_variants(config, word);
             let refs: Vec<&str> = words.iter().map(String::as_str).collect();
             for (w, stems) in words.iter().zip(self.analyse_each(config, &refs)) {
                 let held =
