@@ -105,6 +105,9 @@ pub struct QueryTerm {
     /// Words of the index one or two typos away, with their typos (fewest first), when the
     /// word itself is unknown to the index and to the language.
     pub typos: Vec<(String, u8)>,
+    /// Words of the index that differ from it in their accents only (`conexion`: "conexión";
+    /// `xam`: "xăm"): readers often type without them, and they match as the word does.
+    pub variants: Vec<String>,
 }
 
 impl QueryTerm {
@@ -114,6 +117,7 @@ impl QueryTerm {
             unfinished: false,
             parts: Vec::new(),
             typos: Vec::new(),
+            variants: Vec::new(),
         }
     }
 
@@ -121,6 +125,34 @@ impl QueryTerm {
     pub fn searched(&self) -> &str {
         self.typos.first().map_or(&self.text, |(w, _)| w)
     }
+}
+
+/// `word` without its accents: each Latin or Greek letter as its base letter (the first of its
+/// canonical decomposition), the letters with a stroke that have none (`đ`, `ł`, `ø`) as their
+/// plain letter, and Russian `ё` as `е`. Other scripts are left as they are (a Japanese voiced
+/// kana or a Hangul syllable is a letter of its own, not an accented one).
+pub fn fold(word: &str) -> String {
+    use unicode_normalization::char::decompose_canonical;
+    word.chars()
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            'ł' => 'l',
+            'Ł' => 'L',
+            'ø' => 'o',
+            'Ø' => 'O',
+            'ё' => 'е',
+            'Ё' => 'Е',
+            '\u{c0}'..='\u{24f}' | '\u{370}'..='\u{3ff}' | '\u{1e00}'..='\u{1fff}' => {
+                let mut base = None;
+                decompose_canonical(c, |d| {
+                    base.get_or_insert(d);
+                });
+                base.unwrap_or(c)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// Hyphen-like characters that join the parts of a compound word.
@@ -185,6 +217,7 @@ pub fn parse(q: &str) -> Vec<QueryTerm> {
                 unfinished: false,
                 parts,
                 typos: Vec::new(),
+                variants: Vec::new(),
             });
         } else {
             out.push(QueryTerm::word(expanded.terms[i].clone()));
@@ -205,6 +238,17 @@ pub fn parse(q: &str) -> Vec<QueryTerm> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fold_drops_latin_greek_accents_and_keeps_other_scripts() {
+        assert_eq!(fold("conexión"), "conexion");
+        assert_eq!(fold("xăm hình có đau không"), "xam hinh co dau khong");
+        assert_eq!(fold("schlüssel"), "schlussel");
+        assert_eq!(fold("ελληνικά"), "ελληνικα");
+        assert_eq!(fold("ёлка й"), "елка й");
+        assert_eq!(fold("がぎ 한국"), "がぎ 한국");
+        assert_eq!(fold("łódź øre"), "lodz ore");
+    }
 
     #[test]
     fn hyphenated_words_are_compounds() {

@@ -191,10 +191,25 @@ enum Lexical<'a> {
         text: String,
         /// `text`, when it differs from what the reader typed.
         corrected: Option<String>,
+        /// The query with its unfinished last word completed (`perforac`: "perforación"),
+        /// for the meaning side: the embedding of a cut word is noise.
+        completed: Option<String>,
     },
 }
 
 impl Lexical<'_> {
+    /// The query as the meaning side embeds it: its unfinished last word completed when the
+    /// in-memory index knows what it stands for.
+    fn meaning_text<'q>(&'q self, q: &'q str) -> &'q str {
+        match self {
+            Self::Memory {
+                completed: Some(text),
+                ..
+            } => text,
+            _ => q,
+        }
+    }
+
     /// The terms the in-memory side searches (`None` in PostgreSQL).
     fn memory_terms(&self) -> Option<Vec<QueryTerm>> {
         match self {
@@ -220,6 +235,7 @@ impl Lexical<'_> {
                 terms,
                 text,
                 corrected,
+                ..
             } => {
                 let found = index.search(
                     terms,
@@ -278,7 +294,11 @@ async fn search(
         let found = lexical.search(terms, scope, (offset, limit), true).await?;
         return Ok((found, Vec::new()));
     };
-    let text = q.chars().take(1000).collect::<String>();
+    let text = lexical
+        .meaning_text(q)
+        .chars()
+        .take(1000)
+        .collect::<String>();
     let semantic_scope = SemanticScope {
         page: scope.page,
         lang: scope.lang,
@@ -357,6 +377,22 @@ async fn search(
 
 /// The full-text side in memory, when the index holds every change committed so far: the
 /// query's terms, each unknown word with the words of the index a typo or two away (in
+/// `q` with its last word (its last run of letters and digits) replaced by `word`.
+fn complete_last_word(q: &str, word: &str) -> String {
+    let end = q
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_alphanumeric())
+        .map_or(q.len(), |(i, c)| i + c.len_utf8());
+    let start = q[..end]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric())
+        .last()
+        .map_or(end, |(i, _)| i);
+    format!("{}{word}{}", &q[..start], &q[end..])
+}
+
 /// memory: no database work but the probe of the change log's newest id, shared with the
 /// searches running at the same time). `None` when the index is not built or has not caught
 /// up: search in PostgreSQL then.
@@ -387,14 +423,47 @@ async fn in_memory<'a>(
         if !settled {
             term.typos = index.corrections(&term.text, &configs);
         }
+        if !term.unfinished {
+            term.variants = index.accent_variants(&term.text, &configs);
+        }
     }
     let join = |f: fn(&QueryTerm) -> &str| terms.iter().map(f).collect::<Vec<_>>().join(" ");
     let text = join(QueryTerm::searched);
     let typed = join(|t| t.text.as_str());
+    // A real word of the languages in scope is finished ("car" does not become "card").
+    let completed = terms
+        .last()
+        .filter(|t| {
+            t.unfinished
+                && t.parts.is_empty()
+                && !crate::search::lexicon::is_real_word(&t.text, &langs)
+        })
+        .and_then(|t| index.completion(&t.text, &configs))
+        .map(|word| complete_last_word(q, &word));
     Ok(Some(Lexical::Memory {
         index,
         corrected: (text != typed).then(|| text.clone()),
         terms,
         text,
+        completed,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete_last_word;
+
+    #[test]
+    fn the_last_word_is_completed_in_place() {
+        assert_eq!(complete_last_word("perforac", "perforación"), "perforación");
+        assert_eq!(
+            complete_last_word("nickname regist", "registro"),
+            "nickname registro"
+        );
+        assert_eq!(
+            complete_last_word("¿cómo funcio?", "funciona"),
+            "¿cómo funciona?"
+        );
+        assert_eq!(complete_last_word("", "x"), "x");
+    }
 }

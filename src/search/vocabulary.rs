@@ -10,6 +10,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::RwLock;
 
+use super::query::fold;
 use super::typo;
 
 #[derive(Default)]
@@ -17,6 +18,8 @@ struct Words {
     all: BTreeSet<String>,
     /// The same words by length in characters, as characters (for the typo search).
     by_len: HashMap<usize, Vec<Vec<char>>>,
+    /// The words with accents by their form without ([`fold`]): `conexion` → "conexión".
+    by_folded: HashMap<String, Vec<String>>,
 }
 
 /// Surface words per configuration.
@@ -45,6 +48,14 @@ impl Vocabulary {
             }
             let chars: Vec<char> = word.chars().collect();
             entry.by_len.entry(chars.len()).or_default().push(chars);
+            let folded = fold(word);
+            if folded != word {
+                entry
+                    .by_folded
+                    .entry(folded)
+                    .or_default()
+                    .push(word.to_owned());
+            }
             entry.all.insert(word.to_owned());
         }
     }
@@ -67,6 +78,31 @@ impl Vocabulary {
             .take(max)
             .cloned()
             .collect()
+    }
+
+    /// The words of `config` that differ from `word` in their accents only (`conexion`:
+    /// "conexión"; `conexión`: "conexion" when the index holds it), `word` left out.
+    pub fn accent_variants(&self, config: &str, word: &str) -> Vec<String> {
+        let Ok(map) = self.by_config.read() else {
+            return Vec::new();
+        };
+        let Some(words) = map.get(config) else {
+            return Vec::new();
+        };
+        let folded = fold(word);
+        let mut found: Vec<String> = words
+            .by_folded
+            .get(&folded)
+            .into_iter()
+            .flatten()
+            .filter(|w| *w != word)
+            .cloned()
+            .collect();
+        if folded != word && words.all.contains(&folded) {
+            found.push(folded);
+        }
+        found.sort();
+        found
     }
 
     /// The words of `config` within the typos `word`'s length allows (`typo::allowed`), with
@@ -119,6 +155,14 @@ mod tests {
         assert!(v.starting_with("french", "coach", 2).is_empty());
         assert_eq!(v.near("english", "shiping"), [("shipping".to_owned(), 1)]);
         assert!(v.near("english", "team").is_empty(), "4 letters: no typo");
+        v.add("spanish", ["conexión", "conexion", "canción"]);
+        v.add("vietnamese", ["xăm", "xâm", "đau", "xam"]);
+        assert_eq!(v.accent_variants("spanish", "conexion"), ["conexión"]);
+        assert_eq!(v.accent_variants("spanish", "conexión"), ["conexion"]);
+        assert_eq!(v.accent_variants("spanish", "cancion"), ["canción"]);
+        assert_eq!(v.accent_variants("vietnamese", "xam"), ["xâm", "xăm"]);
+        assert_eq!(v.accent_variants("vietnamese", "dau"), ["đau"]);
+        assert!(v.accent_variants("spanish", "canción").is_empty());
         v.clear();
         assert!(v.starting_with("english", "coach", 2).is_empty());
     }

@@ -1,8 +1,9 @@
-//! Search relevance on real content: the corpus of `tests/corpus/` (38 FAQ files, 11 languages)
-//! and the reader queries of `tests/relevance/queries.json` (the first set) and
-//! `tests/relevance/queries-round2.json` (round 2), written before any tuning by someone who had
-//! not seen the engine. Reports top-1 and MRR@5 for faqd and for a plain BM25 over the same
-//! entries, per set and per kind of query, and fails when the first set falls below its floor.
+//! Search relevance on real content: the corpus of `tests/corpus/` (61 files, 18 languages) and
+//! the reader queries of `tests/relevance/queries.json` (the first set),
+//! `tests/relevance/queries-round2.json` (round 2) and `tests/relevance/queries-round3.json`
+//! (round 3, held out), written before any tuning by someone who had not seen the engine.
+//! Reports top-1 and MRR@5 for faqd and for a plain BM25 over the same entries, per set and per
+//! kind of query, and fails when a set falls below its floor.
 //! Pages the importer is known to misread (`known_failures` in the corpus manifest) are imported
 //! as faqd reads them: the queries on their questions are misses for every engine.
 
@@ -32,6 +33,15 @@ const FLOOR_ROUND2_TOP1: f64 = 0.81;
 const FLOOR_ROUND2_MRR5: f64 = 0.85;
 const FLOOR_HYBRID_ROUND2_TOP1: f64 = 0.88;
 const FLOOR_HYBRID_ROUND2_MRR5: f64 = 0.92;
+/// Round 3 (`queries-round3.json`, held out: pages 53–62 and their queries were committed
+/// before any engine ran on them): 0.656/0.700 words and 0.730/0.767 hybrid at first (13 of its
+/// 122 queries on page 61, which the importer refuses); 0.672/0.714 words since accents are
+/// optional, 0.738/0.778 hybrid since an unfinished word is completed for the meaning side.
+/// Nothing was tuned on it.
+const FLOOR_ROUND3_TOP1: f64 = 0.66;
+const FLOOR_ROUND3_MRR5: f64 = 0.70;
+const FLOOR_HYBRID_ROUND3_TOP1: f64 = 0.73;
+const FLOOR_HYBRID_ROUND3_MRR5: f64 = 0.77;
 
 #[derive(serde::Deserialize)]
 struct Query {
@@ -39,13 +49,14 @@ struct Query {
     file: String,
     expect: String,
     kind: String,
-    /// Which query file it came from (`first`, `round2`), set when read.
+    /// Which query file it came from (`first`, `round2`, `round3`), set when read.
     #[serde(skip)]
     set: &'static str,
 }
 
-/// The query sets: the first (its floors are asserted) and round 2 (reported).
-const SETS: [(&str, &str); 2] = [
+/// The query sets: the first and round 2 (their floors are asserted) and round 3 (held out:
+/// written for pages 53–62 before any engine ran on them, reported).
+const SETS: [(&str, &str); 3] = [
     (
         "first",
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/relevance/queries.json"),
@@ -55,6 +66,13 @@ const SETS: [(&str, &str); 2] = [
         concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/relevance/queries-round2.json"
+        ),
+    ),
+    (
+        "round3",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/relevance/queries-round3.json"
         ),
     ),
 ];
@@ -364,8 +382,8 @@ async fn measure(semantic: bool) -> (f64, f64) {
             bm25_score.entry(kind).or_default().add(base_rank);
         }
     }
-    // Per kind over both sets, then each set and both together.
-    let totals = ["set:first", "set:round2", "all"];
+    // Per kind over every set, then each set and all together.
+    let totals = ["set:first", "set:round2", "set:round3", "all"];
     let mut kinds: Vec<&str> = faqd_score
         .keys()
         .map(String::as_str)
@@ -401,11 +419,17 @@ async fn measure(semantic: bool) -> (f64, f64) {
                 FLOOR_HYBRID_ROUND2_TOP1,
                 FLOOR_HYBRID_ROUND2_MRR5,
             ),
+            (
+                "set:round3",
+                FLOOR_HYBRID_ROUND3_TOP1,
+                FLOOR_HYBRID_ROUND3_MRR5,
+            ),
         ]
     } else {
         [
             ("set:first", FLOOR_TOP1, FLOOR_MRR5),
             ("set:round2", FLOOR_ROUND2_TOP1, FLOOR_ROUND2_MRR5),
+            ("set:round3", FLOOR_ROUND3_TOP1, FLOOR_ROUND3_MRR5),
         ]
     };
     for (set, top1, mrr) in floors {
@@ -422,7 +446,7 @@ async fn measure(semantic: bool) -> (f64, f64) {
     (first.top1(), first.mrr())
 }
 
-/// The scores a query counts in: its kind (over both sets), its set, and all.
+/// The scores a query counts in: its kind (over every set), its set, and all.
 fn score_keys(query: &Query) -> [String; 3] {
     [
         query.kind.clone(),

@@ -1,6 +1,6 @@
 //! The word side of search in memory: unfinished words over the words as written, hyphenated
 //! compounds, typos by word length (Meilisearch's rule), real words never corrected, and an
-//! exact word above a stem shared with an unrelated one.
+//! exact word above a stem shared with an unrelated one, accents optional.
 
 use std::time::Duration;
 
@@ -175,4 +175,49 @@ async fn a_real_word_the_corpus_lacks_is_never_corrected_into_another() {
     let offline = app.search("offline ").await;
     assert_eq!(offline["total"], 0, "{offline}");
     assert!(offline.get("corrected").is_none(), "{offline}");
+}
+
+#[tokio::test]
+async fn a_word_typed_without_its_accents_finds_them_and_a_stop_word_stays_itself() {
+    let app = spawn_app().await;
+    app.import_markdown(
+        "## ¿Cómo funciona la conexión?\n\nCon una antena de malla.\n\n\
+         ## ¿Qué es la red?\n\nUna red comunitaria.\n",
+        "red",
+        "es",
+        None,
+    )
+    .await;
+    app.import_markdown(
+        "## Xăm hình có đau không?\n\nCó, tùy vị trí.\n\n\
+         ## Giá xăm bao nhiêu?\n\nTùy kích thước.\n\n\
+         ## Mất bao lâu để lành?\n\nHai tuần.\n",
+        "xam",
+        "vi",
+        None,
+    )
+    .await;
+    index_ready(&app).await;
+
+    let conexion = app.search("conexion").await;
+    assert_eq!(
+        hit_questions(&conexion).first().map(String::as_str),
+        Some("¿Cómo funciona la conexión?"),
+        "{conexion}"
+    );
+    assert!(conexion.get("corrected").is_none(), "no typo: {conexion}");
+    // Vietnamese typed without its tones.
+    let hurt = hit_questions(&app.search("xam hinh co dau khong").await);
+    assert_eq!(
+        hurt.first().map(String::as_str),
+        Some("Xăm hình có đau không?")
+    );
+    let price = hit_questions(&app.search("gia xam").await);
+    assert_eq!(
+        price.first().map(String::as_str),
+        Some("Giá xăm bao nhiêu?")
+    );
+    // A stop word of a language in scope is not the Vietnamese "để".
+    let de = hit_questions(&app.search("de").await);
+    assert!(!de.contains(&"Mất bao lâu để lành?".to_owned()), "{de:?}");
 }

@@ -51,6 +51,8 @@ pub use sync::start;
 
 /// The most words an unknown word is corrected into (fewest typos, then most frequent).
 const MAX_TYPO_WORDS: usize = 8;
+/// The most surface words an unfinished word's completion is chosen among (alphabetical order).
+const COMPLETION_WORDS: usize = 256;
 
 #[derive(Clone, Copy)]
 struct ConfigFields {
@@ -421,6 +423,82 @@ impl LexicalIndex {
                 .get(config)
                 .is_some_and(|cf| !self.prefix_stems(&searcher, config, cf, prefix).is_empty())
         })
+    }
+
+    /// The word an unfinished `prefix` most likely stands for, when it is no word of the index
+    /// itself: the surface word of `configs` that starts with it whose stems the most
+    /// documents hold (then the shortest, then the first in alphabetical order).
+    pub fn completion(&self, prefix: &str, configs: &[&'static str]) -> Option<String> {
+        if self.knows(prefix, configs) {
+            return None;
+        }
+        let searcher = self.reader.searcher();
+        let mut best: Option<(u64, String)> = None;
+        for config in configs {
+            let Some(cf) = self.fields.by_config.get(config) else {
+                continue;
+            };
+            let words = self
+                .vocabulary
+                .starting_with(config, prefix, COMPLETION_WORDS);
+            for (word, stems) in words.iter().zip(self.analyse_each(config, &words)) {
+                let freq = stems
+                    .iter()
+                    .map(|s| Self::doc_freq(&searcher, cf, s))
+                    .min()
+                    .unwrap_or(0);
+                let better = best.as_ref().is_none_or(|(n, w)| {
+                    freq > *n
+                        || (freq == *n
+                            && (word.chars().count(), word.as_str())
+                                < (w.chars().count(), w.as_str()))
+                });
+                if freq > 0 && better {
+                    best = Some((freq, word.clone()));
+                }
+            }
+        }
+        best.map(|(_, word)| word)
+    }
+
+    /// The words of the index that differ from `word` in their accents only, in any of
+    /// `configs`: only words whose stems some document still holds. A single letter or a stop
+    /// word of any language has none (`de` is not the Vietnamese `để`, `o` not `ô`).
+    pub fn accent_variants(&self, word: &str, configs: &[&'static str]) -> Vec<String> {
+        if word.chars().count() < 2 {
+            return Vec::new();
+        }
+        // Most words have none: the look-up first, the stop words of every language after.
+        let found: Vec<(&'static str, Vec<String>)> = configs
+            .iter()
+            .map(|config| (*config, self.vocabulary.accent_variants(config, word)))
+            .filter(|(_, words)| !words.is_empty())
+            .collect();
+        if found.is_empty()
+            || self
+                .fields
+                .by_config
+                .keys()
+                .any(|config| self.analyse(config, word).is_empty())
+        {
+            return Vec::new();
+        }
+        let searcher = self.reader.searcher();
+        let mut out: Vec<String> = Vec::new();
+        for (config, words) in found {
+            let Some(cf) = self.fields.by_config.get(config) else {
+                continue;
+            };
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            for (w, stems) in words.iter().zip(self.analyse_each(config, &refs)) {
+                let held =
+                    !stems.is_empty() && stems.iter().all(|s| Self::doc_freq(&searcher, cf, s) > 0);
+                if held && !out.contains(w) {
+                    out.push(w.clone());
+                }
+            }
+        }
+        out
     }
 
     /// The words of the index one or two typos away from `word` (as many as its length

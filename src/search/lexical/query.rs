@@ -29,6 +29,9 @@ const SURFACE_PREFIX_WORDS: usize = 256;
 /// The weight of a word matched with one or two typos, against an exact match's 1: an exact
 /// match ranks above a corrected one.
 const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.3];
+/// The weight of a word matched with other accents than typed (`conexion` for "conexión"),
+/// against an exact match's 1.
+const ACCENT_WEIGHT: f32 = 1.0;
 /// The weight, in the re-scored pool, of the share of the query's words found as written
 /// (not only by stem) in the question: an exact word outranks a stem shared by an
 /// unrelated word ("bank" against "banking").
@@ -173,6 +176,19 @@ impl LexicalIndex {
                     }
                     lexeme(&term.text, true);
                 }
+                // The same word with other accents matches as the word does.
+                let variant_words: Vec<&str> = term.variants.iter().map(String::as_str).collect();
+                let mut variant_stems: Vec<String> = Vec::new();
+                for stems in self.analyse_each(config, &variant_words) {
+                    for stem in stems {
+                        if tokens.contains(&stem) || variant_stems.contains(&stem) {
+                            continue;
+                        }
+                        alternatives.extend(field_pair(cf, &stem, ACCENT_WEIGHT));
+                        lexeme(&stem, false);
+                        variant_stems.push(stem);
+                    }
+                }
                 let typo_words: Vec<&str> = term.typos.iter().map(|(w, _)| w.as_str()).collect();
                 let mut typo_stems: Vec<String> = Vec::new();
                 for ((_, typos), stems) in term
@@ -182,7 +198,10 @@ impl LexicalIndex {
                 {
                     let weight = TYPO_WEIGHTS[usize::from(*typos).min(TYPO_WEIGHTS.len() - 1)];
                     for stem in stems {
-                        if tokens.contains(&stem) || typo_stems.contains(&stem) {
+                        if tokens.contains(&stem)
+                            || typo_stems.contains(&stem)
+                            || variant_stems.contains(&stem)
+                        {
                             continue;
                         }
                         alternatives.extend(field_pair(cf, &stem, weight));
