@@ -56,7 +56,7 @@ pub struct SemanticIndex {
     index: RwLock<Index>,
     queries: Mutex<HashMap<String, Arc<Vec<f32>>>>,
     /// The nearest entries of recent searches, with the index's generation they were found at.
-    results: Mutex<HashMap<ResultKey, (u64, Arc<Vec<(Uuid, f32)>>)>>,
+    results: Mutex<HashMap<ResultKey, (u64, Nearest)>>,
     /// Visible entries still waiting for an embedding, as last counted by the worker.
     pending: std::sync::atomic::AtomicI64,
     health: Mutex<Health>,
@@ -91,6 +91,9 @@ struct Index {
     /// are stale.
     generation: u64,
 }
+
+/// The nearest entries of a search, best first, with their cosine similarity.
+type Nearest = Arc<Vec<(Uuid, f32)>>;
 
 /// What a remembered search result answers: the query (as the query cache keys it), the
 /// scope and the number of entries asked.
@@ -378,7 +381,7 @@ impl SemanticIndex {
     }
 
     /// The remembered result of `key`, if the index has not changed since it was found.
-    fn remembered(&self, key: &ResultKey) -> Option<Arc<Vec<(Uuid, f32)>>> {
+    fn remembered(&self, key: &ResultKey) -> Option<Nearest> {
         let generation = self.index.read().ok()?.generation;
         let results = self.results.lock().ok()?;
         let (found_at, found) = results.get(key)?;
