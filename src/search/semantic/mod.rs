@@ -151,9 +151,16 @@ impl Index {
     fn upsert(&mut self, id: Uuid, page: Arc<str>, lang: Arc<str>, vector: &[f32]) {
         let dim = self.dim;
         let (quantised, scale) = quantise(vector);
-        self.generation += 1;
         match self.position.get(&id) {
+            // The same vector read again (a pull rereads what transactions still running
+            // may have written): nothing changes, remembered results stay.
+            Some(&at)
+                if self.scales[at] == scale
+                    && self.vectors[at * dim..(at + 1) * dim] == quantised[..]
+                    && *self.pages[at] == *page
+                    && *self.langs[at] == *lang => {}
             Some(&at) => {
+                self.generation += 1;
                 self.pages[at] = page;
                 self.langs[at] = lang;
                 self.scales[at] = scale;
@@ -165,6 +172,7 @@ impl Index {
                 }
             }
             None => {
+                self.generation += 1;
                 self.position.insert(id, self.ids.len());
                 self.ids.push(id);
                 self.pages.push(page);
@@ -552,6 +560,11 @@ mod index_tests {
             );
         }
         let before = index.generation;
+        index.upsert(Uuid::from_u128(3), page.clone(), lang.clone(), &vector(3));
+        assert_eq!(
+            index.generation, before,
+            "the same vector again: the same generation"
+        );
         let all: std::collections::HashSet<Uuid> = index.ids.iter().copied().collect();
         index.retain(&all);
         assert_eq!(
