@@ -5,7 +5,8 @@
 # env:   DURATION (seconds per run, default 20), PORT (default 18080),
 #        BORROW_VECTORS (a size already embedded, e.g. 10000: its entries' vectors are copied
 #        round-robin onto the larger corpus instead of embedding it, which takes about 2 h at
-#        100,000 on 2 cores; the scan's cost depends on the number of vectors, not on them)
+#        100,000 on 2 cores; the scan's cost depends on the number of vectors, not on them),
+#        BIN (default: target/release/faqd, built first; another build to compare)
 #
 # For each size: generate synthetic pages from the seed's vocabulary (18 = the
 # seed itself), import them with `faqd seed` into a private cluster under
@@ -21,11 +22,13 @@ SIZES=("${@:-18 10000 100000}")
 DURATION=${DURATION:-20}
 PORT=${PORT:-18080}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
-BIN=target/release/faqd
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=target/release/faqd
+fi
 OUT=bench/work/results.txt
 mkdir -p bench/work
-echo "# $(date -u +%FT%TZ) $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT"
+echo "# $(date -u +%FT%TZ) $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); $BIN" >> "$OUT"
 
 # Runs `psql` on the private cluster of data folder $1 (started by a faqd serving it meanwhile).
 with_cluster() {
@@ -107,12 +110,14 @@ for n in "${SIZES[@]}"; do
   # Warm the caches with the whole mix once.
   wrk -t2 -c8 -d5s -s bench/search.lua "http://127.0.0.1:$PORT" > /dev/null
   for c in 8 32; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
     result=$(wrk -t2 -c"$c" -d"${DURATION}s" --timeout 5s -s bench/search.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
-    echo "size $n clients $c: ${result#RESULT }" | tee -a "$OUT"
+    echo "size $n clients $c: ${result#RESULT } (load before: $load)" | tee -a "$OUT"
   done
   # As-you-type suggestions (GET /search/suggest), every prefix of the queries.
+  load=$(cut -d' ' -f1 /proc/loadavg)
   result=$(wrk -t2 -c8 -d"${DURATION}s" --timeout 5s -s bench/suggest.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
-  echo "size $n suggest clients 8: ${result#RESULT }" | tee -a "$OUT"
+  echo "size $n suggest clients 8: ${result#RESULT } (load before: $load)" | tee -a "$OUT"
   echo "size $n: faqd RSS $(ps -o rss= -p "$server" | awk '{printf "%.0f MB", $1/1024}')" | tee -a "$OUT"
   sock=$(realpath "$dir/data/postgres/sock")
   if [ -n "$sock" ] && [ -d "$sock" ]; then

@@ -17,6 +17,7 @@ pub mod insights;
 pub mod language;
 pub mod lexical;
 pub mod lexicon;
+pub mod memory;
 pub mod newest;
 pub mod postgres;
 pub mod query;

@@ -89,7 +89,7 @@ impl LexicalIndex {
                 .store(progress.contiguous, Ordering::Release);
         }
         tracing::info!(entries = count, "search index built");
-        release_free_memory();
+        crate::search::memory::release_free_memory();
         self.synced_generation
             .fetch_max(generation, Ordering::AcqRel);
         self.ready.store(true, Ordering::Release);
@@ -325,16 +325,6 @@ pub(super) fn advance(progress: &mut Progress) {
                 return;
             }
         }
-    }
-}
-
-/// Gives the allocator's free pages back to the system: the build's transient rows would
-/// otherwise stay in the process's resident memory (glibc keeps freed heap).
-pub(super) fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator; no pointer is touched.
-    unsafe {
-        nix::libc::malloc_trim(0);
     }
 }
 

@@ -7,7 +7,11 @@
 //! stored since its last look (its own and other instances') into the index. Vectors are kept
 //! as 8-bit integers with a scale (384 bytes an entry for the in-process model): 100,000
 //! entries take about 40 MB. A search is an exact scan (a dot product per entry) over the
-//! entries in scope.
+//! entries in scope, remembered until the index changes: readers repeat queries, and the
+//! same query over the same index has the same nearest entries, so a repeated query costs a
+//! lookup instead of a scan (100,000 rows of 384 bytes read per scan, several milliseconds:
+//! the scan is bound by memory, not arithmetic; `bench/README.md`). Any change to the index
+//! (a vector added, replaced or dropped) forgets every remembered result.
 //!
 //! When embeddings fail (an endpoint down, slow or answering nonsense), readers' queries are
 //! answered by words alone, the worker retries with a growing pause, the outage is logged
@@ -51,6 +55,8 @@ pub struct SemanticIndex {
     model: String,
     index: RwLock<Index>,
     queries: Mutex<HashMap<String, Arc<Vec<f32>>>>,
+    /// The nearest entries of recent searches, with the index's generation they were found at.
+    results: Mutex<HashMap<ResultKey, (u64, Nearest)>>,
     /// Visible entries still waiting for an embedding, as last counted by the worker.
     pending: std::sync::atomic::AtomicI64,
     health: Mutex<Health>,
@@ -81,6 +87,22 @@ struct Index {
     /// The oldest transaction running at the last pull (a transaction id): the next pull reads
     /// the vectors written by it and every later one.
     watermark: Option<i64>,
+    /// Bumped by every change to the vectors held: remembered results of another generation
+    /// are stale.
+    generation: u64,
+}
+
+/// The nearest entries of a search, best first, with their cosine similarity.
+type Nearest = Arc<Vec<(Uuid, f32)>>;
+
+/// What a remembered search result answers: the query (as the query cache keys it), the
+/// scope and the number of entries asked.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ResultKey {
+    query: String,
+    page: Option<String>,
+    lang: Option<String>,
+    k: usize,
 }
 
 /// Where a semantic search looks.
@@ -130,7 +152,15 @@ impl Index {
         let dim = self.dim;
         let (quantised, scale) = quantise(vector);
         match self.position.get(&id) {
+            // The same vector read again (a pull rereads what transactions still running
+            // may have written): nothing changes, remembered results stay.
+            Some(&at)
+                if self.scales[at] == scale
+                    && self.vectors[at * dim..(at + 1) * dim] == quantised[..]
+                    && *self.pages[at] == *page
+                    && *self.langs[at] == *lang => {}
             Some(&at) => {
+                self.generation += 1;
                 self.pages[at] = page;
                 self.langs[at] = lang;
                 self.scales[at] = scale;
@@ -142,6 +172,7 @@ impl Index {
                 }
             }
             None => {
+                self.generation += 1;
                 self.position.insert(id, self.ids.len());
                 self.ids.push(id);
                 self.pages.push(page);
@@ -154,10 +185,17 @@ impl Index {
 
     /// Keeps only the entries in `live`.
     fn retain(&mut self, live: &std::collections::HashSet<Uuid>) {
+        // Nothing to drop (the usual case): the index stays as it is. Copying it anyway (every
+        // two seconds when the worker is idle) cost a second copy of every vector each time,
+        // freed into the allocator's arenas and kept in the process's resident memory.
+        if self.ids.iter().all(|id| live.contains(id)) {
+            return;
+        }
         let dim = self.dim;
         let mut kept = Index {
             dim,
             watermark: self.watermark,
+            generation: self.generation + 1,
             ..Index::default()
         };
         for (at, id) in self.ids.iter().enumerate() {
@@ -186,6 +224,7 @@ impl SemanticIndex {
             source,
             index: RwLock::new(index),
             queries: Mutex::new(HashMap::new()),
+            results: Mutex::new(HashMap::new()),
             pending: std::sync::atomic::AtomicI64::new(0),
             health: Mutex::new(Health::default()),
             stored_mismatch_logged: std::sync::atomic::AtomicBool::new(false),
@@ -266,16 +305,11 @@ impl SemanticIndex {
     }
 
     /// The embedding of a query, remembered (`FAQD_QUERY_EMBEDDING_CACHE=0` turns that off,
-    /// for benchmarks of the worst case). None when the source fails: the search is then by
+    /// and the remembered results with it, for benchmarks of the worst case). None when the source fails: the search is then by
     /// words alone.
     async fn query_vector(&self, text: &str) -> Option<Arc<Vec<f32>>> {
-        let key = text.trim().to_lowercase();
-        let capacity = *CACHE_CAPACITY.get_or_init(|| {
-            std::env::var("FAQD_QUERY_EMBEDDING_CACHE")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(QUERY_CACHE)
-        });
+        let key = query_key(text);
+        let capacity = cache_capacity();
         if let Some(found) = self.queries.lock().ok()?.get(&key) {
             return Some(found.clone());
         }
@@ -315,12 +349,21 @@ impl SemanticIndex {
         scope: SemanticScope<'_>,
         k: usize,
     ) -> Vec<(Uuid, f32)> {
+        let key = ResultKey {
+            query: query_key(text),
+            page: scope.page.map(str::to_owned),
+            lang: scope.lang.map(str::to_owned),
+            k,
+        };
+        if let Some(found) = self.remembered(&key) {
+            return found.to_vec();
+        }
         let Some(query) = self.query_vector(text).await else {
             return Vec::new();
         };
         let this = self.clone();
-        let (page, lang) = (scope.page.map(str::to_owned), scope.lang.map(str::to_owned));
-        tokio::task::spawn_blocking(move || {
+        let (page, lang) = (key.page.clone(), key.lang.clone());
+        let scanned = tokio::task::spawn_blocking(move || {
             let scope = SemanticScope {
                 page: page.as_deref(),
                 lang: lang.as_deref(),
@@ -328,14 +371,50 @@ impl SemanticIndex {
             this.nearest(&query, scope, k)
         })
         .await
-        .unwrap_or_default()
-    }
-
-    /// The `k` entries in scope nearest to `query`, best first, with their cosine similarity.
-    fn nearest(&self, query: &[f32], scope: SemanticScope<'_>, k: usize) -> Vec<(Uuid, f32)> {
-        let Ok(index) = self.index.read() else {
+        .ok()
+        .flatten();
+        let Some((generation, found)) = scanned else {
             return Vec::new();
         };
+        let capacity = cache_capacity();
+        if capacity > 0
+            && let Ok(mut results) = self.results.lock()
+        {
+            if results.len() >= capacity {
+                results.clear();
+            }
+            results.insert(key, (generation, Arc::new(found.clone())));
+        }
+        found
+    }
+
+    /// The remembered result of `key`, if the index has not changed since it was found.
+    fn remembered(&self, key: &ResultKey) -> Option<Nearest> {
+        let generation = self.index.read().ok()?.generation;
+        let results = self.results.lock().ok()?;
+        let (found_at, found) = results.get(key)?;
+        (*found_at == generation).then(|| found.clone())
+    }
+
+    /// The `k` entries in scope nearest to `query`, best first, with their cosine similarity,
+    /// and the index's generation they were found at. `None` when the index cannot be read.
+    fn nearest(
+        &self,
+        query: &[f32],
+        scope: SemanticScope<'_>,
+        k: usize,
+    ) -> Option<(u64, Vec<(Uuid, f32)>)> {
+        let index = self.index.read().ok()?;
+        let generation = index.generation;
+        Some((generation, index.nearest(query, scope, k)))
+    }
+}
+
+impl Index {
+    /// The `k` entries in scope nearest to `query`, best first, with their cosine similarity:
+    /// an exact scan.
+    fn nearest(&self, query: &[f32], scope: SemanticScope<'_>, k: usize) -> Vec<(Uuid, f32)> {
+        let index = self;
         let dim = index.dim;
         if query.len() != dim {
             return Vec::new();
@@ -367,6 +446,21 @@ impl SemanticIndex {
             .map(|(score, at)| (index.ids[at], score))
             .collect()
     }
+}
+
+/// The key of a query in the caches: its text, trimmed and in lower case.
+fn query_key(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// The caches' size (`FAQD_QUERY_EMBEDDING_CACHE`), read once.
+fn cache_capacity() -> usize {
+    *CACHE_CAPACITY.get_or_init(|| {
+        std::env::var("FAQD_QUERY_EMBEDDING_CACHE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(QUERY_CACHE)
+    })
 }
 
 /// Semantic search as the server sees it: off, waiting for its model (being fetched, or
@@ -434,5 +528,64 @@ impl Semantic {
         if let Ok(mut slot) = self.unavailable.lock() {
             *slot = Some(why);
         }
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    /// A unit vector of 8 components.
+    fn vector(seed: u32) -> Vec<f32> {
+        let v: Vec<f32> = (0..8)
+            .map(|i| (((seed * 31 + i * 17 + i * i * seed) % 23) as f32 - 11.0) / 11.0)
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / norm).collect()
+    }
+
+    #[test]
+    fn every_change_of_the_vectors_forgets_remembered_results_and_nothing_else_does() {
+        let mut index = Index {
+            dim: 8,
+            ..Index::default()
+        };
+        let (page, lang): (Arc<str>, Arc<str>) = ("p".into(), "en".into());
+        for n in 0..4u32 {
+            index.upsert(
+                Uuid::from_u128(n.into()),
+                page.clone(),
+                lang.clone(),
+                &vector(n),
+            );
+        }
+        let before = index.generation;
+        index.upsert(Uuid::from_u128(3), page.clone(), lang.clone(), &vector(3));
+        assert_eq!(
+            index.generation, before,
+            "the same vector again: the same generation"
+        );
+        let all: std::collections::HashSet<Uuid> = index.ids.iter().copied().collect();
+        index.retain(&all);
+        assert_eq!(
+            index.generation, before,
+            "nothing dropped: the same generation"
+        );
+        let found = index.nearest(&vector(2), SemanticScope::default(), 1);
+        assert_eq!(found.first().map(|(id, _)| *id), Some(Uuid::from_u128(2)));
+        index.upsert(Uuid::from_u128(2), page.clone(), lang.clone(), &vector(9));
+        assert!(index.generation > before, "a replaced vector");
+        let replaced = index.generation;
+        let fewer = all
+            .iter()
+            .copied()
+            .filter(|id| *id != Uuid::from_u128(1))
+            .collect();
+        index.retain(&fewer);
+        assert!(index.generation > replaced, "a dropped vector");
+        assert_eq!(index.ids.len(), 3);
+        assert_eq!(index.vectors.len(), 3 * 8);
+        let found = index.nearest(&vector(9), SemanticScope::default(), 1);
+        assert_eq!(found.first().map(|(id, _)| *id), Some(Uuid::from_u128(2)));
     }
 }

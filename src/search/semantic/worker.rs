@@ -51,6 +51,9 @@ impl SemanticIndex {
                 Ok(vectors) => {
                     self.succeeded();
                     self.store(pool, &waiting, &vectors).await?;
+                    // The engine's buffers for the batch (tens of MB for 32 texts, in the
+                    // arenas of its threads) go back to the system, not into the resident size.
+                    crate::search::memory::release_free_memory();
                     step = Step::Worked;
                 }
                 Err(err) => {
@@ -93,6 +96,7 @@ impl SemanticIndex {
         let mut names: HashMap<String, Arc<str>> = HashMap::new();
         let mut mismatch = None;
         let mut batch = Vec::with_capacity(PULL_BATCH);
+        let mut applied = false;
         loop {
             let row = rows.try_next().await?;
             let done = row.is_none();
@@ -100,8 +104,13 @@ impl SemanticIndex {
             if batch.len() < PULL_BATCH && !done {
                 continue;
             }
+            applied |= !batch.is_empty();
             self.apply(std::mem::take(&mut batch), &mut names, &mut mismatch);
             if done {
+                // The stored vectors read (4 bytes a component) are freed: give them back.
+                if applied {
+                    crate::search::memory::release_free_memory();
+                }
                 break;
             }
         }
