@@ -375,8 +375,6 @@ async fn search(
     Ok((found, semantic))
 }
 
-/// The full-text side in memory, when the index holds every change committed so far: the
-/// query's terms, each unknown word with the words of the index a typo or two away (in
 /// `q` with its last word (its last run of letters and digits) replaced by `word`.
 fn complete_last_word(q: &str, word: &str) -> String {
     let end = q
@@ -393,6 +391,8 @@ fn complete_last_word(q: &str, word: &str) -> String {
     format!("{}{word}{}", &q[..start], &q[end..])
 }
 
+/// The full-text side in memory, when the index holds every change committed so far: the
+/// query's terms, each unknown word with the words of the index a typo or two away (in
 /// memory: no database work but the probe of the change log's newest id, shared with the
 /// searches running at the same time). `None` when the index is not built or has not caught
 /// up: search in PostgreSQL then.
