@@ -56,6 +56,7 @@ impl LexicalIndex {
         let floor = (newest - 1000).max(0);
         let recent = postgres::change_ids_above(&mut tx, floor).await?;
         let pages = postgres::all_pages(&mut tx).await?;
+        crate::search::lexicon::warm(pages.iter().map(|page| page.2.as_str()));
         let this_pages: HashMap<i64, PageMeta> = pages.into_iter().map(page_meta).collect();
         self.lock_writer().delete_all_documents()?;
         self.clear_docs();
@@ -244,6 +245,7 @@ impl LexicalIndex {
             let whole_pages: Vec<i64> = whole_pages.into_iter().collect();
             let docs = postgres::docs_of(pool, &entry_ids, &whole_pages).await?;
             let page_rows = postgres::pages_of(pool, &page_ids).await?;
+            crate::search::lexicon::warm(page_rows.iter().map(|page| page.2.as_str()));
             if let Ok(mut map) = self.docs.write() {
                 for entry in &entry_ids {
                     map.remove(entry);
