@@ -6,7 +6,11 @@ use faqd::config::ServeSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, paths, second_instance, send_json, spawn_app, spawn_app_with};
+use std::time::Duration;
+
+use crate::helpers::{
+    TestApp, hit_questions, paths, second_instance, send_json, spawn_app, spawn_app_with, wait_for,
+};
 
 /// 2,100 entries about widgets and one about a gizmo.
 fn widgets() -> String {
@@ -48,31 +52,21 @@ async fn an_instance_started_on_a_large_corpus_indexes_all_of_it() {
     let app = spawn_app().await;
     app.import_markdown(&widgets(), "widgets", "en", None).await;
     let other = second_instance(&app);
-    let client = reqwest::Client::new();
-    let mut ready = Value::Null;
-    for _ in 0..200 {
-        ready = client
-            .get(format!("{other}/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if ready["search_index"]["ready"] == true {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let ready = wait_for(
+        "the second instance's index",
+        Duration::from_secs(30),
+        || async {
+            let ready = json_at(&app, &other, "/readyz").await;
+            if ready["search_index"]["ready"] == true {
+                Ok(ready)
+            } else {
+                Err(ready.to_string())
+            }
+        },
+    )
+    .await;
     assert_eq!(ready["search_index"]["entries"], 2101, "{ready}");
-    let broad: Value = client
-        .get(format!("{other}/api/v1/search?q=widget&limit=5"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let broad = json_at(&app, &other, "/api/v1/search?q=widget&limit=5").await;
     assert_eq!(broad["total_is_estimate"], false);
     assert_eq!(broad["total"], 2101);
     assert_eq!(found(&app, &other, "gizmo").await, ["What is a gizmo?"]);
@@ -94,22 +88,21 @@ async fn in_postgres_a_query_matching_more_than_the_rank_cap_says_its_total_is_a
     assert_eq!(narrow["hits"][0]["question"], "What is a gizmo?");
 }
 
-/// The questions a search on `base` finds for `q`.
-async fn found(app: &TestApp, base: &str, q: &str) -> Vec<String> {
+/// `GET path` on the instance at `base`: asserts 200, the JSON body.
+async fn json_at(app: &TestApp, base: &str, path: &str) -> Value {
     let res = app
         .client
-        .get(format!("{base}/api/v1/search?q={q}"))
+        .get(format!("{base}{path}"))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    body["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["question"].as_str().unwrap().to_owned())
-        .collect()
+    assert_eq!(res.status(), 200, "GET {base}{path}");
+    res.json().await.unwrap()
+}
+
+/// The questions a search on `base` finds for `q`.
+async fn found(app: &TestApp, base: &str, q: &str) -> Vec<String> {
+    hit_questions(&json_at(app, base, &format!("/api/v1/search?q={q}")).await)
 }
 
 #[tokio::test]
