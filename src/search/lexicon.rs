@@ -51,6 +51,9 @@ static WARMING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 /// second in a release build, several in a debug one) and stalled every connection of that
 /// worker meanwhile.
 pub fn warm<'a>(langs: impl IntoIterator<Item = &'a str>) {
+    if DIR.get().is_none() {
+        return;
+    }
     let mut wanted: Vec<String> = langs.into_iter().map(primary).collect();
     wanted.sort();
     wanted.dedup();
@@ -66,12 +69,7 @@ pub fn warm<'a>(langs: impl IntoIterator<Item = &'a str>) {
             .filter(|lang| warming.insert(lang.clone()))
             .collect()
     };
-    if missing.is_empty() || DIR.get().is_none() {
-        if let Ok(mut warming) = WARMING.lock() {
-            for lang in &missing {
-                warming.remove(lang);
-            }
-        }
+    if missing.is_empty() {
         return;
     }
     let spawned = std::thread::Builder::new()

@@ -92,11 +92,11 @@ impl Searcher {
         limit: i64,
         facets_asked: Option<&[Facet]>,
     ) -> sqlx::Result<(Found, Option<Facets>)> {
+        let semantic = self.semantic.index();
         let memory = match &self.lexical {
-            Some(index) => in_memory(&self.newest, index, q, scope).await?,
+            Some(index) => in_memory(&self.newest, index, q, scope, semantic.is_some()).await?,
             None => None,
         };
-        let semantic = self.semantic.index();
         let mut counted = None;
         let found = match memory {
             Some(lexical) => {
@@ -401,6 +401,7 @@ async fn in_memory<'a>(
     index: &'a LexicalIndex,
     q: &str,
     scope: &Scope<'_>,
+    meaning: bool,
 ) -> sqlx::Result<Option<Lexical<'a>>> {
     if !index.is_ready() {
         return Ok(None);
@@ -430,11 +431,13 @@ async fn in_memory<'a>(
     let join = |f: fn(&QueryTerm) -> &str| terms.iter().map(f).collect::<Vec<_>>().join(" ");
     let text = join(QueryTerm::searched);
     let typed = join(|t| t.text.as_str());
-    // A real word of the languages in scope is finished ("car" does not become "card").
+    // A real word of the languages in scope is finished ("car" does not become "card"). Only
+    // the meaning side reads the completion: none without it.
     let completed = terms
         .last()
         .filter(|t| {
-            t.unfinished
+            meaning
+                && t.unfinished
                 && t.parts.is_empty()
                 && !crate::search::lexicon::is_real_word(&t.text, &langs)
         })

@@ -99,20 +99,14 @@ pub fn items(
         };
         let close_tag = &tags[j];
         let inner = open.span.end..close_tag.span.start;
-        let named = open
-            .args
-            .iter()
-            .find(|(name, _, _)| {
+        let named_in = |names: &[&str], asking: bool| {
+            open.args.iter().find(|(name, span, _)| {
                 name.as_deref()
-                    .is_some_and(|n| QUESTION_ARGS.contains(&n.to_ascii_lowercase().as_str()))
+                    .is_some_and(|n| names.contains(&n.to_ascii_lowercase().as_str()))
+                    && (!asking || source.get(span.clone()).is_some_and(ends_in_question_mark))
             })
-            .or_else(|| {
-                open.args.iter().find(|(name, span, _)| {
-                    name.as_deref()
-                        .is_some_and(|n| ASKING_ARGS.contains(&n.to_ascii_lowercase().as_str()))
-                        && source.get(span.clone()).is_some_and(ends_in_question_mark)
-                })
-            });
+        };
+        let named = named_in(QUESTION_ARGS, false).or_else(|| named_in(ASKING_ARGS, true));
         let positional = open.args.iter().find(|(name, _, _)| name.is_none());
         let question = match named.or(positional) {
             Some((_, span, quote)) => {
