@@ -532,6 +532,21 @@ async fn long_words_in_content_never_break_search() {
 #[tokio::test]
 async fn cursor_pages_beyond_the_rescored_pool_cut_one_ordering() {
     let app = spawn_app_with_many_entries(260).await;
+    // Every page from the in-memory index: while it catches up with the import, a search is
+    // answered by PostgreSQL, whose order past the rescored pool differs (see the issue note).
+    crate::helpers::wait_for(
+        "the index to hold the import",
+        std::time::Duration::from_secs(30),
+        || async {
+            let ready = app.get_json("/readyz").await;
+            if ready["search_index"]["entries"] == 260 {
+                Ok(())
+            } else {
+                Err(ready.to_string())
+            }
+        },
+    )
+    .await;
     let mut seen = Vec::new();
     let mut path = "/api/v1/search?q=widget&limit=100".to_owned();
     let mut totals = Vec::new();
