@@ -12,8 +12,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::Cacheable;
 use crate::model::Audience;
 use crate::search::facets::{Facet, Facets};
-use crate::search::hit::{Hit, Scope};
+use crate::search::hit::{Engine, Hit, Scope};
 use crate::search::query::Terms;
+use crate::search::searcher::Searched;
 use crate::search::suggest::{Suggestion, Typed};
 use crate::state::AppState;
 
@@ -59,6 +60,21 @@ pub struct SearchQuery {
     /// only this cursor page): any of `page`, `section`, `tag`, `lang`, separated by commas.
     #[param(example = "tag,lang")]
     pub facets: Option<String>,
+}
+
+/// Where a search cursor points: the offset of the next hit, and the engine that ranked the
+/// pages before it (the next page keeps to it). A bare offset is a cursor issued before the
+/// engine was kept: still accepted, with no engine to keep to.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+enum Position {
+    Kept {
+        #[serde(rename = "o")]
+        offset: i64,
+        #[serde(rename = "e")]
+        engine: Engine,
+    },
+    Offset(i64),
 }
 
 /// Search results.
@@ -119,9 +135,12 @@ pub async fn search_faqs(
     if q.is_empty() {
         return Err(ApiError::BadRequest("q must not be empty".to_owned()));
     }
-    let offset: i64 = match query.cursor.as_deref() {
-        Some(cursor) => Cursor::decode::<i64>(cursor)?,
-        None => 0,
+    let (offset, engine) = match query.cursor.as_deref() {
+        Some(cursor) => match Cursor::decode::<Position>(cursor)? {
+            Position::Kept { offset, engine } => (offset, Some(engine)),
+            Position::Offset(offset) => (offset, None),
+        },
+        None => (0, None),
     };
     if !(0..=MAX_OFFSET).contains(&offset) {
         return Err(ApiError::BadRequest(
@@ -141,12 +160,28 @@ pub async fn search_faqs(
         tag: query.tag.as_deref(),
     };
 
-    let (found, facets) = state
+    let Searched {
+        found,
+        facets,
+        engine,
+    } = state
         .searcher
-        .find_with_facets(q, &terms, &scope, offset, limit, facets_asked.as_deref())
+        .find_with_facets(
+            q,
+            &terms,
+            &scope,
+            (offset, limit),
+            facets_asked.as_deref(),
+            engine,
+        )
         .await?;
     let next = offset + found.hits.len() as i64;
-    let next_cursor = (next < found.total && next <= MAX_OFFSET).then(|| Cursor::encode(&next));
+    let next_cursor = (next < found.total && next <= MAX_OFFSET).then(|| {
+        Cursor::encode(&Position::Kept {
+            offset: next,
+            engine,
+        })
+    });
     // Results are what readers see, whoever asks.
     let audience = caller.audience();
     Cacheable {
@@ -408,4 +443,38 @@ pub async fn search_insights(
         overall,
         by_day,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Position;
+    use crate::domain::Cursor;
+    use crate::search::hit::Engine;
+
+    #[test]
+    fn a_cursor_keeps_its_engine_and_a_bare_offset_is_still_read() {
+        let kept = Cursor::encode(&Position::Kept {
+            offset: 40,
+            engine: Engine::Postgres,
+        });
+        assert!(matches!(
+            Cursor::decode::<Position>(&kept),
+            Ok(Position::Kept {
+                offset: 40,
+                engine: Engine::Postgres
+            })
+        ));
+        let bare = Cursor::encode(&20_i64);
+        assert!(matches!(
+            Cursor::decode::<Position>(&bare),
+            Ok(Position::Offset(20))
+        ));
+        for bad in [
+            Cursor::encode(&serde_json::json!({"o": 1, "e": "x"})),
+            Cursor::encode(&"20"),
+            "zzz".to_owned(),
+        ] {
+            assert!(Cursor::decode::<Position>(&bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! (the scope) and what was found.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -77,6 +77,17 @@ impl Scope<'_> {
             && self.section.is_none_or(|s| s == section.unwrap_or(""))
             && self.tag.is_none_or(|t| tags.iter().any(|x| x == t))
     }
+}
+
+/// Which engine ranked a search. Both rank the fused candidates alike, but past them each
+/// continues in its own order: a reader paging with a cursor stays with the engine that gave
+/// the first page (PostgreSQL answers while the in-memory index is built or catches up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Engine {
+    #[serde(rename = "m")]
+    Memory,
+    #[serde(rename = "p")]
+    Postgres,
 }
 
 /// What a search found.

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::search::facets::{self, Counted, Facet, Facets};
 use crate::search::fusion::{self, POOL, Weights};
-use crate::search::hit::{Found, Hit, Scope};
+use crate::search::hit::{Engine, Found, Hit, Scope};
 use crate::search::insights::Insights;
 use crate::search::language::{primary, query_languages};
 use crate::search::lexical::LexicalIndex;
@@ -77,27 +77,37 @@ impl Searcher {
         limit: i64,
     ) -> sqlx::Result<Found> {
         Ok(self
-            .find_with_facets(q, terms, scope, offset, limit, None)
+            .find_with_facets(q, terms, scope, (offset, limit), None, None)
             .await?
-            .0)
+            .found)
     }
 
-    /// [`Searcher::find`], counting the facets asked among every match.
+    /// [`Searcher::find`], counting the facets asked among every match; `engine` is the one
+    /// that ranked the earlier pages of a cursor, which this page keeps to (PostgreSQL orders
+    /// the hits past the fused candidates its own way). The in-memory index when it is not
+    /// said, or it was and it has caught up.
     pub async fn find_with_facets(
         &self,
         q: &str,
         terms: &Terms,
         scope: &Scope<'_>,
-        offset: i64,
-        limit: i64,
+        (offset, limit): (i64, i64),
         facets_asked: Option<&[Facet]>,
-    ) -> sqlx::Result<(Found, Option<Facets>)> {
+        engine: Option<Engine>,
+    ) -> sqlx::Result<Searched> {
         let semantic = self.semantic.index();
         let memory = match &self.lexical {
-            Some(index) => in_memory(&self.newest, index, q, scope, semantic.is_some()).await?,
-            None => None,
+            Some(index) if engine != Some(Engine::Postgres) => {
+                in_memory(&self.newest, index, q, scope, semantic.is_some()).await?
+            }
+            _ => None,
         };
         let mut counted = None;
+        let engine = if memory.is_some() {
+            Engine::Memory
+        } else {
+            Engine::Postgres
+        };
         let found = match memory {
             Some(lexical) => {
                 let memory_terms = lexical.memory_terms();
@@ -145,7 +155,11 @@ impl Searcher {
         {
             insights.record(&terms.normalized(), found.total);
         }
-        Ok((found, counted))
+        Ok(Searched {
+            found,
+            facets: counted,
+            engine,
+        })
     }
 
     /// Questions that complete what was typed, best first: from memory when the index has
@@ -177,6 +191,14 @@ impl Searcher {
             (s.question.clone(), s.slug.clone())
         }))
     }
+}
+
+/// What [`Searcher::find_with_facets`] gives: the hits, the facets asked, and the engine that
+/// ranked them (for the next page's cursor).
+pub struct Searched {
+    pub found: Found,
+    pub facets: Option<Facets>,
+    pub engine: Engine,
 }
 
 /// Where the full-text side runs: in PostgreSQL ([`postgres`]), or in the in-memory index
