@@ -107,7 +107,14 @@ pub fn items(
             })
         };
         let named = named_in(QUESTION_ARGS, false).or_else(|| named_in(ASKING_ARGS, true));
-        let positional = open.args.iter().find(|(name, _, _)| name.is_none());
+        // The first positional argument that holds a word: a theme's `{{< details "1" "Q?" >}}`
+        // numbers its items in the first one (the number is the list's marker, not its question).
+        let positional = open.args.iter().find(|(name, span, _)| {
+            name.is_none()
+                && source
+                    .get(span.clone())
+                    .is_some_and(|value| value.chars().any(char::is_alphabetic))
+        });
         let question = match named.or(positional) {
             Some((_, span, quote)) => {
                 let raw = &source[span.clone()];
@@ -443,6 +450,19 @@ mod tests {
         assert_eq!(found[1].question, "How?");
         assert!(src[found[1].answer_span.clone()].starts_with("Like this."));
         assert!(src[found[1].item_span.clone()].ends_with("{{% /details %}}"));
+    }
+
+    #[test]
+    fn a_numbered_positional_item_asks_by_its_first_worded_argument() {
+        let src = "{{< details \"1\" \"Do you sign an NDA?\" >}}\nYes.\n{{< /details >}}\n\n{{< details \"2\" \"Jingle\" \"jingle\" >}}\nA short tune.\n{{< /details >}}\n";
+        let found = items(src, 0..src.len(), &[], no_heading);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].question, "Do you sign an NDA?");
+        assert_eq!(&src[found[0].question_span.clone()], "Do you sign an NDA?");
+        assert_eq!(&src[found[0].answer_span.clone()], "Yes.");
+        // A term (a glossary in the same list) is an item of a known FAQ shortcode all the same;
+        // the anchor after it is not the question.
+        assert_eq!(found[1].question, "Jingle");
     }
 
     #[test]
