@@ -11,6 +11,17 @@ pub fn primary(lang: &str) -> String {
 /// Hebrew, Thai), else by which languages' word lists hold most of its words. Empty when
 /// nothing tells.
 pub fn query_languages<'a>(q: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    query_languages_by(q, candidates, |_, _| false)
+}
+
+/// [`query_languages`], where a word also counts for a language when `found(word, lang)` says
+/// the pages in that language hold it (their own words: the word lists lack many forms, such
+/// as Spanish `pueden`, and have none for most languages).
+pub fn query_languages_by<'a>(
+    q: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    found: impl Fn(&str, &str) -> bool,
+) -> Vec<String> {
     let mut present: Vec<String> = candidates.into_iter().map(primary).collect();
     present.sort();
     present.dedup();
@@ -41,11 +52,7 @@ pub fn query_languages<'a>(q: &str, candidates: impl IntoIterator<Item = &'a str
             .collect();
     }
     // Latin script: count the query's words that are real words of each language.
-    let words: Vec<String> = q
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
-        .map(str::to_lowercase)
-        .collect();
+    let words = words(q);
     if words.is_empty() {
         return Vec::new();
     }
@@ -54,7 +61,10 @@ pub fn query_languages<'a>(q: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|lang| {
             let n = words
                 .iter()
-                .filter(|w| crate::search::lexicon::is_real_word(w, std::slice::from_ref(&lang)))
+                .filter(|w| {
+                    crate::search::lexicon::is_real_word(w, std::slice::from_ref(&lang))
+                        || found(w, &lang)
+                })
                 .count();
             (lang, n)
         })
@@ -71,6 +81,15 @@ pub fn query_languages<'a>(q: &str, candidates: impl IntoIterator<Item = &'a str
         .collect()
 }
 
+/// The words of `q` that may tell its language: runs of letters and digits of two or more,
+/// lowercase.
+pub fn words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +103,17 @@ mod tests {
         // A script no candidate is written in tells nothing.
         assert!(query_languages("паттерн", ["en", "fr"]).is_empty());
         assert_eq!(primary("pt-BR"), "pt");
+    }
+
+    #[test]
+    fn the_pages_own_words_tell_a_language_the_word_lists_miss() {
+        // Words of no list (made up, so that no installed word list can count them).
+        let spanish = ["zorquen", "blimeros", "vantarse"];
+        let q = "zorquen blimeros vantarse la vez";
+        let found = |w: &str, lang: &str| lang == "es" && spanish.contains(&w);
+        assert_eq!(query_languages_by(q, ["es", "ko", "en"], found), ["es"]);
+        // Without them, two words of five tell nothing.
+        assert!(query_languages_by(q, ["es", "ko", "en"], |_, _| false).is_empty());
     }
 
     #[test]

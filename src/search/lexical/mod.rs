@@ -554,8 +554,7 @@ impl LexicalIndex {
             .map(QueryTerm::searched)
             .collect::<Vec<_>>()
             .join(" ");
-        let query_langs =
-            crate::search::language::query_languages(&text, langs.iter().map(String::as_str));
+        let query_langs = self.query_languages(&text, &langs);
         let searcher = self.reader.searcher();
         let mut addresses = Vec::new();
         for all in [true, false] {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::search::highlight::{self, Lexeme};
 use crate::search::hit::{Found, Highlight, Hit, PendingHighlight, Scope};
-use crate::search::language::{primary, query_languages};
+use crate::search::language::{primary, query_languages_by, words};
 use crate::search::query::QueryTerm;
 
 use super::{ConfigFields, DocMeta, LexicalIndex};
@@ -39,7 +39,7 @@ const EXACT_WORD_WEIGHT: f64 = 0.1;
 /// How many of the best hits are re-scored with their question's likeness to the query.
 const RERANK_POOL: usize = 200;
 /// The weight, in the re-scored pool, of an entry in the language the query is written in
-/// (when its words tell one, [`query_languages`]): a Dutch query ranks the Dutch page's
+/// (when its words tell one, [`LexicalIndex::query_languages`]): a Dutch query ranks the Dutch page's
 /// question above a French one that shares a stem or a name with it. As much as the best
 /// hit's whole BM25 score (scores are divided by the best one): within one tier (all words,
 /// or some), the entries in the query's language come first, each ranked as before.
@@ -244,6 +244,29 @@ impl LexicalIndex {
         (Some(Box::new(BooleanQuery::new(top))), lexemes)
     }
 
+    /// The languages `text` seems written in, among `langs`: by script, else by the words
+    /// that each language's word list holds, or only its pages (a word the pages of two
+    /// languages hold, such as a name, tells neither, and a stop word is a word it holds; a
+    /// language without a stemmer of its own shares its words with others, so only its word
+    /// list counts).
+    pub(super) fn query_languages(&self, text: &str, langs: &[String]) -> Vec<String> {
+        let mut configs: Vec<&'static str> =
+            langs.iter().map(|lang| super::config_of(lang)).collect();
+        configs.sort_unstable();
+        configs.dedup();
+        let only_in: HashMap<String, &'static str> = words(text)
+            .into_iter()
+            .filter_map(|word| {
+                let mut holding = configs.iter().filter(|c| self.knows(&word, &[**c]));
+                let first = *holding.next()?;
+                (first != "simple" && holding.next().is_none()).then_some((word, first))
+            })
+            .collect();
+        query_languages_by(text, langs.iter().map(String::as_str), |word, lang| {
+            only_in.get(word) == Some(&super::config_of(lang))
+        })
+    }
+
     /// For each term, whether it is a stop word of one of `query_langs` (the languages the
     /// query is written in): never a compound, an unfinished word or a typo's correction.
     fn query_stop_words(&self, terms: &[QueryTerm], query_langs: &[String]) -> Vec<bool> {
@@ -282,7 +305,7 @@ impl LexicalIndex {
         full: bool,
     ) -> Searched {
         let (configs, langs, last_modified) = self.scope_languages(scope);
-        let query_langs = query_languages(text, langs.iter().map(String::as_str));
+        let query_langs = self.query_languages(text, &langs);
         let searcher = self.reader.searcher();
         let mut searched = Searched {
             total: 0,
