@@ -22,7 +22,7 @@
 //! The constants were set on the first relevance set (`tests/relevance/queries.json`) and
 //! checked on the second (`queries-round2.json`); see `tests/relevance/README.md`.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use uuid::Uuid;
 
@@ -88,9 +88,9 @@ pub fn close_matches(semantic: Vec<(Uuid, f32)>) -> Vec<(Uuid, f32)> {
 /// where closeness is 1 for the best similarity and falls linearly to 0 at [`SPREAD`] below
 /// it. Ties are broken by id, so the order is deterministic.
 pub fn fuse(lexical: &[Uuid], semantic: &[(Uuid, f32)], weights: Weights) -> Vec<(Uuid, f64)> {
-    let mut fused: HashMap<Uuid, f64> = HashMap::new();
+    let mut fused: FxHashMap<Uuid, f64> = FxHashMap::default();
     let pool = usize::try_from(POOL).unwrap_or(usize::MAX);
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let firsts = lexical.iter().filter(|id| seen.insert(**id)).take(pool);
     for (rank, id) in firsts.enumerate() {
         *fused.entry(*id).or_default() += weights.lexical / (K + rank as f64 + 1.0);
@@ -99,7 +99,7 @@ pub fn fuse(lexical: &[Uuid], semantic: &[(Uuid, f32)], weights: Weights) -> Vec
         .iter()
         .map(|(_, s)| *s)
         .fold(f32::NEG_INFINITY, f32::max);
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let firsts = semantic
         .iter()
         .filter(|(id, _)| seen.insert(*id))

@@ -95,28 +95,57 @@ fn tokens(text: &str) -> Vec<(&str, bool)> {
     out
 }
 
-fn matches(word: &str, lexemes: &[Lexeme], stemmer: Option<&Stemmer>) -> bool {
-    let lower = word.to_lowercase();
-    // Snowball stemmers rewrite endings, not beginnings: a word whose first
-    // letters no lexeme shares cannot match, and needs no stemming (most words).
-    let could = lexemes.iter().any(|l| {
-        let head: String = l.text.chars().take(3).collect();
-        lower.starts_with(&head)
-    });
-    if !could {
-        return false;
-    }
-    let stem = match stemmer {
-        Some(s) => s.stem(&lower).into_owned(),
-        None => lower.clone(),
-    };
-    lexemes.iter().any(|l| {
-        if l.prefix {
-            lower.starts_with(&l.text) || stem.starts_with(&l.text)
-        } else {
-            stem == l.text || lower == l.text
+/// The first three characters of `text` (all of it when shorter).
+fn head(text: &str) -> &str {
+    text.char_indices()
+        .nth(3)
+        .map_or(text, |(at, _)| &text[..at])
+}
+
+/// Whether words match a query's lexemes, with no allocation per word: the lexemes' first
+/// letters taken once, each word lowercased into one buffer, stemmed only when a lexeme
+/// shares its first letters.
+struct Matcher<'a> {
+    lexemes: &'a [Lexeme],
+    heads: Vec<&'a str>,
+    stemmer: Option<&'a Stemmer>,
+    lower: String,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(lexemes: &'a [Lexeme], stemmer: Option<&'a Stemmer>) -> Self {
+        Self {
+            lexemes,
+            heads: lexemes.iter().map(|l| head(&l.text)).collect(),
+            stemmer,
+            lower: String::new(),
         }
-    })
+    }
+
+    fn matches(&mut self, word: &str) -> bool {
+        self.lower.clear();
+        if word.is_ascii() {
+            self.lower.push_str(word);
+            self.lower.make_ascii_lowercase();
+        } else {
+            self.lower.push_str(&word.to_lowercase());
+        }
+        let lower = self.lower.as_str();
+        // Snowball stemmers rewrite endings, not beginnings: a word whose first
+        // letters no lexeme shares cannot match, and needs no stemming (most words).
+        if !self.heads.iter().any(|h| lower.starts_with(h)) {
+            return false;
+        }
+        let stemmed = self.stemmer.map(|s| s.stem(lower));
+        let stem = stemmed.as_deref().unwrap_or(lower);
+        self.lexemes.iter().any(|l| {
+            if l.prefix {
+                lower.starts_with(&l.text) || stem.starts_with(&l.text)
+            } else {
+                stem == l.text || lower == l.text
+            }
+        })
+    }
 }
 
 fn escape(s: &str, out: &mut String) {
@@ -134,9 +163,10 @@ fn escape(s: &str, out: &mut String) {
 
 /// The whole text, escaped, with matching words in `<mark>`.
 pub fn highlight_all(text: &str, lexemes: &[Lexeme], stemmer: Option<&Stemmer>) -> String {
+    let mut matcher = Matcher::new(lexemes, stemmer);
     let mut out = String::with_capacity(text.len() + 16);
     for (token, is_word) in tokens(text) {
-        if is_word && matches(token, lexemes, stemmer) {
+        if is_word && matcher.matches(token) {
             out.push_str("<mark>");
             escape(token, &mut out);
             out.push_str("</mark>");
@@ -153,15 +183,12 @@ pub fn highlight_passage(text: &str, lexemes: &[Lexeme], stemmer: Option<&Stemme
     // Whitespace collapses: the answer text comes from rendered HTML.
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let toks = tokens(&collapsed);
-    let words: Vec<usize> = toks
+    let mut matcher = Matcher::new(lexemes, stemmer);
+    // Whether each word (in order) matches: each word is looked at once.
+    let hit: Vec<bool> = toks
         .iter()
-        .enumerate()
-        .filter(|(_, t)| t.1)
-        .map(|(i, _)| i)
-        .collect();
-    let hit: Vec<bool> = words
-        .iter()
-        .map(|&i| matches(toks[i].0, lexemes, stemmer))
+        .filter(|t| t.1)
+        .map(|t| matcher.matches(t.0))
         .collect();
     let (mut best, mut best_hits, mut window) = (0, 0, 0);
     for (i, &h) in hit.iter().enumerate() {
@@ -174,26 +201,36 @@ pub fn highlight_passage(text: &str, lexemes: &[Lexeme], stemmer: Option<&Stemme
             best = (i + 1).saturating_sub(ANSWER_WORDS);
         }
     }
-    let Some(&first) = words.get(best) else {
+    if best >= hit.len() {
         return String::new();
-    };
-    let last_word = (best + ANSWER_WORDS).min(words.len()) - 1;
-    let last = words[last_word];
-    let mut out = String::new();
+    }
+    let last_word = (best + ANSWER_WORDS).min(hit.len()) - 1;
+    let mut out = String::with_capacity(collapsed.len().min(512) + 64);
     if best > 0 {
         out.push_str("… ");
     }
-    for (i, (token, is_word)) in toks.iter().enumerate().take(last + 1).skip(first) {
-        let _ = i;
-        if *is_word && matches(token, lexemes, stemmer) {
-            out.push_str("<mark>");
-            escape(token, &mut out);
-            out.push_str("</mark>");
-        } else {
+    // From the passage's first word to its last, the separators between them included.
+    let mut word = 0;
+    for (token, is_word) in &toks {
+        if *is_word {
+            if word > last_word {
+                break;
+            }
+            if word >= best {
+                if hit[word] {
+                    out.push_str("<mark>");
+                    escape(token, &mut out);
+                    out.push_str("</mark>");
+                } else {
+                    escape(token, &mut out);
+                }
+            }
+            word += 1;
+        } else if word > best && word <= last_word {
             escape(token, &mut out);
         }
     }
-    if last_word + 1 < words.len() {
+    if last_word + 1 < hit.len() {
         out.push_str(" …");
     }
     out

@@ -1,10 +1,15 @@
 //! What a search returns, whichever engine ran it: hits with their highlights, where to search
 //! (the scope) and what was found.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+use crate::search::highlight::{self, Lexeme};
 
 #[cfg(doc)]
 use crate::search::postgres::{RANK_CAP, complete};
@@ -30,17 +35,35 @@ pub struct Hit {
     pub pending: Option<Box<PendingHighlight>>,
 }
 
-/// What a candidate's answer highlight needs: the query's lexemes and the stemmer's config.
+/// What a candidate's pending highlights need: the query's lexemes, the stemmer's config, and
+/// whether the question's highlight waits too (the in-memory index highlights only the hits
+/// shown; PostgreSQL highlights every candidate's question in its query).
 #[derive(Debug)]
 pub struct PendingHighlight {
-    pub(crate) querytree: String,
-    pub(crate) config: String,
+    pub(crate) lexemes: Arc<[Lexeme]>,
+    pub(crate) config: Cow<'static, str>,
+    pub(crate) question: bool,
 }
 
 impl PendingHighlight {
-    /// The lexemes as `querytree()` prints them, and the configuration's name.
-    pub fn new(querytree: String, config: String) -> Self {
-        Self { querytree, config }
+    /// The answer's highlight, for the lexemes as `querytree()` prints them and the
+    /// configuration's name.
+    pub fn from_querytree(querytree: &str, config: String) -> Self {
+        Self {
+            lexemes: highlight::lexemes_of_querytree(querytree).into(),
+            config: Cow::Owned(config),
+            question: false,
+        }
+    }
+
+    /// The question's and the answer's highlights, for `lexemes` (shared by every hit of a
+    /// search in that configuration).
+    pub fn both(lexemes: Arc<[Lexeme]>, config: &'static str) -> Self {
+        Self {
+            lexemes,
+            config: Cow::Borrowed(config),
+            question: true,
+        }
     }
 }
 

@@ -6,6 +6,15 @@ pub fn primary(lang: &str) -> String {
     lang.split('-').next().unwrap_or(lang).to_ascii_lowercase()
 }
 
+/// Whether the primary subtag of `lang` is `primary` (lowercase, as [`primary`] gives it),
+/// without allocating: `primary(lang) == primary`.
+pub fn has_primary(lang: &str, primary: &str) -> bool {
+    lang.split('-')
+        .next()
+        .unwrap_or(lang)
+        .eq_ignore_ascii_case(primary)
+}
+
 /// The languages a query seems to be written in, among those of the candidates: by script
 /// (kana: Japanese; Hangul: Korean; Han: Chinese or Japanese; Cyrillic, Greek, Arabic,
 /// Hebrew, Thai), else by which languages' word lists hold most of its words. Empty when

@@ -186,10 +186,14 @@ pub async fn complete(conn: &mut PgConnection, hits: &mut [Hit]) -> sqlx::Result
     let texts: std::collections::HashMap<Uuid, String> = texts.into_iter().collect();
     for hit in hits.iter_mut() {
         if let Some(pending) = hit.pending.take() {
-            let lexemes = highlight::lexemes_of_querytree(&pending.querytree);
             let stemmer = highlight::stemmer_for(&pending.config);
+            if pending.question {
+                hit.highlight.question =
+                    highlight::highlight_all(&hit.question, &pending.lexemes, stemmer.as_ref());
+            }
             let text = texts.get(&hit.id).map_or("", String::as_str);
-            hit.highlight.answer = highlight::highlight_passage(text, &lexemes, stemmer.as_ref());
+            hit.highlight.answer =
+                highlight::highlight_passage(text, &pending.lexemes, stemmer.as_ref());
         }
     }
     Ok(())
@@ -568,10 +572,10 @@ impl HitRow {
             },
             question: self.question,
             score: self.score,
-            pending: Some(Box::new(PendingHighlight {
-                querytree: self.querytree,
-                config: self.config,
-            })),
+            pending: Some(Box::new(PendingHighlight::from_querytree(
+                &self.querytree,
+                self.config,
+            ))),
         }
     }
 }

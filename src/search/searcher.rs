@@ -6,8 +6,9 @@
 //! Past the fused candidates, cursor pages continue with the full-text ranking. `total` is the
 //! full-text total plus the semantic candidates it lacked.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -336,7 +337,7 @@ async fn search(
     let matches = fusion::close_matches(semantic);
     let semantic: Vec<Uuid> = matches.iter().map(|(id, _)| *id).collect();
     let word_ids: Vec<Uuid> = words.hits.iter().map(|hit| hit.id).collect();
-    let mut by_id: HashMap<Uuid, Hit> = words.hits.into_iter().map(|h| (h.id, h)).collect();
+    let mut by_id: FxHashMap<Uuid, Hit> = words.hits.into_iter().map(|h| (h.id, h)).collect();
     let missing: Vec<Uuid> = semantic
         .iter()
         .copied()

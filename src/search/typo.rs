@@ -18,6 +18,9 @@ pub fn allowed(chars: usize) -> u8 {
     }
 }
 
+/// Row width kept on the stack by [`distance_within`]: words up to 71 characters.
+const ROW: usize = 72;
+
 /// The optimal string alignment distance between `a` and `b` (in characters), when it is
 /// at most `max`; `None` beyond.
 pub fn distance_within(a: &[char], b: &[char], max: u8) -> Option<u8> {
@@ -26,10 +29,27 @@ pub fn distance_within(a: &[char], b: &[char], max: u8) -> Option<u8> {
         return None;
     }
     let width = b.len() + 1;
-    // Three rows: the one before the previous (for swaps), the previous, the current.
-    let mut before: Vec<usize> = vec![0; width];
-    let mut previous: Vec<usize> = (0..width).collect();
-    let mut current: Vec<usize> = vec![0; width];
+    // Three rows: the one before the previous (for swaps), the previous, the current; on
+    // the stack for any word of the index (this runs for every word of a similar length).
+    let mut stack = [0usize; 3 * ROW];
+    let mut heap = Vec::new();
+    let rows: &mut [usize] = if width <= ROW {
+        &mut stack
+    } else {
+        heap.resize(3 * width, 0);
+        &mut heap
+    };
+    let row = rows.len() / 3;
+    let (before, rest) = rows.split_at_mut(row);
+    let (previous, current) = rest.split_at_mut(row);
+    let (mut before, mut previous, mut current) = (
+        &mut before[..width],
+        &mut previous[..width],
+        &mut current[..width],
+    );
+    for (j, slot) in previous.iter_mut().enumerate() {
+        *slot = j;
+    }
     for i in 1..=a.len() {
         current[0] = i;
         let mut row_min = current[0];

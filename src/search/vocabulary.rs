@@ -13,11 +13,15 @@ use std::sync::RwLock;
 use super::query::fold;
 use super::typo;
 
+/// A word as characters, with its [`letters`].
+type Spelled = (u64, Box<[char]>);
+
 #[derive(Default)]
 struct Words {
     all: BTreeSet<String>,
-    /// The same words by length in characters, as characters (for the typo search).
-    by_len: HashMap<usize, Vec<Vec<char>>>,
+    /// The same words by length in characters, as characters with their [`letters`] (for
+    /// the typo search).
+    by_len: HashMap<usize, Vec<Spelled>>,
     /// The words with accents by their form without ([`fold`]): `conexion` → "conexión".
     by_folded: HashMap<String, Vec<String>>,
 }
@@ -46,8 +50,12 @@ impl Vocabulary {
             if word.is_empty() || entry.all.contains(word) {
                 continue;
             }
-            let chars: Vec<char> = word.chars().collect();
-            entry.by_len.entry(chars.len()).or_default().push(chars);
+            let chars: Box<[char]> = word.chars().collect();
+            entry
+                .by_len
+                .entry(chars.len())
+                .or_default()
+                .push((letters(&chars), chars));
             let folded = fold(word);
             if folded != word {
                 entry
@@ -121,9 +129,14 @@ impl Vocabulary {
         };
         let mut found = Vec::new();
         let from = target.len().saturating_sub(usize::from(max));
+        let target_letters = letters(&target);
         for len in from..=target.len() + usize::from(max) {
-            for candidate in words.by_len.get(&len).into_iter().flatten() {
-                if *candidate == target {
+            for (candidate_letters, candidate) in words.by_len.get(&len).into_iter().flatten() {
+                // Each typo changes at most two of the letter bits: words whose letters differ
+                // by more cannot be near (most words, and every number, skip the distance).
+                if (target_letters ^ candidate_letters).count_ones() > 2 * u32::from(max)
+                    || **candidate == target[..]
+                {
                     continue;
                 }
                 if let Some(d) = typo::distance_within(&target, candidate, max) {
@@ -134,6 +147,15 @@ impl Vocabulary {
         found.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         found
     }
+}
+
+/// Which letters a word holds, each hashed to one of 64 bits: an insertion or a deletion
+/// changes at most one bit, a substitution at most two, a swap none, so words `d` typos
+/// apart differ in at most `2d` bits.
+fn letters(chars: &[char]) -> u64 {
+    chars.iter().fold(0, |bits, c| {
+        bits | 1 << (u32::from(*c).wrapping_mul(0x9E37_79B9) >> 26)
+    })
 }
 
 #[cfg(test)]
@@ -165,5 +187,46 @@ mod tests {
         assert!(v.accent_variants("spanish", "canción").is_empty());
         v.clear();
         assert!(v.starting_with("english", "coach", 2).is_empty());
+    }
+
+    #[test]
+    fn the_letter_bits_never_hide_a_near_word() {
+        // Words over a few letters and digits, against every word by distance alone.
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize
+        };
+        let alphabet: Vec<char> = "abcdeést0123".chars().collect();
+        let words: Vec<String> = (0..3000)
+            .map(|_| {
+                let len = 3 + next() % 9;
+                (0..len)
+                    .map(|_| alphabet[next() % alphabet.len()])
+                    .collect()
+            })
+            .collect();
+        let v = Vocabulary::default();
+        v.add("simple", words.iter().map(String::as_str));
+        let mut unique = words.clone();
+        unique.sort();
+        unique.dedup();
+        for word in words.iter().take(300) {
+            let target: Vec<char> = word.chars().collect();
+            let max = typo::allowed(target.len());
+            let mut expected: Vec<(String, u8)> = unique
+                .iter()
+                .filter(|w| *w != word)
+                .filter_map(|w| {
+                    let chars: Vec<char> = w.chars().collect();
+                    Some((w.clone(), typo::distance_within(&target, &chars, max)?))
+                })
+                .collect();
+            if max == 0 {
+                expected.clear();
+            }
+            expected.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+            assert_eq!(v.near("simple", word), expected, "{word}");
+        }
     }
 }

@@ -45,14 +45,14 @@ impl Application {
             tasks::spawn_insights_flusher(insights.clone(), pool.clone());
         }
         crate::search::lexicon::configure(&settings.lexicons);
-        let semantic = crate::search::semantic::start(settings, &pool);
+        let changes = crate::events::signal::start(&pool);
+        let semantic = crate::search::semantic::start(settings, &pool, &changes);
         let rate_limits = crate::http::middleware::ratelimit::RateLimits::with_feedback(
             settings.rate_limit_writes,
             settings.rate_limit_search,
             settings.rate_limit_feedback,
         );
         tasks::spawn_rate_limit_pruner(rate_limits.clone());
-        let changes = crate::events::signal::start(&pool);
         let lexical = settings
             .search_index
             .then(|| crate::search::lexical::start(&pool, changes.clone()))

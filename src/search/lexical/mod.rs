@@ -20,14 +20,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use tantivy::collector::TopDocs;
+use rustc_hash::FxHashMap;
 use tantivy::columnar::Column;
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, TokenStream};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
+use tantivy::{DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -37,7 +37,6 @@ use crate::search::query::QueryTerm;
 use crate::search::vocabulary::Vocabulary;
 
 use analysis::{CONFIGS, WordTokenizer, analyzer};
-use query::term_query;
 
 mod analysis;
 mod completion;
@@ -81,16 +80,17 @@ const ID_LOW: &str = "id_lo";
 
 /// What a hit shows besides its answer, kept in memory: ranking reads the question of a few
 /// hundred hits per query, which the compressed document store would decompress block by block.
+/// The page's slug and language are shared by its entries' metadata.
 #[derive(Debug)]
 struct DocMeta {
     page_id: i64,
-    page: String,
-    lang: String,
+    page: Arc<str>,
+    lang: Arc<str>,
     config: &'static str,
     slug: String,
     question: String,
     /// The question in lowercase, for the likeness to a query.
-    question_lower: String,
+    question_lower: Box<str>,
     section: Option<String>,
     tags: Vec<String>,
 }
@@ -103,6 +103,59 @@ struct PageMeta {
     lang: String,
     live: bool,
     updated_at: DateTime<Utc>,
+}
+
+/// The configurations and languages of the live pages of a scope, and when its newest page
+/// (live or not) last changed.
+type ScopeLanguages = (Vec<&'static str>, Vec<String>, Option<DateTime<Utc>>);
+
+/// Every page, and what a search over all of them reads (kept with the pages: with thousands
+/// of pages, working it out per search cost more than the search's own ranking).
+#[derive(Default)]
+struct Pages {
+    by_id: HashMap<i64, PageMeta>,
+    all: ScopeLanguages,
+}
+
+impl Pages {
+    /// Takes a change of `by_id` in.
+    fn refresh(&mut self) {
+        self.all = languages_of(self.by_id.values(), &Scope::default());
+    }
+
+    /// What [`LexicalIndex::scope_languages`] gives for `scope`.
+    fn of(&self, scope: &Scope<'_>) -> ScopeLanguages {
+        if scope.page.is_none() && scope.lang.is_none() {
+            return self.all.clone();
+        }
+        languages_of(self.by_id.values(), scope)
+    }
+}
+
+/// The configurations and languages of the live pages of `pages` in scope, and when the
+/// newest of them in scope (live or not) last changed.
+fn languages_of<'a>(
+    pages: impl Iterator<Item = &'a PageMeta>,
+    scope: &Scope<'_>,
+) -> ScopeLanguages {
+    let mut configs = BTreeSet::new();
+    let mut langs: BTreeSet<&str> = BTreeSet::new();
+    let mut last_modified = None;
+    for page in pages {
+        if scope.page.is_some_and(|p| p != page.slug) || scope.lang.is_some_and(|l| l != page.lang)
+        {
+            continue;
+        }
+        last_modified = last_modified.max(Some(page.updated_at));
+        if page.live && langs.insert(page.lang.as_str()) {
+            configs.insert(config_of(&page.lang));
+        }
+    }
+    (
+        configs.into_iter().collect(),
+        langs.into_iter().map(str::to_owned).collect(),
+        last_modified,
+    )
 }
 
 /// Where the index stands against the change log.
@@ -125,9 +178,9 @@ pub struct LexicalIndex {
     /// Words as written (lowercase, unstemmed), for [`Vocabulary`].
     surface: TextAnalyzer,
     vocabulary: Vocabulary,
-    pages: RwLock<HashMap<i64, PageMeta>>,
+    pages: RwLock<Pages>,
     /// Every indexed entry's [`DocMeta`].
-    docs: RwLock<HashMap<Uuid, Arc<DocMeta>>>,
+    docs: RwLock<FxHashMap<Uuid, Arc<DocMeta>>>,
     /// The same entries' questions, as a prefix index for suggestions.
     completions: RwLock<completion::Completions>,
     progress: Mutex<Progress>,
@@ -211,7 +264,7 @@ impl LexicalIndex {
                 answer,
                 by_config,
             },
-            docs: RwLock::new(HashMap::new()),
+            docs: RwLock::new(FxHashMap::default()),
             completions: RwLock::new(completion::Completions::default()),
             analyzers,
             surface: TextAnalyzer::builder(WordTokenizer::default())
@@ -219,7 +272,7 @@ impl LexicalIndex {
                 .filter(LowerCaser)
                 .build(),
             vocabulary: Vocabulary::default(),
-            pages: RwLock::new(HashMap::new()),
+            pages: RwLock::new(Pages::default()),
             progress: Mutex::new(Progress::default()),
             contiguous: AtomicI64::new(0),
             ready: AtomicBool::new(false),
@@ -307,12 +360,32 @@ impl LexicalIndex {
 
     /// The answer text of an indexed entry (from the document store).
     fn answer_of(&self, searcher: &tantivy::Searcher, id: &Uuid) -> String {
-        let query = term_query(self.fields.id, &id.to_string());
-        searcher
-            .search(&query, &TopDocs::with_limit(1))
-            .ok()
-            .and_then(|top| self.stored_answer(searcher, top.first()?.1))
+        self.address_of(searcher, id)
+            .and_then(|address| self.stored_answer(searcher, address))
             .unwrap_or_default()
+    }
+
+    /// Where the live document of an entry is: its id's postings read directly (a query and
+    /// a collector for one document cost more than reading its answer).
+    fn address_of(&self, searcher: &tantivy::Searcher, id: &Uuid) -> Option<DocAddress> {
+        let term = Term::from_field_text(self.fields.id, &id.to_string());
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let Ok(inverted) = segment.inverted_index(self.fields.id) else {
+                continue;
+            };
+            let Ok(Some(mut postings)) = inverted.read_postings(&term, IndexRecordOption::Basic)
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if !segment.is_deleted(doc) {
+                    return Some(DocAddress::new(u32::try_from(ord).ok()?, doc));
+                }
+                doc = postings.advance();
+            }
+        }
+        None
     }
 
     /// The answer text of the document at `address`.
@@ -325,33 +398,11 @@ impl LexicalIndex {
 
     /// The configurations and languages of the live pages in scope, and when the newest page
     /// in scope (live or not) last changed.
-    fn scope_languages(
-        &self,
-        scope: &Scope<'_>,
-    ) -> (Vec<&'static str>, Vec<String>, Option<DateTime<Utc>>) {
+    fn scope_languages(&self, scope: &Scope<'_>) -> ScopeLanguages {
         let Ok(pages) = self.pages.read() else {
             return (Vec::new(), Vec::new(), None);
         };
-        let mut configs = BTreeSet::new();
-        let mut langs = BTreeSet::new();
-        let mut last_modified = None;
-        for page in pages.values() {
-            if scope.page.is_some_and(|p| p != page.slug)
-                || scope.lang.is_some_and(|l| l != page.lang)
-            {
-                continue;
-            }
-            last_modified = last_modified.max(Some(page.updated_at));
-            if page.live {
-                configs.insert(config_of(&page.lang));
-                langs.insert(page.lang.clone());
-            }
-        }
-        (
-            configs.into_iter().collect(),
-            langs.into_iter().collect(),
-            last_modified,
-        )
+        pages.of(scope)
     }
 
     /// The tokens `config` makes of `text` (stemmed, stop words gone).
@@ -619,8 +670,8 @@ impl LexicalIndex {
                 .map(|meta| Suggestion {
                     question: meta.question.clone(),
                     slug: meta.slug.clone(),
-                    page: meta.page.clone(),
-                    lang: meta.lang.clone(),
+                    page: meta.page.to_string(),
+                    lang: meta.lang.to_string(),
                 })
                 .collect(),
         )

@@ -1,7 +1,7 @@
 //! Running a query over the index: prefixes and typos expanded, BM25 over the fields of each
 //! configuration in scope, the best hits re-scored by their question's likeness to the query.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::search::highlight::{self, Lexeme};
 use crate::search::hit::{Found, Highlight, Hit, PendingHighlight, Scope};
-use crate::search::language::{primary, query_languages_by, words};
+use crate::search::language::{has_primary, query_languages_by, words};
 use crate::search::query::QueryTerm;
 
 use super::{ConfigFields, DocMeta, LexicalIndex};
@@ -218,7 +218,7 @@ impl LexicalIndex {
                     Box::new(BooleanQuery::new(alternatives)),
                 ));
             }
-            lexemes.insert(*config, config_lexemes);
+            lexemes.insert(*config, Arc::from(config_lexemes));
             if clauses.is_empty() {
                 continue;
             }
@@ -353,7 +353,7 @@ impl LexicalIndex {
                         score += LIKENESS_WEIGHT * likeness(&query_grams, &meta.question_lower);
                         score +=
                             EXACT_WORD_WEIGHT * exact_share(&exact_words, &meta.question_lower);
-                        if query_langs.contains(&primary(&meta.lang)) {
+                        if query_langs.iter().any(|l| has_primary(&meta.lang, l)) {
                             score += LANGUAGE_WEIGHT;
                         }
                     } else {
@@ -368,13 +368,13 @@ impl LexicalIndex {
                 .skip(offset)
                 .take(limit)
                 .map(|(score, at, id, meta)| {
-                    let lexemes = lexemes.get(meta.config).cloned().unwrap_or_default();
+                    let lexemes = lexemes.get(meta.config).cloned().unwrap_or_else(no_lexemes);
                     let answer = full.then(|| {
                         top.get(at)
                             .and_then(|(_, address)| self.stored_answer(&searcher, *address))
                             .unwrap_or_default()
                     });
-                    hit(id, &meta, lexemes, score, answer)
+                    hit(id, &meta, &lexemes, score, answer)
                 })
                 .collect();
         }
@@ -385,6 +385,8 @@ impl LexicalIndex {
     /// answers pending: the semantic side's hits that the words did not find.
     pub fn hits_by_ids(&self, ids: &[Uuid], text: &str, scope: &Scope<'_>) -> Vec<Hit> {
         let wanted: Vec<Option<Uuid>> = ids.iter().copied().map(Some).collect();
+        // The text's lexemes in each configuration, analysed once.
+        let mut by_config: Vec<(&'static str, Arc<[Lexeme]>)> = Vec::new();
         ids.iter()
             .zip(self.metas(&wanted))
             .filter_map(|(id, meta)| {
@@ -392,37 +394,52 @@ impl LexicalIndex {
                 if !scope.admits(&meta.page, &meta.lang, meta.section.as_deref(), &meta.tags) {
                     return None;
                 }
-                let lexemes = self
-                    .analyse(meta.config, text)
-                    .into_iter()
-                    .map(|text| Lexeme {
-                        text,
-                        prefix: false,
-                    })
-                    .collect();
-                Some(hit(*id, &meta, lexemes, 0.0, None))
+                let lexemes = match by_config.iter().find(|(c, _)| *c == meta.config) {
+                    Some((_, lexemes)) => lexemes.clone(),
+                    None => {
+                        let lexemes: Arc<[Lexeme]> = self
+                            .analyse(meta.config, text)
+                            .into_iter()
+                            .map(|text| Lexeme {
+                                text,
+                                prefix: false,
+                            })
+                            .collect();
+                        by_config.push((meta.config, lexemes.clone()));
+                        lexemes
+                    }
+                };
+                Some(hit(*id, &meta, &lexemes, 0.0, None))
             })
             .collect()
     }
 
-    /// Builds the answer highlights candidates left pending.
+    /// Builds the highlights candidates left pending (their question's and their answer's).
     pub fn complete(&self, hits: &mut [Hit]) {
         let searcher = self.reader.searcher();
         for hit in hits.iter_mut() {
             let Some(pending) = hit.pending.take() else {
                 continue;
             };
-            let answer = self.answer_of(&searcher, &hit.id);
-            let lexemes = highlight::lexemes_of_querytree(&pending.querytree);
             let stemmer = highlight::stemmer_for(&pending.config);
+            if pending.question {
+                hit.highlight.question =
+                    highlight::highlight_all(&hit.question, &pending.lexemes, stemmer.as_ref());
+            }
+            let answer = self.answer_of(&searcher, &hit.id);
             hit.highlight.answer =
-                highlight::highlight_passage(&answer, &lexemes, stemmer.as_ref());
+                highlight::highlight_passage(&answer, &pending.lexemes, stemmer.as_ref());
         }
     }
 }
 
-/// The lexemes a query searched in each configuration (for highlights).
-pub(super) type LexemesByConfig = HashMap<&'static str, Vec<Lexeme>>;
+/// The lexemes a query searched in each configuration (for highlights), shared by its hits.
+pub(super) type LexemesByConfig = HashMap<&'static str, Arc<[Lexeme]>>;
+
+/// No lexemes (a configuration the query did not search).
+fn no_lexemes() -> Arc<[Lexeme]> {
+    Arc::from(Vec::new())
+}
 
 /// What an index search found.
 pub struct Searched {
@@ -446,56 +463,47 @@ impl Searched {
     }
 }
 
-/// A hit: its question highlighted, its answer highlighted when given (else pending).
+/// A hit: with its answer (`answer`), its question and answer highlighted now; else both
+/// highlights pending ([`LexicalIndex::complete`] builds them for the hits shown only).
 pub(super) fn hit(
     id: Uuid,
     meta: &DocMeta,
-    lexemes: Vec<Lexeme>,
+    lexemes: &Arc<[Lexeme]>,
     score: f64,
     answer: Option<String>,
 ) -> Hit {
-    let stemmer = highlight::stemmer_for(meta.config);
-    let (answer, pending) = match answer {
-        Some(text) => (
-            highlight::highlight_passage(&text, &lexemes, stemmer.as_ref()),
-            None,
-        ),
+    let (highlight, pending) = match answer {
+        Some(text) => {
+            let stemmer = highlight::stemmer_for(meta.config);
+            (
+                Highlight {
+                    question: highlight::highlight_all(&meta.question, lexemes, stemmer.as_ref()),
+                    answer: highlight::highlight_passage(&text, lexemes, stemmer.as_ref()),
+                },
+                None,
+            )
+        }
         None => (
-            String::new(),
-            Some(Box::new(PendingHighlight::new(
-                querytree_of(&lexemes),
-                meta.config.to_owned(),
+            Highlight {
+                question: String::new(),
+                answer: String::new(),
+            },
+            Some(Box::new(PendingHighlight::both(
+                lexemes.clone(),
+                meta.config,
             ))),
         ),
     };
     Hit {
         id,
         slug: meta.slug.clone(),
-        page: meta.page.clone(),
-        lang: meta.lang.clone(),
-        highlight: Highlight {
-            question: highlight::highlight_all(&meta.question, &lexemes, stemmer.as_ref()),
-            answer,
-        },
+        page: meta.page.to_string(),
+        lang: meta.lang.to_string(),
+        highlight,
         question: meta.question.clone(),
         score: (score * 10_000.0).round() / 10_000.0,
         pending,
     }
-}
-
-/// Lexemes written as `querytree()` prints them, for a pending highlight.
-pub(super) fn querytree_of(lexemes: &[Lexeme]) -> String {
-    lexemes
-        .iter()
-        .map(|l| {
-            format!(
-                "'{}'{}",
-                l.text.replace('\'', "''"),
-                if l.prefix { ":*" } else { "" }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" & ")
 }
 
 pub(super) fn term_query(field: Field, text: &str) -> Box<dyn Query> {
@@ -538,15 +546,23 @@ pub(super) fn exact_share(words: &[&str], question: &str) -> f64 {
     if words.is_empty() {
         return 0.0;
     }
-    let found = words
-        .iter()
-        .filter(|w| {
-            question
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|q| q == **w)
-        })
-        .count();
-    found as f64 / words.len() as f64
+    // The question's words walked once, each typed word marked when found.
+    let mut small = [false; 64];
+    let mut large = Vec::new();
+    let found: &mut [bool] = if words.len() <= small.len() {
+        &mut small[..words.len()]
+    } else {
+        large.resize(words.len(), false);
+        &mut large
+    };
+    for q in question.split(|c: char| !c.is_alphanumeric()) {
+        for (w, seen) in words.iter().zip(found.iter_mut()) {
+            if !*seen && q == *w {
+                *seen = true;
+            }
+        }
+    }
+    found.iter().filter(|f| **f).count() as f64 / words.len() as f64
 }
 
 /// The smallest byte string above every string that starts with `prefix`.
@@ -586,26 +602,40 @@ pub(super) fn each_trigram(lower: &str, mut each: impl FnMut([char; 3])) {
     }
 }
 
-pub(super) fn trigrams(text: &str) -> HashSet<[char; 3]> {
-    let mut grams = HashSet::new();
-    each_trigram(&text.to_lowercase(), |g| {
-        grams.insert(g);
-    });
+/// The distinct trigrams of `text` (pg_trgm's), sorted: a query's, looked up by
+/// [`likeness`] for every question of the re-scored pool.
+pub(super) fn trigrams(text: &str) -> Vec<[char; 3]> {
+    let mut grams = Vec::new();
+    each_trigram(&text.to_lowercase(), |g| grams.push(g));
+    grams.sort_unstable();
+    grams.dedup();
     grams
 }
 
-/// The share of the query's trigrams found in `question` (lowercase; pg_trgm's
-/// `word_similarity`, measured on the whole question): sorts paraphrases that share word
-/// stems but not words.
-pub(super) fn likeness(query: &HashSet<[char; 3]>, question: &str) -> f64 {
+/// The share of the query's trigrams (as [`trigrams`] gives them) found in `question`
+/// (lowercase; pg_trgm's `word_similarity`, measured on the whole question): sorts
+/// paraphrases that share word stems but not words.
+pub(super) fn likeness(query: &[[char; 3]], question: &str) -> f64 {
     if query.is_empty() {
         return 0.0;
     }
-    let mut found: Vec<[char; 3]> = Vec::new();
+    // Which of the query's trigrams were seen: on the stack for any usual query.
+    let mut small = [false; 256];
+    let mut large = Vec::new();
+    let seen: &mut [bool] = if query.len() <= small.len() {
+        &mut small[..query.len()]
+    } else {
+        large.resize(query.len(), false);
+        &mut large
+    };
+    let mut found = 0usize;
     each_trigram(question, |g| {
-        if query.contains(&g) && !found.contains(&g) {
-            found.push(g);
+        if let Ok(at) = query.binary_search(&g)
+            && !seen[at]
+        {
+            seen[at] = true;
+            found += 1;
         }
     });
-    found.len() as f64 / query.len() as f64
+    found as f64 / query.len() as f64
 }

@@ -58,6 +58,9 @@ impl LexicalIndex {
         let pages = postgres::all_pages(&mut tx).await?;
         crate::search::lexicon::warm(pages.iter().map(|page| page.2.as_str()));
         let this_pages: HashMap<i64, PageMeta> = pages.into_iter().map(page_meta).collect();
+        // No merges while the index fills: it is merged once, whole, when built.
+        self.lock_writer()
+            .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         self.lock_writer().delete_all_documents()?;
         self.clear_docs();
         self.vocabulary.clear();
@@ -77,8 +80,10 @@ impl LexicalIndex {
         }
         tx.commit().await?;
         self.commit()?;
+        self.merge_all();
         if let Ok(mut pages) = self.pages.write() {
-            *pages = this_pages;
+            pages.by_id = this_pages;
+            pages.refresh();
         }
         {
             let mut progress = self.lock_progress();
@@ -95,6 +100,25 @@ impl LexicalIndex {
             .fetch_max(generation, Ordering::AcqRel);
         self.ready.store(true, Ordering::Release);
         Ok(())
+    }
+
+    /// Merges every segment into one, makes searches read it, and lets tantivy merge the
+    /// segments of later commits again. The build leaves a segment per few thousand documents;
+    /// one segment is searched faster (each term is looked up once, not once per segment),
+    /// and a merge in the background would keep both the merged segments (in the reader,
+    /// reloaded only at the next change) and their merge (in the directory) in memory.
+    fn merge_all(&self) {
+        let mut writer = self.lock_writer();
+        let merged = match writer.index().searchable_segment_ids() {
+            Ok(ids) if ids.len() > 1 => writer.merge(&ids).wait().map(|_| ()),
+            Ok(_) => Ok(()),
+            Err(err) => Err(err),
+        };
+        writer.set_merge_policy(Box::<tantivy::indexer::LogMergePolicy>::default());
+        drop(writer);
+        if let Err(err) = merged.and_then(|()| self.reader.reload()) {
+            tracing::warn!(error = %err, "merging the search index failed; searching its segments");
+        }
     }
 
     pub(super) fn clear_docs(&self) {
@@ -118,6 +142,18 @@ impl LexicalIndex {
         let f = &self.fields;
         let mut metas = Vec::with_capacity(docs.len());
         let mut words: HashMap<&'static str, HashSet<String>> = HashMap::new();
+        // A page's slug and language, once for all its entries.
+        let mut shared: HashMap<String, Arc<str>> = HashMap::new();
+        let mut share = |text: String| -> Arc<str> {
+            match shared.get(&text) {
+                Some(one) => one.clone(),
+                None => {
+                    let one: Arc<str> = Arc::from(text.as_str());
+                    shared.insert(text, one.clone());
+                    one
+                }
+            }
+        };
         {
             let writer = self.lock_writer();
             let mut surface = self.surface.clone();
@@ -141,8 +177,8 @@ impl LexicalIndex {
                     f.id_high => high,
                     f.id_low => low,
                     f.page_id => row.page_id.to_string(),
-                    f.page => row.page.clone(),
-                    f.lang => row.lang.clone(),
+                    f.page => row.page.as_str(),
+                    f.lang => row.lang.as_str(),
                     f.answer => row.answer.clone(),
                     cf.question => row.question.clone(),
                     cf.answer => row.answer,
@@ -157,11 +193,11 @@ impl LexicalIndex {
                     row.entry_id,
                     Arc::new(DocMeta {
                         page_id: row.page_id,
-                        page: row.page,
-                        lang: row.lang,
+                        page: share(row.page),
+                        lang: share(row.lang),
                         config,
                         slug: row.slug,
-                        question_lower: row.question.to_lowercase(),
+                        question_lower: row.question.to_lowercase().into_boxed_str(),
                         question: row.question,
                         section: row.section,
                         tags: row.tags,
@@ -276,9 +312,10 @@ impl LexicalIndex {
             self.commit()?;
             if let Ok(mut pages) = self.pages.write() {
                 for id in &page_ids {
-                    pages.remove(id);
+                    pages.by_id.remove(id);
                 }
-                pages.extend(page_rows.into_iter().map(page_meta));
+                pages.by_id.extend(page_rows.into_iter().map(page_meta));
+                pages.refresh();
             }
         }
         let mut progress = self.lock_progress();

@@ -184,7 +184,7 @@ impl Index {
     }
 
     /// Keeps only the entries in `live`.
-    fn retain(&mut self, live: &std::collections::HashSet<Uuid>) {
+    fn retain(&mut self, live: &rustc_hash::FxHashSet<Uuid>) {
         // Nothing to drop (the usual case): the index stays as it is. Copying it anyway (every
         // two seconds when the worker is idle) cost a second copy of every vector each time,
         // freed into the allocator's arenas and kept in the process's resident memory.
@@ -565,7 +565,7 @@ mod index_tests {
             index.generation, before,
             "the same vector again: the same generation"
         );
-        let all: std::collections::HashSet<Uuid> = index.ids.iter().copied().collect();
+        let all: rustc_hash::FxHashSet<Uuid> = index.ids.iter().copied().collect();
         index.retain(&all);
         assert_eq!(
             index.generation, before,

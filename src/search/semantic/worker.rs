@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::events::signal::ChangeSignal;
 use crate::search::embed::{self, EmbedError, Source};
 
 use super::postgres::{self, StoredVector};
@@ -34,9 +35,14 @@ enum Step {
 }
 
 impl SemanticIndex {
-    /// One step of the worker: embed what waits, then pull what was stored.
-    async fn step(self: &Arc<Self>, pool: &PgPool) -> Result<Step, sqlx::Error> {
-        let waiting = postgres::waiting(pool, &self.model, BATCH).await?;
+    /// One step of the worker: embed what waits (unless nothing can: `look` false), then pull
+    /// what was stored.
+    async fn step(self: &Arc<Self>, pool: &PgPool, look: bool) -> Result<Step, sqlx::Error> {
+        let waiting = if look {
+            postgres::waiting(pool, &self.model, BATCH).await?
+        } else {
+            Vec::new()
+        };
         let mut step = Step::Idle;
         if !waiting.is_empty() {
             let texts: Vec<String> = waiting.iter().map(|(_, _, t)| t.clone()).collect();
@@ -158,30 +164,43 @@ impl SemanticIndex {
         }
     }
 
-    /// Drops entries readers no longer see, and counts those waiting for an embedding.
-    async fn prune(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
+    /// Drops entries readers no longer see, and counts those waiting for an embedding (the
+    /// count is returned).
+    async fn prune(&self, pool: &PgPool) -> Result<i64, sqlx::Error> {
         let live = postgres::live_ids(pool).await?;
         let pending = postgres::count_waiting(pool, &self.model).await?;
         self.pending
             .store(pending, std::sync::atomic::Ordering::Relaxed);
-        let live: std::collections::HashSet<Uuid> = live.into_iter().collect();
+        let live: rustc_hash::FxHashSet<Uuid> = live.into_iter().collect();
         if let Ok(mut index) = self.index.write() {
             index.retain(&live);
         }
-        Ok(())
+        Ok(pending)
     }
 }
 
 /// Starts the worker that keeps `index` current, for the life of the process.
-pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
+///
+/// Once a prune found nothing waiting, the worker only pulls (other instances' vectors) until
+/// the change signal moves (a change committed or announced, the listener lost or back) or
+/// [`PRUNE_EVERY`] has passed: looking for entries to embed, counting them and listing every
+/// live entry are scans of every entry (about a second of PostgreSQL's time every two seconds
+/// at 100,000 entries), and nothing readers see changes without a change.
+pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool, changes: Arc<ChangeSignal>) {
     tokio::spawn(async move {
         let mut last_prune: Option<Instant> = None;
+        // The change signal's generation before the last prune that found nothing waiting.
+        let mut settled: Option<u64> = None;
         let mut retry = RETRY_FIRST;
         loop {
             if pool.is_closed() {
                 break;
             }
-            let step = match index.step(&pool).await {
+            let generation = changes.generation();
+            let quiet = changes.is_live()
+                && settled == Some(generation)
+                && last_prune.is_some_and(|t| t.elapsed() < PRUNE_EVERY);
+            let step = match index.step(&pool, !quiet).await {
                 Ok(step) => step,
                 Err(err) if crate::store::shutting_down(&pool, &err) => break,
                 Err(err) => {
@@ -196,11 +215,13 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
                 Step::Worked => PRUNE_EVERY,
                 Step::Idle | Step::Failed => IDLE_PRUNE_EVERY,
             };
-            if last_prune.is_none_or(|t| t.elapsed() >= every) {
-                if let Err(err) = index.prune(&pool).await
-                    && !crate::store::shutting_down(&pool, &err)
-                {
-                    tracing::warn!(error = %err, "semantic index: prune failed");
+            if !quiet && last_prune.is_none_or(|t| t.elapsed() >= every) {
+                settled = None;
+                match index.prune(&pool).await {
+                    Ok(0) => settled = Some(generation),
+                    Ok(_) => {}
+                    Err(err) if crate::store::shutting_down(&pool, &err) => {}
+                    Err(err) => tracing::warn!(error = %err, "semantic index: prune failed"),
                 }
                 last_prune = Some(Instant::now());
             }
@@ -225,7 +246,11 @@ pub fn spawn_worker(index: Arc<SemanticIndex>, pool: PgPool) {
 /// the installed model. A model (or word lists) not installed yet is fetched in the background
 /// ([`crate::search::embed::models`]) unless `FAQD_MODELS_INSTALL=off`: searches use words meanwhile, and the
 /// index goes live when the model is in place. Says once why search is by words otherwise.
-pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Semantic> {
+pub fn start(
+    settings: &crate::config::ServeSettings,
+    pool: &PgPool,
+    changes: &Arc<ChangeSignal>,
+) -> Arc<Semantic> {
     if !settings.embeddings {
         tracing::info!("semantic search is off (FAQD_EMBEDDINGS=off): searching by words only");
         return Arc::new(Semantic::off());
@@ -244,7 +269,7 @@ pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Sema
                 tracing::info!(model = remote.model(), endpoint = %remote.url_for_logs(),
                     "semantic search on, embeddings from the endpoint");
                 let index = Arc::new(SemanticIndex::new(Source::Remote(remote)));
-                spawn_worker(index.clone(), pool.clone());
+                spawn_worker(index.clone(), pool.clone(), changes.clone());
                 Arc::new(Semantic::live(index))
             }
             Err(why) => {
@@ -257,7 +282,7 @@ pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Sema
     let dir = &settings.embeddings_model;
     if crate::search::embed::models::EMBEDDING_MODEL.installed(dir) {
         let semantic = Arc::new(Semantic::waiting(None));
-        go_live(&semantic, dir, pool);
+        go_live(&semantic, dir, pool, changes);
         provision_in_background(settings, words, None, None);
         return semantic;
     }
@@ -278,17 +303,17 @@ pub fn start(settings: &crate::config::ServeSettings, pool: &PgPool) -> Arc<Sema
         settings,
         words,
         Some(dir.clone()),
-        Some((semantic.clone(), pool.clone())),
+        Some((semantic.clone(), pool.clone(), changes.clone())),
     );
     semantic
 }
 
 /// Loads the installed model and starts the worker: semantic search is live.
-fn go_live(semantic: &Semantic, dir: &std::path::Path, pool: &PgPool) {
+fn go_live(semantic: &Semantic, dir: &std::path::Path, pool: &PgPool, changes: &Arc<ChangeSignal>) {
     match embed::shared(dir) {
         Ok(embedder) => {
             let index = Arc::new(SemanticIndex::new(Source::Local(embedder)));
-            spawn_worker(index.clone(), pool.clone());
+            spawn_worker(index.clone(), pool.clone(), changes.clone());
             if semantic.index.set(index).is_ok() {
                 tracing::info!(model = embed::MODEL, dir = %dir.display(),
                     "semantic search is live: entries are embedded in the background");
@@ -305,7 +330,7 @@ fn provision_in_background(
     settings: &crate::config::ServeSettings,
     words: Option<std::path::PathBuf>,
     model: Option<std::path::PathBuf>,
-    live: Option<(Arc<Semantic>, PgPool)>,
+    live: Option<(Arc<Semantic>, PgPool, Arc<ChangeSignal>)>,
 ) {
     if !settings.models_install || (words.is_none() && model.is_none()) {
         return;
@@ -333,11 +358,11 @@ fn provision_in_background(
             })
         })
         .await;
-        let Some((semantic, pool)) = live else {
+        let Some((semantic, pool, changes)) = live else {
             return;
         };
         match fetched {
-            Ok(Some(Ok(dir))) => go_live(&semantic, &dir, &pool),
+            Ok(Some(Ok(dir))) => go_live(&semantic, &dir, &pool, &changes),
             Ok(Some(Err(why))) => semantic.give_up(why),
             Ok(None) => {}
             Err(err) => semantic.give_up(format!("the model's install stopped: {err}")),
