@@ -697,7 +697,7 @@ pub struct IndexStatus {
 
 #[cfg(test)]
 mod tests {
-    use super::query::{likeness, trigrams};
+    use super::query::{exact_share, likeness, trigrams};
     use super::sync::{GAP_PATIENCE, advance};
     use super::*;
 
@@ -715,6 +715,15 @@ mod tests {
         assert_eq!(grams, ["  c", " ca", "at ", "cat"]);
         assert!((likeness(&trigrams("cat"), "the cat sat") - 1.0).abs() < 1e-9);
         assert!(likeness(&trigrams("dog"), "the cat sat").abs() < 1e-9);
+    }
+
+    #[test]
+    fn exact_share_counts_whole_words_of_short_and_long_queries_alike() {
+        assert!((exact_share(&["cat", "dog"], "the cat sat") - 0.5).abs() < 1e-9);
+        // Past the flags kept on the stack (64): the same answer from the heap.
+        let mut long: Vec<&str> = vec!["zzz"; 69];
+        long.push("cat");
+        assert!((exact_share(&long, "the cat sat") - 1.0 / 70.0).abs() < 1e-9);
     }
 
     #[test]

@@ -540,6 +540,21 @@ pub(super) fn field_pair(
     ]
 }
 
+/// `n` flags, all false: in `small` when they fit (no allocation for any usual query), else
+/// in `large`.
+fn flags<'a, const N: usize>(
+    small: &'a mut [bool; N],
+    large: &'a mut Vec<bool>,
+    n: usize,
+) -> &'a mut [bool] {
+    if n <= N {
+        &mut small[..n]
+    } else {
+        large.resize(n, false);
+        large
+    }
+}
+
 /// The share of `words` (as written, lowercase) found as whole words in `question`
 /// (lowercase).
 pub(super) fn exact_share(words: &[&str], question: &str) -> f64 {
@@ -547,14 +562,8 @@ pub(super) fn exact_share(words: &[&str], question: &str) -> f64 {
         return 0.0;
     }
     // The question's words walked once, each typed word marked when found.
-    let mut small = [false; 64];
-    let mut large = Vec::new();
-    let found: &mut [bool] = if words.len() <= small.len() {
-        &mut small[..words.len()]
-    } else {
-        large.resize(words.len(), false);
-        &mut large
-    };
+    let (mut small, mut large) = ([false; 64], Vec::new());
+    let found = flags(&mut small, &mut large, words.len());
     for q in question.split(|c: char| !c.is_alphanumeric()) {
         for (w, seen) in words.iter().zip(found.iter_mut()) {
             if !*seen && q == *w {
@@ -620,14 +629,8 @@ pub(super) fn likeness(query: &[[char; 3]], question: &str) -> f64 {
         return 0.0;
     }
     // Which of the query's trigrams were seen: on the stack for any usual query.
-    let mut small = [false; 256];
-    let mut large = Vec::new();
-    let seen: &mut [bool] = if query.len() <= small.len() {
-        &mut small[..query.len()]
-    } else {
-        large.resize(query.len(), false);
-        &mut large
-    };
+    let (mut small, mut large) = ([false; 256], Vec::new());
+    let seen = flags(&mut small, &mut large, query.len());
     let mut found = 0usize;
     each_trigram(question, |g| {
         if let Ok(at) = query.binary_search(&g)
