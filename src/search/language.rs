@@ -92,7 +92,7 @@ pub fn query_languages_by<'a>(
 
 /// The words of `q` that may tell its language: runs of letters and digits of two or more,
 /// lowercase.
-pub fn words(q: &str) -> Vec<String> {
+fn words(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 2)
         .map(str::to_lowercase)

@@ -1,6 +1,7 @@
 //! Running a query over the index: prefixes and typos expanded, BM25 over the fields of each
 //! configuration in scope, the best hits re-scored by their question's likeness to the query.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use uuid::Uuid;
 
 use crate::search::highlight::{self, Lexeme};
 use crate::search::hit::{Found, Highlight, Hit, PendingHighlight, Scope};
-use crate::search::language::{has_primary, query_languages_by, words};
+use crate::search::language::{has_primary, query_languages_by};
 use crate::search::query::QueryTerm;
 
 use super::{ConfigFields, DocMeta, LexicalIndex};
@@ -254,16 +255,17 @@ impl LexicalIndex {
             langs.iter().map(|lang| super::config_of(lang)).collect();
         configs.sort_unstable();
         configs.dedup();
-        let only_in: HashMap<String, &'static str> = words(text)
-            .into_iter()
-            .filter_map(|word| {
-                let mut holding = configs.iter().filter(|c| self.knows(&word, &[**c]));
-                let first = *holding.next()?;
-                (first != "simple" && holding.next().is_none()).then_some((word, first))
-            })
-            .collect();
+        // Looked up when asked (a query in another script tells its language without them),
+        // once per word.
+        let only_in: RefCell<HashMap<String, Option<&'static str>>> = RefCell::default();
         query_languages_by(text, langs.iter().map(String::as_str), |word, lang| {
-            only_in.get(word) == Some(&super::config_of(lang))
+            let mut only_in = only_in.borrow_mut();
+            let holder = *only_in.entry(word.to_owned()).or_insert_with(|| {
+                let mut holding = configs.iter().filter(|c| self.knows(word, &[**c]));
+                let first = *holding.next()?;
+                (first != "simple" && holding.next().is_none()).then_some(first)
+            });
+            holder == Some(super::config_of(lang))
         })
     }
 
