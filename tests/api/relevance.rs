@@ -285,8 +285,9 @@ async fn search_finds_the_answer_readers_mean_on_real_content() {
 async fn measure(semantic: bool) -> (f64, f64) {
     let mut settings = faqd::config::ServeSettings::for_tests();
     settings.embeddings = semantic;
-    // Some 300 searches in a few seconds: no rate limit here.
+    // Some 600 searches and an import a corpus file in a few seconds: no rate limit here.
     settings.rate_limit_search = 0;
+    settings.rate_limit_writes = 0;
     let app = spawn_app_with(settings).await;
     let token = app.editor().await;
     let manifest: Vec<Value> = serde_json::from_str(
