@@ -181,7 +181,8 @@ impl Templated<'_> {
                     }
                     if let Some(e) = filled[*i] {
                         let own = slot_of[e].unwrap_or(*i);
-                        out.push_str(&self.item(own, &entries[e]));
+                        let item = self.item(own, &entries[e]);
+                        out.push_str(&self.at_level_of(*i, own, item));
                     }
                     for &e in &after[*i] {
                         out.push_str(&self.separator(*i));
@@ -210,6 +211,26 @@ impl Templated<'_> {
             ));
         }
         self.splice(slot.item_span.clone(), replacements)
+    }
+
+    /// The item of slot `own`, moved to slot `place`, with the heading level of its new place:
+    /// on a page whose questions are headings of more than one level (`### Which avatars?`
+    /// under a `## [Usage]` label among `##` questions), the level belongs to the place, so
+    /// that the moved question is read as one there.
+    fn at_level_of(&self, place: usize, own: usize, item: String) -> String {
+        let (Some(EntrySyntax::Heading(to)), Some(EntrySyntax::Heading(from))) = (
+            self.slots.get(place).map(|s| s.syntax),
+            self.slots.get(own).map(|s| s.syntax),
+        ) else {
+            return item;
+        };
+        let hashes = item.len() - item.trim_start_matches('#').len();
+        let after = item[hashes..].chars().next();
+        if to == from || hashes != usize::from(from) || !after.is_none_or(|c| c == ' ' || c == '\t')
+        {
+            return item;
+        }
+        format!("{}{}", "#".repeat(usize::from(to)), &item[hashes..])
     }
 
     /// A new entry in the form of slot `i`: its item with the question and answer replaced.

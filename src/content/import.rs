@@ -46,6 +46,7 @@ use std::path::Path;
 
 use crate::content::error::ImportError;
 use crate::content::forms::blocks::{Block, BlockKind, Scan, heading_at, scan};
+use crate::content::forms::headings::{self, Heading, Kind, regroup};
 use crate::content::forms::markdown::{
     Context, Fate, Head, Role, choose_style, fates, labelled_headings, undefine,
 };
@@ -294,6 +295,32 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 }
             }
         }
+    }
+
+    // Group labels, closing sections and the questions under them (`forms::headings`).
+    if let (QuestionStyle::Heading(q), None) = (style, forced) {
+        let kinds: std::collections::HashMap<usize, Kind> = markers
+            .iter()
+            .filter_map(|m| match m {
+                Marker::Section(block, _) => Some((block.span.start, Kind::Section)),
+                Marker::Block(block, _) => Some((block.span.start, Kind::Question)),
+                _ => None,
+            })
+            .collect();
+        let read = headings::read(source, &blocks, &rules, |block| {
+            kinds.get(&block.span.start).copied().unwrap_or(Kind::Text)
+        });
+        let mut heads: Vec<Heading> = read.iter().map(|(_, head)| *head).collect();
+        regroup(&mut heads, q);
+        markers = read
+            .iter()
+            .zip(&heads)
+            .filter_map(|(&(block, _), head)| match head.kind {
+                Kind::Question => Some(Marker::Block(block, EntrySyntax::Heading(head.level))),
+                Kind::Section => Some(Marker::Section(block, head.level)),
+                Kind::Text => None,
+            })
+            .collect();
     }
 
     let next_start = |i: usize| markers.get(i + 1).map_or(source.len(), start_of);

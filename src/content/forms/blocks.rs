@@ -53,6 +53,14 @@ impl Block {
         ends_in_question_mark(&self.text) || self.label.is_some()
     }
 
+    /// A heading with text but no letter or digit in it: `## ———————`, `### * * *`, `## 🌸🌸`.
+    pub(crate) fn is_rule_heading(&self) -> bool {
+        matches!(self.kind, BlockKind::Heading(_))
+            && !self.text.is_empty()
+            && self.label.is_none()
+            && !self.text.chars().any(char::is_alphanumeric)
+    }
+
     /// A bold line that labels what follows (`**For women under 35:**`) rather than asks.
     pub(crate) fn is_label(&self) -> bool {
         self.text.trim_end().ends_with([':', '：']) && self.label.is_none()
@@ -537,8 +545,12 @@ pub(crate) fn scan_range(source: &str, range: Range<usize>) -> Scan {
                     if depth == 0 {
                         in_definition_list = false;
                     }
-                    if let Some(block) = current.take().and_then(|p| p.finish(source, body_start)) {
-                        blocks.push(block);
+                    match current.take().and_then(|p| p.finish(source, body_start)) {
+                        // A heading without a letter or a digit (`## ———`, `## ⭐⭐⭐`) is
+                        // drawn as a rule between entries: never a question nor a section.
+                        Some(block) if block.is_rule_heading() => rules.push(block.span),
+                        Some(block) => blocks.push(block),
+                        None => {}
                     }
                 } else if let (Some(pending), TagEnd::Strong) = (current.as_mut(), tag) {
                     pending.strong_depth = pending.strong_depth.saturating_sub(1);

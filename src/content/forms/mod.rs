@@ -9,6 +9,7 @@
 
 pub(crate) mod blocks;
 pub mod data;
+pub(crate) mod headings;
 pub mod html;
 pub mod json;
 pub mod list;

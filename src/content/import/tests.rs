@@ -2,6 +2,7 @@ use super::*;
 use std::ops::Range;
 
 mod articles;
+mod groups;
 mod labels;
 
 const SEED: &str = include_str!("../../../seed/faq.md");
