@@ -25,6 +25,11 @@
 //!    question mark (one such paragraph is an emphasised sentence).
 //! 5. Otherwise there is no question: [`ImportError::NoQuestions`].
 //!
+//! On a page whose questions are headings, once the level is chosen, `forms::headings` reads
+//! the page whole: group labels (`## [Usage]`) and a FAQ's closing sections (`## See also`)
+//! head sections, and an asking deeper heading right under such a section is a question. A
+//! heading without a letter or a digit (`## ———`) is a thematic break (`forms::blocks`).
+//!
 //! Raw HTML `<details>` blocks and accordions count with the shortcode pairs (style
 //! [`QuestionStyle::Shortcode`]), list FAQs with the definition terms
 //! ([`QuestionStyle::Definition`]); the finer form is [`ParsedPage::form`], and every form's
