@@ -15,7 +15,7 @@ pub(crate) fn markdown_options() -> Options {
         | Options::ENABLE_DEFINITION_LIST
 }
 
-/// `Is it "free?"` or `(really?)` still asks; so does a question in Chinese (`？`), Arabic
+/// `Is it "free?"` or `(really?)` still asks; so does a question in Chinese (`？`, or a final `吗`), Arabic
 /// (`؟`), Armenian (`՞`) or Greek: the Greek question mark (U+037E), and the semicolon that
 /// stands for it in Greek text (`Πώς μπορώ;`: a text with a Greek word; Greek writes its own
 /// semicolon as `·`).
@@ -24,6 +24,32 @@ pub(crate) fn ends_in_question_mark(text: &str) -> bool {
     text.ends_with(['?', '？', '؟', '՞', '⸮', '﹖', '\u{37e}'])
         || (text.ends_with(';') && has_greek_word(text))
         || asks_in_japanese(text)
+        || asks_by_particle(text)
+}
+
+/// Thai and Chinese often ask without a question mark, with a final particle or question word:
+/// `สมัครสมาชิกอย่างไร` (how do I sign up), `ใช้ฟรีไหม` (is it free), `可以转载文章吗`.
+fn asks_by_particle(text: &str) -> bool {
+    let text = text.strip_suffix('。').unwrap_or(text).trim_end();
+    const THAI: [&str; 12] = [
+        "ไหม",
+        "มั้ย",
+        "หรือไม่",
+        "หรือเปล่า",
+        "อย่างไร",
+        "ยังไง",
+        "อะไร",
+        "เท่าไร",
+        "เท่าไหร่",
+        "ที่ไหน",
+        "เมื่อไร",
+        "เมื่อไหร่",
+    ];
+    THAI.iter().any(|p| text.ends_with(p))
+        || text
+            .strip_suffix(['吗', '嗎'])
+            .and_then(|before| before.chars().last())
+            .is_some_and(|c| matches!(c, '\u{4e00}'..='\u{9fff}'))
 }
 
 /// Japanese asks with the particle `か`, often closed by a full stop: `参加できますか。`.

@@ -7,7 +7,9 @@
 //! 1. **Group labels.** A heading of the question level that does not ask is a section, not a
 //!    question, when its text is wholly in brackets (`## [Usage]`, `## 【Errors】`), or when a
 //!    deeper heading follows it directly, with nothing of its own between, and some deeper
-//!    heading under it asks (`## Billing` then `### How do I pay?`).
+//!    heading under it asks (`## Billing` then `### How do I pay?`), or when it has nothing of
+//!    its own and the next heading is an asking question of its level (`## Billing` then
+//!    `## How do I pay?`; a bare statement followed by another statement stays a question).
 //! 2. **Closing sections.** Many FAQ pages end with their site's own sections (`## See also`,
 //!    `## About this page`, `## Read next`). In a part of the page (between section headings of
 //!    the question level or shallower) whose first three or more questions ask, when the
@@ -66,8 +68,12 @@ pub(crate) fn regroup(heads: &mut [Heading], q: u8) {
             continue;
         }
         let below = heads[i + 1..].iter().take_while(|h| h.level > q);
-        let deeper_first = head.bare && heads.get(i + 1).is_some_and(|next| next.level > q);
-        if head.bracketed || (deeper_first && below.clone().any(|h| h.asks)) {
+        let next = heads.get(i + 1);
+        let deeper_first = head.bare && next.is_some_and(|next| next.level > q);
+        // `## Billing` then `## How do I pay?`: a label over questions of its own level.
+        let over_question = head.bare
+            && next.is_some_and(|next| next.level == q && next.asks && next.kind == Kind::Question);
+        if head.bracketed || over_question || (deeper_first && below.clone().any(|h| h.asks)) {
             heads[i].kind = Kind::Section;
         }
     }

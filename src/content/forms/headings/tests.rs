@@ -198,3 +198,23 @@ fn only_a_list_of_links_is_links_only() {
     assert!(!all("- Call us\n"));
     assert!(!all(""));
 }
+
+#[test]
+fn a_bare_label_over_asking_questions_of_its_level_is_a_section() {
+    let page = [
+        (2, "Billing", ""),
+        (2, "How do I pay?", "By card."),
+        (2, "Can I get an invoice?", "Yes."),
+        (2, "Shipping", ""),
+        (2, "When does it ship?", "Today."),
+    ];
+    assert_eq!(kinds(&page, 2), [S, Q, Q, S, Q]);
+    // A bare statement over another statement: an untranslated heading above its translation.
+    let twice = [
+        (3, "How do I build a portal?", "With calcite."),
+        (3, "I joined a server and I float", ""),
+        (3, "Dołączyłem do serwera i unoszę się", "Check the mods."),
+        (3, "Is it compatible?", "Yes."),
+    ];
+    assert_eq!(kinds(&twice, 3), [Q, Q, Q, Q]);
+}

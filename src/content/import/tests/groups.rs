@@ -164,3 +164,65 @@ fn a_moved_heading_question_takes_the_level_of_its_new_place() {
         "## Is it safe?\n\nYes.\n\n## Is it new?\n\nYes.\n\n## Is it free?\n\nYes.\n"
     );
 }
+
+#[test]
+fn numbered_and_anchored_headings_read_with_the_same_rules() {
+    let page = parse(
+        "## 1. Is it free? {#free}\n\nYes.\n\n## 2. Is it safe? {#safe}\n\nYes.\n\n## 3. Can I pay later? {#later}\n\nYes.\n\n## 4. Where is my data? {#data}\n\nIn Europe.\n\n## Related links {#related}\n\n- [Pricing](/pricing/)\n- [Status](/status/)\n\n## ——— {#rule}\n\n## [Errors] {#errors}\n\n## 5. The upload stops at 99% {#upload}\n\nRetry.\n",
+    );
+    assert_eq!(
+        questions(&page),
+        [
+            "1. Is it free?",
+            "2. Is it safe?",
+            "3. Can I pay later?",
+            "4. Where is my data?",
+            "5. The upload stops at 99%",
+        ]
+    );
+    assert_eq!(page.entries[3].answer, "In Europe.");
+    assert_eq!(page.entries[4].section.as_deref(), Some("[Errors]"));
+    assert_eq!(page.entries[4].answer, "Retry.");
+    assert_spans_rebuild_source(&page);
+}
+
+#[test]
+fn an_opening_heading_over_the_questions() {
+    // Bare, over asking questions of its level: a label, not a question without an answer.
+    let bare = parse(
+        "## Frequently asked questions\n\n## Is it free?\n\nYes.\n\n## Is it safe?\n\nYes.\n\n## Can I pay later?\n\nYes.\n",
+    );
+    assert_eq!(
+        questions(&bare),
+        ["Is it free?", "Is it safe?", "Can I pay later?"]
+    );
+    assert_eq!(
+        bare.entries[0].section.as_deref(),
+        Some("Frequently asked questions")
+    );
+    // With prose of its own it reads as a statement with its answer (`## I forgot my
+    // password` then how to reset it looks the same): it stays a question.
+    let prose = parse(
+        "## About this page\n\nWe answer what we hear most.\n\n## Is it free?\n\nYes.\n\n## Is it safe?\n\nYes.\n\n## Can I pay later?\n\nYes.\n",
+    );
+    assert_eq!(prose.entries.len(), 4);
+}
+
+#[test]
+fn thai_and_chinese_ask_with_a_final_particle() {
+    use crate::content::text::ends_in_question_mark;
+    assert!(ends_in_question_mark("สมัครสมาชิกอย่างไร"));
+    assert!(ends_in_question_mark("ใช้ฟรีไหม"));
+    assert!(ends_in_question_mark("ยกเลิกได้หรือไม่"));
+    assert!(ends_in_question_mark("可以转载文章吗"));
+    assert!(ends_in_question_mark("可以轉載文章嗎。"));
+    // Statements, and a lone particle.
+    assert!(!ends_in_question_mark("วิธีสมัครสมาชิก"));
+    assert!(!ends_in_question_mark("转载须知"));
+    assert!(!ends_in_question_mark("吗"));
+    let page = parse(
+        "## ใช้ฟรีไหม\n\nใช่\n\n## สมัครสมาชิกอย่างไร\n\nกดปุ่มสมัคร\n\n## ติดต่อเรา\n\n- [อีเมล](/contact/)\n",
+    );
+    assert_eq!(page.style, QuestionStyle::Heading(2));
+    assert_eq!(questions(&page), ["ใช้ฟรีไหม", "สมัครสมาชิกอย่างไร", "ติดต่อเรา"]);
+}
