@@ -52,6 +52,15 @@ fn every_kept_crasher_is_answered_in_bounded_time() {
     assert!(seen >= 8, "the crashers are there ({seen})");
 }
 
+#[test]
+fn a_page_of_question_headings_and_rules_is_answered_in_bounded_time() {
+    // 20,000 questions, each followed by a rule heading and a thematic break: every answer is
+    // trimmed of its rules, every heading is read whole (`forms::headings`).
+    let text = "## Is it free?\n\nYes.\n\n## ———\n\n---\n\n## [Group]\n\n".repeat(20_000);
+    let took = parse_bounded("faq.md", text);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
 /// Hostile shapes, generated.
 fn hostile() -> impl Strategy<Value = (String, &'static str)> {
     let depth = 1usize..3000;

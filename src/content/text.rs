@@ -70,7 +70,7 @@ fn has_greek_word(text: &str) -> bool {
 }
 
 /// `range` without surrounding blank lines (see [`trim_blank_lines`]) and without the thematic
-/// breaks that end it: FAQ pages often draw a `---` between entries, which is page layout, not
+/// breaks that end it (`rules`, in source order): FAQ pages often draw a `---` between entries, which is page layout, not
 /// part of the answer above it (it stays in the bytes between entries, so export keeps it).
 pub(crate) fn trim_surroundings(
     source: &str,
@@ -78,9 +78,11 @@ pub(crate) fn trim_surroundings(
     rules: &[Range<usize>],
 ) -> Range<usize> {
     let mut trimmed = trim_blank_lines(source, range.clone());
+    // `rules` are in source order and do not overlap: the one ending where the text ends is
+    // found by bisection (a page of many rules stays linear).
     while let Some(rule) = rules
-        .iter()
-        .find(|rule| rule.end == trimmed.end && rule.start >= trimmed.start && !rule.is_empty())
+        .get(rules.partition_point(|rule| rule.end < trimmed.end))
+        .filter(|rule| rule.end == trimmed.end && rule.start >= trimmed.start && !rule.is_empty())
     {
         trimmed = trim_blank_lines(source, range.start..rule.start);
     }
