@@ -1,7 +1,8 @@
-//! Search relevance on real content: the corpus of `tests/corpus/` (72 files, 25 languages) and
+//! Search relevance on real content: the corpus of `tests/corpus/` (82 files, 28 languages) and
 //! the reader queries of `tests/relevance/queries.json` (the first set),
 //! `tests/relevance/queries-round2.json` (round 2), `tests/relevance/queries-round3.json` and
-//! `tests/relevance/queries-round4.json` (rounds 3 and 4, held out), written before any tuning by
+//! `tests/relevance/queries-round4.json` and `tests/relevance/queries-round5.json` (rounds 3, 4
+//! and 5, held out), written before any tuning by
 //! someone who had not seen the engine. `RELEVANCE_SET=round4` (a set's name) runs one set alone,
 //! so that the per-kind table is that set's.
 //! Reports top-1 and MRR@5 for faqd and for a plain BM25 over the same entries, per set and per
@@ -58,6 +59,14 @@ const FLOOR_ROUND4_TOP1: f64 = 0.69;
 const FLOOR_ROUND4_MRR5: f64 = 0.74;
 const FLOOR_HYBRID_ROUND4_TOP1: f64 = 0.84;
 const FLOOR_HYBRID_ROUND4_MRR5: f64 = 0.87;
+/// Round 5 (`queries-round5.json`, held out: pages 74–83 and their queries were committed
+/// before any engine ran on them): 0.667/0.707 words and 0.797/0.853 hybrid at first (page 81's
+/// first question lost to a raw HTML block; Thai words cut at their vowel and tone marks).
+/// Nothing was tuned on it.
+const FLOOR_ROUND5_TOP1: f64 = 0.65;
+const FLOOR_ROUND5_MRR5: f64 = 0.69;
+const FLOOR_HYBRID_ROUND5_TOP1: f64 = 0.78;
+const FLOOR_HYBRID_ROUND5_MRR5: f64 = 0.84;
 
 #[derive(serde::Deserialize)]
 struct Query {
@@ -65,14 +74,14 @@ struct Query {
     file: String,
     expect: String,
     kind: String,
-    /// Which query file it came from (`first`, `round2`, `round3`, `round4`), set when read.
+    /// Which query file it came from (`first`, `round2`, … `round5`), set when read.
     #[serde(skip)]
     set: &'static str,
 }
 
-/// The query sets, each with its floors: the first, round 2, and rounds 3 and 4 (held out:
-/// written for pages 53–62 and 63–73 before any engine ran on them).
-const SETS: [(&str, &str); 4] = [
+/// The query sets, each with its floors: the first, round 2, and rounds 3, 4 and 5 (held out:
+/// written for pages 53–62, 63–73 and 74–83 before any engine ran on them).
+const SETS: [(&str, &str); 5] = [
     (
         "first",
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/relevance/queries.json"),
@@ -96,6 +105,13 @@ const SETS: [(&str, &str); 4] = [
         concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/relevance/queries-round4.json"
+        ),
+    ),
+    (
+        "round5",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/relevance/queries-round5.json"
         ),
     ),
 ];
@@ -242,19 +258,29 @@ pub(crate) fn model_installed() -> bool {
 
 /// An app with semantic search on, once every visible entry is embedded.
 pub(crate) async fn wait_for_embeddings(app: &TestApp) {
-    // Ten minutes: about a minute on an idle machine, far more on a busy shared one.
-    wait_for("every entry embedded", Duration::from_secs(600), || async {
-        let status = app.get_json("/readyz").await["semantic_search"].clone();
-        let live: i64 = sqlx::query_scalar("SELECT count(*) FROM live_entries")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        if status["pending"] == 0 && status["indexed"].as_i64() == Some(live) {
-            Ok(())
-        } else {
-            Err(format!("({live} live entries, {status})"))
-        }
-    })
+    // Ten minutes unless `RELEVANCE_EMBED_WAIT=SECONDS` says otherwise: about a minute on an idle
+    // machine, far more on a busy shared one (round 5's 1,005 entries were not all embedded
+    // after ten minutes at a load average of 10; 13 minutes for the whole run at 7-9).
+    let wait = std::env::var("RELEVANCE_EMBED_WAIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    wait_for(
+        "every entry embedded",
+        Duration::from_secs(wait),
+        || async {
+            let status = app.get_json("/readyz").await["semantic_search"].clone();
+            let live: i64 = sqlx::query_scalar("SELECT count(*) FROM live_entries")
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+            if status["pending"] == 0 && status["indexed"].as_i64() == Some(live) {
+                Ok(())
+            } else {
+                Err(format!("({live} live entries, {status})"))
+            }
+        },
+    )
     .await;
 }
 
@@ -412,7 +438,14 @@ async fn measure(semantic: bool) -> (f64, f64) {
         }
     }
     // Per kind over every set, then each set and all together.
-    let totals = ["set:first", "set:round2", "set:round3", "set:round4", "all"];
+    let totals = [
+        "set:first",
+        "set:round2",
+        "set:round3",
+        "set:round4",
+        "set:round5",
+        "all",
+    ];
     let mut kinds: Vec<&str> = faqd_score
         .keys()
         .map(String::as_str)
@@ -458,6 +491,11 @@ async fn measure(semantic: bool) -> (f64, f64) {
                 FLOOR_HYBRID_ROUND4_TOP1,
                 FLOOR_HYBRID_ROUND4_MRR5,
             ),
+            (
+                "set:round5",
+                FLOOR_HYBRID_ROUND5_TOP1,
+                FLOOR_HYBRID_ROUND5_MRR5,
+            ),
         ]
     } else {
         [
@@ -465,6 +503,7 @@ async fn measure(semantic: bool) -> (f64, f64) {
             ("set:round2", FLOOR_ROUND2_TOP1, FLOOR_ROUND2_MRR5),
             ("set:round3", FLOOR_ROUND3_TOP1, FLOOR_ROUND3_MRR5),
             ("set:round4", FLOOR_ROUND4_TOP1, FLOOR_ROUND4_MRR5),
+            ("set:round5", FLOOR_ROUND5_TOP1, FLOOR_ROUND5_MRR5),
         ]
     };
     for (set, top1, mrr) in floors {

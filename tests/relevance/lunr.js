@@ -62,7 +62,7 @@ for (const q of data.queries) {
   add(q, at >= 0 ? at + 1 : null);
 }
 console.log("          kind    n  lunr top1  lunr mrr5");
-const totals = ["set:first", "set:round2", "set:round3", "all"];
+const totals = ["set:first", "set:round2", "set:round3", "set:round4", "set:round5", "all"];
 const keys = Object.keys(score).filter((k) => !totals.includes(k)).sort();
 for (const k of [...keys, ...totals.filter((k) => score[k])]) {
   const s = score[k];
