@@ -141,6 +141,7 @@ impl Application {
                 )
                 .configure(crate::server::desk::configure)
                 .default_service(web::to(crate::http::fallback::fallback))
+                .wrap(from_fn(crate::http::fallback::refuse_undeclared_query))
                 .wrap(from_fn(crate::http::middleware::idempotency::guard))
                 .wrap(from_fn(crate::http::middleware::ratelimit::limit))
                 .wrap(from_fn(crate::http::middleware::auth::authenticate))
