@@ -160,6 +160,7 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap(from_fn(docs::docs_policy))
+                .wrap(from_fn(crate::http::conditional::private_for_tokens))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(crate::http::middleware::observe::observe))
                 .wrap_fn(|mut req, srv| {
