@@ -562,3 +562,34 @@ async fn a_long_write_in_another_database_does_not_hold_the_feed_back() {
     assert!(took < std::time::Duration::from_secs(2), "{took:?}");
     long.rollback().await.unwrap();
 }
+
+/// Hugo reads front matter keys whatever their case (`Draft: true` is a draft to Hugo), so a
+/// page whose front matter says `Draft` or `DRAFT` is a draft here too: not public, not
+/// searched, not in the feed.
+#[tokio::test]
+async fn a_draft_key_in_any_case_keeps_the_page_a_draft() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    for (slug, front_matter) in [
+        ("capital", "---\nDraft: true\n---\n"),
+        ("upper", "---\nDRAFT: yes\n---\n"),
+        ("toml", "+++\nDraft = true\n+++\n"),
+        ("json", "{\n\"Draft\": \"1\"\n}\n"),
+    ] {
+        import(
+            &app,
+            &token,
+            &format!("slug={slug}"),
+            &format!("{front_matter}\n**Is the okapimarker {slug} public?**\n\nNo.\n"),
+        )
+        .await;
+        assert_eq!(app.get(&paths::page(slug)).await.status(), 404, "{slug}");
+    }
+    let found = app.search("okapimarker").await;
+    assert_eq!(found["total"], 0, "{found}");
+    let feed = app.get_json(&paths::changes("limit=100")).await;
+    assert!(!feed.to_string().contains("okapimarker"), "{feed}");
+    // Editors see the pages, as drafts.
+    let page = app.get_json_as(&token, &paths::page("capital")).await;
+    assert_eq!(page["draft"], true, "{page}");
+}
