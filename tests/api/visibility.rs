@@ -593,3 +593,56 @@ async fn a_draft_key_in_any_case_keeps_the_page_a_draft() {
     let page = app.get_json_as(&token, &paths::page("capital")).await;
     assert_eq!(page["draft"], true, "{page}");
 }
+
+/// A front-matter FAQ list whose items readers no longer see in any slot (one drafted, one
+/// deleted, a new entry added by the API) is exported as what readers see, never as the file
+/// wrote it: the export, llms-full.txt and MCP's pages all follow the export.
+#[tokio::test]
+async fn an_export_never_shows_a_front_matter_list_whose_items_are_hidden() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    import(
+        &app,
+        &token,
+        "slug=fm2",
+        "---\ntitle: FM two\nfaq:\n  - question: Is the visible one public?\n    answer: Yes.\n  - question: Is the hidden one private?\n    answer: A wombatsecret answer.\n---\n\nSome prose.\n",
+    )
+    .await;
+    let hide = json!({"status": "draft"});
+    assert_eq!(
+        write(
+            &app,
+            &token,
+            Method::PATCH,
+            &paths::faq("is-the-hidden-one-private"),
+            Some(hide)
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        write(
+            &app,
+            &token,
+            Method::DELETE,
+            &paths::faq("is-the-visible-one-public"),
+            None
+        )
+        .await,
+        204
+    );
+    for path in [paths::page("fm2/export"), "/llms-full.txt".to_owned()] {
+        let body = app.get(&path).await.text().await.unwrap_or_default();
+        assert!(!body.contains("wombatsecret"), "{path}: {body}");
+        assert!(
+            !body.contains("Is the visible one public?"),
+            "{path}: {body}"
+        );
+    }
+    let added = json!({"page": "fm2", "question": "Is the new one public?", "answer": "Yes, new."});
+    app.create_entry_ok(&token, added).await;
+    let body = app.export(&paths::page("fm2/export")).await;
+    assert!(!body.contains("wombatsecret"), "{body}");
+    assert!(!body.contains("Is the visible one public?"), "{body}");
+    assert!(body.contains("Is the new one public?"), "{body}");
+}
