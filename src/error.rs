@@ -173,8 +173,12 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());
+        // Never stored; and private with `Vary: Authorization` like every answer to a token's
+        // request (the errors that middleware returns do not pass through the layer that
+        // marks those).
         res.content_type(PROBLEM_JSON)
-            .insert_header((header::CACHE_CONTROL, "no-store"));
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((header::VARY, "Authorization"));
         match self {
             Self::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"faqd\""));

@@ -473,12 +473,14 @@ fn clean(page: &PageSource<'_>, entries: &[EntryText<'_>]) -> String {
     }
     let mut out = String::new();
     match page.front_matter_raw {
-        Some(raw) => out.push_str(raw),
-        None if !page.title.is_empty() => {
+        // A front-matter FAQ list is what readers see of its entries or nothing: its raw text
+        // still holds the items readers no longer see (drafted, deleted, staged).
+        Some(raw) if page.style != QuestionStyle::FrontMatter => out.push_str(raw),
+        _ if !page.title.is_empty() => {
             let title = serde_json::to_string(page.title).unwrap_or_default();
             out.push_str(&format!("---\ntitle: {title}\n---\n"));
         }
-        None => {}
+        _ => {}
     }
     if !page.intro.is_empty() {
         out.push('\n');

@@ -511,10 +511,14 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
     Ok(ParsedPage {
         title: string("title"),
         description: string("description"),
+        // Hugo reads keys whatever their case: `Draft: true` is a draft too.
         draft: front_matter
             .as_ref()
-            .and_then(|fm| fm.value.get("draft"))
-            .is_some_and(hugo_truthy),
+            .and_then(|fm| fm.value.as_object())
+            .is_some_and(|keys| {
+                keys.iter()
+                    .any(|(key, value)| key.eq_ignore_ascii_case("draft") && hugo_truthy(value))
+            }),
         lang: string("language").or_else(|| string("lang")),
         intro: source[intro_span.clone()].to_owned(),
         intro_span,

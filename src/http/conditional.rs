@@ -43,12 +43,15 @@ pub fn identity_tag(tag: &str) -> &str {
 
 /// Middleware (outside `Compress`): a compressed body is another representation, so its
 /// strong ETag gets the coding as a suffix (`"3-gzip"`); the identity body keeps `"3"`.
-/// Validators sent back are read without the suffix (`identity_tag`).
+/// Validators sent back are read without the suffix (`identity_tag`). It also folds every
+/// `Vary` line into one, because the CORS layer outside keeps only the first line it finds:
+/// `Compress` appends `accept-encoding` as a line of its own, which was lost.
 pub async fn etag_per_coding(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut res = next.call(req).await?;
+    fold_vary(res.headers_mut());
     let coding = res
         .headers()
         .get(header::CONTENT_ENCODING)
@@ -70,6 +73,55 @@ pub async fn etag_per_coding(
         }
     }
     Ok(res)
+}
+
+/// Middleware (inside CORS, outside everything else): any answer to a request that carries a
+/// token — errors, probes, documents and redirects included — is `private, no-store` and
+/// says `Vary: Authorization`.
+pub async fn private_for_tokens(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if !req.headers().contains_key(header::AUTHORIZATION) {
+        return next
+            .call(req)
+            .await
+            .map(actix_web::dev::ServiceResponse::map_into_boxed_body);
+    }
+    // An error (`Err`) passes as it is: problem+json errors are private already.
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(PRIVATE),
+    );
+    headers.append(
+        header::VARY,
+        header::HeaderValue::from_static("Authorization"),
+    );
+    fold_vary(headers);
+    Ok(res)
+}
+
+/// Every `Vary` line of `headers` as one line (names kept once, in order).
+fn fold_vary(headers: &mut actix_web::http::header::HeaderMap) {
+    let lines: Vec<String> = headers
+        .get_all(header::VARY)
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    if lines.len() < 2 {
+        return;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for name in lines.iter().flat_map(|l| l.split(',')).map(str::trim) {
+        if !name.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name);
+        }
+    }
+    if let Ok(value) = header::HeaderValue::from_str(&names.join(", ")) {
+        headers.insert(header::VARY, value);
+    }
 }
 
 /// The strong ETag of an entry: `"<version>.<position>"`, so that a move changes it.

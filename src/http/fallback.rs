@@ -5,8 +5,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+
+use utoipa::openapi::path::{Parameter, ParameterIn};
 
 use crate::error::{ApiError, PROBLEM_JSON};
 
@@ -24,11 +26,16 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
 /// with `Allow`) from an unknown route (404). Built from the OpenAPI document, so
 /// that it cannot drift from what is served.
 #[derive(Clone, Default)]
-pub struct RouteTable(Vec<(ResourceDef, Vec<Method>)>);
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<Method>)>,
+    /// The documented operations that declare no query parameter: any query there is a 400.
+    queryless: Vec<(ResourceDef, Method)>,
+}
 
 impl RouteTable {
     pub fn from_openapi(doc: &utoipa::openapi::OpenApi, extra: &[(&str, Method)]) -> Self {
         let mut routes: Vec<(String, Vec<Method>)> = Vec::new();
+        let mut queryless: Vec<(ResourceDef, Method)> = Vec::new();
         let mut add = |path: &str, method: Method| match routes.iter_mut().find(|(p, _)| p == path)
         {
             Some((_, methods)) => {
@@ -46,8 +53,17 @@ impl RouteTable {
                 (&item.patch, Method::PATCH),
                 (&item.delete, Method::DELETE),
             ];
+            let takes_query = |params: &Option<Vec<Parameter>>| {
+                params
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query))
+            };
             for (op, method) in ops {
-                if op.is_some() {
+                if let Some(op) = op {
+                    if !takes_query(&op.parameters) && !takes_query(&item.parameters) {
+                        queryless.push((ResourceDef::new(path.as_str()), method.clone()));
+                    }
                     add(path, method);
                 }
             }
@@ -55,8 +71,8 @@ impl RouteTable {
         for (path, method) in extra {
             add(path, method.clone());
         }
-        Self(
-            routes
+        Self {
+            routes: routes
                 .into_iter()
                 .map(|(path, mut methods)| {
                     if let Some(i) = methods.iter().position(|m| m == Method::GET) {
@@ -65,12 +81,20 @@ impl RouteTable {
                     (ResourceDef::new(path), methods)
                 })
                 .collect(),
-        )
+            queryless,
+        }
+    }
+
+    /// Whether `method path` is a documented operation that declares no query parameter.
+    pub fn takes_no_query(&self, method: &Method, path: &str) -> bool {
+        self.queryless
+            .iter()
+            .any(|(def, m)| m == method && def.is_match(path))
     }
 
     /// The methods `path` answers, if it is a route at all.
     pub fn allowed(&self, path: &str) -> Option<&[Method]> {
-        self.0
+        self.routes
             .iter()
             .find(|(def, _)| def.is_match(path))
             .map(|(_, methods)| methods.as_slice())
@@ -89,6 +113,39 @@ pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpRe
         ))
         .error_response(),
     }
+}
+
+/// Middleware: a query string on an operation that declares no query parameter is a 400
+/// ("a bad or unknown query parameter, on every route"); the operations that declare some
+/// check theirs in their own extractors. Runs after authentication (401 comes first) and
+/// before the handler, so that nothing is written.
+pub async fn refuse_undeclared_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let query = req.query_string();
+    if !query.is_empty()
+        && req
+            .app_data::<web::Data<RouteTable>>()
+            .is_some_and(|routes| routes.takes_no_query(req.method(), req.path()))
+    {
+        let names: Vec<String> = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split('=').next().unwrap_or_default())
+            .map(|name| crate::domain::truncate_for_message(name).to_string())
+            .collect();
+        if !names.is_empty() {
+            return Err(ApiError::BadRequest(format!(
+                "this operation takes no query parameter: not {}",
+                names.join(", ")
+            ))
+            .into());
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// Rewrites `HEAD` as `GET` before routing, so that every `GET` answers `HEAD`;

@@ -141,6 +141,7 @@ impl Application {
                 )
                 .configure(crate::server::desk::configure)
                 .default_service(web::to(crate::http::fallback::fallback))
+                .wrap(from_fn(crate::http::fallback::refuse_undeclared_query))
                 .wrap(from_fn(crate::http::middleware::idempotency::guard))
                 .wrap(from_fn(crate::http::middleware::ratelimit::limit))
                 .wrap(from_fn(crate::http::middleware::auth::authenticate))
@@ -159,6 +160,7 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap(from_fn(docs::docs_policy))
+                .wrap(from_fn(crate::http::conditional::private_for_tokens))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(crate::http::middleware::observe::observe))
                 .wrap_fn(|mut req, srv| {

@@ -206,3 +206,62 @@ async fn status_and_deleted_filters_need_a_token() {
     let list: Value = res.json().await.unwrap();
     assert_eq!(list["total"], 18);
 }
+
+/// "Any response to a request that carries a token — redirects included — is
+/// `private, no-store`", with `Vary: Authorization`: errors, probes, documents and redirects
+/// too, not only the API's reads.
+#[tokio::test]
+async fn every_answer_to_a_request_with_a_token_is_private() {
+    let app = spawn_app().await;
+    let token = app.preview().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (method, path, status) in [
+        (Method::GET, "/docs".to_owned(), 308),
+        (Method::GET, "/docs/".to_owned(), 200),
+        (Method::GET, "/openapi.json".to_owned(), 200),
+        (Method::GET, "/admin".to_owned(), 200),
+        (Method::GET, "/healthz".to_owned(), 200),
+        (Method::GET, "/readyz".to_owned(), 200),
+        (Method::GET, "/api/v1/nothing".to_owned(), 404),
+        (Method::GET, paths::faq("nope"), 404),
+        (Method::GET, paths::faqs("limit=0"), 400),
+        (Method::DELETE, paths::PAGES.to_owned(), 405),
+        (Method::POST, paths::FAQS.to_owned(), 403),
+    ] {
+        let res = client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{method} {path}");
+        assert_eq!(
+            res.headers()[header::CACHE_CONTROL],
+            "private, no-store",
+            "{method} {path}"
+        );
+        let vary: Vec<String> = res
+            .headers()
+            .get_all(header::VARY)
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or("").split(','))
+            .map(|v| v.trim().to_ascii_lowercase())
+            .collect();
+        assert!(
+            vary.contains(&"authorization".to_owned()),
+            "{method} {path}: {vary:?}"
+        );
+    }
+    // A bad token's 401 too.
+    let res = client
+        .get(app.url(paths::PAGES))
+        .bearer_auth("faqd_not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "private, no-store");
+}

@@ -290,3 +290,108 @@ async fn a_nul_character_in_a_query_parameter_is_a_400_problem_and_in_a_body_a_4
     .await;
     crate::helpers::problem(res, 422).await;
 }
+
+/// "A bad or unknown query parameter (on every route)" is a 400: also on the routes that take
+/// no query parameter at all, and before anything is written.
+#[tokio::test]
+async fn an_unknown_query_parameter_is_a_400_on_routes_that_take_none() {
+    let app = spawn_app().await;
+    let token = app.admin().await;
+    app.import_ok(
+        &token,
+        "slug=faq&lang=en",
+        "text/markdown",
+        "## Can I pay by card?\n\nYes.\n",
+    )
+    .await;
+    let entry = "can-i-pay-by-card";
+    let hook = serde_json::json!({
+        "url": "https://hooks.example.com/faqd",
+        "events": ["entry.created"],
+        "secret": "0123456789abcdef0123456789abcdef"
+    });
+    let cases: Vec<(Method, String, Option<&str>, Option<Value>)> = vec![
+        (
+            Method::GET,
+            paths::faq(format!("{entry}/related?bogus=1")),
+            None,
+            None,
+        ),
+        (
+            Method::GET,
+            paths::faq(format!("{entry}/revisions/1?bogus=1")),
+            None,
+            None,
+        ),
+        (
+            Method::GET,
+            format!("{}?bogus=1", paths::WEBHOOKS),
+            None,
+            None,
+        ),
+        (
+            Method::POST,
+            format!("{}?bogus=1", paths::WEBHOOKS),
+            None,
+            Some(hook),
+        ),
+        (
+            Method::POST,
+            paths::faq(format!("{entry}/feedback?bogus=1")),
+            None,
+            Some(serde_json::json!({"helpful": true})),
+        ),
+        (
+            Method::POST,
+            paths::faq(format!("{entry}/publish?bogus=1")),
+            Some("*"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            paths::faq(format!("{entry}?bogus=1")),
+            Some("*"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/render?bogus=1".to_owned(),
+            None,
+            Some(serde_json::json!({"markdown": "x"})),
+        ),
+        (Method::GET, "/llms.txt?bogus=1".to_owned(), None, None),
+        (Method::GET, "/llms-full.txt?bogus=1".to_owned(), None, None),
+        (Method::GET, "/healthz?bogus=1".to_owned(), None, None),
+        (Method::GET, "/readyz?bogus=1".to_owned(), None, None),
+    ];
+    for (method, path, if_match, body) in cases {
+        let res =
+            crate::helpers::send_json(&app, method.clone(), &path, &token, if_match, body).await;
+        let problem = crate::helpers::problem(res, 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap_or("").contains("bogus"),
+            "{method} {path}: {problem}"
+        );
+    }
+    // Nothing was written: no webhook, no feedback, the entry still there.
+    let hooks = app.get_json_as(&token, paths::WEBHOOKS).await;
+    assert_eq!(hooks["items"].as_array().map(Vec::len), Some(0), "{hooks}");
+    let feedback = app.get_json_as(&token, "/api/v1/feedback").await;
+    assert_eq!(
+        feedback["items"].as_array().map(Vec::len),
+        Some(0),
+        "{feedback}"
+    );
+    assert_eq!(app.get(&paths::faq(entry)).await.status(), 200);
+    // Anonymous readers too, and a route's documented parameters still pass.
+    crate::helpers::problem(
+        app.get(&paths::faq(format!("{entry}/related?x="))).await,
+        400,
+    )
+    .await;
+    assert_eq!(app.get("/llms.txt").await.status(), 200);
+    assert_eq!(
+        app.get(&paths::faqs("page=faq&limit=5")).await.status(),
+        200
+    );
+}

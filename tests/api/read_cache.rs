@@ -343,3 +343,52 @@ async fn a_silently_dead_listener_is_replaced_at_the_first_check_that_finds_it_b
     drop(stopped);
     assert_ne!(replaced, theirs);
 }
+
+/// A compressed body says that it varies by `Accept-Encoding` (a shared cache must not hand the
+/// gzip body to a client that did not ask for it), next to `Authorization` and the CORS names:
+/// one layer's `Vary` must not drop another's.
+#[tokio::test]
+async fn a_compressed_read_varies_by_accept_encoding() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let answer = "A long answer, long enough to be worth compressing. ".repeat(20);
+    app.import_ok(
+        &token,
+        "slug=faq&lang=en",
+        "text/markdown",
+        &format!("## Can I pay by card?\n\n{answer}\n"),
+    )
+    .await;
+    for path in [
+        paths::page("faq"),
+        paths::faq("can-i-pay-by-card"),
+        paths::faqs(""),
+    ] {
+        for _ in 0..2 {
+            // Twice: the second answer may come from the read cache.
+            let res = app
+                .client
+                .get(app.url(&path))
+                .header("Accept-Encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.headers()["content-encoding"], "gzip", "{path}");
+            let vary: Vec<String> = res
+                .headers()
+                .get_all("vary")
+                .iter()
+                .flat_map(|v| v.to_str().unwrap_or("").split(','))
+                .map(|v| v.trim().to_ascii_lowercase())
+                .collect();
+            assert!(
+                vary.contains(&"accept-encoding".to_owned()),
+                "{path}: {vary:?}"
+            );
+            assert!(
+                vary.contains(&"authorization".to_owned()),
+                "{path}: {vary:?}"
+            );
+        }
+    }
+}

@@ -562,3 +562,87 @@ async fn a_long_write_in_another_database_does_not_hold_the_feed_back() {
     assert!(took < std::time::Duration::from_secs(2), "{took:?}");
     long.rollback().await.unwrap();
 }
+
+/// Hugo reads front matter keys whatever their case (`Draft: true` is a draft to Hugo), so a
+/// page whose front matter says `Draft` or `DRAFT` is a draft here too: not public, not
+/// searched, not in the feed.
+#[tokio::test]
+async fn a_draft_key_in_any_case_keeps_the_page_a_draft() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    for (slug, front_matter) in [
+        ("capital", "---\nDraft: true\n---\n"),
+        ("upper", "---\nDRAFT: yes\n---\n"),
+        ("toml", "+++\nDraft = true\n+++\n"),
+        ("json", "{\n\"Draft\": \"1\"\n}\n"),
+    ] {
+        import(
+            &app,
+            &token,
+            &format!("slug={slug}"),
+            &format!("{front_matter}\n**Is the okapimarker {slug} public?**\n\nNo.\n"),
+        )
+        .await;
+        assert_eq!(app.get(&paths::page(slug)).await.status(), 404, "{slug}");
+    }
+    let found = app.search("okapimarker").await;
+    assert_eq!(found["total"], 0, "{found}");
+    let feed = app.get_json(&paths::changes("limit=100")).await;
+    assert!(!feed.to_string().contains("okapimarker"), "{feed}");
+    // Editors see the pages, as drafts.
+    let page = app.get_json_as(&token, &paths::page("capital")).await;
+    assert_eq!(page["draft"], true, "{page}");
+}
+
+/// A front-matter FAQ list whose items readers no longer see in any slot (one drafted, one
+/// deleted, a new entry added by the API) is exported as what readers see, never as the file
+/// wrote it: the export, llms-full.txt and MCP's pages all follow the export.
+#[tokio::test]
+async fn an_export_never_shows_a_front_matter_list_whose_items_are_hidden() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    import(
+        &app,
+        &token,
+        "slug=fm2",
+        "---\ntitle: FM two\nfaq:\n  - question: Is the visible one public?\n    answer: Yes.\n  - question: Is the hidden one private?\n    answer: A wombatsecret answer.\n---\n\nSome prose.\n",
+    )
+    .await;
+    let hide = json!({"status": "draft"});
+    assert_eq!(
+        write(
+            &app,
+            &token,
+            Method::PATCH,
+            &paths::faq("is-the-hidden-one-private"),
+            Some(hide)
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        write(
+            &app,
+            &token,
+            Method::DELETE,
+            &paths::faq("is-the-visible-one-public"),
+            None
+        )
+        .await,
+        204
+    );
+    for path in [paths::page("fm2/export"), "/llms-full.txt".to_owned()] {
+        let body = app.get(&path).await.text().await.unwrap_or_default();
+        assert!(!body.contains("wombatsecret"), "{path}: {body}");
+        assert!(
+            !body.contains("Is the visible one public?"),
+            "{path}: {body}"
+        );
+    }
+    let added = json!({"page": "fm2", "question": "Is the new one public?", "answer": "Yes, new."});
+    app.create_entry_ok(&token, added).await;
+    let body = app.export(&paths::page("fm2/export")).await;
+    assert!(!body.contains("wombatsecret"), "{body}");
+    assert!(!body.contains("Is the visible one public?"), "{body}");
+    assert!(body.contains("Is the new one public?"), "{body}");
+}

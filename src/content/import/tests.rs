@@ -640,6 +640,8 @@ fn hugo_reads_draft_loosely() {
     ] {
         let page = parse(&format!("---\ndraft: {value}\n---\n**Q?**\n\nA.\n"));
         assert_eq!(page.draft, draft, "draft: {value}");
+        let page = parse(&format!("---\nDraft: {value}\n---\n**Q?**\n\nA.\n"));
+        assert_eq!(page.draft, draft, "Draft: {value}");
     }
 }
 
