@@ -49,6 +49,7 @@
 
 use std::path::Path;
 
+use crate::content::dates::PageDates;
 use crate::content::error::ImportError;
 use crate::content::forms::blocks::{Block, BlockKind, Scan, heading_at, scan};
 use crate::content::forms::headings::{self, Heading, Kind, regroup};
@@ -519,6 +520,9 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
                 keys.iter()
                     .any(|(key, value)| key.eq_ignore_ascii_case("draft") && hugo_truthy(value))
             }),
+        dates: front_matter
+            .as_ref()
+            .map_or_else(PageDates::default, |fm| PageDates::of(&fm.value)),
         lang: string("language").or_else(|| string("lang")),
         intro: source[intro_span.clone()].to_owned(),
         intro_span,
@@ -678,6 +682,7 @@ pub fn parse_data(source: &str, toml: bool) -> Result<ParsedPage, ImportError> {
         title: None,
         description: None,
         draft: false,
+        dates: PageDates::default(),
         lang: None,
         intro: String::new(),
         intro_span: 0..0,

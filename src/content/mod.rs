@@ -8,6 +8,7 @@
 //! (one reader per FAQ form) and [`front_matter`], over [`model`], [`error`], [`style`],
 //! [`text`] and [`limits`].
 
+pub mod dates;
 pub mod error;
 pub mod export;
 pub mod forms;
@@ -22,6 +23,7 @@ pub mod style;
 pub(crate) mod text;
 
 pub use self::slug::slugify;
+pub use dates::PageDates;
 pub use error::ImportError;
 pub use front_matter::{FrontMatter, FrontMatterFormat};
 pub use import::{is_data_file, parse_data, parse_file, parse_page};

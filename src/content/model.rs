@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use crate::content::dates::PageDates;
 use crate::content::forms::FormCount;
 use crate::content::forms::data::YamlScalar;
 use crate::content::forms::html::HtmlSlot;
@@ -23,6 +24,8 @@ pub struct ParsedPage {
     pub description: Option<String>,
     /// Front matter `draft: true`.
     pub draft: bool,
+    /// The front matter's publication and expiry dates, as Hugo reads them.
+    pub dates: PageDates,
     /// Front matter `language`, else `lang`, when a string, as written.
     pub lang: Option<String>,
     /// The Markdown between the front matter and the first question or section heading,

@@ -22,6 +22,7 @@ use crate::content::{self, ParsedEntry, ParsedPage};
 use crate::model::{EntryStatus, ImportConflict, ImportReport};
 use crate::store::entries::{self, EntryContent, EntryUpdate, PublishedAfter};
 use crate::store::pages::{self, PageFields};
+use crate::store::schedule;
 
 /// Why an import was refused.
 #[derive(Debug, thiserror::Error)]
@@ -169,10 +170,12 @@ pub async fn import_page(
     let empty = serde_json::Value::Object(Default::default());
     let front_matter = parsed.front_matter.as_ref();
     let style = parsed.stored_style();
+    // Hugo leaves out a page published later or expired: so do readers here.
+    let now = chrono::Utc::now();
     let fields = PageFields {
         title: parsed.title.as_deref().unwrap_or(""),
         description: parsed.description.as_deref().unwrap_or(""),
-        draft: parsed.draft,
+        draft: parsed.draft || parsed.dates.hidden_at(now),
         front_matter: front_matter.map_or(&empty, |fm| &fm.value),
         front_matter_raw: front_matter.map(|fm| fm.raw.as_str()),
         front_matter_format: front_matter.map(|fm| fm.format.stored()),
@@ -418,6 +421,14 @@ pub async fn import_page(
     } else {
         page.version
     };
+
+    // A publication date to come is the page's publication schedule (never for a page the
+    // file keeps a draft), an expiry date to come its withdrawal schedule.
+    let publish = parsed.dates.publish.filter(|at| *at > now && !parsed.draft);
+    let expiry = parsed.dates.expiry.filter(|at| *at > now);
+    if publish.is_some() || expiry.is_some() {
+        schedule::set_page(&mut tx, page.id, publish.map(Some), expiry.map(Some)).await?;
+    }
 
     // Other languages of the page list this one among their translations: the page trigger
     // bumps them when it appears or leaves (`0011_visibility.sql`).

@@ -646,3 +646,64 @@ async fn an_export_never_shows_a_front_matter_list_whose_items_are_hidden() {
     assert!(!body.contains("Is the visible one public?"), "{body}");
     assert!(body.contains("Is the new one public?"), "{body}");
 }
+
+/// Hugo leaves out a page whose publication date is to come or whose expiry date has passed
+/// (`publishDate`, else `date`; `expiryDate`; any case): so does faqd. A page published later
+/// is a draft scheduled to go public then; a past date changes nothing.
+#[tokio::test]
+async fn hugo_publication_and_expiry_dates_keep_a_page_from_readers() {
+    let app = spawn_app().await;
+    let token = app.editor().await;
+    let later = "---\ntitle: Later\npublishDate: 2999-01-01T00:00:00Z\nexpiryDate: 3000-01-01\n---\n## Is it out yet?\n\nNot yet, zebra.\n";
+    let dated = "---\ntitle: Dated\ndate: 2999-06-01\n---\n## Is it dated?\n\nYes, ibex.\n";
+    let gone = "---\ntitle: Gone\nExpiryDate: 2001-01-01\n---\n## Is it still on?\n\nNo, walrus.\n";
+    let old = "---\ntitle: Old\ndate: 2001-01-01\nexpiryDate: 2999-01-01\n---\n## Is it old?\n\nYes, heron.\n";
+    for (slug, md) in [
+        ("later", later),
+        ("dated", dated),
+        ("gone", gone),
+        ("old", old),
+    ] {
+        import(&app, &token, &format!("slug={slug}"), md).await;
+    }
+    for slug in ["later", "dated", "gone"] {
+        assert_eq!(app.get(&paths::page(slug)).await.status(), 404, "{slug}");
+    }
+    assert_eq!(app.get(&paths::page("old")).await.status(), 200);
+    for word in ["zebra", "ibex", "walrus"] {
+        let hits = app.get_json(&paths::search(format!("q={word}"))).await;
+        assert_eq!(
+            hits["hits"].as_array().map(Vec::len),
+            Some(0),
+            "{word}: {hits}"
+        );
+    }
+    assert_eq!(
+        app.get_json(&paths::search("q=heron")).await["hits"][0]["question"],
+        "Is it old?"
+    );
+
+    let page = app.get_json_as(&token, &paths::page("later")).await;
+    assert_eq!(page["draft"], true, "{page}");
+    assert_eq!(page["publish_at"], "2999-01-01T00:00:00Z", "{page}");
+    assert_eq!(page["unpublish_at"], "3000-01-01T00:00:00Z", "{page}");
+    let page = app.get_json_as(&token, &paths::page("dated")).await;
+    assert_eq!(page["publish_at"], "2999-06-01T00:00:00Z", "{page}");
+    let page = app.get_json_as(&token, &paths::page("gone")).await;
+    assert_eq!(page["draft"], true, "{page}");
+    assert!(
+        page["publish_at"].is_null(),
+        "an expired page is not published again: {page}"
+    );
+    let page = app.get_json_as(&token, &paths::page("old")).await;
+    assert_eq!(page["draft"], false, "{page}");
+    assert_eq!(page["unpublish_at"], "2999-01-01T00:00:00Z", "{page}");
+    // The file is the page's source still: exported as it came.
+    let res = app
+        .with_token(Method::GET, &paths::page("later/export"), &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), later);
+}
