@@ -79,7 +79,7 @@ fn tokens(text: &str) -> Vec<(&str, bool)> {
     let mut start = 0;
     let mut in_word = None;
     for (i, c) in text.char_indices() {
-        let is_word = c.is_alphanumeric();
+        let is_word = crate::search::query::is_word_char(c);
         match in_word {
             Some(w) if w != is_word => {
                 out.push((&text[start..i], w));

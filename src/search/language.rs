@@ -93,7 +93,7 @@ pub fn query_languages_by<'a>(
 /// The words of `q` that may tell its language: runs of letters and digits of two or more,
 /// lowercase.
 fn words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
+    q.split(|c: char| !crate::search::query::is_word_char(c))
         .filter(|w| w.chars().count() >= 2)
         .map(str::to_lowercase)
         .collect()

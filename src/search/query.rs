@@ -20,7 +20,7 @@ pub struct Terms {
 impl Terms {
     pub fn parse(q: &str) -> Self {
         let terms: Vec<String> = q
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !is_word_char(c))
             .filter(|t| !t.is_empty())
             .take(MAX_TERMS)
             .map(|t| {
@@ -30,7 +30,7 @@ impl Terms {
                     .to_lowercase()
             })
             .collect();
-        let last_unfinished = q.chars().last().is_some_and(char::is_alphanumeric);
+        let last_unfinished = q.chars().last().is_some_and(is_word_char);
         Self {
             terms,
             last_unfinished,
@@ -87,9 +87,20 @@ impl Terms {
     }
 }
 
-/// Hiragana, katakana, CJK ideographs and Hangul: the scripts indexed by character pairs.
+/// The scripts written without spaces between words, indexed by character pairs: hiragana,
+/// katakana, CJK ideographs and Hangul, and Thai, Lao, Myanmar and Khmer (their vowel and tone
+/// marks included, which sit in the same blocks).
 pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
+    matches!(c as u32,
+        0x0e00..=0x0eff | 0x1000..=0x109f | 0x1780..=0x17ff
+        | 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af)
+}
+
+/// A character of a word: a letter or a digit, or a combining mark, which belongs to the
+/// letter before it (an Arabic shadda, Hebrew points, Devanagari vowel signs, a decomposed
+/// accent): without it, `مقيّد` would be cut in two.
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
 }
 
 /// One term of a query.
@@ -168,7 +179,7 @@ pub fn compounds(q: &str) -> Vec<Vec<String>> {
     let mut word = String::new();
     let mut chars = q.chars().peekable();
     while let Some(c) = chars.next() {
-        if c.is_alphanumeric() && !is_cjk(c) {
+        if is_word_char(c) && !is_cjk(c) {
             word.extend(c.to_lowercase());
             continue;
         }
@@ -176,7 +187,7 @@ pub fn compounds(q: &str) -> Vec<Vec<String>> {
             && !word.is_empty()
             && chars
                 .peek()
-                .is_some_and(|n| n.is_alphanumeric() && !is_cjk(*n));
+                .is_some_and(|n| is_word_char(*n) && !is_cjk(*n));
         if !word.is_empty() {
             parts.push(std::mem::take(&mut word));
         }

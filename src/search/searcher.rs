@@ -21,7 +21,7 @@ use crate::search::language::{primary, query_languages};
 use crate::search::lexical::LexicalIndex;
 use crate::search::newest::NewestChange;
 use crate::search::postgres;
-use crate::search::query::{self, QueryTerm, Terms};
+use crate::search::query::{self, QueryTerm, Terms, is_word_char};
 use crate::search::semantic::{Semantic, SemanticIndex, SemanticScope};
 use crate::search::suggest::{self, Suggestion, Typed};
 
@@ -403,12 +403,12 @@ fn complete_last_word(q: &str, word: &str) -> String {
     let end = q
         .char_indices()
         .rev()
-        .find(|(_, c)| c.is_alphanumeric())
+        .find(|(_, c)| is_word_char(*c))
         .map_or(q.len(), |(i, c)| i + c.len_utf8());
     let start = q[..end]
         .char_indices()
         .rev()
-        .take_while(|(_, c)| c.is_alphanumeric())
+        .take_while(|(_, c)| is_word_char(*c))
         .last()
         .map_or(end, |(i, _)| i);
     format!("{}{word}{}", &q[..start], &q[end..])

@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::search::query::is_cjk;
+use crate::search::query::{is_cjk, is_word_char};
 
 /// One suggested question.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -57,7 +57,7 @@ pub struct Rank {
 /// digits.
 pub fn question_words(question: &str) -> impl Iterator<Item = &str> {
     question
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
 }
 
@@ -85,12 +85,12 @@ impl Typed {
     pub fn parse(q: &str) -> Self {
         let lower = q.to_lowercase();
         let mut words: Vec<String> = lower
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !is_word_char(c))
             .filter(|w| !w.is_empty())
             .take(32)
             .map(|w| w.chars().take(64).collect())
             .collect();
-        let unfinished = lower.chars().last().is_some_and(char::is_alphanumeric);
+        let unfinished = lower.chars().last().is_some_and(is_word_char);
         let last = if unfinished { words.pop() } else { None };
         Self { words, last }
     }

@@ -6,7 +6,7 @@ use tantivy::tokenizer::{
     TokenStream, Tokenizer,
 };
 
-use crate::search::query::is_cjk;
+use crate::search::query::{is_cjk, is_word_char};
 
 /// PostgreSQL's text search configurations (`faqd_ts_config`), with their stemmer.
 pub(super) const CONFIGS: [(&str, Option<Language>); 16] = [
@@ -262,7 +262,7 @@ impl Tokenizer for WordTokenizer {
                     push(&mut self.tokens, start, i);
                 }
                 run.push((i, c));
-            } else if c.is_alphanumeric() {
+            } else if is_word_char(c) && (word.is_some() || c.is_alphanumeric()) {
                 flush_run(&mut run, &mut self.tokens, &mut push);
                 word.get_or_insert(i);
             } else {

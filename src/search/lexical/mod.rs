@@ -738,6 +738,29 @@ mod tests {
     }
 
     #[test]
+    fn combining_marks_stay_in_their_word_and_thai_runs_become_pairs() {
+        let tokens = |text: &str| {
+            let mut analyzer = analyzer("simple", None);
+            let mut stream = analyzer.token_stream(text);
+            let mut tokens = Vec::new();
+            while stream.advance() {
+                tokens.push(stream.token().text.clone());
+            }
+            tokens
+        };
+        // An Arabic shadda, Hebrew points, a Devanagari vowel sign: one word each.
+        assert_eq!(tokens("حساب مقيّد"), ["حساب", "مقيّد"]);
+        assert_eq!(tokens("שָׁלוֹם"), ["שָׁלוֹם"]);
+        assert_eq!(tokens("किताब"), ["किताब"]);
+        // A mark with no letter before it is no word.
+        assert_eq!(tokens("\u{301} a"), ["a"]);
+        // Thai has no spaces between words: pairs, as CJK, its vowel and tone marks included.
+        assert_eq!(tokens("บัตร"), ["บั", "ัต", "ตร"]);
+        let terms = crate::search::query::Terms::parse("บัตรหมด").expanded();
+        assert_eq!(terms.terms, ["บั", "ัต", "ตร", "รห", "หม", "มด"]);
+    }
+
+    #[test]
     fn holes_in_the_ids_are_waited_for_then_passed() {
         let mut progress = Progress {
             contiguous: 10,

@@ -566,7 +566,7 @@ pub(super) fn exact_share(words: &[&str], question: &str) -> f64 {
     // The question's words walked once, each typed word marked when found.
     let (mut small, mut large) = ([false; 64], Vec::new());
     let found = flags(&mut small, &mut large, words.len());
-    for q in question.split(|c: char| !c.is_alphanumeric()) {
+    for q in question.split(|c: char| !crate::search::query::is_word_char(c)) {
         for (w, seen) in words.iter().zip(found.iter_mut()) {
             if !*seen && q == *w {
                 *seen = true;
