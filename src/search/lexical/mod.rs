@@ -612,8 +612,9 @@ impl LexicalIndex {
             if !all && (!addresses.is_empty() || terms.len() < 2) {
                 break;
             }
-            let (Some(query), _) =
-                self.query(&searcher, terms, (&configs, &query_langs), scope, all)
+            let Some(query) = self
+                .query(&searcher, terms, (&configs, &query_langs), scope, all)
+                .query
             else {
                 continue;
             };

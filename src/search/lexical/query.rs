@@ -120,6 +120,10 @@ impl LexicalIndex {
     /// written in (`query_langs`) neither narrows nor ranks in any configuration: "the" and
     /// "of" of an English query do not match a Chinese page's text, "wie" of a Dutch query
     /// not a German one's.
+    ///
+    /// A boolean query of one clause scores as its clause does, so such wrappers are left
+    /// out: a query of one word in one configuration, unfiltered, is then a plain union of
+    /// term queries ([`Built::flat`]), whose best hits tantivy finds with block-max WAND.
     pub(super) fn query(
         &self,
         searcher: &tantivy::Searcher,
@@ -127,8 +131,10 @@ impl LexicalIndex {
         (configs, query_langs): (&[&'static str], &[String]),
         scope: &Scope<'_>,
         all: bool,
-    ) -> (Option<Box<dyn Query>>, LexemesByConfig) {
+    ) -> Built {
         let mut branches: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Whether the one branch so far is one flat union of term queries.
+        let mut flat_branch = false;
         let mut lexemes = HashMap::new();
         let stop = self.query_stop_words(terms, query_langs);
         for config in configs {
@@ -136,6 +142,8 @@ impl LexicalIndex {
                 continue;
             };
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            // Whether each clause is a union of term queries only (no compound's parts).
+            let mut flat_clauses: Vec<bool> = Vec::new();
             let mut config_lexemes = Vec::new();
             let mut lexeme = |text: &str, prefix: bool| {
                 config_lexemes.push(Lexeme {
@@ -145,6 +153,7 @@ impl LexicalIndex {
             };
             for (term, _) in terms.iter().zip(&stop).filter(|(_, stop)| !**stop) {
                 let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let mut flat = true;
                 let tokens = self.analyse(config, &term.text);
                 for token in &tokens {
                     alternatives.extend(field_pair(cf, token, 1.0));
@@ -166,6 +175,7 @@ impl LexicalIndex {
                     }
                     if !each.is_empty() {
                         alternatives.push((Occur::Should, Box::new(BooleanQuery::new(each))));
+                        flat = false;
                     }
                 }
                 if term.unfinished {
@@ -218,18 +228,48 @@ impl LexicalIndex {
                     if all { Occur::Must } else { Occur::Should },
                     Box::new(BooleanQuery::new(alternatives)),
                 ));
+                flat_clauses.push(flat);
             }
             lexemes.insert(*config, Arc::from(config_lexemes));
-            if clauses.is_empty() {
-                continue;
+            // A configuration's one clause stands for it (each branch is a `Should`).
+            flat_branch = clauses.len() == 1 && flat_clauses.first() == Some(&true);
+            let branch: Box<dyn Query> = match clauses.pop() {
+                None => continue,
+                Some((_, only)) if clauses.is_empty() => only,
+                Some(last) => {
+                    clauses.push(last);
+                    Box::new(BooleanQuery::new(clauses))
+                }
+            };
+            branches.push((Occur::Should, branch));
+        }
+        let flat = branches.len() == 1 && flat_branch;
+        let body: Box<dyn Query> = match branches.len() {
+            0 => {
+                return Built {
+                    query: None,
+                    lexemes,
+                    flat: false,
+                };
             }
-            branches.push((Occur::Should, Box::new(BooleanQuery::new(clauses))));
+            1 => match branches.pop() {
+                Some((_, query)) => query,
+                None => return Built::default(),
+            },
+            _ => Box::new(BooleanQuery::new(branches)),
+        };
+        if scope.page.is_none()
+            && scope.lang.is_none()
+            && scope.section.is_none()
+            && scope.tag.is_none()
+        {
+            return Built {
+                query: Some(body),
+                lexemes,
+                flat,
+            };
         }
-        if branches.is_empty() {
-            return (None, lexemes);
-        }
-        let mut top: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(branches)))];
+        let mut top: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, body)];
         if let Some(page) = scope.page {
             top.push((Occur::Must, term_query(self.fields.page, page)));
         }
@@ -242,7 +282,11 @@ impl LexicalIndex {
         if let Some(tag) = scope.tag {
             top.push((Occur::Must, term_query(self.fields.tag, tag)));
         }
-        (Some(Box::new(BooleanQuery::new(top))), lexemes)
+        Built {
+            query: Some(Box::new(BooleanQuery::new(top))),
+            lexemes,
+            flat: false,
+        }
     }
 
     /// The languages `text` seems written in, among `langs`: by script, else by the words
@@ -319,17 +363,18 @@ impl LexicalIndex {
             if !all && (searched.total > 0 || terms.len() < 2) {
                 break;
             }
-            let (Some(query), lexemes) =
-                self.query(&searcher, terms, (&configs, &query_langs), scope, all)
+            let Built {
+                query: Some(query),
+                lexemes,
+                flat,
+            } = self.query(&searcher, terms, (&configs, &query_langs), scope, all)
             else {
                 continue;
             };
             // The re-scored pool is the same whatever the offset, so that pages of hits cut
             // one ordering: the pool by score, then every other hit by rank.
-            let want = (offset + limit).max(RERANK_POOL);
-            let Ok((top, total)) =
-                searcher.search(&query, &(TopDocs::with_limit(want.max(1)), Count))
-            else {
+            let want = (offset + limit).max(RERANK_POOL).max(1);
+            let Ok((top, total)) = best_and_count(&searcher, query.as_ref(), want, flat) else {
                 continue;
             };
             searched.total = total;
@@ -437,6 +482,40 @@ impl LexicalIndex {
 
 /// The lexemes a query searched in each configuration (for highlights), shared by its hits.
 pub(super) type LexemesByConfig = HashMap<&'static str, Arc<[Lexeme]>>;
+
+/// A query over the index, as [`LexicalIndex::query`] builds it.
+#[derive(Default)]
+pub(super) struct Built {
+    /// `None` when no configuration has a word to search.
+    pub query: Option<Box<dyn Query>>,
+    /// The lexemes each configuration searched, for highlights.
+    pub lexemes: LexemesByConfig,
+    /// A plain union of term queries: tantivy finds its best hits without scoring every
+    /// match (block-max WAND), and counts its matches without scoring them.
+    pub flat: bool,
+}
+
+/// The best `want` hits of `query` and how many documents it matches. A flat query
+/// ([`Built::flat`]) is ranked with pruning and counted apart, only when its best hits fill
+/// `want` (else they are every match); any other in one pass that scores every match (tantivy
+/// prunes only unions of terms, and a second pass would cost more than the scores).
+fn best_and_count(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    want: usize,
+    flat: bool,
+) -> tantivy::Result<(Vec<(f32, DocAddress)>, usize)> {
+    if !flat {
+        return searcher.search(query, &(TopDocs::with_limit(want), Count));
+    }
+    let top = searcher.search(query, &TopDocs::with_limit(want))?;
+    let total = if top.len() < want {
+        top.len()
+    } else {
+        query.count(searcher)?
+    };
+    Ok((top, total))
+}
 
 /// No lexemes (a configuration the query did not search).
 fn no_lexemes() -> Arc<[Lexeme]> {
@@ -643,4 +722,56 @@ pub(super) fn likeness(query: &[[char; 3]], question: &str) -> f64 {
         }
     });
     found as f64 / query.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, doc};
+
+    use super::*;
+
+    /// A flat query ranked with pruning and counted apart gives what one pass that scores
+    /// every match gives: the same best hits, scores and order, and the same total.
+    #[test]
+    fn a_flat_query_ranks_and_counts_as_one_pass_over_every_match() -> tantivy::Result<()> {
+        let mut builder = Schema::builder();
+        let question = builder.add_text_field("q", TEXT);
+        let answer = builder.add_text_field("a", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+        let mut state = 7u64;
+        for i in 0..3000u32 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let coaches = "coach ".repeat(usize::try_from((state >> 33) % 4).unwrap_or(0));
+            let filler = "word ".repeat(usize::try_from((state >> 40) % 30).unwrap_or(0));
+            let team = if (state >> 50).is_multiple_of(3) {
+                "team"
+            } else {
+                ""
+            };
+            writer.add_document(doc!(
+                question => format!("{coaches} question {i}"),
+                answer => format!("{filler} {team} {coaches} {i}"),
+            ))?;
+        }
+        writer.commit()?;
+        let searcher = index.reader()?.searcher();
+        let cf = ConfigFields { question, answer };
+        let query: Box<dyn Query> = Box::new(BooleanQuery::new(
+            field_pair(&cf, "coach", 1.0)
+                .into_iter()
+                .chain(field_pair(&cf, "team", 0.5))
+                .collect(),
+        ));
+        for want in [1, 20, 200, 5000] {
+            let pruned = best_and_count(&searcher, query.as_ref(), want, true)?;
+            let full = best_and_count(&searcher, query.as_ref(), want, false)?;
+            assert!(pruned.1 > 200, "the query matches more than the pool");
+            assert_eq!(pruned, full, "the best {want}");
+        }
+        Ok(())
+    }
 }
