@@ -118,7 +118,8 @@ pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpRe
 /// Middleware: a query string on an operation that declares no query parameter is a 400
 /// ("a bad or unknown query parameter, on every route"); the operations that declare some
 /// check theirs in their own extractors. Runs after authentication (401 comes first) and
-/// before the handler, so that nothing is written.
+/// before the handler of a write, so that nothing is written; a read runs, and answers its
+/// own 404 (or 403, 405) if it has one, the 400 otherwise.
 pub async fn refuse_undeclared_query(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -136,11 +137,21 @@ pub async fn refuse_undeclared_query(
             .map(|name| crate::domain::truncate_for_message(name).to_string())
             .collect();
         if !names.is_empty() {
-            return Err(ApiError::BadRequest(format!(
+            let refusal = ApiError::BadRequest(format!(
                 "this operation takes no query parameter: not {}",
                 names.join(", ")
-            ))
-            .into());
+            ));
+            // A read may run first, as it writes nothing: an unknown resource is a 404
+            // before the query's 400 (the contract's order: 401, 403, 404, 405, then 400).
+            if req.method() == Method::GET || req.method() == Method::HEAD {
+                let first = |status: StatusCode| matches!(status.as_u16(), 401 | 403 | 404 | 405);
+                return match next.call(req).await {
+                    Ok(res) if first(res.status()) => Ok(res.map_into_boxed_body()),
+                    Err(err) if first(err.as_response_error().status_code()) => Err(err),
+                    _ => Err(refusal.into()),
+                };
+            }
+            return Err(refusal.into());
         }
     }
     next.call(req)

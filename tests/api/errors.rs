@@ -394,4 +394,18 @@ async fn an_unknown_query_parameter_is_a_400_on_routes_that_take_none() {
         app.get(&paths::faqs("page=faq&limit=5")).await.status(),
         200
     );
+    // The contract's order: an unknown resource is a 404 before the query's 400.
+    for path in [
+        paths::faq("no-such-entry/related?bogus=1"),
+        paths::faq(format!("{entry}/revisions/99?bogus=1")),
+    ] {
+        for method in [Method::GET, Method::HEAD] {
+            let res = app
+                .with_token(method.clone(), &path, &token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 404, "{method} {path}");
+        }
+    }
 }
