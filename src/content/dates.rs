@@ -26,15 +26,10 @@ pub struct PageDates {
 impl PageDates {
     /// The dates of the front matter object `front_matter` (none when it is not an object).
     pub fn of(front_matter: &Value) -> Self {
-        let Some(keys) = front_matter.as_object() else {
-            return Self::default();
-        };
         // The first key of the list whose value is a date; keys are read in any case.
         let first = |names: &[&str]| {
             names.iter().find_map(|name| {
-                keys.iter()
-                    .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .find_map(|(_, value)| parse(value))
+                crate::content::front_matter::values(front_matter, name).find_map(parse)
             })
         };
         Self {

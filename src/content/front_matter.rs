@@ -95,10 +95,23 @@ pub struct FrontMatter {
 }
 
 impl FrontMatter {
-    /// A top-level string value, e.g. `title`.
+    /// A top-level string value, e.g. `title`, its key read in any case as Hugo reads it.
     pub fn str(&self, key: &str) -> Option<&str> {
-        self.value.get(key).and_then(Value::as_str)
+        values(&self.value, key).find_map(Value::as_str)
     }
+}
+
+/// The top-level values of `object` under `key`, as Hugo reads front matter keys: in any case
+/// (`Title`, `DRAFT`), the key spelled exactly first.
+pub fn values<'a>(object: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    let map = object.as_object();
+    let exact = map.and_then(|map| map.get(key));
+    let other = map
+        .into_iter()
+        .flatten()
+        .filter(move |(k, _)| k.as_str() != key && k.eq_ignore_ascii_case(key))
+        .map(|(_, value)| value);
+    exact.into_iter().chain(other)
 }
 
 /// Splits `source` into its front matter, if any, and the byte offset where the Markdown body
@@ -499,6 +512,28 @@ mod tests {
                    "button": {"enable": true, "label": "Go"}})
         );
         assert_eq!(fm.str("title"), Some("FAQ"));
+    }
+
+    #[test]
+    fn keys_are_read_in_any_case_the_exact_spelling_first() {
+        let value = json!({"Title": "Other", "title": "FAQ", "DRAFT": true, "weight": 3});
+        let all: Vec<&Value> = values(&value, "title").collect();
+        assert_eq!(all, [&json!("FAQ"), &json!("Other")]);
+        assert_eq!(values(&value, "draft").collect::<Vec<_>>(), [&json!(true)]);
+        assert_eq!(values(&value, "slug").count(), 0);
+        assert_eq!(values(&json!(["title"]), "title").count(), 0);
+        let (fm, _) = split(
+            "---
+Title: Help
+Language: de
+---
+Body
+",
+        )
+        .expect("parses");
+        let fm = fm.expect("front matter");
+        assert_eq!(fm.str("title"), Some("Help"));
+        assert_eq!(fm.str("language"), Some("de"));
     }
 
     #[test]

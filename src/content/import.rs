@@ -515,11 +515,7 @@ pub fn parse_page(source: &str, forced: Option<QuestionStyle>) -> Result<ParsedP
         // Hugo reads keys whatever their case: `Draft: true` is a draft too.
         draft: front_matter
             .as_ref()
-            .and_then(|fm| fm.value.as_object())
-            .is_some_and(|keys| {
-                keys.iter()
-                    .any(|(key, value)| key.eq_ignore_ascii_case("draft") && hugo_truthy(value))
-            }),
+            .is_some_and(|fm| front_matter::values(&fm.value, "draft").any(hugo_truthy)),
         dates: front_matter
             .as_ref()
             .map_or_else(PageDates::default, |fm| PageDates::of(&fm.value)),

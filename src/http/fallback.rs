@@ -130,11 +130,8 @@ pub async fn refuse_undeclared_query(
             .app_data::<web::Data<RouteTable>>()
             .is_some_and(|routes| routes.takes_no_query(req.method(), req.path()))
     {
-        let names: Vec<String> = query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| pair.split('=').next().unwrap_or_default())
-            .map(|name| crate::domain::truncate_for_message(name).to_string())
+        let names: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(name, _)| crate::domain::truncate_for_message(&name))
             .collect();
         if !names.is_empty() {
             let refusal = ApiError::BadRequest(format!(

@@ -596,7 +596,7 @@ async fn a_draft_key_in_any_case_keeps_the_page_a_draft() {
 
 /// A front-matter FAQ list whose items readers no longer see in any slot (one drafted, one
 /// deleted, a new entry added by the API) is exported as what readers see, never as the file
-/// wrote it: the export, llms-full.txt and MCP's pages all follow the export.
+/// wrote it: not in the export, nor in llms-full.txt (MCP's page resources are the export too).
 #[tokio::test]
 async fn an_export_never_shows_a_front_matter_list_whose_items_are_hidden() {
     let app = spawn_app().await;
